@@ -1,0 +1,57 @@
+"""Build the compiled matcher core, ``qiam._match``.
+
+Everything else lives in pyproject.toml. Switches, read from the environment:
+
+1. ``QIAM_REQUIRE_EXTENSION=1``: a failed compile fails the build. CI and
+   packaged builds set it. Without it the extension is optional: a source
+   install where it cannot compile still works on the pure-Python twin.
+2. ``QIAM_DEBUG=1``: ``-O0 -g``, bounds and wraparound checks, C line numbers.
+3. ``QIAM_COVERAGE=1``: line tracing for coverage of the ``.pyx``.
+4. ``QIAM_ANNOTATE=1``: write the Cython annotation HTML beside the ``.pyx``.
+"""
+
+import os
+
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0")
+
+
+require = _flag("QIAM_REQUIRE_EXTENSION")
+debug = _flag("QIAM_DEBUG")
+coverage = _flag("QIAM_COVERAGE")
+
+directives = {
+    "language_level": 3,
+    "binding": True,
+    "boundscheck": debug,
+    "wraparound": debug,
+    "initializedcheck": False,
+    "cdivision": True,
+    "freethreading_compatible": True,
+    "embedsignature": False,
+}
+macros = []
+if coverage:
+    directives["linetrace"] = True
+    macros.append(("CYTHON_TRACE_NOGIL", "1"))
+
+extension = Extension(
+    "qiam._match",
+    ["src/qiam/_match.pyx"],
+    define_macros=macros,
+    extra_compile_args=["-O0", "-g"] if debug else ["-O2"],
+    optional=not require,
+)
+
+setup(
+    ext_modules=cythonize(
+        [extension],
+        compiler_directives=directives,
+        annotate=_flag("QIAM_ANNOTATE"),
+        emit_linenums=debug,
+    ),
+)

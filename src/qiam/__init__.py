@@ -1,0 +1,61 @@
+"""qiam: local, exact and fast AWS IAM policy evaluation.
+
+The pipeline: ``parse_policy`` → ``validate_policy`` → ``compile_policies``
+→ ``PolicySet.evaluate`` / ``PolicySet.explain``.
+
+>>> import qiam
+>>> pset = qiam.compile_policies([{"Version": "2012-10-17", "Statement": [
+...     {"Effect": "Allow", "Action": "kms:GenerateDataKey*", "Resource": "*"}]}])
+>>> pset.evaluate(qiam.Request("kms:GenerateDataKeyPair", "*")).decision
+<Decision.ALLOW: 'allowed'>
+"""
+
+from __future__ import annotations
+
+from qiam._impl import IMPLEMENTATION
+from qiam._version import __version__
+from qiam.compile import CompiledPolicy, compile_policies, compile_policy
+from qiam.errors import (
+    Diagnostic,
+    Location,
+    PolicyError,
+    PolicyInvalidError,
+    PolicySyntaxError,
+    QiamError,
+    RequestError,
+    Severity,
+)
+from qiam.evaluate import Decision, PolicySet, Result, StatementRef
+from qiam.explain import Explanation
+from qiam.model import Policy, Statement
+from qiam.parse import parse_policy
+from qiam.request import Request
+from qiam.validate import PROFILES, ValidationReport, validate_policy
+
+__all__ = [
+    "IMPLEMENTATION",
+    "PROFILES",
+    "CompiledPolicy",
+    "Decision",
+    "Diagnostic",
+    "Explanation",
+    "Location",
+    "Policy",
+    "PolicyError",
+    "PolicyInvalidError",
+    "PolicySet",
+    "PolicySyntaxError",
+    "QiamError",
+    "Request",
+    "RequestError",
+    "Result",
+    "Severity",
+    "Statement",
+    "StatementRef",
+    "ValidationReport",
+    "__version__",
+    "compile_policies",
+    "compile_policy",
+    "parse_policy",
+    "validate_policy",
+]

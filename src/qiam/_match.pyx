@@ -1,0 +1,671 @@
+# cython: language_level=3, binding=True, boundscheck=False, wraparound=False
+# cython: initializedcheck=False, cdivision=True, freethreading_compatible=True
+# (The directives are set in setup.py; they are repeated here for the reader.)
+"""Compiled matcher core: wildcard, ARN and IP matching over pre-compiled patterns.
+
+Twin of ``qiam._match_py``, which is the readable specification: every public
+name here has the same signature, docstring, answers and exception text there.
+This module knows no JSON, IAM policies or decisions.
+"""
+
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.unicode cimport (
+    PyUnicode_DATA,
+    PyUnicode_Find,
+    PyUnicode_FindChar,
+    PyUnicode_GET_LENGTH,
+    PyUnicode_KIND,
+    PyUnicode_READ,
+    PyUnicode_Tailmatch,
+)
+
+from collections.abc import Iterable
+
+__all__ = [
+    "ArnPatternSet",
+    "Glob",
+    "GlobSet",
+    "IpNetworkSet",
+    "escape",
+    "json_member_count",
+]
+
+# Stands for `?` in a parsed pattern; no code point is this large.
+cdef Py_UCS4 ANY_ONE = 0xFFFFFFFF
+
+
+cdef object _type_error(str name, str expected, object value):
+    return TypeError(
+        f"Argument '{name}' has incorrect type (expected {expected}, got {type(value).__name__})"
+    )
+
+
+cdef tuple _str_tuple(str name, object values):
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"`{name}` must be an iterable of str, got {type(values).__name__}")
+    cdef tuple items = tuple(values)
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"`{name}` must hold only str, got {type(item).__name__}")
+    return items
+
+
+def escape(text):
+    """Return ``text`` as a pattern that matches exactly ``text``.
+
+    Every ``*``, ``?`` and ``\\`` is preceded by a backslash, so substituted
+    policy-variable values stay literal.
+    """
+    if not isinstance(text, str):
+        raise _type_error("text", "str", text)
+    if "\\" not in text and "*" not in text and "?" not in text:
+        return text
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
+
+
+cdef class Glob:
+    """An IAM wildcard pattern: ``*`` is any run of characters, ``?`` exactly one.
+
+    Parameters
+    ----------
+    pattern : str
+        The pattern; ``\\`` makes the next character literal.
+    fold_case : bool
+        Compare case-insensitively: pattern and text are both folded with
+        ``str.lower()``.
+
+    Matching is linear in the length of the text for a given pattern: the
+    segments between stars are found left to right, never backtracked.
+
+    Examples
+    --------
+    >>> Glob("iam:*AccessKey*", fold_case=True).matches("IAM:CreateAccessKey")
+    True
+    >>> Glob("s3:Get?").matches("s3:GetObject")
+    False
+    """
+
+    cdef str _pattern
+    cdef bint _fold_case
+    cdef bint has_star
+    cdef Py_UCS4* points          # all segments, concatenated
+    cdef Py_ssize_t* offsets      # segment i is points[offsets[i]:offsets[i + 1]]
+    cdef Py_ssize_t nseg
+    cdef list literals            # segment i as a str, or None when it holds `?`
+    # INVARIANT: nseg >= 1; nseg == 1 exactly when has_star is false.
+
+    def __cinit__(self):
+        self.points = NULL
+        self.offsets = NULL
+
+    def __dealloc__(self):
+        PyMem_Free(self.points)
+        PyMem_Free(self.offsets)
+
+    def __init__(self, pattern, *, fold_case=False):
+        if not isinstance(pattern, str):
+            raise _type_error("pattern", "str", pattern)
+        self._pattern = pattern
+        self._fold_case = bool(fold_case)
+        self._build(pattern.lower() if self._fold_case else pattern)
+
+    cdef void _build(self, str pattern) except *:
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(pattern)
+        cdef int kind = PyUnicode_KIND(pattern)
+        cdef void* data = PyUnicode_DATA(pattern)
+        cdef Py_ssize_t i = 0, count = 0, seg = 0, k
+        cdef Py_UCS4 c
+        cdef bint literal
+        PyMem_Free(self.points)
+        PyMem_Free(self.offsets)
+        self.points = <Py_UCS4*> PyMem_Malloc((n + 1) * sizeof(Py_UCS4))
+        self.offsets = <Py_ssize_t*> PyMem_Malloc((n + 2) * sizeof(Py_ssize_t))
+        if self.points == NULL or self.offsets == NULL:
+            raise MemoryError()
+        self.has_star = False
+        self.offsets[0] = 0
+        while i < n:
+            c = PyUnicode_READ(kind, data, i)
+            if c == u"\\" and i + 1 < n:
+                self.points[count] = PyUnicode_READ(kind, data, i + 1)
+                count += 1
+                i += 2
+                continue
+            if c == u"*":
+                self.has_star = True
+                seg += 1
+                self.offsets[seg] = count
+            elif c == u"?":
+                self.points[count] = ANY_ONE
+                count += 1
+            else:
+                self.points[count] = c
+                count += 1
+            i += 1
+        self.nseg = seg + 1
+        self.offsets[self.nseg] = count
+        self.literals = []
+        for seg in range(self.nseg):
+            literal = True
+            for k in range(self.offsets[seg], self.offsets[seg + 1]):
+                if self.points[k] == ANY_ONE:
+                    literal = False
+                    break
+            if literal:
+                self.literals.append(
+                    "".join([chr(self.points[k]) for k in range(self.offsets[seg], self.offsets[seg + 1])])
+                )
+            else:
+                self.literals.append(None)
+
+    @property
+    def pattern(self):
+        """The pattern as given."""
+        return self._pattern
+
+    @property
+    def fold_case(self):
+        """Whether matching ignores case."""
+        return self._fold_case
+
+    def __repr__(self):
+        return f"Glob({self._pattern!r}, fold_case={self._fold_case})"
+
+    def matches(self, text):
+        """Return whether the whole of ``text`` matches the pattern."""
+        if not isinstance(text, str):
+            raise _type_error("text", "str", text)
+        if self._fold_case:
+            text = text.lower()
+        return self.match_range(<str> text, 0, PyUnicode_GET_LENGTH(text))
+
+    cdef inline bint _at(self, Py_ssize_t seg, int kind, void* data, Py_ssize_t pos) noexcept:
+        cdef Py_ssize_t k, start = self.offsets[seg], stop = self.offsets[seg + 1]
+        cdef Py_UCS4 p
+        for k in range(start, stop):
+            p = self.points[k]
+            if p != ANY_ONE and p != PyUnicode_READ(kind, data, pos + k - start):
+                return False
+        return True
+
+    cdef Py_ssize_t _find(self, Py_ssize_t seg, str text, int kind, void* data,
+                          Py_ssize_t start, Py_ssize_t end) except -2:
+        cdef Py_ssize_t length = self.offsets[seg + 1] - self.offsets[seg]
+        cdef object literal = self.literals[seg]
+        cdef Py_ssize_t i, anchor = -1, k
+        if literal is not None:
+            return PyUnicode_Find(text, literal, start, end, 1)
+        # Jump between occurrences of the segment's first literal character.
+        for k in range(length):
+            if self.points[self.offsets[seg] + k] != ANY_ONE:
+                anchor = k
+                break
+        if anchor < 0:
+            return start if start + length <= end else -1
+        i = start
+        while i + length <= end:
+            i = PyUnicode_FindChar(text, self.points[self.offsets[seg] + anchor],
+                                   i + anchor, end - length + anchor + 1, 1)
+            if i < 0:
+                return -1
+            i -= anchor
+            if self._at(seg, kind, data, i):
+                return i
+            i += 1
+        return -1
+
+    cdef bint match_range(self, str text, Py_ssize_t start, Py_ssize_t end) except -1:
+        """Match text[start:end], already case-folded when fold_case is set."""
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef Py_ssize_t n = end - start
+        cdef Py_ssize_t last = self.nseg - 1
+        cdef Py_ssize_t first_len = self.offsets[1] - self.offsets[0]
+        cdef Py_ssize_t last_len = self.offsets[self.nseg] - self.offsets[last]
+        cdef Py_ssize_t seg, pos, stop, found, length
+        if not self.has_star:
+            return first_len == n and self._at(0, kind, data, start)
+        if first_len + last_len > n:
+            return False
+        stop = end - last_len
+        if not self._at(0, kind, data, start) or not self._at(last, kind, data, stop):
+            return False
+        pos = start + first_len
+        for seg in range(1, last):
+            length = self.offsets[seg + 1] - self.offsets[seg]
+            if length == 0:
+                continue
+            found = self._find(seg, text, kind, data, pos, stop)
+            if found < 0:
+                return False
+            pos = found + length
+        return True
+
+
+cdef object _literal_of(Glob glob):
+    """The text a wildcard-free pattern matches, or None if it has wildcards."""
+    if glob.has_star:
+        return None
+    return glob.literals[0]
+
+
+cdef object _prefix_of(Glob glob):
+    """The prefix of a pattern of the form ``literal*``, or None."""
+    if not glob.has_star or glob.nseg != 2 or glob.offsets[2] != glob.offsets[1]:
+        return None
+    return glob.literals[0]
+
+
+cdef class GlobSet:
+    """All the patterns of one policy element; matches when any pattern does.
+
+    Parameters
+    ----------
+    patterns : iterable of str
+        The patterns, in policy order (``first_match`` reports positions in it).
+    fold_case : bool
+        Compare case-insensitively, as for ``Glob``.
+
+    Wildcard-free patterns are looked up in a set and ``prefix*`` patterns are
+    prefix tests, so the common shapes cost no glob matching at all.
+
+    Examples
+    --------
+    >>> actions = GlobSet(["s3:GetObject", "kms:GenerateDataKey*"], fold_case=True)
+    >>> actions.matches_any("kms:generatedatakeypair")
+    True
+    >>> actions.first_match("s3:PutObject")
+    -1
+    """
+
+    cdef tuple _patterns
+    cdef bint _fold_case
+    cdef tuple _globs
+    cdef frozenset _exact
+    cdef tuple _prefixes
+    cdef tuple _general
+    cdef bint _match_all
+
+    def __init__(self, patterns, *, fold_case=False):
+        self._patterns = _str_tuple("patterns", patterns)
+        self._fold_case = bool(fold_case)
+        self._globs = tuple([Glob(p, fold_case=self._fold_case) for p in self._patterns])
+        cdef set exact = set()
+        cdef list prefixes = [], general = []
+        cdef Glob glob
+        cdef object literal, prefix
+        self._match_all = False
+        for glob in self._globs:
+            literal = _literal_of(glob)
+            if literal is not None:
+                exact.add(literal)
+                continue
+            prefix = _prefix_of(glob)
+            if prefix == "":
+                self._match_all = True
+            elif prefix is not None:
+                prefixes.append(prefix)
+            else:
+                general.append(glob)
+        self._exact = frozenset(exact)
+        self._prefixes = tuple(prefixes)
+        self._general = tuple(general)
+
+    @property
+    def patterns(self):
+        """The patterns as given."""
+        return self._patterns
+
+    @property
+    def fold_case(self):
+        """Whether matching ignores case."""
+        return self._fold_case
+
+    def __len__(self):
+        return len(self._patterns)
+
+    def __repr__(self):
+        return f"GlobSet({list(self._patterns)!r}, fold_case={self._fold_case})"
+
+    def matches_any(self, text):
+        """Return whether any pattern matches ``text``."""
+        if not isinstance(text, str):
+            raise _type_error("text", "str", text)
+        return self.matches_folded(text.lower() if self._fold_case else text)
+
+    cdef bint matches_folded(self, str text) except -1:
+        cdef Py_ssize_t n
+        cdef Glob glob
+        if self._match_all or text in self._exact:
+            return True
+        n = PyUnicode_GET_LENGTH(text)
+        for prefix in self._prefixes:
+            if PyUnicode_Tailmatch(text, prefix, 0, n, -1):
+                return True
+        for glob in self._general:
+            if glob.match_range(text, 0, n):
+                return True
+        return False
+
+    def first_match(self, text):
+        """Return the position of the first pattern that matches ``text``, or -1."""
+        if not isinstance(text, str):
+            raise _type_error("text", "str", text)
+        cdef str folded = text.lower() if self._fold_case else text
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(folded), index
+        cdef Glob glob
+        for index in range(len(self._globs)):
+            glob = self._globs[index]
+            if glob.match_range(folded, 0, n):
+                return index
+        return -1
+
+    def any_of(self, values):
+        """Return whether some value is matched by some pattern (``ForAnyValue:``)."""
+        cdef str value
+        for value in _str_tuple("values", values):
+            if self.matches_folded(value.lower() if self._fold_case else value):
+                return True
+        return False
+
+    def all_of(self, values):
+        """Return whether every value is matched by some pattern (``ForAllValues:``)."""
+        cdef str value
+        for value in _str_tuple("values", values):
+            if not self.matches_folded(value.lower() if self._fold_case else value):
+                return False
+        return True
+
+
+cdef list _split_fields(str pattern):
+    """Split a pattern at unescaped colons into at most six fields."""
+    cdef list fields = []
+    cdef Py_ssize_t start = 0, i = 0, n = len(pattern)
+    cdef Py_UCS4 c
+    while i < n and len(fields) < 5:
+        c = pattern[i]
+        if c == u"\\":
+            i += 2
+            continue
+        if c == u":":
+            fields.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    fields.append(pattern[start:])
+    return fields
+
+
+cdef bint _is_all_stars(str pattern):
+    return pattern != "" and pattern.strip("*") == ""
+
+
+# Field bounds of an ARN: starts[i]..ends[i] for the six fields.
+cdef struct ArnFields:
+    Py_ssize_t starts[6]
+    Py_ssize_t ends[6]
+
+
+cdef bint _split_arn(str arn, ArnFields* out):
+    """Find the six fields of ``arn``; false when it has fewer than six."""
+    cdef int kind = PyUnicode_KIND(arn)
+    cdef void* data = PyUnicode_DATA(arn)
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(arn), i
+    cdef int field = 0
+    out.starts[0] = 0
+    for i in range(n):
+        if PyUnicode_READ(kind, data, i) == u":":
+            out.ends[field] = i
+            field += 1
+            out.starts[field] = i + 1
+            if field == 5:
+                out.ends[5] = n
+                return True
+    return False
+
+
+# Kinds of compiled ARN pattern.
+cdef enum:
+    ARN_ALL = 0      # all stars: matches anything
+    ARN_NONE = 1     # not six fields: matches nothing
+    ARN_FIELDS = 2   # six field globs
+
+
+cdef class _ArnPattern:
+    cdef int kind
+    cdef tuple fields               # six Globs
+    cdef int wild                   # bit i set: field i is all stars, matches anything
+
+    cdef bint match(self, str arn, ArnFields* f) except -1:
+        cdef int i
+        cdef Glob glob
+        for i in range(6):
+            if self.wild & (1 << i):
+                continue
+            glob = <Glob> self.fields[i]
+            if not glob.match_range(arn, f.starts[i], f.ends[i]):
+                return False
+        return True
+
+
+cdef class ArnPatternSet:
+    """ARN patterns, matched field by field.
+
+    Parameters
+    ----------
+    patterns : iterable of str
+        Each is ``*`` (any resource, the literal resource ``*`` included) or an
+        ARN pattern of six colon-separated fields
+        ``arn:partition:service:region:account:resource``.
+
+    The first five fields are matched one by one, so a wildcard there never
+    absorbs a colon; the sixth field (everything after the fifth colon) is
+    matched as a whole, where ``*`` crosses ``/`` and ``:`` alike. Matching is
+    case-sensitive. A text with fewer than six fields is matched only by ``*``;
+    a pattern with fewer than six fields that is not all stars matches nothing.
+
+    Examples
+    --------
+    >>> arns = ArnPatternSet(["arn:aws:s3:::b/*", "arn:aws:logs:*:*:log-group:app*"])
+    >>> arns.matches_any("arn:aws:logs:us-east-1:111122223333:log-group:app:log-stream:s1")
+    True
+    >>> arns.matches_any("arn:aws:s3:::b")
+    False
+    """
+
+    cdef tuple _patterns
+    cdef tuple _compiled
+    cdef bint _match_all
+
+    def __init__(self, patterns):
+        self._patterns = _str_tuple("patterns", patterns)
+        cdef list compiled = []
+        cdef list fields
+        cdef _ArnPattern one
+        cdef int i
+        self._match_all = False
+        for pattern in self._patterns:
+            one = _ArnPattern()
+            fields = _split_fields(pattern)
+            if len(fields) == 1 and _is_all_stars(fields[0]):
+                self._match_all = True
+                one.kind = ARN_ALL
+            elif len(fields) == 6:
+                one.kind = ARN_FIELDS
+                one.fields = tuple([Glob(f) for f in fields])
+                one.wild = 0
+                for i in range(6):
+                    if _is_all_stars(fields[i]):
+                        one.wild |= 1 << i
+            else:
+                one.kind = ARN_NONE
+            compiled.append(one)
+        self._compiled = tuple(compiled)
+
+    @property
+    def patterns(self):
+        """The patterns as given."""
+        return self._patterns
+
+    def __len__(self):
+        return len(self._patterns)
+
+    def __repr__(self):
+        return f"ArnPatternSet({list(self._patterns)!r})"
+
+    def matches_any(self, arn):
+        """Return whether any pattern matches ``arn``."""
+        if not isinstance(arn, str):
+            raise _type_error("arn", "str", arn)
+        return self.matches_text(arn)
+
+    cdef bint matches_text(self, str arn) except -1:
+        cdef ArnFields f
+        cdef _ArnPattern one
+        if self._match_all:
+            return True
+        if not _split_arn(arn, &f):
+            return False
+        for one in self._compiled:
+            if one.kind == ARN_FIELDS and one.match(arn, &f):
+                return True
+        return False
+
+    def first_match(self, arn):
+        """Return the position of the first pattern that matches ``arn``, or -1."""
+        if not isinstance(arn, str):
+            raise _type_error("arn", "str", arn)
+        cdef ArnFields f
+        cdef bint split = _split_arn(arn, &f)
+        cdef _ArnPattern one
+        cdef Py_ssize_t index
+        for index in range(len(self._compiled)):
+            one = self._compiled[index]
+            if one.kind == ARN_ALL:
+                return index
+            if one.kind == ARN_FIELDS and split and one.match(arn, &f):
+                return index
+        return -1
+
+    def any_of(self, values):
+        """Return whether some value is matched by some pattern (``ForAnyValue:``)."""
+        cdef str value
+        for value in _str_tuple("values", values):
+            if self.matches_text(value):
+                return True
+        return False
+
+    def all_of(self, values):
+        """Return whether every value is matched by some pattern (``ForAllValues:``)."""
+        cdef str value
+        for value in _str_tuple("values", values):
+            if not self.matches_text(value):
+                return False
+        return True
+
+
+cdef class IpNetworkSet:
+    """IPv4 and IPv6 network blocks, pre-parsed to integers.
+
+    Parameters
+    ----------
+    blocks : iterable of (version, network, prefix_length)
+        ``version`` is 4 or 6, ``network`` the block's first address as an
+        integer and ``prefix_length`` its CIDR length.
+
+    An IPv4 block never contains an IPv6 address, nor the reverse.
+
+    Examples
+    --------
+    >>> nets = IpNetworkSet([(4, 0xCB007100, 24)])
+    >>> nets.contains(4, 0xCB00712D), nets.contains(6, 0xCB00712D)
+    (True, False)
+    """
+
+    cdef tuple _blocks
+
+    def __init__(self, blocks):
+        cdef list checked = []
+        for block in blocks:
+            if not isinstance(block, tuple) or len(block) != 3:
+                raise TypeError("`blocks` must hold (version, network, prefix_length) tuples")
+            version, network, length = block
+            if version not in (4, 6) or type(version) is not int:
+                raise ValueError("IP version must be 4 or 6")
+            bits = 32 if version == 4 else 128
+            if not isinstance(length, int) or not 0 <= length <= bits:
+                raise ValueError(f"prefix length must be between 0 and {bits}")
+            if not isinstance(network, int) or not 0 <= network < (1 << bits):
+                raise ValueError(f"network must be an unsigned {bits}-bit integer")
+            mask = ((1 << length) - 1) << (bits - length)
+            checked.append((version, network & mask, mask))
+        self._blocks = tuple(checked)
+
+    def __len__(self):
+        return len(self._blocks)
+
+    def contains(self, version, address):
+        """Return whether some block of the same IP version holds ``address``."""
+        if not isinstance(version, int) or not isinstance(address, int):
+            raise TypeError("`version` and `address` must be int")
+        for block_version, network, mask in self._blocks:
+            if block_version == version and address & mask == network:
+                return True
+        return False
+
+
+def json_member_count(data):
+    """Count the members of all JSON objects in ``data``.
+
+    Every colon outside a string separates exactly one object member, so the
+    count is the number of such colons. Comparing it with the members a parser
+    kept reveals duplicate keys that the parser silently collapsed. The text is
+    assumed to be valid JSON.
+
+    Examples
+    --------
+    >>> json_member_count(b'{"a": "x:y", "b": {"c": 1}}')
+    3
+    """
+    cdef const unsigned char* buf
+    cdef Py_ssize_t n, i
+    cdef Py_ssize_t count = 0
+    cdef bint in_string = False
+    cdef int kind
+    cdef void* data_ptr
+    cdef Py_UCS4 c
+    if isinstance(data, bytes):
+        buf = <const unsigned char*> (<bytes> data)
+        n = len(<bytes> data)
+        i = 0
+        while i < n:
+            c = buf[i]
+            if in_string:
+                if c == 92:        # backslash
+                    i += 1
+                elif c == 34:      # quote
+                    in_string = False
+            elif c == 34:
+                in_string = True
+            elif c == 58:          # colon
+                count += 1
+            i += 1
+        return count
+    if isinstance(data, str):
+        kind = PyUnicode_KIND(data)
+        data_ptr = PyUnicode_DATA(data)
+        n = PyUnicode_GET_LENGTH(data)
+        i = 0
+        while i < n:
+            c = PyUnicode_READ(kind, data_ptr, i)
+            if in_string:
+                if c == u"\\":
+                    i += 1
+                elif c == u'"':
+                    in_string = False
+            elif c == u'"':
+                in_string = True
+            elif c == u":":
+                count += 1
+            i += 1
+        return count
+    raise TypeError(f"`data` must be bytes or str, got {type(data).__name__}")

@@ -1,0 +1,516 @@
+"""Pure-Python twin of the compiled matcher core ``qiam._match``.
+
+This module is the readable specification of the core: ``_match.pyx`` must give
+the same answer, and raise the same exception with the same text, for every
+input. Both know nothing of JSON, IAM policies or decisions: they match
+pre-compiled patterns against strings.
+
+Pattern syntax, shared by every matcher here: ``*`` matches any run of
+characters (the empty run included), ``?`` matches exactly one character and
+``\\`` makes the next character literal (``\\*``, ``\\?``, ``\\\\``). IAM has no
+escape character; ``qiam.compile`` escapes backslashes of policy text and uses
+the escape to keep ``${*}`` and substituted variable values literal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+__all__ = [
+    "ArnPatternSet",
+    "Glob",
+    "GlobSet",
+    "IpNetworkSet",
+    "escape",
+    "json_member_count",
+]
+
+
+def _type_error(name: str, expected: str, value: object) -> TypeError:
+    # Same text as Cython's argument type check, so both twins fail alike.
+    return TypeError(
+        f"Argument '{name}' has incorrect type (expected {expected}, got {type(value).__name__})"
+    )
+
+
+def _require_str(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise _type_error(name, "str", value)
+    return value
+
+
+def _str_tuple(name: str, values: object) -> tuple[str, ...]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise TypeError(f"`{name}` must be an iterable of str, got {type(values).__name__}")
+    items = tuple(values)
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"`{name}` must hold only str, got {type(item).__name__}")
+    return items
+
+
+def escape(text: str) -> str:
+    """Return ``text`` as a pattern that matches exactly ``text``.
+
+    Every ``*``, ``?`` and ``\\`` is preceded by a backslash, so substituted
+    policy-variable values stay literal.
+    """
+    _require_str("text", text)
+    if "\\" not in text and "*" not in text and "?" not in text:
+        return text
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
+
+
+# A parsed pattern is a list of segments split at unescaped stars; each segment is
+# a tuple of code points, with -1 standing for ``?``.
+_ANY_ONE = -1
+
+
+def _parse(pattern: str) -> tuple[list[tuple[int, ...]], bool]:
+    segments: list[tuple[int, ...]] = []
+    current: list[int] = []
+    has_star = False
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\" and i + 1 < n:
+            current.append(ord(pattern[i + 1]))
+            i += 2
+            continue
+        if c == "*":
+            has_star = True
+            segments.append(tuple(current))
+            current = []
+        elif c == "?":
+            current.append(_ANY_ONE)
+        else:
+            current.append(ord(c))
+        i += 1
+    segments.append(tuple(current))
+    return segments, has_star
+
+
+class _Segment:
+    """One run of pattern characters between stars."""
+
+    __slots__ = ("length", "literal", "regex")
+
+    def __init__(self, points: tuple[int, ...]) -> None:
+        self.length = len(points)
+        if _ANY_ONE in points:
+            self.literal = None
+            self.regex = re.compile(
+                "".join("." if p == _ANY_ONE else re.escape(chr(p)) for p in points), re.DOTALL
+            )
+        else:
+            self.literal = "".join(map(chr, points))
+            self.regex = None
+
+    def at(self, text: str, pos: int) -> bool:
+        if self.literal is not None:
+            return text.startswith(self.literal, pos)
+        assert self.regex is not None
+        return self.regex.match(text, pos) is not None
+
+    def find(self, text: str, start: int, end: int) -> int:
+        if self.literal is not None:
+            return text.find(self.literal, start, end)
+        assert self.regex is not None
+        found = self.regex.search(text, start, end)
+        return -1 if found is None else found.start()
+
+
+class Glob:
+    """An IAM wildcard pattern: ``*`` is any run of characters, ``?`` exactly one.
+
+    Parameters
+    ----------
+    pattern : str
+        The pattern; ``\\`` makes the next character literal.
+    fold_case : bool
+        Compare case-insensitively: pattern and text are both folded with
+        ``str.lower()``.
+
+    Matching is linear in the length of the text for a given pattern: the
+    segments between stars are found left to right, never backtracked.
+
+    Examples
+    --------
+    >>> Glob("iam:*AccessKey*", fold_case=True).matches("IAM:CreateAccessKey")
+    True
+    >>> Glob("s3:Get?").matches("s3:GetObject")
+    False
+    """
+
+    __slots__ = ("_fold_case", "_first", "_has_star", "_last", "_middle", "_pattern")
+
+    def __init__(self, pattern: str, *, fold_case: bool = False) -> None:
+        _require_str("pattern", pattern)
+        self._pattern = pattern
+        self._fold_case = bool(fold_case)
+        segments, self._has_star = _parse(pattern.lower() if self._fold_case else pattern)
+        self._first = _Segment(segments[0])
+        self._last = _Segment(segments[-1])
+        self._middle = tuple(_Segment(s) for s in segments[1:-1] if s)
+
+    @property
+    def pattern(self) -> str:
+        """The pattern as given."""
+        return self._pattern
+
+    @property
+    def fold_case(self) -> bool:
+        """Whether matching ignores case."""
+        return self._fold_case
+
+    def __repr__(self) -> str:
+        return f"Glob({self._pattern!r}, fold_case={self._fold_case})"
+
+    def matches(self, text: str) -> bool:
+        """Return whether the whole of ``text`` matches the pattern."""
+        _require_str("text", text)
+        return self._matches_folded(text.lower() if self._fold_case else text)
+
+    def _matches_folded(self, text: str) -> bool:
+        n = len(text)
+        first, last = self._first, self._last
+        if not self._has_star:
+            return first.length == n and first.at(text, 0)
+        if first.length + last.length > n:
+            return False
+        end = n - last.length
+        if not first.at(text, 0) or not last.at(text, end):
+            return False
+        pos = first.length
+        for segment in self._middle:
+            found = segment.find(text, pos, end)
+            if found < 0:
+                return False
+            pos = found + segment.length
+        return True
+
+
+def _literal_of(pattern: str) -> str | None:
+    """The text a wildcard-free pattern matches, or None if it has wildcards."""
+    if "*" not in pattern and "?" not in pattern and "\\" not in pattern:
+        return pattern
+    segments, has_star = _parse(pattern)
+    if has_star or _ANY_ONE in segments[0]:
+        return None
+    return "".join(map(chr, segments[0]))
+
+
+def _prefix_of(pattern: str) -> str | None:
+    """The prefix of a pattern of the form ``literal*``, or None."""
+    segments, has_star = _parse(pattern)
+    if not has_star or len(segments) != 2 or segments[1] or _ANY_ONE in segments[0]:
+        return None
+    return "".join(map(chr, segments[0]))
+
+
+class GlobSet:
+    """All the patterns of one policy element; matches when any pattern does.
+
+    Parameters
+    ----------
+    patterns : iterable of str
+        The patterns, in policy order (``first_match`` reports positions in it).
+    fold_case : bool
+        Compare case-insensitively, as for ``Glob``.
+
+    Wildcard-free patterns are looked up in a set and ``prefix*`` patterns are
+    prefix tests, so the common shapes cost no glob matching at all.
+
+    Examples
+    --------
+    >>> actions = GlobSet(["s3:GetObject", "kms:GenerateDataKey*"], fold_case=True)
+    >>> actions.matches_any("kms:generatedatakeypair")
+    True
+    >>> actions.first_match("s3:PutObject")
+    -1
+    """
+
+    __slots__ = ("_exact", "_fold_case", "_general", "_globs", "_match_all", "_patterns", "_prefixes")
+
+    def __init__(self, patterns: Iterable[str], *, fold_case: bool = False) -> None:
+        self._patterns = _str_tuple("patterns", patterns)
+        self._fold_case = bool(fold_case)
+        self._globs = tuple(Glob(p, fold_case=self._fold_case) for p in self._patterns)
+        exact: set[str] = set()
+        prefixes: list[str] = []
+        general: list[Glob] = []
+        match_all = False
+        for glob in self._globs:
+            folded = glob.pattern.lower() if self._fold_case else glob.pattern
+            literal = _literal_of(folded)
+            if literal is not None:
+                exact.add(literal)
+                continue
+            prefix = _prefix_of(folded)
+            if prefix == "":
+                match_all = True
+            elif prefix is not None:
+                prefixes.append(prefix)
+            else:
+                general.append(glob)
+        self._exact = frozenset(exact)
+        self._prefixes = tuple(prefixes)
+        self._general = tuple(general)
+        self._match_all = match_all
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        """The patterns as given."""
+        return self._patterns
+
+    @property
+    def fold_case(self) -> bool:
+        """Whether matching ignores case."""
+        return self._fold_case
+
+    def __len__(self) -> int:
+        return len(self._patterns)
+
+    def __repr__(self) -> str:
+        return f"GlobSet({list(self._patterns)!r}, fold_case={self._fold_case})"
+
+    def matches_any(self, text: str) -> bool:
+        """Return whether any pattern matches ``text``."""
+        _require_str("text", text)
+        return self._matches_folded(text.lower() if self._fold_case else text)
+
+    def _matches_folded(self, text: str) -> bool:
+        if self._match_all or text in self._exact:
+            return True
+        for prefix in self._prefixes:
+            if text.startswith(prefix):
+                return True
+        for glob in self._general:
+            if glob._matches_folded(text):
+                return True
+        return False
+
+    def first_match(self, text: str) -> int:
+        """Return the position of the first pattern that matches ``text``, or -1."""
+        _require_str("text", text)
+        folded = text.lower() if self._fold_case else text
+        for index, glob in enumerate(self._globs):
+            if glob._matches_folded(folded):
+                return index
+        return -1
+
+    def any_of(self, values: Iterable[str]) -> bool:
+        """Return whether some value is matched by some pattern (``ForAnyValue:``)."""
+        for value in _str_tuple("values", values):
+            if self._matches_folded(value.lower() if self._fold_case else value):
+                return True
+        return False
+
+    def all_of(self, values: Iterable[str]) -> bool:
+        """Return whether every value is matched by some pattern (``ForAllValues:``)."""
+        for value in _str_tuple("values", values):
+            if not self._matches_folded(value.lower() if self._fold_case else value):
+                return False
+        return True
+
+
+def _split_fields(pattern: str) -> list[str]:
+    """Split a pattern at unescaped colons into at most six fields."""
+    fields: list[str] = []
+    start, i, n = 0, 0, len(pattern)
+    while i < n and len(fields) < 5:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == ":":
+            fields.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    fields.append(pattern[start:])
+    return fields
+
+
+def _is_all_stars(pattern: str) -> bool:
+    return pattern != "" and pattern.strip("*") == ""
+
+
+class ArnPatternSet:
+    """ARN patterns, matched field by field.
+
+    Parameters
+    ----------
+    patterns : iterable of str
+        Each is ``*`` (any resource, the literal resource ``*`` included) or an
+        ARN pattern of six colon-separated fields
+        ``arn:partition:service:region:account:resource``.
+
+    The first five fields are matched one by one, so a wildcard there never
+    absorbs a colon; the sixth field (everything after the fifth colon) is
+    matched as a whole, where ``*`` crosses ``/`` and ``:`` alike. Matching is
+    case-sensitive. A text with fewer than six fields is matched only by ``*``;
+    a pattern with fewer than six fields that is not all stars matches nothing.
+
+    Examples
+    --------
+    >>> arns = ArnPatternSet(["arn:aws:s3:::b/*", "arn:aws:logs:*:*:log-group:app*"])
+    >>> arns.matches_any("arn:aws:logs:us-east-1:111122223333:log-group:app:log-stream:s1")
+    True
+    >>> arns.matches_any("arn:aws:s3:::b")
+    False
+    """
+
+    __slots__ = ("_compiled", "_match_all", "_patterns")
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self._patterns = _str_tuple("patterns", patterns)
+        compiled: list[tuple[Glob, ...] | None] = []
+        match_all = False
+        for pattern in self._patterns:
+            fields = _split_fields(pattern)
+            if len(fields) == 1 and _is_all_stars(fields[0]):
+                match_all = True
+                compiled.append(None)
+            elif len(fields) == 6:
+                compiled.append(tuple(Glob(f) for f in fields))
+            else:
+                compiled.append(())
+        self._compiled = tuple(compiled)
+        self._match_all = match_all
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        """The patterns as given."""
+        return self._patterns
+
+    def __len__(self) -> int:
+        return len(self._patterns)
+
+    def __repr__(self) -> str:
+        return f"ArnPatternSet({list(self._patterns)!r})"
+
+    @staticmethod
+    def _one(compiled: tuple[Glob, ...] | None, fields: list[str]) -> bool:
+        if compiled is None:
+            return True
+        if not compiled or len(fields) != 6:
+            return False
+        for glob, field in zip(compiled, fields):
+            if not glob._matches_folded(field):
+                return False
+        return True
+
+    def matches_any(self, arn: str) -> bool:
+        """Return whether any pattern matches ``arn``."""
+        _require_str("arn", arn)
+        if self._match_all:
+            return True
+        fields = arn.split(":", 5)
+        if len(fields) != 6:
+            return False
+        for compiled in self._compiled:
+            if compiled and self._one(compiled, fields):
+                return True
+        return False
+
+    def first_match(self, arn: str) -> int:
+        """Return the position of the first pattern that matches ``arn``, or -1."""
+        _require_str("arn", arn)
+        fields = arn.split(":", 5)
+        for index, compiled in enumerate(self._compiled):
+            if self._one(compiled, fields):
+                return index
+        return -1
+
+    def any_of(self, values: Iterable[str]) -> bool:
+        """Return whether some value is matched by some pattern (``ForAnyValue:``)."""
+        for value in _str_tuple("values", values):
+            if self.matches_any(value):
+                return True
+        return False
+
+    def all_of(self, values: Iterable[str]) -> bool:
+        """Return whether every value is matched by some pattern (``ForAllValues:``)."""
+        for value in _str_tuple("values", values):
+            if not self.matches_any(value):
+                return False
+        return True
+
+
+class IpNetworkSet:
+    """IPv4 and IPv6 network blocks, pre-parsed to integers.
+
+    Parameters
+    ----------
+    blocks : iterable of (version, network, prefix_length)
+        ``version`` is 4 or 6, ``network`` the block's first address as an
+        integer and ``prefix_length`` its CIDR length.
+
+    An IPv4 block never contains an IPv6 address, nor the reverse.
+
+    Examples
+    --------
+    >>> nets = IpNetworkSet([(4, 0xCB007100, 24)])
+    >>> nets.contains(4, 0xCB00712D), nets.contains(6, 0xCB00712D)
+    (True, False)
+    """
+
+    __slots__ = ("_blocks",)
+
+    def __init__(self, blocks: Iterable[tuple[int, int, int]]) -> None:
+        checked: list[tuple[int, int, int]] = []
+        for block in blocks:
+            if not isinstance(block, tuple) or len(block) != 3:
+                raise TypeError("`blocks` must hold (version, network, prefix_length) tuples")
+            version, network, length = block
+            if version not in (4, 6) or type(version) is not int:
+                raise ValueError("IP version must be 4 or 6")
+            bits = 32 if version == 4 else 128
+            if not isinstance(length, int) or not 0 <= length <= bits:
+                raise ValueError(f"prefix length must be between 0 and {bits}")
+            if not isinstance(network, int) or not 0 <= network < (1 << bits):
+                raise ValueError(f"network must be an unsigned {bits}-bit integer")
+            mask = ((1 << length) - 1) << (bits - length)
+            checked.append((version, network & mask, mask))
+        self._blocks = tuple(checked)
+
+    def __len__(self) -> int:
+        return len(self._blocks)
+
+    def contains(self, version: int, address: int) -> bool:
+        """Return whether some block of the same IP version holds ``address``."""
+        if not isinstance(version, int) or not isinstance(address, int):
+            raise TypeError("`version` and `address` must be int")
+        for block_version, network, mask in self._blocks:
+            if block_version == version and address & mask == network:
+                return True
+        return False
+
+
+def json_member_count(data: bytes | str) -> int:
+    """Count the members of all JSON objects in ``data``.
+
+    Every colon outside a string separates exactly one object member, so the
+    count is the number of such colons. Comparing it with the members a parser
+    kept reveals duplicate keys that the parser silently collapsed. The text is
+    assumed to be valid JSON.
+
+    Examples
+    --------
+    >>> json_member_count(b'{"a": "x:y", "b": {"c": 1}}')
+    3
+    """
+    if isinstance(data, str):
+        text = data
+    elif isinstance(data, bytes):
+        text = data.decode("latin-1")  # colons, quotes and backslashes are ASCII in UTF-8
+    else:
+        raise TypeError(f"`data` must be bytes or str, got {type(data).__name__}")
+    # The regex takes each string exactly as a scan would: from a quote to the next
+    # unescaped quote (or the end of the text), a backslash always taking the next
+    # character with it.
+    return _STRINGS.sub("", text).count(":")
+
+
+_STRINGS = re.compile(r'"[^"\\]*(?:\\(?:.|\Z)[^"\\]*)*(?:"|\Z)', re.DOTALL)

@@ -1,0 +1,224 @@
+"""Source(name, text): where a policy came from, and JSON path → (line, column) on demand.
+
+Positions are needed only to render diagnostics and statement references, so
+the text is scanned once, lazily, the first time a position is asked for.
+A policy given as a JSON object rather than text is positioned in its one-line
+rendering ``json.dumps(policy)``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from typing import Any
+
+from qiam.errors import Path
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_SCALAR = re.compile(r'[^\s{}\[\],:"]+')
+_SPACE = re.compile(r"[ \t\r\n]*")
+
+
+class _Text:
+    """The text behind a source and its children, and what was computed from it."""
+
+    __slots__ = ("document", "index", "lines", "text")
+
+    def __init__(self, text: str | None, document: Any) -> None:
+        self.text = text
+        self.document = document
+        self.index: _JsonIndex | None = None
+        self.lines: list[int] | None = None
+
+
+class Source:
+    """The text (or JSON object) a policy was read from, with a name for messages.
+
+    ``base`` is the path of the policy inside the text, for policies that sit
+    inside a larger document (a policy library, say); ``child`` makes such a
+    source, sharing the text and its one scan.
+    """
+
+    __slots__ = ("_shared", "base", "name")
+
+    def __init__(
+        self,
+        name: str | None,
+        text: str | None = None,
+        *,
+        document: Any = None,
+        base: Path = (),
+    ) -> None:
+        self.name = name
+        self.base = base
+        self._shared = _Text(text, document)
+
+    def __repr__(self) -> str:
+        return f"Source({self.name!r})"
+
+    def child(self, base: Path) -> Source:
+        """The source of the value at ``base`` inside this one."""
+        child = Source.__new__(Source)
+        child.name = self.name
+        child.base = self.base + tuple(base)
+        child._shared = self._shared
+        return child
+
+    @property
+    def text(self) -> str | None:
+        """The text, rendering the JSON object with ``json.dumps`` if that is all there is."""
+        shared = self._shared
+        if shared.text is None and shared.document is not None:
+            shared.text = json.dumps(shared.document, ensure_ascii=False)
+        return shared.text
+
+    def _index(self) -> _JsonIndex | None:
+        shared = self._shared
+        if shared.index is None:
+            text = self.text
+            if text is None:
+                return None
+            shared.index = _JsonIndex(text)
+        return shared.index
+
+    def line_column(self, offset: int) -> tuple[int, int]:
+        """The 1-based (line, column) of a character offset in the text."""
+        shared = self._shared
+        if shared.lines is None:
+            shared.lines = [m.start() for m in re.finditer("\n", self.text or "")]
+        line = bisect.bisect_left(shared.lines, offset)
+        start = shared.lines[line - 1] + 1 if line else 0
+        return line + 1, offset - start + 1
+
+    def offset(self, path: Path, *, key: bool = False) -> int | None:
+        """The character offset of the value at ``path`` (or of its key), if known."""
+        index = self._index()
+        if index is None:
+            return None
+        full = self.base + tuple(path)
+        # Fall back to the nearest enclosing element that the scan found.
+        while True:
+            found = (index.keys if key else index.values).get(full)
+            if found is None and key:
+                found = index.values.get(full)
+            if found is not None:
+                return found
+            if not full:
+                return None
+            full = full[:-1]
+            key = False
+
+    def position(self, path: Path, *, key: bool = False) -> tuple[int, int] | None:
+        """The 1-based (line, column) of the value at ``path`` (or of its key)."""
+        offset = self.offset(path, key=key)
+        return None if offset is None else self.line_column(offset)
+
+    def duplicates(self) -> list[tuple[Path, int]]:
+        """Every repeated key below ``base``: its path (from ``base``) and offset."""
+        index = self._index()
+        if index is None:
+            return []
+        n = len(self.base)
+        return [(p[n:], o) for p, o in index.duplicates if p[:n] == self.base]
+
+
+def _decode(token: str) -> str:
+    if "\\" not in token:
+        return token[1:-1]
+    try:
+        return str(json.loads(token))
+    except ValueError:
+        return token[1:-1]
+
+
+class _JsonIndex:
+    """Offsets of every value and key of a JSON text, and its repeated keys.
+
+    An iterative scan (no recursion, so any depth), tolerant of malformed text:
+    it stops where the text stops making sense and keeps what it found.
+    """
+
+    __slots__ = ("duplicates", "keys", "values")
+
+    def __init__(self, text: str) -> None:
+        self.values: dict[Path, int] = {}
+        self.keys: dict[Path, int] = {}
+        self.duplicates: list[tuple[Path, int]] = []
+        self._scan(text)
+
+    def _scan(self, text: str) -> None:  # noqa: C901 - one state machine reads best whole
+        n = len(text)
+        # Frames: [is_object, path, next index, keys seen]
+        stack: list[list[Any]] = []
+        path: Path = ()
+        state = "value"
+        pos = 0
+        while True:
+            pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
+            if pos >= n:
+                return
+            c = text[pos]
+            if state == "value":
+                self.values[path] = pos
+                if c == "{":
+                    stack.append([True, path, 0, set()])
+                    state = "key-or-end"
+                    pos += 1
+                elif c == "[":
+                    stack.append([False, path, 0, None])
+                    state = "value-or-end"
+                    pos += 1
+                else:
+                    m = (_STRING if c == '"' else _SCALAR).match(text, pos)
+                    if m is None:
+                        return
+                    pos = m.end()
+                    state = "after-value"
+            elif state in ("key-or-end", "key"):
+                if c == "}" and state == "key-or-end":
+                    stack.pop()
+                    pos += 1
+                    state = "after-value"
+                    continue
+                m = _STRING.match(text, pos)
+                if m is None:
+                    return
+                frame = stack[-1]
+                name = _decode(m.group())
+                path = frame[1] + (name,)
+                if name in frame[3]:
+                    self.duplicates.append((path, pos))
+                else:
+                    frame[3].add(name)
+                    self.keys[path] = pos
+                pos = _SPACE.match(text, m.end()).end()  # type: ignore[union-attr]
+                if pos >= n or text[pos] != ":":
+                    return
+                pos += 1
+                state = "value"
+            elif state == "value-or-end":
+                if c == "]":
+                    stack.pop()
+                    pos += 1
+                    state = "after-value"
+                else:
+                    path = stack[-1][1] + (0,)
+                    state = "value"
+            else:  # after a value
+                if not stack:
+                    return
+                frame = stack[-1]
+                if c == ",":
+                    pos += 1
+                    if frame[0]:
+                        state = "key"
+                    else:
+                        frame[2] += 1
+                        path = frame[1] + (frame[2],)
+                        state = "value"
+                elif c in "}]":
+                    stack.pop()
+                    pos += 1
+                else:
+                    return

@@ -1,0 +1,293 @@
+"""The batch line format: one JSON request per line in, one JSON result per line out.
+
+``Library`` holds named policies (``{"$ref": NAME}``), each parsed and compiled
+once per profile however many lines use it. ``BatchRunner`` turns input lines
+into output objects, in order; ``qiam batch`` and the conformance tests both
+go through it. The format itself is described in the project's spec
+(batch-format.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path as FilePath
+from typing import Any
+
+import orjson
+
+from qiam._impl import core
+from qiam._source import Source
+from qiam.compile import CompiledPolicy, compile_policy
+from qiam.errors import Location, PolicyError, PolicySyntaxError, QiamError, RequestError
+from qiam.evaluate import PolicySet
+from qiam.parse import count_members, parse_policy, policy_from_json
+from qiam.request import Request
+
+SLOTS = ("identity", "resource", "boundary", "session", "scp", "rcp")
+TRUST_ACTIONS = frozenset({
+    "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
+    "sts:tagsession", "sts:setsourceidentity",
+})
+
+
+class LibraryError(QiamError, ValueError):
+    """A policy library that cannot be read."""
+
+    default_code = "invalid-library"
+
+
+class Library:
+    """Named policies, compiled once per profile on first use.
+
+    Parameters
+    ----------
+    policies : mapping of name to (policy JSON object or text)
+    source : Source, optional
+        The text the mapping was read from, so positions point into it.
+    """
+
+    def __init__(self, policies: Mapping[str, Any], source: Source | None = None,
+                 broken: Mapping[str, PolicyError] | None = None) -> None:
+        self._policies = dict(policies)
+        self._source = source
+        self._broken = dict(broken or {})
+        self._compiled: dict[tuple[str, str], CompiledPolicy | PolicyError] = {}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._policies
+
+    def __len__(self) -> int:
+        return len(self._policies)
+
+    def names(self) -> list[str]:
+        """The names, in library order."""
+        return list(self._policies)
+
+    @classmethod
+    def from_path(cls, path: str | FilePath) -> Library:
+        """Read a library: a JSON file mapping names to policies, or a directory of ``NAME.json``."""
+        path = FilePath(path)
+        if path.is_dir():
+            return cls({p.stem: _read_text(p) for p in sorted(path.glob("*.json"))})
+        text = _read_text(path)
+        data = text.encode("utf-8")
+        try:
+            mapping = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise LibraryError(f"{path}: not JSON: {exc}") from None
+        if not isinstance(mapping, dict):
+            raise LibraryError(f"{path}: a library is a JSON object mapping names to policies")
+        source = Source(str(path), text)
+        broken: dict[str, PolicyError] = {}
+        if core.json_member_count(data) != count_members(mapping):
+            # A name given twice breaks the library; a repeat inside a policy breaks that policy.
+            for dup_path, offset in source.duplicates():
+                name = str(dup_path[0])
+                if len(dup_path) == 1:
+                    raise LibraryError(f"{path}: the name `{name}` is given twice")
+                broken.setdefault(name, PolicySyntaxError(
+                    f"duplicate key `{dup_path[-1]}`", code="duplicate-key",
+                    location=Location(source.child((name,)), dup_path[1:], key=True, offset=offset),
+                    hint="JSON readers keep only one of the values, silently; write each key once"))
+        return cls(mapping, source, broken)
+
+    def compiled(self, name: str, profile: str) -> CompiledPolicy:
+        """The named policy compiled under ``profile`` (cached); raises its PolicyError if it has one."""
+        key = (name, profile)
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compile(name, profile)
+            self._compiled[key] = found
+        if isinstance(found, PolicyError):
+            raise found
+        return found
+
+    def _compile(self, name: str, profile: str) -> CompiledPolicy | PolicyError:
+        if name in self._broken:
+            return self._broken[name]
+        document = self._policies[name]
+        try:
+            if isinstance(document, dict) and self._source is not None:
+                return compile_policy(policy_from_json(document, self._source.child((name,))), profile)
+            return compile_policy(document, profile, name=name)
+        except PolicyError as exc:
+            return exc
+
+
+def _read_text(path: FilePath) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LibraryError(f"cannot read {path}: {exc}", code="unreadable-file") from None
+
+
+class _LineError(Exception):
+    """Stops one line; carries the error object to print."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error.get("message"))
+        self.error = error
+
+
+def _error_dict(exc: QiamError, slot: str | None, name: str | None = None) -> dict[str, Any]:
+    out = exc.to_dict()
+    out["policy"] = slot
+    out["name"] = name
+    return out
+
+
+class BatchRunner:
+    """Evaluates batch lines; compiled policy sets of library references are reused across lines."""
+
+    def __init__(self, library: Library | None = None) -> None:
+        self.library = library or Library({})
+        self._sets: dict[tuple[Any, ...], PolicySet] = {}
+
+    def run(self, lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
+        """One output object per non-blank input line, in order."""
+        for number, line in enumerate(lines, 1):
+            if line.strip():
+                yield self.run_line(line, number)
+
+    def run_line(self, line: str | bytes, number: int = 1) -> dict[str, Any]:
+        """Evaluate one input line."""
+        try:
+            data = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            return {"id": None, "error": {"code": "invalid-line", "message": f"line {number} is not JSON: {exc.msg}",
+                                          "policy": None, "path": "", "line": number,
+                                          "column": exc.colno}}
+        if not isinstance(data, dict):
+            return {"id": None, "error": {"code": "invalid-line", "message": f"line {number} is not a JSON object",
+                                          "policy": None, "path": "", "line": number, "column": 1}}
+        line_id = data.get("id")
+        try:
+            request = Request.from_json(data.get("request"))
+            policy_set = self._policy_set(data.get("policies"), request)
+        except RequestError as exc:
+            return {"id": line_id, "error": _error_dict(exc, None)}
+        except _LineError as exc:
+            return {"id": line_id, "error": exc.error}
+        except Exception as exc:  # a bug must cost one line its answer, never the stream or a grant
+            return {"id": line_id, "error": {"code": "internal-error", "message": f"internal error: {exc!r}",
+                                             "policy": None, "path": "", "line": None, "column": None}}
+        try:
+            result = policy_set.evaluate(request)
+        except Exception as exc:
+            return {"id": line_id, "error": {"code": "internal-error", "message": f"internal error: {exc!r}",
+                                             "policy": None, "path": "", "line": None, "column": None}}
+        out: dict[str, Any] = {"id": line_id}
+        out.update(result.to_dict())
+        return out
+
+    def _policy_set(self, policies: Any, request: Request) -> PolicySet:
+        if policies is None:
+            policies = {}
+        if not isinstance(policies, dict):
+            raise _LineError({"code": "invalid-line", "message": "`policies` must be a JSON object",
+                              "policy": None, "path": "/policies", "line": None, "column": None})
+        unknown = set(policies) - set(SLOTS)
+        if unknown:
+            raise _LineError({"code": "invalid-line", "message": f"unknown policy slot `{sorted(unknown)[0]}`",
+                              "policy": None, "path": "/policies", "line": None, "column": None})
+        trust = request.action.lower() in TRUST_ACTIONS and ":iam::" in request.resource and ":role/" in \
+            request.resource
+        resource_profile = "role-trust" if trust else "resource"
+        key = _refs_key(policies, resource_profile)
+        if key is not None:
+            cached = self._sets.get(key)
+            if cached is not None:
+                return cached
+        identity = self._many(policies.get("identity"), "identity", "identity")
+        resource = policies.get("resource")
+        boundary = policies.get("boundary")
+        session = policies.get("session")
+        built = PolicySet(
+            identity=identity,
+            resource=None if resource is None else self._one(resource, resource_profile, "resource"),
+            boundary=None if boundary is None else self._one(boundary, "permissions-boundary", "boundary"),
+            session=None if session is None else self._many(session, "session", "session"),
+            scps=self._levels(policies.get("scp"), "scp"),
+            rcps=self._levels(policies.get("rcp"), "rcp"),
+        )
+        if key is not None:
+            self._sets[key] = built
+        return built
+
+    def _many(self, items: Any, profile: str, label: str) -> tuple[CompiledPolicy, ...]:
+        if items is None:
+            return ()
+        if not isinstance(items, list):
+            raise _LineError({"code": "invalid-line", "message": f"`{label}` must be a list of policies",
+                              "policy": label, "path": "", "line": None, "column": None})
+        return tuple(self._one(item, profile, f"{label}[{i}]") for i, item in enumerate(items))
+
+    def _levels(self, levels: Any, profile: str) -> tuple[tuple[CompiledPolicy, ...], ...] | None:
+        if levels is None:
+            return None
+        if not isinstance(levels, list):
+            raise _LineError({"code": "invalid-line", "message": f"`{profile}` must be a list of levels",
+                              "policy": profile, "path": "", "line": None, "column": None})
+        return tuple(self._many(level, profile, f"{profile}[{n}]") for n, level in enumerate(levels))
+
+    def _one(self, item: Any, profile: str, label: str) -> CompiledPolicy:
+        ref = _ref_name(item)
+        try:
+            if ref is not None:
+                if ref not in self.library:
+                    raise _LineError({"code": "unknown-policy-ref", "message": f"no policy `{ref}` in the library",
+                                      "policy": label, "name": ref, "path": "", "line": None, "column": None,
+                                      "hint": "give the library with --library"})
+                return self.library.compiled(ref, profile)
+            if isinstance(item, (dict, str)):
+                return compile_policy(parse_policy(item, name=None), profile)
+            raise _LineError({"code": "invalid-line", "message": "a policy is a JSON object, text or a $ref",
+                              "policy": label, "path": "", "line": None, "column": None})
+        except PolicyError as exc:
+            raise _LineError(_error_dict(exc, label, ref)) from None
+
+
+def _ref_name(item: Any) -> str | None:
+    if isinstance(item, dict) and len(item) == 1 and "$ref" in item:
+        ref = item["$ref"]
+        return ref if isinstance(ref, str) else None
+    return None
+
+
+def _refs_key(policies: dict[str, Any], resource_profile: str) -> tuple[Any, ...] | None:
+    """A cache key when every policy of the line is a library reference, else None."""
+    parts: list[Any] = [resource_profile]
+    for slot in SLOTS:
+        value = policies.get(slot)
+        if value is None:
+            parts.append(None)
+            continue
+        if slot in ("resource", "boundary"):
+            ref = _ref_name(value)
+            if ref is None:
+                return None
+            parts.append(ref)
+            continue
+        if not isinstance(value, list):
+            return None
+        if slot in ("scp", "rcp"):
+            levels = []
+            for level in value:
+                if not isinstance(level, list):
+                    return None
+                refs = tuple(_ref_name(v) for v in level)
+                if None in refs:
+                    return None
+                levels.append(refs)
+            parts.append(tuple(levels))
+        else:
+            refs = tuple(_ref_name(v) for v in value)
+            if None in refs:
+                return None
+            parts.append(refs)
+    return tuple(parts)
+
+
+def dumps_line(obj: dict[str, Any]) -> bytes:
+    """One output line, newline included."""
+    return orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE)

@@ -1,0 +1,333 @@
+"""model.Policy → CompiledPolicy, and policies → PolicySet; raises PolicyInvalidError.
+
+Compiling validates the policy under its profile, then builds what the
+evaluator runs: ``NotAction`` / ``NotResource`` / ``NotPrincipal`` folded into
+``negated`` flags, patterns built once with the core, condition values coerced
+once, and statements indexed by the service prefixes their actions can match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from qiam._impl import core
+from qiam.errors import Diagnostic, Path, PolicyInvalidError, Severity
+from qiam.model import Policy
+from qiam.operators import Family, Operator, compile_values, condition_value_text, parse_operator
+from qiam.parse import PolicyInput, parse_policy
+from qiam.validate import Profile, get_profile, validate_policy
+from qiam.variables import Template, compile_value, pattern_text
+
+if TYPE_CHECKING:
+    from qiam.evaluate import PolicySet
+    from qiam.operators import Context
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledCondition:
+    """One key under one operator: ``{"StringEquals": {"aws:username": [...]}}``."""
+
+    operator: Operator
+    key: str  # case-folded; context keys are case-insensitive
+    key_text: str  # as written
+    values: Any  # a value matcher from ``operators`` (for Null: a tuple of bools)
+    texts: tuple[str, ...]  # the policy values as written, for explanations
+    path: Path
+
+
+class ResourceMatcher:
+    """The entries of ``Resource`` / ``NotResource``: static ARN patterns and templates."""
+
+    __slots__ = ("entries", "static", "static_positions", "templates")
+
+    def __init__(self, entries: tuple[str, ...], patterns: list[tuple[int, str]],
+                 templates: list[tuple[int, Template]]) -> None:
+        self.entries = entries  # as written, for explanations
+        self.static = core.ArnPatternSet([p for _, p in patterns])
+        self.static_positions = tuple(i for i, _ in patterns)
+        self.templates = tuple(templates)
+
+    def matches(self, resource: str, context: Context) -> bool:
+        """Whether any entry matches; an entry whose variable has no value matches nothing."""
+        if self.static.matches_any(resource):
+            return True
+        for _, template in self.templates:
+            resolved = template.resolve(context)
+            if resolved is not None and core.ArnPatternSet((resolved,)).matches_any(resource):
+                return True
+        return False
+
+    def first_match(self, resource: str, context: Context) -> int:
+        """The position (in the element as written) of the first entry that matches, or -1."""
+        found = [self.static_positions[i] for i in (self.static.first_match(resource),) if i >= 0]
+        for position, template in self.templates:
+            resolved = template.resolve(context)
+            if resolved is not None and core.ArnPatternSet((resolved,)).matches_any(resource):
+                found.append(position)
+        return min(found, default=-1)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CompiledStatement:
+    """A statement ready to evaluate."""
+
+    index: int
+    sid: str | None
+    allow: bool
+    actions: Any  # core.GlobSet, case-insensitive
+    not_action: bool
+    resources: ResourceMatcher | None  # None: the statement has no Resource (a trust policy)
+    not_resource: bool
+    principal: Any  # the Principal / NotPrincipal element as written, or None
+    not_principal: bool
+    conditions: tuple[CompiledCondition, ...]
+    path: Path
+    services: frozenset[str] | None  # service prefixes the statement can apply to; None: any
+
+    @property
+    def effect(self) -> str:
+        """``Allow`` or ``Deny``."""
+        return "Allow" if self.allow else "Deny"
+
+
+class CompiledPolicy:
+    """One compiled policy: its statements, its warnings, and an index by service prefix.
+
+    Immutable once built, so it can be shared between policy sets and threads.
+    """
+
+    __slots__ = ("_always", "_by_service", "diagnostics", "policy", "profile", "statements")
+
+    def __init__(self, policy: Policy, profile: Profile, statements: tuple[CompiledStatement, ...],
+                 diagnostics: tuple[Diagnostic, ...]) -> None:
+        self.policy = policy
+        self.profile = profile
+        self.statements = statements
+        self.diagnostics = diagnostics
+        always = tuple(s for s in statements if s.services is None)
+        by_service: dict[str, list[CompiledStatement]] = {}
+        for statement in statements:
+            for service in statement.services or ():
+                by_service.setdefault(service, [])
+        for service, bucket in by_service.items():
+            bucket.extend(s for s in statements if s.services is None or service in s.services)
+        self._always = always
+        self._by_service = {k: tuple(v) for k, v in by_service.items()}
+
+    @property
+    def name(self) -> str | None:
+        """The policy's name (file or library name), if it has one."""
+        return self.policy.name
+
+    def __repr__(self) -> str:
+        return f"CompiledPolicy({self.name!r}, {len(self.statements)} statements, {self.profile.name})"
+
+    def candidates(self, service: str) -> tuple[CompiledStatement, ...]:
+        """The statements that can apply to an action of ``service`` (case-folded), in order."""
+        return self._by_service.get(service, self._always)
+
+
+def compile_policy(
+    policy: PolicyInput | CompiledPolicy,
+    profile: str | Profile = "identity",
+    *,
+    name: str | None = None,
+    short_arns: bool = True,
+) -> CompiledPolicy:
+    """Validate and compile one policy.
+
+    Parameters
+    ----------
+    policy : str, bytes, Mapping, Policy or CompiledPolicy
+        The policy; text is parsed first. A CompiledPolicy of the same profile
+        is returned as is.
+    profile : str or Profile
+        The profile it is validated under (see ``validate_policy``).
+    name : str, optional
+        What to call it in messages, when it is text or a mapping.
+    short_arns : bool
+        Read a resource ARN with fewer than six fields as iam-simulate does
+        (semantics.md §2.2, DISPUTED): its missing fields are ``*`` in identity,
+        boundary and session policies, in other policies only when it holds a
+        wildcard. False: such an ARN matches nothing.
+
+    Raises
+    ------
+    PolicySyntaxError
+        The text does not read as a JSON object.
+    PolicyInvalidError
+        Validation found errors; ``.diagnostics`` holds every finding.
+    """
+    prof = get_profile(profile)
+    if isinstance(policy, CompiledPolicy) and policy.profile == prof:
+        return policy
+    model = parse_policy(policy.policy if isinstance(policy, CompiledPolicy) else policy, name=name)
+    report = validate_policy(model, prof)
+    if not report.valid:
+        raise PolicyInvalidError(report.diagnostics)
+    reads_variables = model.reads_variables
+    statements = tuple(
+        _compile_statement(st.raw, st.index, st.path, prof, reads_variables, short_arns)
+        for st in model.statements
+    )
+    return CompiledPolicy(model, prof, statements, report.diagnostics)
+
+
+def compile_policies(
+    identity: Iterable[PolicyInput | CompiledPolicy] = (),
+    *,
+    resource: PolicyInput | CompiledPolicy | None = None,
+    boundary: PolicyInput | CompiledPolicy | None = None,
+    session: Iterable[PolicyInput | CompiledPolicy] | None = None,
+    scps: Sequence[Iterable[PolicyInput | CompiledPolicy]] | None = None,
+    rcps: Sequence[Iterable[PolicyInput | CompiledPolicy]] | None = None,
+    resource_profile: str = "resource",
+) -> PolicySet:
+    """Compile the policies that bear on a request into a ``PolicySet``.
+
+    Parameters
+    ----------
+    identity : iterable of policies
+        The principal's identity-based policies (managed and inline).
+    resource : policy, optional
+        The resource-based policy of the resource (a role's trust policy for
+        ``sts:AssumeRole``: pass ``resource_profile="role-trust"``).
+    boundary : policy, optional
+        The principal's permissions boundary.
+    session : iterable of policies, optional
+        Session policies; None means the session has none.
+    scps, rcps : sequence of iterables of policies, optional
+        One list of policies per organization level, from the root down to the
+        account; None means the account is not in an organization.
+
+    Returns
+    -------
+    PolicySet
+
+    Examples
+    --------
+    >>> from qiam import Request
+    >>> pset = compile_policies([{"Version": "2012-10-17", "Statement": [
+    ...     {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"}]}])
+    >>> pset.evaluate(Request("s3:GetObject", "arn:aws:s3:::b/k")).decision.value
+    'allowed'
+    """
+    from qiam.evaluate import PolicySet
+
+    def many(items: Iterable[PolicyInput | CompiledPolicy], profile: str, label: str
+             ) -> tuple[CompiledPolicy, ...]:
+        return tuple(compile_policy(p, profile, name=_name(p, f"{label}[{i}]")) for i, p in enumerate(items))
+
+    def levels(items: Sequence[Iterable[PolicyInput | CompiledPolicy]] | None, profile: str
+               ) -> tuple[tuple[CompiledPolicy, ...], ...] | None:
+        if items is None:
+            return None
+        return tuple(many(level, profile, f"{profile}[{n}]") for n, level in enumerate(items))
+
+    return PolicySet(
+        identity=many(identity, "identity", "identity"),
+        resource=None if resource is None else compile_policy(resource, resource_profile,
+                                                              name=_name(resource, "resource")),
+        boundary=None if boundary is None else compile_policy(boundary, "permissions-boundary",
+                                                              name=_name(boundary, "boundary")),
+        session=None if session is None else many(session, "session", "session"),
+        scps=levels(scps, "scp"),
+        rcps=levels(rcps, "rcp"),
+    )
+
+
+def _name(policy: Any, default: str) -> str | None:
+    if isinstance(policy, (Policy, CompiledPolicy)):
+        return policy.name
+    return default
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(v for v in value if isinstance(v, str))
+
+
+def _compile_statement(st: Mapping[str, Any], index: int, path: Path, profile: Profile,
+                       reads_variables: bool, short_arns: bool) -> CompiledStatement:
+    not_action = "NotAction" in st
+    actions = _strings(st["NotAction"] if not_action else st["Action"])
+    services: frozenset[str] | None = None
+    if not not_action and "*" not in actions:
+        services = frozenset(a.split(":", 1)[0].lower() for a in actions)
+    not_resource = "NotResource" in st
+    resources = None
+    if "Resource" in st or not_resource:
+        entries = _strings(st["NotResource"] if not_resource else st["Resource"])
+        resources = _compile_resources(entries, profile, reads_variables, short_arns)
+    not_principal = "NotPrincipal" in st
+    principal = st.get("NotPrincipal") if not_principal else st.get("Principal")
+    return CompiledStatement(
+        index=index,
+        sid=st.get("Sid") if isinstance(st.get("Sid"), str) else None,
+        allow=st["Effect"] == "Allow",
+        actions=core.GlobSet([pattern_text(a) for a in actions], fold_case=True),
+        not_action=not_action,
+        resources=resources,
+        not_resource=not_resource,
+        principal=principal,
+        not_principal=not_principal,
+        conditions=_compile_conditions(st.get("Condition") or {}, path + ("Condition",), reads_variables),
+        path=path,
+        services=services,
+    )
+
+
+def _compile_resources(entries: tuple[str, ...], profile: Profile, reads_variables: bool,
+                       short_arns: bool) -> ResourceMatcher:
+    patterns: list[tuple[int, str]] = []
+    templates: list[tuple[int, Template]] = []
+    for position, entry in enumerate(entries):
+        entry = _pad_short_arn(entry, profile, short_arns)
+        value = compile_value(entry, pattern=True, reads_variables=reads_variables)
+        if isinstance(value, Template):
+            templates.append((position, value))
+        else:
+            patterns.append((position, value))
+    return ResourceMatcher(entries, patterns, templates)
+
+
+def _pad_short_arn(entry: str, profile: Profile, short_arns: bool) -> str:
+    """iam-simulate's reading of an ARN with fewer than six fields (semantics.md §2.2)."""
+    colons = entry.count(":")
+    if not short_arns or colons >= 5 or entry.strip("*") == "":
+        return entry
+    if profile.identity_like:
+        pad = True
+    elif profile.kind in ("scp", "rcp"):
+        pad = entry.endswith("*")
+    else:
+        pad = "*" in entry or "?" in entry
+    return entry + ":*" * (5 - colons) if pad else entry
+
+
+def _compile_conditions(condition: Mapping[str, Any], path: Path, reads_variables: bool
+                        ) -> tuple[CompiledCondition, ...]:
+    compiled = []
+    for op_text, body in condition.items():
+        operator = parse_operator(op_text)
+        if not isinstance(operator, Operator):
+            continue  # an unknown operator over an empty body: validation warned, it has no keys
+        for key, value in body.items():
+            items = value if isinstance(value, list) else [value]
+            texts = tuple(t for t in map(condition_value_text, items) if t is not None)
+            if operator.spec.family is Family.NULL:
+                values: Any = tuple(t.lower() == "true" for t in texts)
+            else:
+                values = compile_values(operator.spec, texts, reads_variables=reads_variables)
+            compiled.append(
+                CompiledCondition(operator, key.lower(), key, values, texts, path + (op_text, key))
+            )
+    return tuple(compiled)
+
+
+def warnings_of(policies: Iterable[CompiledPolicy]) -> tuple[Diagnostic, ...]:
+    """The non-error findings of compiled policies, in order."""
+    return tuple(d for p in policies for d in p.diagnostics if d.severity is not Severity.ERROR)

@@ -1,0 +1,94 @@
+"""The faithful policy model: Policy and Statement, mirroring the JSON with paths.
+
+The model keeps every element exactly as written (JSON types included), so
+that validation can report what is wrong where. ``compile`` turns it into the
+normalised form the evaluator runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from qiam._source import Source
+from qiam.errors import Path
+
+
+class _Absent:
+    """The marker for an element that the JSON does not contain (JSON null is None)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+ABSENT: Final = _Absent()
+
+VERSION_2012 = "2012-10-17"
+VERSION_2008 = "2008-10-17"
+
+POLICY_ELEMENTS = ("Version", "Id", "Statement")
+STATEMENT_ELEMENTS = (
+    "Sid",
+    "Effect",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Principal",
+    "NotPrincipal",
+    "Condition",
+)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Statement:
+    """One statement as written; ``path`` locates it in its policy."""
+
+    raw: Mapping[str, Any]
+    index: int
+    path: Path
+
+    def get(self, element: str) -> Any:
+        """The element's JSON value, or ``ABSENT``."""
+        return self.raw.get(element, ABSENT)
+
+    @property
+    def sid(self) -> str | None:
+        """The Sid when it is a string, else None."""
+        sid = self.raw.get("Sid")
+        return sid if isinstance(sid, str) else None
+
+    @property
+    def effect(self) -> Any:
+        """The Effect as written (``ABSENT`` if missing)."""
+        return self.raw.get("Effect", ABSENT)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Policy:
+    """A policy document as written, with the statements it holds and its source."""
+
+    raw: Mapping[str, Any]
+    source: Source
+    statements: tuple[Statement, ...]
+
+    @property
+    def name(self) -> str | None:
+        """The source's name (a file name or a library name), if any."""
+        return self.source.name
+
+    @property
+    def version(self) -> Any:
+        """The Version as written (``ABSENT`` if missing)."""
+        return self.raw.get("Version", ABSENT)
+
+    @property
+    def reads_variables(self) -> bool:
+        """Whether ``${...}`` is read as a policy variable (Version 2012-10-17 only)."""
+        return self.raw.get("Version") == VERSION_2012

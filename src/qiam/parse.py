@@ -1,0 +1,180 @@
+"""text | bytes | dict → model.Policy. Reads JSON with orjson; raises PolicySyntaxError.
+
+Only what stops reading is an exception here: bytes that are not UTF-8, text
+that is not JSON, nesting deeper than orjson reads (1,024 levels), a document
+that is not an object, and a repeated key. Everything else about the shape of
+a policy is for ``validate`` to report.
+
+orjson keeps the last of two equal keys without a word. Rather than give up
+its speed for a hook, the members it kept are counted and compared with the
+members the text holds (one per colon outside a string, counted by the core);
+only a mismatch pays for a scan that finds the repeated key and its place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from qiam._impl import core
+from qiam._source import Source
+from qiam.errors import Location, PolicySyntaxError
+from qiam.model import Policy, Statement
+
+PolicyInput = str | bytes | Mapping[str, Any] | Policy
+
+
+def parse_policy(document: PolicyInput, *, name: str | None = None) -> Policy:
+    """Read a policy document.
+
+    Parameters
+    ----------
+    document : str, bytes, Mapping or Policy
+        The policy's JSON text (bytes must be UTF-8), an already-decoded JSON
+        object, or a ``Policy`` (returned as is).
+    name : str, optional
+        What to call the policy in messages (a file name, a library name).
+
+    Returns
+    -------
+    Policy
+
+    Raises
+    ------
+    PolicySyntaxError
+        The text is not UTF-8 or not JSON, nests too deeply, is not an object, or
+        repeats a key (``code`` says which; the location has line and column).
+
+    Examples
+    --------
+    >>> policy = parse_policy('{"Version": "2012-10-17", "Statement": {"Effect": "Allow",'
+    ...                       ' "Action": "s3:GetObject", "Resource": "*"}}')
+    >>> len(policy.statements)
+    1
+    >>> parse_policy('{"Statement": [], "Statement": []}')
+    Traceback (most recent call last):
+    ...
+    qiam.errors.PolicySyntaxError: <policy>:1:19: duplicate key `Statement`
+    """
+    if isinstance(document, Policy):
+        return document
+    if isinstance(document, Mapping):
+        source = Source(name, document=document)
+        return _build(document, source)
+    if isinstance(document, str):
+        text = document
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise PolicySyntaxError(
+                "the text holds a lone surrogate, which is not a character",
+                code="invalid-utf8",
+                location=Location(Source(name, text), offset=exc.start),
+                hint="the text was probably decoded from bytes that are not UTF-8",
+            ) from None
+    elif isinstance(document, (bytes, bytearray, memoryview)):
+        data = bytes(document)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            before = data[: exc.start].decode("utf-8", errors="replace")
+            raise PolicySyntaxError(
+                f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8",
+                code="invalid-utf8",
+                location=Location(Source(name, before), offset=len(before)),
+                hint="save the policy as UTF-8",
+            ) from None
+    else:
+        raise TypeError(f"a policy is text, bytes or a mapping, not {type(document).__name__}")
+
+    source = Source(name, text)
+    try:
+        raw = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise _syntax_error(exc, data, source) from None
+    if not isinstance(raw, dict):
+        raise PolicySyntaxError(
+            f"a policy is a JSON object, not {_json_type(raw)}",
+            code="not-an-object",
+            location=Location(source, ()),
+            hint='write the policy as {"Version": "2012-10-17", "Statement": [...]}',
+        )
+    if core.json_member_count(data) != count_members(raw):
+        duplicates = source.duplicates()
+        path, offset = duplicates[0] if duplicates else ((), 0)
+        raise PolicySyntaxError(
+            f"duplicate key `{path[-1] if path else '?'}`",
+            code="duplicate-key",
+            location=Location(source, path, key=True, offset=offset),
+            hint="JSON readers keep only one of the values, silently; write each key once",
+        )
+    return _build(raw, source)
+
+
+def policy_from_json(raw: Mapping[str, Any], source: Source) -> Policy:
+    """A policy from an already-decoded JSON object whose text ``source`` holds."""
+    return _build(raw, source)
+
+
+def _build(raw: Mapping[str, Any], source: Source) -> Policy:
+    statement = raw.get("Statement")
+    if isinstance(statement, Mapping):
+        statements: tuple[Statement, ...] = (Statement(statement, 0, ("Statement",)),)
+    elif isinstance(statement, list):
+        statements = tuple(
+            Statement(s, i, ("Statement", i)) for i, s in enumerate(statement) if isinstance(s, Mapping)
+        )
+    else:
+        statements = ()
+    return Policy(raw, source, statements)
+
+
+def count_members(value: Any) -> int:
+    """Members of all objects in a decoded document; iterative, so depth costs no stack."""
+    count = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is dict:
+            count += len(item)
+            stack.extend(v for v in item.values() if type(v) is dict or type(v) is list)
+        else:
+            stack.extend(v for v in item if type(v) is dict or type(v) is list)
+    return count
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return "a number"
+
+
+def _syntax_error(exc: orjson.JSONDecodeError, data: bytes, source: Source) -> PolicySyntaxError:
+    # orjson counts bytes; positions are reported in characters.
+    offset = len(data[: exc.pos].decode("utf-8", errors="ignore"))
+    message = exc.msg
+    code = "json-syntax"
+    hint = "check the JSON at this position"
+    if "depth limit" in message or "recursion" in message:
+        code = "nesting-too-deep"
+        message = "the JSON nests deeper than 1,024 levels"
+        hint = "no policy nests that deep; the input is probably not a policy"
+    else:
+        text = source.text or ""
+        before = text[:offset].rstrip()
+        at = text[offset : offset + 1]
+        if at == '"' and before[-1:] in ("]", "}", '"') or before[-1:].isdigit() and at == '"':
+            hint = "a comma is probably missing before this member"
+        elif not text.strip():
+            message = "the text is empty"
+            hint = "a policy is a JSON object"
+        message = f"invalid JSON: {message}"
+    return PolicySyntaxError(message, code=code, location=Location(source, offset=offset), hint=hint)

@@ -1,0 +1,674 @@
+"""model.Policy → ValidationReport under a profile (semantics.md §1). Never raises.
+
+A profile names the kind of policy (identity, resource, trust, SCP, ...) and
+the rules that go with it. By default quotas are storage limits that only warn
+(the decision is still given); ``storage=True`` checks a policy for storing,
+where they are errors (semantics.md §1.8).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from qiam import variables
+from qiam.errors import Diagnostic, Location, Path, Severity
+from qiam.keys import global_key
+from qiam.model import ABSENT, POLICY_ELEMENTS, STATEMENT_ELEMENTS, VERSION_2008, VERSION_2012, Policy
+from qiam.operators import (
+    Family,
+    Operator,
+    condition_value_text,
+    parse_binary,
+    parse_bool,
+    parse_cidr,
+    parse_date,
+    parse_number,
+    parse_operator,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The rules for one kind of policy."""
+
+    name: str
+    kind: str  # identity, boundary, session, resource, role-trust, scp, rcp, vpce
+    principal: bool  # True: Principal or NotPrincipal required; False: forbidden
+    resource: str  # "required" or "forbidden"
+    version_required: bool  # Version must be 2012-10-17 (else only a warning when missing)
+    iam_document: bool  # IAM's Sid and character-set rules
+    quota: int | None = None
+    quota_counts_whitespace: bool = False
+
+    @property
+    def identity_like(self) -> bool:
+        """Whether this is an identity-based kind (identity, boundary, session)."""
+        return self.kind in ("identity", "boundary", "session")
+
+
+def _profiles() -> dict[str, Profile]:
+    managed = Profile("identity", "identity", False, "required", True, True, 6_144)
+    table = {
+        "identity": managed,
+        "iam-identity-managed": Profile("iam-identity-managed", "identity", False, "required", True, True, 6_144),
+        "iam-user-inline": Profile("iam-user-inline", "identity", False, "required", False, True, 2_048),
+        "iam-group-inline": Profile("iam-group-inline", "identity", False, "required", False, True, 5_120),
+        "iam-role-inline": Profile("iam-role-inline", "identity", False, "required", False, True, 10_240),
+        "permissions-boundary": Profile("permissions-boundary", "boundary", False, "required", True, True, 6_144),
+        "session": Profile("session", "session", False, "required", False, True, 2_048),
+        "resource": Profile("resource", "resource", True, "required", False, False),
+        "role-trust": Profile("role-trust", "role-trust", True, "forbidden", False, True, 2_048),
+        "scp": Profile("scp", "scp", False, "required", False, False, 5_120, True),
+        "rcp": Profile("rcp", "rcp", True, "required", True, False, 5_120, True),
+        "vpce": Profile("vpce", "vpce", True, "required", False, False, 20_480),
+    }
+    table["iam-identity-inline"] = table["iam-role-inline"]
+    return table
+
+
+PROFILES: dict[str, Profile] = _profiles()
+
+
+def get_profile(profile: str | Profile) -> Profile:
+    """The profile of that name; ValueError listing the names if there is none."""
+    if isinstance(profile, Profile):
+        return profile
+    found = PROFILES.get(profile)
+    if found is None:
+        raise ValueError(f"unknown profile `{profile}`; profiles: {', '.join(sorted(PROFILES))}")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    """Every finding of a validation, in document order."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    profile: str
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        """Findings that make the policy unusable."""
+        return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        """Findings that inform; evaluation proceeds."""
+        return tuple(d for d in self.diagnostics if d.severity is Severity.WARNING)
+
+    @property
+    def suggestions(self) -> tuple[Diagnostic, ...]:
+        """Findings about style."""
+        return tuple(d for d in self.diagnostics if d.severity is Severity.SUGGESTION)
+
+    @property
+    def valid(self) -> bool:
+        """Whether there is no error."""
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form used by ``qiam validate --json``."""
+        return {
+            "profile": self.profile,
+            "valid": self.valid,
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+
+def validate_policy(policy: Policy, profile: str | Profile = "identity", *, storage: bool = False) -> ValidationReport:
+    """Check a policy against the grammar and the rules of a profile.
+
+    Parameters
+    ----------
+    policy : Policy
+        From ``parse_policy``.
+    profile : str or Profile
+        One of ``PROFILES``: ``identity`` (an IAM managed or inline identity
+        policy), ``iam-identity-managed``, ``iam-user-inline``,
+        ``iam-group-inline``, ``iam-role-inline``, ``permissions-boundary``,
+        ``session``, ``resource``, ``role-trust``, ``scp``, ``rcp``, ``vpce``.
+    storage : bool
+        Check for storing: size quotas and ``Allow`` with ``NotPrincipal``
+        become errors instead of warnings.
+
+    Returns
+    -------
+    ValidationReport
+        Never raises for any policy.
+
+    Examples
+    --------
+    >>> from qiam import parse_policy
+    >>> report = validate_policy(parse_policy(
+    ...     '{"Version": "2012-10-17", "Statement": [{"Effect": "allow", "Action": "s3:*", "Resource": "*"}]}'))
+    >>> [(d.code, d.location.pointer) for d in report.errors]
+    [('invalid-effect', '/Statement/0/Effect')]
+    """
+    checker = _Checker(policy, get_profile(profile), storage)
+    checker.run()
+    return ValidationReport(tuple(checker.found), checker.profile.name)
+
+
+_VENDOR = re.compile(r"[A-Za-z0-9.\-]+")
+_SID = re.compile(r"[0-9A-Za-z]*")
+_BAD_CHAR = re.compile(r"[^\t\n\r\x20-\xff]")
+_WHITESPACE = re.compile(r"[ \t\r\n]+")
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_WILDCARD = re.compile(r"[*?]")
+
+PARTITIONS = frozenset(
+    {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
+)
+IAM_RESOURCE_TYPES = (
+    "user/", "role/", "group/", "policy/", "instance-profile/", "mfa/", "server-certificate/",
+    "saml-provider/", "oidc-provider/", "federated-user/", "sms-mfa/", "report/", "access-report/",
+    "root", "u2f/", "signing-certificate/", "ssh-public-key/", "service-specific-credential/",
+    "delegation-request/",
+)
+PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+
+
+class _Checker:
+    """One validation run: walks the policy and collects diagnostics."""
+
+    def __init__(self, policy: Policy, profile: Profile, storage: bool) -> None:
+        self.policy = policy
+        self.profile = profile
+        self.storage = storage
+        self.source = policy.source
+        self.found: list[Diagnostic] = []
+        self.reads_variables = policy.reads_variables
+
+    def add(self, severity: Severity, code: str, message: str, path: Path,
+            *, key: bool = False, hint: str | None = None) -> None:
+        self.found.append(Diagnostic(severity, code, message, Location(self.source, path, key), hint))
+
+    def error(self, code: str, message: str, path: Path, **kw: Any) -> None:
+        self.add(Severity.ERROR, code, message, path, **kw)
+
+    def warn(self, code: str, message: str, path: Path, **kw: Any) -> None:
+        self.add(Severity.WARNING, code, message, path, **kw)
+
+    # ----- the document -----
+
+    def run(self) -> None:
+        raw = self.policy.raw
+        for key in raw:
+            if key not in POLICY_ELEMENTS:
+                self.error("unknown-element", f"unknown policy element `{key}`", (key,), key=True,
+                           hint=_close_element(key, POLICY_ELEMENTS))
+        self.check_version(raw.get("Version", ABSENT))
+        policy_id = raw.get("Id", ABSENT)
+        if policy_id is not ABSENT:
+            if not isinstance(policy_id, str):
+                self.error("wrong-type", "`Id` must be a string", ("Id",))
+            elif self.profile.identity_like:
+                self.warn("id-in-identity-policy", "`Id` has no place in an identity-based policy",
+                          ("Id",), key=True, hint="IAM accepts it, but the grammar says not to use it")
+        self.check_statements(raw.get("Statement", ABSENT))
+        self.check_text()
+
+    def check_version(self, version: Any) -> None:
+        profile = self.profile
+        if version is ABSENT:
+            if profile.version_required:
+                self.error("version-required", f"a {profile.name} policy must have `Version` 2012-10-17",
+                           (), hint='add "Version": "2012-10-17"')
+            else:
+                self.warn("missing-version", "no `Version`: the policy is read as 2008-10-17, without "
+                          "policy variables", (), hint='add "Version": "2012-10-17"')
+            return
+        if not isinstance(version, str) or version not in (VERSION_2012, VERSION_2008):
+            self.error("invalid-version", f"`Version` must be \"2012-10-17\" or \"2008-10-17\", not "
+                       f"`{version}`", ("Version",), hint='use "2012-10-17"')
+        elif version == VERSION_2008 and profile.version_required:
+            self.error("version-required", f"a {profile.name} policy must have `Version` 2012-10-17",
+                       ("Version",), hint='use "2012-10-17"')
+
+    def check_statements(self, statements: Any) -> None:
+        if statements is ABSENT:
+            self.error("missing-statement", "the policy has no `Statement`", (),
+                       hint='add "Statement": [...]')
+            return
+        if isinstance(statements, list):
+            if not statements:
+                self.error("empty-statement", "`Statement` is an empty list", ("Statement",))
+            for i, item in enumerate(statements):
+                if not isinstance(item, Mapping):
+                    self.error("wrong-type", "a statement must be a JSON object", ("Statement", i))
+        elif not isinstance(statements, Mapping):
+            self.error("wrong-type", "`Statement` must be an object or a list of objects", ("Statement",))
+        sids: dict[str, Path] = {}
+        for statement in self.policy.statements:
+            self.check_statement(statement.raw, statement.path)
+            sid = statement.raw.get("Sid")
+            if isinstance(sid, str) and sid:
+                if sid in sids:
+                    message = f"Sid `{sid}` is used by two statements"
+                    if self.profile.iam_document:
+                        self.error("duplicate-sid", message, statement.path + ("Sid",),
+                                   hint="Sids must be unique in an IAM policy")
+                    else:
+                        self.warn("duplicate-sid", message, statement.path + ("Sid",))
+                else:
+                    sids[sid] = statement.path
+
+    # ----- one statement -----
+
+    def check_statement(self, st: Mapping[str, Any], path: Path) -> None:
+        for key in st:
+            if key not in STATEMENT_ELEMENTS:
+                self.error("unknown-element", f"unknown statement element `{key}`", path + (key,),
+                           key=True, hint=_close_element(key, STATEMENT_ELEMENTS))
+        sid = st.get("Sid", ABSENT)
+        if sid is not ABSENT:
+            if not isinstance(sid, str):
+                self.error("wrong-type", "`Sid` must be a string", path + ("Sid",))
+            elif self.profile.iam_document and not _SID.fullmatch(sid):
+                self.error("invalid-sid", f"Sid `{sid}` may hold only ASCII letters and digits",
+                           path + ("Sid",), hint="IAM checks Sids against [0-9A-Za-z]*")
+        effect = self.check_effect(st.get("Effect", ABSENT), path)
+        self.check_actions(st, path, effect)
+        self.check_resources(st, path)
+        self.check_principals(st, path, effect)
+        condition = st.get("Condition", ABSENT)
+        if condition is not ABSENT:
+            self.check_condition(condition, path + ("Condition",))
+
+    def check_effect(self, effect: Any, path: Path) -> str | None:
+        if effect is ABSENT:
+            self.error("missing-effect", "the statement has no `Effect`", path, hint='add "Effect": "Allow"')
+            return None
+        if effect in ("Allow", "Deny"):
+            if self.profile.kind == "rcp" and effect == "Allow":
+                return effect  # judged with the whole statement in check_principals
+            return str(effect)
+        hint = None
+        if isinstance(effect, str) and effect.lower() in ("allow", "deny"):
+            hint = f"did you mean `{effect.capitalize()}`? Effect is case-sensitive"
+        self.error("invalid-effect", f"`Effect` must be \"Allow\" or \"Deny\", not `{effect}`",
+                   path + ("Effect",), hint=hint)
+        return None
+
+    def pair(self, st: Mapping[str, Any], path: Path, name: str, code: str) -> tuple[str, Any] | None:
+        """The one of ``name`` / ``Not{name}`` present; reports when both are."""
+        plain, negated = st.get(name, ABSENT), st.get("Not" + name, ABSENT)
+        if plain is not ABSENT and negated is not ABSENT:
+            self.error(code, f"a statement cannot have both `{name}` and `Not{name}`",
+                       path + ("Not" + name,), key=True, hint=f"keep one of `{name}` and `Not{name}`")
+        if plain is not ABSENT:
+            return name, plain
+        if negated is not ABSENT:
+            return "Not" + name, negated
+        return None
+
+    def strings(self, value: Any, path: Path, element: str, *, allow_null: bool = False
+                ) -> Iterator[tuple[int | None, str]]:
+        """The strings of a string-or-list element, reporting items of other types."""
+        if isinstance(value, str):
+            yield None, value
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, str):
+                    yield i, item
+                elif item is None and allow_null:
+                    continue
+                else:
+                    self.error("wrong-type", f"`{element}` entries must be strings", path + (i,))
+        else:
+            self.error("wrong-type", f"`{element}` must be a string or a list of strings", path)
+
+    def check_actions(self, st: Mapping[str, Any], path: Path, effect: str | None) -> None:
+        found = self.pair(st, path, "Action", "action-and-notaction")
+        if found is None:
+            self.error("missing-action", "the statement has no `Action` or `NotAction`", path,
+                       hint='add "Action": [...]')
+            return
+        element, value = found
+        epath = path + (element,)
+        if value == []:
+            self.error("empty-action", f"`{element}` is an empty list", epath)
+        if self.profile.kind == "rcp" and element == "NotAction":
+            self.error("rcp-notaction", "resource control policies do not support `NotAction`", epath, key=True)
+        for i, action in self.strings(value, epath, element):
+            apath = epath if i is None else epath + (i,)
+            if action == "*":
+                if self.profile.kind == "rcp" and not _is_rcp_full_access(st):
+                    self.error("rcp-action-star", "a resource control policy cannot use `*` alone as an action",
+                               apath, hint='name the actions, e.g. "s3:*"')
+                continue
+            if self.reads_variables and "${" in action:
+                self.error("variable-not-allowed", "policy variables cannot be used in actions", apath)
+            colons = action.count(":")
+            if colons == 0:
+                self.error("action-missing-vendor", f"action `{action}` has no service prefix", apath,
+                           hint="write actions as `service:Action`, e.g. `s3:GetObject`")
+            elif colons > 1:
+                self.error("action-too-many-colons", f"action `{action}` has more than one colon", apath)
+            else:
+                vendor = action.split(":", 1)[0]
+                if not _VENDOR.fullmatch(vendor):
+                    self.error("invalid-vendor", f"service prefix `{vendor}` is not valid", apath,
+                               hint="a service prefix holds only letters, digits, `-` and `.`, no wildcards")
+
+    def check_resources(self, st: Mapping[str, Any], path: Path) -> None:
+        found = self.pair(st, path, "Resource", "resource-and-notresource")
+        if self.profile.resource == "forbidden":
+            if found is not None:
+                self.error("resource-not-allowed", f"a {self.profile.name} policy cannot have `{found[0]}`",
+                           path + (found[0],), key=True, hint="the resource of a trust policy is the role itself")
+            return
+        if found is None:
+            self.error("missing-resource", "the statement has no `Resource` or `NotResource`", path,
+                       hint='add "Resource": "*" or the ARNs it applies to')
+            return
+        element, value = found
+        epath = path + (element,)
+        if value == []:
+            self.error("empty-resource", f"`{element}` is an empty list", epath)
+        for i, resource in self.strings(value, epath, element, allow_null=True):
+            self.check_arn(resource, epath if i is None else epath + (i,))
+
+    def check_arn(self, resource: str, path: Path) -> None:
+        if resource == "*":
+            return
+        if ":" not in resource:
+            self.error("invalid-arn", f"resource `{resource}` must be an ARN or `*`", path,
+                       hint="ARNs look like arn:aws:service:region:account:resource")
+            return
+        fields = resource.split(":", 5)
+        if fields[0] != "arn" and not _WILDCARD.search(fields[0]):
+            self.error("invalid-arn", f"resource `{resource}` must be an ARN or `*`", path,
+                       hint="ARNs start with `arn:`")
+            return
+        partition = fields[1]
+        if partition not in PARTITIONS and not _WILDCARD.search(partition):
+            self.error("invalid-partition", f"partition `{partition}` is not valid in resource `{resource}`",
+                       path, hint="partitions are aws, aws-cn, aws-us-gov and the ISO partitions")
+        if len(fields) == 2 or not fields[2]:
+            self.error("arn-missing-service", f"resource `{resource}` has no service", path)
+            return
+        if len(fields) < 6:
+            if "::" in resource:
+                self.error("invalid-arn", f"resource `{resource}` has too few fields for an ARN", path,
+                           hint="an ARN has six fields: arn:partition:service:region:account:resource")
+            else:
+                self.warn("short-arn", f"resource `{resource}` has fewer than the six fields of an ARN", path,
+                          hint="AWS stores it; qiam reads the missing fields as `*` in identity policies "
+                               "(semantics.md §2.2, DISPUTED)")
+            return
+        _, _, service, region, account, rest = fields
+        if self.reads_variables and "${" in ":".join(fields[:5]):
+            self.error("variable-not-allowed", "policy variables can only stand in the resource part of an ARN",
+                       path)
+        if service != service.lower():
+            self.error("arn-service-case", f"the service `{service}` of an ARN must be lower case", path,
+                       hint=f"write `{service.lower()}`")
+        if _WILDCARD.search(service):
+            self.add(Severity.SUGGESTION, "wildcard-in-arn-service",
+                     f"wildcard in the service of resource `{resource}`", path)
+        if service == "iam":
+            if region:
+                self.error("arn-region-not-allowed", f"IAM resource `{resource}` cannot have a region", path)
+            if rest != "*" and not rest.startswith(IAM_RESOURCE_TYPES):
+                kind = re.split(r"[/:]", rest, maxsplit=1)[0]
+                if _WILDCARD.search(kind):
+                    self.warn("wildcard-in-resource-type",
+                              f"wildcard in the resource type of `{resource}`", path,
+                              hint="AWS documents wildcards in the resource type as not allowed")
+                else:
+                    self.error("invalid-iam-resource", f"IAM resource `{resource}` is not of a known IAM "
+                               "resource type", path, hint="IAM resources start with user/, role/, group/, "
+                               "policy/, instance-profile/ and the like")
+        elif service == "s3" and region and not account and not _WILDCARD.search(region):
+            self.error("arn-region-not-allowed", f"S3 resource `{resource}` cannot have a region", path)
+        if self.reads_variables and "${" in rest:
+            self.check_variable_syntax(rest, path)
+
+    def check_principals(self, st: Mapping[str, Any], path: Path, effect: str | None) -> None:
+        found = self.pair(st, path, "Principal", "principal-and-notprincipal")
+        profile = self.profile
+        if not profile.principal:
+            if found is not None:
+                self.error("principal-not-allowed", f"a {profile.name} policy cannot have `{found[0]}`",
+                           path + (found[0],), key=True,
+                           hint="principals belong in resource-based and trust policies")
+            return
+        if found is None:
+            self.error("missing-principal", f"a {profile.name} policy statement needs `Principal`", path,
+                       hint='add "Principal": {"AWS": "..."}')
+            return
+        element, value = found
+        epath = path + (element,)
+        if element == "NotPrincipal":
+            if profile.kind in ("role-trust", "rcp"):
+                self.error("principal-not-allowed", f"a {profile.name} policy cannot have `NotPrincipal`",
+                           epath, key=True)
+            elif effect == "Allow":
+                self.add(Severity.ERROR if self.storage else Severity.WARNING, "allow-with-notprincipal",
+                         "`Allow` with `NotPrincipal` grants to everyone not listed, anonymous callers "
+                         "included", epath, key=True, hint="AWS no longer supports this; use Principal")
+        if profile.kind == "rcp":
+            if value != "*" and value != {"AWS": "*"}:
+                self.error("rcp-principal", "a resource control policy statement's `Principal` must be `*`",
+                           epath, hint='write "Principal": "*" and narrow with conditions')
+            if effect == "Allow" and not _is_rcp_full_access(st):
+                self.error("rcp-allow", "a customer resource control policy can only deny", path + ("Effect",),
+                           hint="RCPs never grant; only the AWS managed RCPFullAWSAccess allows")
+            return
+        if value == "*":
+            return
+        if not isinstance(value, Mapping):
+            self.error("wrong-type", f"`{element}` must be `*` or an object", epath)
+            return
+        if not value:
+            self.warn("empty-principal", f"`{element}` is an empty object: it names no one", epath)
+        for kind, names in value.items():
+            kpath = epath + (kind,)
+            if kind not in PRINCIPAL_TYPES:
+                self.error("unknown-principal-type", f"unknown principal type `{kind}`", kpath, key=True,
+                           hint=_close_element(kind, PRINCIPAL_TYPES))
+                continue
+            if names == []:
+                self.warn("empty-principal", f"`{kind}` is an empty list: it names no one", kpath)
+            for i, name in self.strings(names, kpath, kind):
+                if name != "*" and _WILDCARD.search(name):
+                    self.error("partial-wildcard-principal", f"principal `{name}` uses a wildcard for part "
+                               "of a name", kpath if i is None else kpath + (i,),
+                               hint='only the whole value "*" is a wildcard; narrow it with aws:PrincipalArn')
+
+    # ----- conditions -----
+
+    def check_condition(self, condition: Any, path: Path) -> None:
+        if not isinstance(condition, Mapping):
+            self.error("wrong-type", "`Condition` must be an object", path)
+            return
+        if not condition:
+            self.warn("empty-condition", "empty `Condition` block: the statement is read as unconditional",
+                      path, hint="remove it, or add the conditions meant (semantics.md §3.1, DISPUTED)")
+        for op_text, body in condition.items():
+            opath = path + (op_text,)
+            operator = parse_operator(op_text)
+            if not isinstance(operator, Operator):
+                empty = isinstance(body, Mapping) and not body
+                # IAM accepts an unknown operator over an empty body (semantics.md §1.9 item 15).
+                severity = Severity.WARNING if empty and operator.code == "unknown-operator" else Severity.ERROR
+                self.add(severity, operator.code, operator.message, opath, key=True, hint=operator.hint)
+                continue
+            if not isinstance(body, Mapping):
+                self.error("wrong-type", f"the body of `{op_text}` must be an object of keys and values", opath)
+                continue
+            if not body:
+                self.warn("empty-condition", f"`{op_text}` has no keys", opath)
+            seen: dict[str, str] = {}
+            for key, value in body.items():
+                folded = key.lower()
+                if folded in seen:
+                    self.error("duplicate-condition-key", f"condition key `{key}` repeats `{seen[folded]}`; "
+                               "keys are case-insensitive", opath + (key,), key=True)
+                seen.setdefault(folded, key)
+                self.check_condition_key(operator, key, value, opath + (key,))
+
+    def check_condition_key(self, operator: Operator, key: str, value: Any, path: Path) -> None:
+        spec = operator.spec
+        if ":" not in key:
+            self.error("invalid-condition-key", f"condition key `{key}` has no service prefix", path, key=True,
+                       hint="condition keys look like aws:SourceIp or s3:prefix")
+        if isinstance(value, list):
+            items = value
+            if not items:
+                self.warn("empty-condition-values", f"`{key}` has an empty value list under `{operator.text}`",
+                          path, hint="a positive operator with no value never matches (semantics.md §3.1, "
+                          "DISPUTED)")
+        else:
+            items = [value]
+        texts: list[tuple[Path, str]] = []
+        for i, item in enumerate(items):
+            ipath = path + (i,) if isinstance(value, list) else path
+            text = condition_value_text(item)
+            if text is None:
+                self.error("wrong-type", f"condition values must be strings, numbers or booleans, not "
+                           f"{_type_name(item)}", ipath)
+                continue
+            texts.append((ipath, text))
+        family = spec.family
+        if family is Family.BOOL and len(texts) > 1:
+            self.error("bool-multiple-values", f"`{key}` has several values under `Bool`", path,
+                       hint="a boolean key has one value; write it once")
+        for ipath, text in texts:
+            if self.reads_variables and "${" in text:
+                parts = self.check_variable_syntax(text, ipath)
+                if parts and any(isinstance(p, variables.Variable) for p in parts) and not spec.variables:
+                    self.error("variable-not-allowed", f"`{spec.name}` does not read policy variables", ipath,
+                               hint="variables work with String and Arn operators only")
+                    continue
+            self.check_condition_value(operator, key, text, ipath)
+        self.check_key_type(operator, key, path)
+
+    def check_condition_value(self, operator: Operator, key: str, text: str, path: Path) -> None:
+        family = operator.spec.family
+        if family is Family.NUMERIC and parse_number(text) is None:
+            self.warn("type-mismatch", f"`{text}` is not a number, as `{operator.spec.name}` needs", path,
+                      hint="a Deny with this value always applies; an Allow never does")
+        elif family is Family.DATE and parse_date(text) is None:
+            self.error("invalid-condition-value", f"`{text}` is not a date", path,
+                       hint="dates are ISO 8601 (2020-01-01T00:00:00Z) or epoch seconds")
+        elif family is Family.BOOL and parse_bool(text) is None:
+            self.warn("type-mismatch", f"`{text}` is not `true` or `false`", path,
+                      hint="a Deny with this value always applies; an Allow never does")
+        elif family is Family.NULL and parse_bool(text) is None:
+            self.error("invalid-condition-value", f"`Null` takes `true` or `false`, not `{text}`", path)
+        elif family is Family.IP and parse_cidr(text) is None:
+            self.error("invalid-condition-value", f"`{text}` is not an IP address or CIDR block", path,
+                       hint="write e.g. 203.0.113.0/24 or 2001:db8::/32")
+        elif family is Family.BINARY and parse_binary(text) is None:
+            self.error("invalid-condition-value", f"`{text}` is not base64", path)
+        elif family in (Family.STRING, Family.STRING_IGNORE_CASE) and _WILDCARD.search(
+            text.replace("${*}", "").replace("${?}", "")
+        ):
+            self.warn("wildcard-without-like", f"`{operator.spec.name}` reads `*` and `?` in `{text}` literally",
+                      path, hint="use StringLike for wildcards")
+
+    def check_key_type(self, operator: Operator, key: str, path: Path) -> None:
+        key_type = global_key(key)
+        if key_type is None:
+            return
+        if operator.set_prefix and not key_type.multivalued:
+            self.warn("set-operator-single-valued-key",
+                      f"`{operator.set_prefix}:` used with the single-valued key `{key}`", path, key=True,
+                      hint="ForAllValues is true when the key is missing; use the operator without the prefix"
+                      if operator.set_prefix == "ForAllValues" else "use the operator without the prefix")
+        elif not operator.set_prefix and key_type.multivalued and operator.spec.family is not Family.NULL:
+            self.warn("plain-operator-multivalued-key",
+                      f"`{operator.spec.name}` without a set prefix on the multivalued key `{key}`", path,
+                      key=True, hint="use ForAnyValue: or ForAllValues:; qiam reads the plain operator as "
+                      "false for several values (semantics.md §3.5, DISPUTED)")
+
+    def check_variable_syntax(self, text: str, path: Path) -> list[variables.Part] | None:
+        parts = variables.tokenize(text)
+        if isinstance(parts, variables.VariableSyntaxError):
+            self.error("variable-syntax", parts.message, path, hint=parts.hint)
+            return None
+        return parts
+
+    # ----- the text as a whole -----
+
+    def check_text(self) -> None:
+        profile = self.profile
+        text = self.source.text or ""
+        if profile.iam_document:
+            bad = _first_bad_char(text, self.policy.raw, self.source.text is not None)
+            if bad is not None:
+                self.error("invalid-character", f"character `{bad}` (U+{ord(bad):04X}) is not allowed in an "
+                           "IAM policy", (), hint="IAM policies hold only tab, line breaks and U+0020 to U+00FF")
+        if profile.quota is None or len(text) <= profile.quota:
+            return
+        size = len(text) if profile.quota_counts_whitespace else _size_without_whitespace(text)
+        if size > profile.quota:
+            counted = "characters" if profile.quota_counts_whitespace else "characters, not counting whitespace"
+            self.add(Severity.ERROR if self.storage else Severity.WARNING, "policy-too-large",
+                     f"the policy has {size:,} {counted}; a {profile.name} policy may have {profile.quota:,}",
+                     (), hint="a storage quota: AWS would refuse to store it, but it is evaluated as written")
+
+
+def _is_rcp_full_access(st: Mapping[str, Any]) -> bool:
+    """The AWS managed RCPFullAWSAccess statement, recognised by its content."""
+    return (
+        st.get("Effect") == "Allow"
+        and st.get("Principal") == "*"
+        and st.get("Action") == "*"
+        and st.get("Resource") == "*"
+        and "Condition" not in st
+    )
+
+
+def _size_without_whitespace(text: str) -> int:
+    # Whitespace inside strings counts; whitespace between tokens does not.
+    outside = _STRINGS.sub("", text)
+    return len(text) - sum(len(m) for m in _WHITESPACE.findall(outside))
+
+
+def _first_bad_char(text: str, raw: Mapping[str, Any], from_text: bool) -> str | None:
+    if from_text:
+        if not text.isascii():
+            found = _BAD_CHAR.search(text)
+            if found:
+                return found.group()
+        if "\\u" not in text:
+            return None
+    # Escapes (or a document given as an object): look at the decoded strings.
+    stack: list[Any] = [raw]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found = _BAD_CHAR.search(item)
+            if found:
+                return found.group()
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def _close_element(name: str, known: tuple[str, ...]) -> str | None:
+    for candidate in known:
+        if candidate.lower() == name.lower():
+            return f"did you mean `{candidate}`? element names are case-sensitive"
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"did you mean `{close[0]}`?" if close else None
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    return type(value).__name__
