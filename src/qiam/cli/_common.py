@@ -31,8 +31,9 @@ def read_policy_arg(value: str, library: Any = None) -> tuple[str, Any]:
         raise UsageError(f"cannot read policy {value}: {exc.strerror or exc}") from None
 
 
-def print_error(exc: QiamError, stream: TextIO = sys.stderr) -> None:
+def print_error(exc: QiamError, stream: TextIO | None = None) -> None:
     """One line for the error, and its hint on the next."""
+    stream = stream or sys.stderr
     print(f"error: {exc} [{exc.code}]", file=stream)
     if exc.hint:
         print(f"  hint: {exc.hint}", file=stream)

@@ -1,0 +1,205 @@
+"""The command line contract: exit codes, output formats, error rendering."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qiam.cli import main
+from tests.conftest import shared_path
+
+ALLOW_GET = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "Read", "Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"},
+    {"Sid": "NoSecrets", "Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::b/secret/*"},
+]}
+
+
+@pytest.fixture
+def policy_file(tmp_path: Path) -> Path:
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps(ALLOW_GET, indent=2))
+    return path
+
+
+def run(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_allowed_exits_0(capsys: Any, policy_file: Path) -> None:
+    code, out, _ = run(capsys, "check", "-p", str(policy_file), "s3:GetObject on arn:aws:s3:::b/k")
+    assert code == 0
+    assert out.startswith("allowed")
+    assert "statement 0 (Read)" in out
+    assert f"{policy_file}:4:" in out  # the statement's line in the indented file
+
+
+def test_check_explicit_deny_exits_1(capsys: Any, policy_file: Path) -> None:
+    code, out, _ = run(capsys, "check", "-p", str(policy_file), "s3:GetObject on arn:aws:s3:::b/secret/k")
+    assert code == 1
+    assert out.startswith("explicitDeny")
+    assert "(NoSecrets)" in out
+
+
+def test_check_implicit_deny_exits_1(capsys: Any, policy_file: Path) -> None:
+    code, out, _ = run(capsys, "check", "-p", str(policy_file), "s3:PutObject on arn:aws:s3:::b/k")
+    assert code == 1
+    assert out.startswith("implicitDeny")
+
+
+def test_check_json_output(capsys: Any, policy_file: Path) -> None:
+    code, out, _ = run(capsys, "check", "--json", "-p", str(policy_file),
+                       "s3:GetObject on arn:aws:s3:::b/k with aws:SourceIp=10.0.0.1 and aws:TagKeys=[a,b]")
+    data = json.loads(out)
+    assert code == 0
+    assert data["decision"] == "allowed"
+    assert data["matched"][0]["sid"] == "Read"
+    assert data["matched"][0]["line"] == 4
+
+
+def test_check_inline_policy(capsys: Any) -> None:
+    code, out, _ = run(capsys, "check", "-p", json.dumps(ALLOW_GET), "s3:GetObject on arn:aws:s3:::b/k")
+    assert code == 0
+
+
+def test_check_explain_names_the_failing_element(capsys: Any, policy_file: Path) -> None:
+    code, out, _ = run(capsys, "check", "--explain", "-p", str(policy_file), "s3:PutObject on arn:aws:s3:::b/k")
+    assert code == 1
+    assert "statement 0 (Read) Allow does not apply: Action" in out
+    assert "statement 1 (NoSecrets) Deny does not apply: Resource" in out
+
+
+def test_check_bad_expression_shows_a_caret(capsys: Any, policy_file: Path) -> None:
+    code, _, err = run(capsys, "check", "-p", str(policy_file), "s3:GetObject on arn:aws:s3:::b/k wiht x=1")
+    assert code == 2
+    lines = err.splitlines()
+    assert "invalid-expression" in lines[0]
+    caret_line = lines[-1]
+    expr_line = lines[-2]
+    assert expr_line.strip().startswith("s3:GetObject")
+    assert caret_line.index("^") == expr_line.index("wiht")
+
+
+def test_check_missing_policy_file_exits_2(capsys: Any, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "check", "-p", str(tmp_path / "nope.json"), "s3:GetObject")
+    assert code == 2
+    assert "cannot read" in err
+
+
+def test_check_invalid_policy_exits_2_with_position(capsys: Any, tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"Version": "2012-10-17",\n "Statement": {"Effect": "allow", "Action": "s3:*", "Resource": "*"}}')
+    code, _, err = run(capsys, "check", "-p", str(path), "s3:GetObject")
+    assert code == 2
+    assert f"{path}:2:" in err
+    assert "invalid-effect" in err
+    assert "hint:" in err
+
+
+def test_validate_valid_and_invalid(capsys: Any, policy_file: Path) -> None:
+    code, out, _ = run(capsys, "validate", str(policy_file))
+    assert code == 0
+    assert "valid" in out
+    seed_txt = shared_path("corpus", "seed", "q-subscription-console.txt")
+    code, out, _ = run(capsys, "validate", str(seed_txt))
+    assert code == 1
+    assert ":1:1923: error:" in out
+    assert "[json-syntax]" in out
+
+
+def test_validate_json_output(capsys: Any, tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*",'
+                    ' "Resource": "*", "Condition": {"StringEqual": {"aws:username": "a"}}}]}')
+    code, out, _ = run(capsys, "validate", "--json", str(path))
+    assert code == 1
+    [report] = json.loads(out)
+    [diag] = [d for d in report["diagnostics"] if d["severity"] == "error"]
+    assert diag["code"] == "unknown-operator"
+    assert diag["path"] == "/Statement/0/Condition/StringEqual"
+    assert diag["hint"] == "did you mean `StringEquals`?"
+    assert (diag["line"], diag["column"]) == (1, 110)
+
+
+def test_validate_storage_profile_makes_quota_an_error(capsys: Any, tmp_path: Path) -> None:
+    resources = [f"arn:aws:s3:::bucket-{i:05d}/*" for i in range(300)]
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": resources}]}))
+    assert run(capsys, "validate", str(path))[0] == 0
+    code, out, _ = run(capsys, "validate", "--profile", "iam-identity-managed", str(path))
+    assert code == 1
+    assert "policy-too-large" in out
+
+
+def test_validate_unreadable_file_exits_2(capsys: Any, tmp_path: Path) -> None:
+    assert run(capsys, "validate", str(tmp_path / "missing.json"))[0] == 2
+
+
+def test_batch_streams_results_in_order(capsys: Any, tmp_path: Path) -> None:
+    library = tmp_path / "lib.json"
+    library.write_text(json.dumps({"read": ALLOW_GET}, indent=1))
+    lines = [
+        {"id": "a", "policies": {"identity": [{"$ref": "read"}]},
+         "request": {"action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"}},
+        {"id": "b", "policies": {"identity": [{"$ref": "read"}]},
+         "request": {"action": "s3:GetObject", "resource": "arn:aws:s3:::b/secret/k"}},
+        {"id": "c", "policies": {"identity": [{"$ref": "missing"}]},
+         "request": {"action": "s3:GetObject", "resource": "*"}},
+    ]
+    requests = tmp_path / "in.jsonl"
+    requests.write_text("\n".join(json.dumps(x) for x in lines) + "\nnot json\n")
+    code, out, _ = run(capsys, "batch", "--library", str(library), str(requests))
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 2  # lines c and 4 could not be evaluated
+    assert [r.get("id") for r in rows] == ["a", "b", "c", None]
+    assert rows[0]["decision"] == "allowed"
+    assert rows[0]["matched"][0]["line"] == 5  # positions point into the library file
+    assert rows[1]["decision"] == "explicitDeny"
+    assert rows[2]["error"]["code"] == "unknown-policy-ref"
+    assert rows[3]["error"]["code"] == "invalid-line"
+
+
+def test_batch_fail_on_deny(capsys: Any, tmp_path: Path) -> None:
+    requests = tmp_path / "in.jsonl"
+    requests.write_text(json.dumps({"id": "x", "policies": {"identity": [ALLOW_GET]},
+                                    "request": {"action": "s3:PutObject", "resource": "*"}}) + "\n")
+    assert run(capsys, "batch", str(requests))[0] == 0
+    assert run(capsys, "batch", "--fail-on-deny", str(requests))[0] == 1
+
+
+def test_batch_reports_policy_errors_per_line(capsys: Any, tmp_path: Path) -> None:
+    requests = tmp_path / "in.jsonl"
+    text_policy = '{"Version": "2012-10-17",\n"Statement": [{"Effect": "Allow", "Effect": "Deny", "Action": "*", "Resource": "*"}]}'
+    requests.write_text(json.dumps({"id": "dup", "policies": {"identity": [text_policy]},
+                                    "request": {"action": "s3:GetObject", "resource": "*"}}) + "\n")
+    code, out, _ = run(capsys, "batch", str(requests))
+    row = json.loads(out)
+    assert code == 2
+    assert row["error"]["code"] == "duplicate-key"
+    assert row["error"]["policy"] == "identity[0]"
+    assert (row["error"]["line"], row["error"]["column"]) == (2, 35)
+
+
+def test_demo_runs(capsys: Any) -> None:
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    assert "q-subscription-console.txt: ERROR q-subscription-console.txt:1:1923" in out
+    assert "<-- expected" not in out
+
+
+def test_no_command_is_a_usage_error(capsys: Any) -> None:
+    assert run(capsys, )[0] == 2
+    assert run(capsys, "frobnicate")[0] == 2
+
+
+def test_module_entry_point_runs_in_a_subprocess() -> None:
+    done = subprocess.run([sys.executable, "-m", "qiam", "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert done.stdout.startswith("qiam ")
