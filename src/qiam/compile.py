@@ -17,6 +17,7 @@ from qiam.errors import Diagnostic, Path, PolicyInvalidError, Severity
 from qiam.model import Policy
 from qiam.operators import Family, Operator, compile_values, condition_value_text, parse_operator
 from qiam.parse import PolicyInput, parse_policy
+from qiam.principals import PrincipalMatcher
 from qiam.validate import Profile, get_profile, validate_policy
 from qiam.variables import Template, compile_value, pattern_text
 
@@ -80,7 +81,7 @@ class CompiledStatement:
     not_action: bool
     resources: ResourceMatcher | None  # None: the statement has no Resource (a trust policy)
     not_resource: bool
-    principal: Any  # the Principal / NotPrincipal element as written, or None
+    principal: PrincipalMatcher | None  # None: the statement has no Principal (identity policies)
     not_principal: bool
     conditions: tuple[CompiledCondition, ...]
     path: Path
@@ -263,7 +264,9 @@ def _compile_statement(st: Mapping[str, Any], index: int, path: Path, profile: P
         entries = _strings(st["NotResource"] if not_resource else st["Resource"])
         resources = _compile_resources(entries, profile, reads_variables, short_arns)
     not_principal = "NotPrincipal" in st
-    principal = st.get("NotPrincipal") if not_principal else st.get("Principal")
+    principal = None
+    if not_principal or "Principal" in st:
+        principal = PrincipalMatcher(st["NotPrincipal"] if not_principal else st["Principal"])
     return CompiledStatement(
         index=index,
         sid=st.get("Sid") if isinstance(st.get("Sid"), str) else None,

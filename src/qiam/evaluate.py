@@ -10,12 +10,14 @@ does not), and are reported in ``Result.diagnostics``.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from qiam.errors import Diagnostic, Location, Severity
 from qiam.operators import FOR_ALL_VALUES, Family
+from qiam.principals import Caller, CallerKind, MatchKind
 from qiam.request import Request
 
 if TYPE_CHECKING:
@@ -42,6 +44,11 @@ class StatementRef:
     effect: str
     location: Location
 
+    @property
+    def policy_type(self) -> str:
+        """``identity``, ``resource``, ``boundary``, ``session``, ``scp`` or ``rcp``."""
+        return self.policy.split("[", 1)[0]
+
     def to_dict(self) -> dict[str, Any]:
         """The batch format's ``matched`` entry."""
         pos = self.location.position()
@@ -58,18 +65,33 @@ class StatementRef:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """The decision and the statements that decided it.
+    """The decision, the statements that decided it, and why.
 
-    For an explicit deny, ``matched`` holds every Deny statement that applies;
-    for an allow, every Allow statement that applies; for an implicit deny,
-    nothing. ``warnings`` are the findings of validating the policies;
-    ``diagnostics`` what evaluating this request noticed.
+    ``matched``: for an explicit deny every Deny statement that applies; for an
+    allow the Allow statements of the path that granted (identity policies and
+    the boundary and session policies that let them through, or the resource
+    policy); for an implicit deny nothing. ``decided_by`` names the policy
+    types (and organization levels) that decided. ``reasons`` gives the grant
+    path of an allow (``identity``, ``resource_policy:direct``, ...) or what
+    blocked an implicit deny (``no_allow``, ``boundary``, ``session_policy``,
+    ``scp[1]``, ``rcp[0]``, ``resource_policy_required``,
+    ``cross_account_resource_side``, ``cross_account_principal_side``,
+    ``federated_user_without_session_policy``, ``cross_partition``,
+    ``aws-owned-resource:...``), or ``no-permission-needed``.
+    ``missing_context_keys`` are keys that conditions of otherwise applicable
+    statements asked for and the request did not carry (the simulator's
+    MissingContextValues). ``warnings`` are the validation findings of the
+    policies; ``diagnostics`` what evaluating this request noticed.
     """
 
     decision: Decision
     matched: tuple[StatementRef, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     warnings: tuple[Diagnostic, ...] = ()
+    decided_by: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    missing_context_keys: tuple[str, ...] = ()
+    same_account: bool = True
 
     @property
     def allowed(self) -> bool:
@@ -81,6 +103,10 @@ class Result:
         return {
             "decision": self.decision.value,
             "matched": [m.to_dict() for m in self.matched],
+            "decided_by": list(self.decided_by),
+            "reasons": list(self.reasons),
+            "missing_context_keys": list(self.missing_context_keys),
+            "same_account": self.same_account,
             "warnings": [d.to_dict() for d in self.warnings + self.diagnostics],
         }
 
@@ -96,28 +122,84 @@ class Tracer(Protocol):
 
 
 class _Run:
-    """The state of one evaluation: the request, its diagnostics, the tracer."""
+    """The state of one evaluation: the request, the caller, what was noticed, the tracer."""
 
-    __slots__ = ("action", "context", "notes", "request", "resource", "tracer")
+    __slots__ = ("action", "bounded", "caller", "context", "missing", "notes", "request", "resource",
+                 "tracer")
 
-    def __init__(self, request: Request, tracer: Tracer | None) -> None:
+    def __init__(self, request: Request, caller: Caller, tracer: Tracer | None, bounded: bool) -> None:
         self.request = request
+        self.caller = caller
         self.action = request.action.lower()
         self.resource = request.resource
         self.context = request.context
         self.tracer = tracer
+        self.bounded = bounded  # the caller has a permissions boundary
         self.notes: list[Diagnostic] = []
+        self.missing: set[str] = set()
 
     def note(self, code: str, message: str, location: Location) -> None:
         if not any(n.code == code and n.message == message for n in self.notes):
             self.notes.append(Diagnostic(Severity.WARNING, code, message, location))
 
 
+class _Found:
+    """The applying statements of one policy type (or one organization level)."""
+
+    __slots__ = ("allows", "denies", "kinds")
+
+    def __init__(self) -> None:
+        self.allows: list[StatementRef] = []
+        self.denies: list[StatementRef] = []
+        self.kinds: list[MatchKind | None] = []  # per allow: how a resource policy named the caller
+
+
+# Calls that need no permission: one line each, with the source (semantics.md §4.7).
+NO_PERMISSION_NEEDED = {
+    # STS API reference, GetCallerIdentity: no permission needed; a deny does not stop it.
+    "sts:getcalleridentity": "no-permission-needed",
+}
+
+# Resources that AWS owns: no policy can let a customer change them (semantics.md §4.7).
+_AWS_OWNED: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = (
+    ("aws-owned-resource:aws-managed-policy", re.compile(r"arn:[^:]+:iam::aws:policy/"), frozenset({
+        "iam:createpolicy", "iam:createpolicyversion", "iam:deletepolicy", "iam:deletepolicyversion",
+        "iam:setdefaultpolicyversion", "iam:tagpolicy", "iam:untagpolicy"})),
+    ("aws-owned-resource:aws-reserved-role", re.compile(r"arn:[^:]+:iam::\d{12}:role/aws-reserved/"), frozenset({
+        "iam:attachrolepolicy", "iam:createrole", "iam:createservicelinkedrole", "iam:deleterole",
+        "iam:deleterolepermissionsboundary", "iam:deleterolepolicy", "iam:deleteservicelinkedrole",
+        "iam:detachrolepolicy", "iam:passrole", "iam:putrolepermissionsboundary", "iam:putrolepolicy",
+        "iam:tagrole", "iam:untagrole", "iam:updateassumerolepolicy", "iam:updaterole",
+        "iam:updateroledescription"})),
+    ("aws-owned-resource:aws-managed-key-alias", re.compile(r"arn:[^:]+:kms:[^:]*:\d{12}:alias/aws/"),
+     frozenset({"kms:createalias", "kms:deletealias", "kms:updatealias"})),
+)
+
+# Services whose resources resource control policies cover (the list AWS keeps growing).
+RCP_SERVICES = frozenset({"s3", "sts", "kms", "sqs", "secretsmanager", "ecr", "aoss", "logs", "dynamodb"})
+
+# Where the resource policy is required even in the same account (semantics.md §4.4).
+_TRUST_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
+                            "sts:tagsession", "sts:setsourceidentity"})
+_KMS_KEY = re.compile(r"arn:[^:]+:kms:[^:]*:[^:]*:key/")
+_ROLE = re.compile(r"arn:[^:]+:iam::[^:]*:role/")
+
+
+def resource_policy_required(action: str, resource: str) -> bool:
+    """Whether only the resource policy can open the door: role trust and KMS key policies."""
+    folded = action.lower()
+    if folded in _TRUST_ACTIONS:
+        return _ROLE.match(resource) is not None
+    return folded.startswith("kms:") and _KMS_KEY.match(resource) is not None
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class PolicySet:
     """Compiled policies that bear on requests; immutable and safe to share between threads.
 
-    Build it with ``compile_policies``.
+    Build it with ``compile_policies``. ``session`` None means the caller has
+    no session policies (an empty tuple means it has, and they allow nothing);
+    ``scps`` / ``rcps`` None mean the account is not in an organization.
     """
 
     identity: tuple[CompiledPolicy, ...] = ()
@@ -155,7 +237,7 @@ class PolicySet:
         return self._warnings
 
     def evaluate(self, request: Request, *, tracer: Tracer | None = None) -> Result:
-        """Decide one request.
+        """Decide one request (semantics.md §4.3).
 
         Parameters
         ----------
@@ -167,18 +249,113 @@ class PolicySet:
         -------
         Result
         """
-        run = _Run(request, tracer)
-        denies: list[StatementRef] = []
-        allows: list[StatementRef] = []
-        for i, policy in enumerate(self.identity):
-            _scan(f"identity[{i}]", policy, run, denies, allows)
+        if request.action.lower() in NO_PERMISSION_NEEDED:
+            return Result(Decision.ALLOW, reasons=(NO_PERMISSION_NEEDED[request.action.lower()],),
+                          warnings=self._warnings)
+        caller, resource_account, resource_partition = _where(request)
+        kind = caller.kind
+        bounded = self.boundary is not None and caller.has_identity_policies
+        run = _Run(request, caller, tracer, bounded)
+
+        # 1. Every policy type that applies to this caller and resource.
+        identity = self._scan_all("identity", self.identity, run) if caller.has_identity_policies else None
+        boundary = _scan_one("boundary", self.boundary, run) if bounded and self.boundary else None
+        session = None
+        if self.session is not None and kind in (CallerKind.ROLE_SESSION, CallerKind.FEDERATED_USER):
+            session = self._scan_all("session", self.session, run)
+        scps: list[_Found] = []
+        if (self.scps is not None and caller.authenticated and not caller.service_linked_role
+                and not request.management_account):
+            scps = [self._scan_all(f"scp[{n}]", level, run) for n, level in enumerate(self.scps)]
+        rcps: list[_Found] = []
+        if self.rcps is not None and request.service in RCP_SERVICES and not request.resource_management_account:
+            rcps = [self._scan_all(f"rcp[{n}]", level, run) for n, level in enumerate(self.rcps)]
+        resource = _scan_one("resource", self.resource, run) if self.resource is not None else None
+        found = {"identity": identity, "boundary": boundary, "session": session, "resource": resource}
+        found.update({f"scp[{n}]": f for n, f in enumerate(scps)})
+        found.update({f"rcp[{n}]": f for n, f in enumerate(rcps)})
+        same_account = not caller.authenticated or caller.account == resource_account
+
+        def result(decision: Decision, matched: list[StatementRef], decided_by: list[str],
+                   reasons: tuple[str, ...]) -> Result:
+            return Result(decision, tuple(matched), tuple(run.notes), self._warnings,
+                          tuple(dict.fromkeys(decided_by)), reasons, tuple(sorted(run.missing)), same_account)
+
+        # 2. An explicit deny anywhere wins.
+        denies = [(name, ref) for name, f in found.items() if f is not None for ref in f.denies]
         if denies:
-            decision, matched = Decision.EXPLICIT_DENY, denies
-        elif allows:
-            decision, matched = Decision.ALLOW, allows
-        else:
-            decision, matched = Decision.IMPLICIT_DENY, []
-        return Result(decision, tuple(matched), tuple(run.notes), self._warnings)
+            return result(Decision.EXPLICIT_DENY, [ref for _, ref in denies], [name for name, _ in denies],
+                          ("explicit_deny",))
+        for rule, pattern, actions in _AWS_OWNED:
+            if run.action in actions and pattern.match(request.resource):
+                return result(Decision.IMPLICIT_DENY, [], [], (rule,))
+
+        # 3. Guardrails: every organization level must allow; they never grant.
+        for prefix, levels in (("rcp", rcps), ("scp", scps)):
+            for n, level in enumerate(levels):
+                if not level.allows:
+                    return result(Decision.IMPLICIT_DENY, [], [f"{prefix}[{n}]"], (f"{prefix}[{n}]",))
+
+        # 4. Grants.
+        rp_allows = list(zip(resource.allows, resource.kinds)) if resource is not None else []
+        if not caller.authenticated:  # anonymous callers, services, identity providers
+            if rp_allows:
+                return result(Decision.ALLOW, [r for r, _ in rp_allows], ["resource"],
+                              tuple(dict.fromkeys(f"resource_policy:{k.value}" for _, k in rp_allows if k)))
+            return result(Decision.IMPLICIT_DENY, [], ["resource"], ("no_allow",))
+        if caller.partition != resource_partition:
+            # Resource policies never delegate across partitions (semantics.md §4.5).
+            return result(Decision.IMPLICIT_DENY, [], [], ("cross_partition",))
+
+        identity_ok, identity_refs, blockers = _identity_path(caller, identity, boundary, session, self.session)
+
+        def rp_grants(kind: MatchKind | None) -> bool:
+            """Whether a resource-policy allow naming the caller this way grants by itself."""
+            if kind is MatchKind.ACCOUNT:
+                return False  # the account only delegates to its own policies
+            if kind is MatchKind.ROLE_OF_SESSION:
+                blocked_by_boundary = boundary is not None and not boundary.allows
+                blocked_by_session = session is not None and not session.allows
+                return not (blocked_by_boundary or blocked_by_session)
+            # A user, session or federated-user ARN, or "*": not capped by boundaries or
+            # session policies (semantics.md §4.4; the session-ARN reading is DISPUTED, E96).
+            return True
+
+        if not same_account:
+            resource_side = bool(rp_allows)
+            if resource_side and identity_ok:
+                matched = identity_refs + [r for r, _ in rp_allows]
+                return result(Decision.ALLOW, matched, ["identity", "resource"], ("cross_account",))
+            reasons = []
+            if not resource_side:
+                reasons.append("cross_account_resource_side")
+            if not identity_ok:
+                reasons.append("cross_account_principal_side")
+                reasons.extend(blockers)
+            return result(Decision.IMPLICIT_DENY, [], [], tuple(reasons))
+
+        granting = [(r, k) for r, k in rp_allows if rp_grants(k)]
+        if resource_policy_required(request.action, request.resource):
+            if granting:
+                return result(Decision.ALLOW, [r for r, _ in granting], ["resource"],
+                              tuple(dict.fromkeys(f"resource_policy:{k.value}" for _, k in granting if k)))
+            if identity_ok and rp_allows:  # the key or trust policy delegates to the account
+                return result(Decision.ALLOW, identity_refs + [r for r, _ in rp_allows],
+                              ["identity", "resource"], ("identity", "resource_policy:account"))
+            reasons = ["resource_policy_required"] + ([] if identity_ok else blockers)
+            return result(Decision.IMPLICIT_DENY, [], ["resource"], tuple(reasons))
+        if identity_ok:
+            return result(Decision.ALLOW, identity_refs, ["identity"], ("identity",))
+        if granting:
+            return result(Decision.ALLOW, [r for r, _ in granting], ["resource"],
+                          tuple(dict.fromkeys(f"resource_policy:{k.value}" for _, k in granting if k)))
+        return result(Decision.IMPLICIT_DENY, [], [], tuple(blockers))
+
+    def _scan_all(self, label: str, policies: Iterable[CompiledPolicy], run: _Run) -> _Found:
+        found = _Found()
+        for i, policy in enumerate(policies):
+            _scan(f"{label}[{i}]", policy, run, found)
+        return found
 
     def evaluate_many(self, requests: Iterable[Request]) -> Iterator[Result]:
         """Decide many requests, yielding results in order as they are decided."""
@@ -194,20 +371,67 @@ class PolicySet:
         return tracer.explanation(request, result)
 
 
-def _scan(label: str, policy: CompiledPolicy, run: _Run, denies: list[StatementRef],
-          allows: list[StatementRef]) -> None:
+def _where(request: Request) -> tuple[Caller, str | None, str]:
+    """The caller (an unnamed one placed in the resource's account), and the resource's account and partition."""
+    caller = request.caller
+    fields = request.resource.split(":", 5)
+    account = request.resource_account or (fields[4] if len(fields) == 6 and fields[4] else None)
+    partition = fields[1] if len(fields) == 6 else caller.partition
+    if account is None:
+        account = caller.account  # a resource whose account nobody says is the caller's
+    if caller.kind is CallerKind.UNSPECIFIED:
+        caller = replace(caller, account=account, partition=partition)
+    return caller, account, partition
+
+
+def _identity_path(caller: Caller, identity: _Found | None, boundary: _Found | None, session: _Found | None,
+                   session_policies: tuple[CompiledPolicy, ...] | None
+                   ) -> tuple[bool, list[StatementRef], list[str]]:
+    """Whether the caller's own policies grant (semantics.md §4.4 a), with their statements and blockers."""
+    if caller.kind is CallerKind.ROOT:
+        return True, [], []  # the root user has every permission in its account
+    refs: list[StatementRef] = []
+    blockers: list[str] = []
+    if identity is None or not identity.allows:
+        blockers.append("no_allow")
+    else:
+        refs.extend(identity.allows)
+    if boundary is not None:
+        if boundary.allows:
+            refs.extend(boundary.allows)
+        else:
+            blockers.append("boundary")
+    if caller.kind is CallerKind.FEDERATED_USER and session_policies is None:
+        blockers.append("federated_user_without_session_policy")
+    if session is not None:
+        if session.allows:
+            refs.extend(session.allows)
+        else:
+            blockers.append("session_policy")
+    return not blockers, refs, blockers
+
+
+def _scan_one(label: str, policy: CompiledPolicy | None, run: _Run) -> _Found:
+    found = _Found()
+    if policy is not None:
+        _scan(label, policy, run, found)
+    return found
+
+
+def _scan(label: str, policy: CompiledPolicy, run: _Run, found: _Found) -> None:
     """Sort the statements of one policy that apply into denies and allows."""
     statements = policy.statements if run.tracer is not None else policy.candidates(run.request.service)
     for statement in statements:
-        outcome = _applies(label, policy, statement, run)
+        outcome, kind = _applies(label, policy, statement, run)
         if outcome is False:
             continue
         if statement.allow:
             if outcome is True:
-                allows.append(_ref(label, policy, statement))
+                found.allows.append(_ref(label, policy, statement))
+                found.kinds.append(kind)
         else:
             # An undecidable Deny applies: nothing qiam cannot read may grant (fail closed).
-            denies.append(_ref(label, policy, statement))
+            found.denies.append(_ref(label, policy, statement))
 
 
 def _ref(label: str, policy: CompiledPolicy, statement: CompiledStatement) -> StatementRef:
@@ -215,28 +439,60 @@ def _ref(label: str, policy: CompiledPolicy, statement: CompiledStatement) -> St
                         Location(policy.policy.source, statement.path))
 
 
-def _applies(label: str, policy: CompiledPolicy, st: CompiledStatement, run: _Run) -> bool | None:
-    """Whether a statement applies: True, False, or None when a condition cannot be read."""
+def _principal(st: CompiledStatement, run: _Run) -> MatchKind | None | bool:
+    """How the statement's Principal / NotPrincipal names the caller; False when it does not."""
+    matcher = st.principal
+    assert matcher is not None
+    if not st.not_principal:
+        found = matcher.match(run.caller)
+        return False if found is None else found
+    if not st.allow and run.bounded:
+        # A Deny with NotPrincipal always denies principals that have a permissions
+        # boundary, whatever it lists (NotPrincipal page; semantics.md §2.4 (b)).
+        return MatchKind.NOT_PRINCIPAL
+    return False if matcher.excludes(run.caller) else MatchKind.NOT_PRINCIPAL
+
+
+def _applies(label: str, policy: CompiledPolicy, st: CompiledStatement, run: _Run
+             ) -> tuple[bool | None, MatchKind | None]:
+    """Whether a statement applies (True, False, or None when a condition cannot be read), and how
+    its Principal named the caller."""
     tracer = run.tracer
     if st.actions.matches_any(run.action) == st.not_action:
         if tracer is not None:
             element = "NotAction" if st.not_action else "Action"
             tracer.statement(label, policy, st, False, element,
                              f"`{run.request.action}` is {'listed' if st.not_action else 'not matched'}")
-        return False
+        return False, None
     if st.resources is not None and st.resources.matches(run.resource, run.context) == st.not_resource:
         if tracer is not None:
             element = "NotResource" if st.not_resource else "Resource"
             tracer.statement(label, policy, st, False, element,
                              f"`{run.resource}` is {'listed' if st.not_resource else 'not matched'}")
-        return False
+        return False, None
+    kind: MatchKind | None = None
+    if st.principal is not None:
+        named = _principal(st, run)
+        if named is False:
+            if tracer is not None:
+                element = "NotPrincipal" if st.not_principal else "Principal"
+                who = run.caller.text or "the caller"
+                tracer.statement(label, policy, st, False, element,
+                                 f"`{who}` is {'listed' if st.not_principal else 'not named'}")
+            return False, None
+        kind = named  # type: ignore[assignment]
     outcome: bool | None = True
-    for condition in st.conditions:
+    conditions = st.conditions
+    for position, condition in enumerate(conditions):
         result = _condition(condition, st, run)
         if result is False:
             outcome = False
+            # The keys of the conditions not looked at are still ones the decision may need.
+            for later in conditions[position + 1:]:
+                if later.key not in run.context:
+                    run.missing.add(later.key_text)
             if tracer is None:
-                return False
+                return False, None
             break
         if result is None:
             outcome = None
@@ -246,12 +502,14 @@ def _applies(label: str, policy: CompiledPolicy, st: CompiledStatement, run: _Ru
     if tracer is not None:
         detail = {True: "applies", False: "a condition is false", None: "a condition cannot be read"}[outcome]
         tracer.statement(label, policy, st, outcome, None if outcome is True else "Condition", detail)
-    return outcome
+    return outcome, kind
 
 
 def _condition(cc: CompiledCondition, st: CompiledStatement, run: _Run) -> bool | None:
     """One key under one operator (semantics.md §3.2 to §3.5)."""
     raw = run.context.get(cc.key)
+    if raw is None:
+        run.missing.add(cc.key_text)
     operator = cc.operator
     spec = operator.spec
     tracer = run.tracer

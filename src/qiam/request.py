@@ -14,6 +14,7 @@ from typing import Any
 
 from qiam.errors import RequestError
 from qiam.operators import condition_value_text
+from qiam.principals import Caller, parse_caller
 
 ContextValue = str | tuple[str, ...]
 
@@ -37,6 +38,17 @@ class Request:
         Condition keys to values; a list is a multivalued key.
     resource_account : str, optional
         The account that owns the resource, where its ARN does not say (S3).
+        Without it, and without an account in the ARN, the resource is taken
+        to be in the principal's account.
+    service_linked_role : bool
+        The principal is a service-linked role (SCPs do not restrict it); a
+        role under the path ``aws-service-role/`` is one without saying so.
+    management_account : bool
+        The principal's account is its organization's management account
+        (SCPs do not restrict it).
+    resource_management_account : bool
+        The resource's account is its organization's management account
+        (RCPs do not restrict it).
 
     Raises
     ------
@@ -50,7 +62,8 @@ class Request:
     {'aws:sourceip': '10.0.0.1'}
     """
 
-    __slots__ = ("action", "context", "principal", "resource", "resource_account", "service")
+    __slots__ = ("action", "caller", "context", "management_account", "principal", "resource",
+                 "resource_account", "resource_management_account", "service", "service_linked_role")
 
     action: str
     resource: str
@@ -58,6 +71,10 @@ class Request:
     context: Mapping[str, ContextValue]
     resource_account: str | None
     service: str
+    caller: Caller
+    service_linked_role: bool
+    management_account: bool
+    resource_management_account: bool
 
     def __init__(
         self,
@@ -67,6 +84,9 @@ class Request:
         principal: str | None = None,
         context: Mapping[str, Any] | None = None,
         resource_account: str | None = None,
+        service_linked_role: bool = False,
+        management_account: bool = False,
+        resource_management_account: bool = False,
     ) -> None:
         if not isinstance(action, str) or not _ACTION.fullmatch(action):
             raise RequestError(
@@ -83,13 +103,23 @@ class Request:
                                hint="an ARN, a service principal, or `anonymous`")
         if resource_account is not None and not isinstance(resource_account, str):
             raise RequestError("`resource_account` must be a string")
+        for name, flag in (("service_linked_role", service_linked_role),
+                           ("management_account", management_account),
+                           ("resource_management_account", resource_management_account)):
+            if not isinstance(flag, bool):
+                raise RequestError(f"`{name}` must be true or false")
+        folded = _fold_context(context)
         set_ = object.__setattr__
         set_(self, "action", action)
         set_(self, "service", action.split(":", 1)[0].lower())
         set_(self, "resource", resource)
         set_(self, "principal", principal)
-        set_(self, "context", _fold_context(context))
+        set_(self, "context", folded)
         set_(self, "resource_account", resource_account)
+        set_(self, "service_linked_role", service_linked_role)
+        set_(self, "management_account", management_account)
+        set_(self, "resource_management_account", resource_management_account)
+        set_(self, "caller", parse_caller(principal, folded, service_linked_role=service_linked_role))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("a Request is immutable")
@@ -112,10 +142,10 @@ class Request:
         """Build a request from the ``request`` object of the batch line format."""
         if not isinstance(data, Mapping):
             raise RequestError("`request` must be a JSON object")
-        unknown = set(data) - {"principal", "action", "resource", "resource_account", "context"}
+        unknown = set(data) - set(_FIELDS)
         if unknown:
             raise RequestError(f"unknown request field `{sorted(unknown)[0]}`",
-                               hint="fields: principal, action, resource, resource_account, context")
+                               hint="fields: " + ", ".join(_FIELDS))
         if "action" not in data:
             raise RequestError("the request has no `action`")
         return cls(
@@ -124,6 +154,9 @@ class Request:
             principal=data.get("principal"),
             context=data.get("context"),
             resource_account=data.get("resource_account"),
+            service_linked_role=data.get("service_linked_role", False),
+            management_account=data.get("management_account", False),
+            resource_management_account=data.get("resource_management_account", False),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -135,6 +168,10 @@ class Request:
             out["resource_account"] = self.resource_account
         out["context"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.context.items()}
         return out
+
+
+_FIELDS = ("principal", "action", "resource", "resource_account", "context", "service_linked_role",
+           "management_account", "resource_management_account")
 
 
 def _fold_context(context: Mapping[str, Any] | None) -> dict[str, ContextValue]:

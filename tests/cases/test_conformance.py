@@ -18,11 +18,6 @@ import pytest
 from qiam.batch import BatchRunner
 from tests.conftest import shared_path
 
-# Cases that need the whole AWS decision (resource policies, boundaries, sessions,
-# SCPs, RCPs, cross-account): the next stage of the engine.
-PENDING_CATEGORIES = {"principal", "decision", "org", "misc"}
-PENDING_CASES = {"E07d", "E12b", "E37a", "E37b", "E15c"}
-
 
 def _scorer() -> Any:
     spec = importlib.util.spec_from_file_location("score_cases", shared_path("tools", "score_cases.py"))
@@ -42,15 +37,7 @@ SCORER = _scorer()
 RUNNER = BatchRunner()
 
 
-def _marks(case: dict[str, Any]) -> list[Any]:
-    if case["category"] in PENDING_CATEGORIES or case["id"] in PENDING_CASES:
-        return [pytest.mark.xfail(reason="needs the full decision flow", strict=False)]
-    return []
-
-
-@pytest.mark.parametrize(
-    "case", [pytest.param(c, id=c["id"], marks=_marks(c)) for c in CASES]
-)
+@pytest.mark.parametrize("case", [pytest.param(c, id=c["id"]) for c in CASES])
 def test_case_passes(case: dict[str, Any]) -> None:
     out = RUNNER.run_line(json.dumps(case))
     ok, got = SCORER.verdict(case, out)
@@ -58,8 +45,8 @@ def test_case_passes(case: dict[str, Any]) -> None:
 
 
 def test_cases_cover_every_category() -> None:
-    assert {c["category"] for c in CASES} >= {"grammar", "action", "notaction", "resource", "variables",
-                                               "condition"}
+    assert {c["category"] for c in CASES} == {"grammar", "action", "notaction", "resource", "variables",
+                                               "condition", "principal", "decision", "org", "misc"}
     assert len(CASES) == 194
 
 
