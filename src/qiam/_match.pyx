@@ -19,6 +19,7 @@ from cpython.unicode cimport (
     PyUnicode_Tailmatch,
 )
 
+import inspect
 from collections.abc import Iterable
 
 __all__ = [
@@ -44,10 +45,18 @@ cdef tuple _str_tuple(str name, object values):
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         raise TypeError(f"`{name}` must be an iterable of str, got {type(values).__name__}")
     cdef tuple items = tuple(values)
+    cdef bint subclassed = False
     for item in items:
         if not isinstance(item, str):
             raise TypeError(f"`{name}` must hold only str, got {type(item).__name__}")
+        subclassed = subclassed or type(item) is not str
+    if subclassed:  # the matchers read exact str; a subclass is read as its text
+        items = tuple([str(item) for item in items])
     return items
+
+
+cdef inline str _exact(object text):
+    return <str> text if type(text) is str else str(text)
 
 
 def escape(text):
@@ -85,7 +94,10 @@ cdef class Glob:
     False
     """
 
-    cdef str _pattern
+    # Special methods are slot wrappers without a signature: state it for inspect.
+    __signature__ = inspect.signature(lambda pattern, *, fold_case=False: None)
+
+    cdef object _pattern           # as given (a str subclass stays one)
     cdef bint _fold_case
     cdef bint has_star
     cdef Py_UCS4* points          # all segments, concatenated
@@ -97,6 +109,7 @@ cdef class Glob:
     def __cinit__(self):
         self.points = NULL
         self.offsets = NULL
+        self.nseg = 0  # INVARIANT: nseg == 0 exactly until _build has run
 
     def __dealloc__(self):
         PyMem_Free(self.points)
@@ -107,7 +120,7 @@ cdef class Glob:
             raise _type_error("pattern", "str", pattern)
         self._pattern = pattern
         self._fold_case = bool(fold_case)
-        self._build(pattern.lower() if self._fold_case else pattern)
+        self._build(_exact(pattern.lower() if self._fold_case else pattern))
 
     cdef void _build(self, str pattern) except *:
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(pattern)
@@ -175,8 +188,7 @@ cdef class Glob:
         """Return whether the whole of ``text`` matches the pattern."""
         if not isinstance(text, str):
             raise _type_error("text", "str", text)
-        if self._fold_case:
-            text = text.lower()
+        text = _exact(text.lower() if self._fold_case else text)
         return self.match_range(<str> text, 0, PyUnicode_GET_LENGTH(text))
 
     cdef inline bint _at(self, Py_ssize_t seg, int kind, void* data, Py_ssize_t pos) noexcept:
@@ -216,6 +228,8 @@ cdef class Glob:
 
     cdef bint match_range(self, str text, Py_ssize_t start, Py_ssize_t end) except -1:
         """Match text[start:end], already case-folded when fold_case is set."""
+        if self.nseg == 0:
+            raise ValueError("the Glob was not initialised")
         cdef int kind = PyUnicode_KIND(text)
         cdef void* data = PyUnicode_DATA(text)
         cdef Py_ssize_t n = end - start
@@ -242,18 +256,32 @@ cdef class Glob:
         return True
 
 
-cdef object _literal_of(Glob glob):
-    """The text a wildcard-free pattern matches, or None if it has wildcards."""
-    if glob.has_star:
-        return None
-    return glob.literals[0]
+# Shapes of a pattern, found by one scan of its characters.
+cdef enum:
+    SHAPE_LITERAL = 0   # no wildcard, no escape: equality
+    SHAPE_PREFIX = 1    # literal text then one trailing star: a prefix test
+    SHAPE_ALL = 2       # only stars: matches anything
+    SHAPE_GENERAL = 3   # anything else: a Glob
 
 
-cdef object _prefix_of(Glob glob):
-    """The prefix of a pattern of the form ``literal*``, or None."""
-    if not glob.has_star or glob.nseg != 2 or glob.offsets[2] != glob.offsets[1]:
-        return None
-    return glob.literals[0]
+cdef int _shape(str pattern):
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(pattern), i, stars = 0
+    cdef int kind = PyUnicode_KIND(pattern)
+    cdef void* data = PyUnicode_DATA(pattern)
+    cdef Py_UCS4 c
+    for i in range(n):
+        c = PyUnicode_READ(kind, data, i)
+        if c == u"?" or c == u"\\":
+            return SHAPE_GENERAL
+        if c == u"*":
+            stars += 1
+    if stars == 0:
+        return SHAPE_LITERAL
+    if stars == n:
+        return SHAPE_ALL
+    if stars == 1 and PyUnicode_READ(kind, data, n - 1) == u"*":
+        return SHAPE_PREFIX
+    return SHAPE_GENERAL
 
 
 cdef class GlobSet:
@@ -278,9 +306,12 @@ cdef class GlobSet:
     -1
     """
 
+    # Special methods are slot wrappers without a signature: state it for inspect.
+    __signature__ = inspect.signature(lambda patterns, *, fold_case=False: None)
+
     cdef tuple _patterns
     cdef bint _fold_case
-    cdef tuple _globs
+    cdef object _globs
     cdef frozenset _exact
     cdef tuple _prefixes
     cdef tuple _general
@@ -289,24 +320,24 @@ cdef class GlobSet:
     def __init__(self, patterns, *, fold_case=False):
         self._patterns = _str_tuple("patterns", patterns)
         self._fold_case = bool(fold_case)
-        self._globs = tuple([Glob(p, fold_case=self._fold_case) for p in self._patterns])
+        self._globs = None  # one Glob per pattern, built when first_match is first called
         cdef set exact = set()
         cdef list prefixes = [], general = []
-        cdef Glob glob
-        cdef object literal, prefix
+        cdef str pattern
+        cdef int shape
         self._match_all = False
-        for glob in self._globs:
-            literal = _literal_of(glob)
-            if literal is not None:
-                exact.add(literal)
-                continue
-            prefix = _prefix_of(glob)
-            if prefix == "":
+        for pattern in self._patterns:
+            if self._fold_case:
+                pattern = pattern.lower()
+            shape = _shape(pattern)
+            if shape == SHAPE_LITERAL:
+                exact.add(pattern)
+            elif shape == SHAPE_PREFIX:
+                prefixes.append(pattern[:PyUnicode_GET_LENGTH(pattern) - 1])
+            elif shape == SHAPE_ALL:
                 self._match_all = True
-            elif prefix is not None:
-                prefixes.append(prefix)
             else:
-                general.append(glob)
+                general.append(Glob(pattern))
         self._exact = frozenset(exact)
         self._prefixes = tuple(prefixes)
         self._general = tuple(general)
@@ -331,7 +362,7 @@ cdef class GlobSet:
         """Return whether any pattern matches ``text``."""
         if not isinstance(text, str):
             raise _type_error("text", "str", text)
-        return self.matches_folded(text.lower() if self._fold_case else text)
+        return self.matches_folded(_exact(text.lower() if self._fold_case else text))
 
     cdef bint matches_folded(self, str text) except -1:
         cdef Py_ssize_t n
@@ -351,9 +382,11 @@ cdef class GlobSet:
         """Return the position of the first pattern that matches ``text``, or -1."""
         if not isinstance(text, str):
             raise _type_error("text", "str", text)
-        cdef str folded = text.lower() if self._fold_case else text
+        cdef str folded = _exact(text.lower() if self._fold_case else text)
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(folded), index
         cdef Glob glob
+        if self._globs is None:
+            self._globs = tuple([Glob(p, fold_case=self._fold_case) for p in self._patterns])
         for index in range(len(self._globs)):
             glob = self._globs[index]
             if glob.match_range(folded, 0, n):
@@ -423,28 +456,63 @@ cdef bint _split_arn(str arn, ArnFields* out):
     return False
 
 
-# Kinds of compiled ARN pattern.
-cdef enum:
-    ARN_ALL = 0      # all stars: matches anything
-    ARN_NONE = 1     # not six fields: matches nothing
-    ARN_FIELDS = 2   # six field globs
+cdef bint _literal_head(list fields):
+    """Whether the first five fields hold no wildcard or escape."""
+    cdef int i
+    for i in range(5):
+        if _shape(<str> fields[i]) != SHAPE_LITERAL:
+            return False
+    return True
 
 
 cdef class _ArnPattern:
-    cdef int kind
-    cdef tuple fields               # six Globs
-    cdef int wild                   # bit i set: field i is all stars, matches anything
+    """One ARN pattern matched field by field: an all-star field is skipped, a
+    literal one compared, others globbed."""
+
+    cdef tuple fields               # per field: None (all stars), a str (literal) or a Glob
+    cdef bint never                 # not six fields: matches nothing
 
     cdef bint match(self, str arn, ArnFields* f) except -1:
         cdef int i
-        cdef Glob glob
+        cdef object field
+        cdef Py_ssize_t length
+        if self.never:
+            return False
         for i in range(6):
-            if self.wild & (1 << i):
+            field = self.fields[i]
+            if field is None:
                 continue
-            glob = <Glob> self.fields[i]
-            if not glob.match_range(arn, f.starts[i], f.ends[i]):
+            length = f.ends[i] - f.starts[i]
+            if isinstance(field, str):
+                if PyUnicode_GET_LENGTH(field) != length or (
+                        length and not PyUnicode_Tailmatch(arn, field, f.starts[i], f.ends[i], -1)):
+                    return False
+            elif not (<Glob> field).match_range(arn, f.starts[i], f.ends[i]):
                 return False
         return True
+
+
+cdef _ArnPattern _arn_pattern(str pattern, dict globs):
+    cdef _ArnPattern one = _ArnPattern()
+    cdef list fields = _split_fields(pattern)
+    cdef list compiled = []
+    cdef int shape
+    one.never = len(fields) != 6
+    if one.never:
+        return one
+    for field in fields:
+        shape = _shape(field)
+        if shape == SHAPE_ALL:
+            compiled.append(None)
+        elif shape == SHAPE_LITERAL:
+            compiled.append(field)
+        else:
+            glob = globs.get(field)
+            if glob is None:
+                glob = globs[field] = Glob(field)
+            compiled.append(glob)
+    one.fields = tuple(compiled)
+    return one
 
 
 cdef class ArnPatternSet:
@@ -472,34 +540,35 @@ cdef class ArnPatternSet:
     False
     """
 
+    # Special methods are slot wrappers without a signature: state it for inspect.
+    __signature__ = inspect.signature(lambda patterns: None)
+
     cdef tuple _patterns
-    cdef tuple _compiled
     cdef bint _match_all
+    cdef GlobSet _whole             # patterns whose first five fields are literal
+    cdef tuple _fielded             # the others, field by field
+    cdef object _ordered            # per pattern, for first_match; built on first use
 
     def __init__(self, patterns):
         self._patterns = _str_tuple("patterns", patterns)
-        cdef list compiled = []
+        cdef list whole = [], fielded = []
+        cdef dict globs = {}
         cdef list fields
-        cdef _ArnPattern one
-        cdef int i
+        cdef str pattern
         self._match_all = False
+        self._ordered = None
         for pattern in self._patterns:
-            one = _ArnPattern()
             fields = _split_fields(pattern)
-            if len(fields) == 1 and _is_all_stars(fields[0]):
+            if len(fields) == 1 and _shape(pattern) == SHAPE_ALL:
                 self._match_all = True
-                one.kind = ARN_ALL
+            elif len(fields) == 6 and _literal_head(fields):
+                # With literal first fields, the text's first five colons sit where the
+                # pattern's do, so matching the whole text is matching field by field.
+                whole.append(pattern)
             elif len(fields) == 6:
-                one.kind = ARN_FIELDS
-                one.fields = tuple([Glob(f) for f in fields])
-                one.wild = 0
-                for i in range(6):
-                    if _is_all_stars(fields[i]):
-                        one.wild |= 1 << i
-            else:
-                one.kind = ARN_NONE
-            compiled.append(one)
-        self._compiled = tuple(compiled)
+                fielded.append(_arn_pattern(pattern, globs))
+        self._whole = GlobSet(whole)
+        self._fielded = tuple(fielded)
 
     @property
     def patterns(self):
@@ -516,17 +585,19 @@ cdef class ArnPatternSet:
         """Return whether any pattern matches ``arn``."""
         if not isinstance(arn, str):
             raise _type_error("arn", "str", arn)
-        return self.matches_text(arn)
+        return self.matches_text(_exact(arn))
 
     cdef bint matches_text(self, str arn) except -1:
         cdef ArnFields f
         cdef _ArnPattern one
-        if self._match_all:
+        if self._whole is None:
+            raise ValueError("the ArnPatternSet was not initialised")
+        if self._match_all or self._whole.matches_folded(arn):
             return True
-        if not _split_arn(arn, &f):
+        if not self._fielded or not _split_arn(arn, &f):
             return False
-        for one in self._compiled:
-            if one.kind == ARN_FIELDS and one.match(arn, &f):
+        for one in self._fielded:
+            if one.match(arn, &f):
                 return True
         return False
 
@@ -534,15 +605,23 @@ cdef class ArnPatternSet:
         """Return the position of the first pattern that matches ``arn``, or -1."""
         if not isinstance(arn, str):
             raise _type_error("arn", "str", arn)
+        arn = _exact(arn)
         cdef ArnFields f
         cdef bint split = _split_arn(arn, &f)
-        cdef _ArnPattern one
+        cdef dict globs = {}
         cdef Py_ssize_t index
-        for index in range(len(self._compiled)):
-            one = self._compiled[index]
-            if one.kind == ARN_ALL:
+        cdef str pattern
+        if self._patterns is None:
+            raise ValueError("the ArnPatternSet was not initialised")
+        if self._ordered is None:
+            self._ordered = tuple([
+                None if len(_split_fields(pattern)) == 1 and _shape(pattern) == SHAPE_ALL
+                else _arn_pattern(pattern, globs) for pattern in self._patterns])
+        for index in range(len(self._ordered)):
+            one = self._ordered[index]
+            if one is None:
                 return index
-            if one.kind == ARN_FIELDS and split and one.match(arn, &f):
+            if split and (<_ArnPattern> one).match(arn, &f):
                 return index
         return -1
 
@@ -580,6 +659,9 @@ cdef class IpNetworkSet:
     >>> nets.contains(4, 0xCB00712D), nets.contains(6, 0xCB00712D)
     (True, False)
     """
+
+    # Special methods are slot wrappers without a signature: state it for inspect.
+    __signature__ = inspect.signature(lambda blocks: None)
 
     cdef tuple _blocks
 

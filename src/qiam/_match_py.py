@@ -191,22 +191,18 @@ class Glob:
         return True
 
 
-def _literal_of(pattern: str) -> str | None:
-    """The text a wildcard-free pattern matches, or None if it has wildcards."""
-    if "*" not in pattern and "?" not in pattern and "\\" not in pattern:
-        return pattern
-    segments, has_star = _parse(pattern)
-    if has_star or _ANY_ONE in segments[0]:
-        return None
-    return "".join(map(chr, segments[0]))
-
-
-def _prefix_of(pattern: str) -> str | None:
-    """The prefix of a pattern of the form ``literal*``, or None."""
-    segments, has_star = _parse(pattern)
-    if not has_star or len(segments) != 2 or segments[1] or _ANY_ONE in segments[0]:
-        return None
-    return "".join(map(chr, segments[0]))
+def _shape(pattern: str) -> str:
+    """``literal``, ``prefix`` (text then one trailing star), ``all`` (stars only) or ``general``."""
+    if "?" in pattern or "\\" in pattern:
+        return "general"
+    stars = pattern.count("*")
+    if stars == 0:
+        return "literal"
+    if stars == len(pattern):
+        return "all"
+    if stars == 1 and pattern.endswith("*"):
+        return "prefix"
+    return "general"
 
 
 class GlobSet:
@@ -236,28 +232,25 @@ class GlobSet:
     def __init__(self, patterns: Iterable[str], *, fold_case: bool = False) -> None:
         self._patterns = _str_tuple("patterns", patterns)
         self._fold_case = bool(fold_case)
-        self._globs = tuple(Glob(p, fold_case=self._fold_case) for p in self._patterns)
+        self._globs: tuple[Glob, ...] | None = None  # for first_match, built on first use
         exact: set[str] = set()
         prefixes: list[str] = []
         general: list[Glob] = []
-        match_all = False
-        for glob in self._globs:
-            folded = glob.pattern.lower() if self._fold_case else glob.pattern
-            literal = _literal_of(folded)
-            if literal is not None:
-                exact.add(literal)
-                continue
-            prefix = _prefix_of(folded)
-            if prefix == "":
-                match_all = True
-            elif prefix is not None:
-                prefixes.append(prefix)
+        self._match_all = False
+        for pattern in self._patterns:
+            folded = pattern.lower() if self._fold_case else pattern
+            shape = _shape(folded)
+            if shape == "literal":
+                exact.add(folded)
+            elif shape == "prefix":
+                prefixes.append(folded[:-1])
+            elif shape == "all":
+                self._match_all = True
             else:
-                general.append(glob)
+                general.append(Glob(folded))
         self._exact = frozenset(exact)
         self._prefixes = tuple(prefixes)
         self._general = tuple(general)
-        self._match_all = match_all
 
     @property
     def patterns(self) -> tuple[str, ...]:
@@ -295,6 +288,8 @@ class GlobSet:
         """Return the position of the first pattern that matches ``text``, or -1."""
         _require_str("text", text)
         folded = text.lower() if self._fold_case else text
+        if self._globs is None:
+            self._globs = tuple(Glob(p, fold_case=self._fold_case) for p in self._patterns)
         for index, glob in enumerate(self._globs):
             if glob._matches_folded(folded):
                 return index
@@ -361,23 +356,31 @@ class ArnPatternSet:
     False
     """
 
-    __slots__ = ("_compiled", "_match_all", "_patterns")
+    __slots__ = ("_compiled", "_fielded", "_match_all", "_patterns", "_whole")
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self._patterns = _str_tuple("patterns", patterns)
         compiled: list[tuple[Glob, ...] | None] = []
-        match_all = False
+        whole: list[str] = []
+        fielded: list[tuple[Glob, ...]] = []
+        self._match_all = False
         for pattern in self._patterns:
             fields = _split_fields(pattern)
             if len(fields) == 1 and _is_all_stars(fields[0]):
-                match_all = True
+                self._match_all = True
                 compiled.append(None)
-            elif len(fields) == 6:
-                compiled.append(tuple(Glob(f) for f in fields))
-            else:
-                compiled.append(())
-        self._compiled = tuple(compiled)
-        self._match_all = match_all
+                continue
+            globs = tuple(Glob(f) for f in fields) if len(fields) == 6 else ()
+            compiled.append(globs)
+            if len(fields) == 6 and all(_shape(f) == "literal" for f in fields[:5]):
+                # With literal first fields, the text's first five colons sit where the
+                # pattern's do, so matching the whole text is matching field by field.
+                whole.append(pattern)
+            elif globs:
+                fielded.append(globs)
+        self._compiled = tuple(compiled)  # per pattern, in order, for first_match
+        self._whole = GlobSet(whole)
+        self._fielded = tuple(fielded)
 
     @property
     def patterns(self) -> tuple[str, ...]:
@@ -404,13 +407,13 @@ class ArnPatternSet:
     def matches_any(self, arn: str) -> bool:
         """Return whether any pattern matches ``arn``."""
         _require_str("arn", arn)
-        if self._match_all:
+        if self._match_all or self._whole.matches_any(arn):
             return True
         fields = arn.split(":", 5)
         if len(fields) != 6:
             return False
-        for compiled in self._compiled:
-            if compiled and self._one(compiled, fields):
+        for compiled in self._fielded:
+            if self._one(compiled, fields):
                 return True
         return False
 

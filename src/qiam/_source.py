@@ -57,6 +57,11 @@ class Source:
     def __repr__(self) -> str:
         return f"Source({self.name!r})"
 
+    @property
+    def rendered(self) -> bool:
+        """Whether the text is a rendering of a JSON object rather than text that was given."""
+        return self._shared.document is not None
+
     def child(self, base: Path) -> Source:
         """The source of the value at ``base`` inside this one."""
         child = Source.__new__(Source)

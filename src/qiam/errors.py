@@ -35,6 +35,7 @@ CODES: dict[str, str] = {
     "nesting-too-deep": "JSON nested deeper than any policy can be",
     "duplicate-key": "a JSON object repeats a key",
     "not-an-object": "the document is not a JSON object",
+    "not-json": "an object given as a policy holds something JSON cannot",
     # document and statement shape (validate)
     "unknown-element": "an element that the policy grammar does not define",
     "wrong-type": "an element whose JSON type the grammar does not allow",

@@ -62,6 +62,7 @@ def parse_policy(document: PolicyInput, *, name: str | None = None) -> Policy:
         return document
     if isinstance(document, Mapping):
         source = Source(name, document=document)
+        _check_json_shape(document, source)
         return _build(document, source)
     if isinstance(document, str):
         text = document
@@ -143,6 +144,32 @@ def count_members(value: Any) -> int:
         else:
             stack.extend(v for v in item if type(v) is dict or type(v) is list)
     return count
+
+
+_MAX_DEPTH = 1024  # what orjson reads from text
+
+
+def _check_json_shape(document: Mapping[str, Any], source: Source) -> None:
+    """A policy given as an object must be what JSON can hold, and no deeper than text may be."""
+    stack: list[tuple[Any, int, tuple[Any, ...]]] = [(document, 1, ())]
+    while stack:
+        item, depth, path = stack.pop()
+        if depth > _MAX_DEPTH:
+            raise PolicySyntaxError("the object nests deeper than 1,024 levels", code="nesting-too-deep",
+                                    location=Location(None, path[:8]),
+                                    hint="no policy nests that deep; the input is probably not a policy")
+        if isinstance(item, Mapping):
+            for key, value in item.items():
+                if not isinstance(key, str):
+                    raise PolicySyntaxError(f"key `{key!r}` is not a string", code="not-json",
+                                            location=Location(None, path), hint="JSON keys are strings")
+                stack.append((value, depth + 1, path + (key,)))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((value, depth + 1, path + (i,)) for i, value in enumerate(item))
+        elif not (item is None or isinstance(item, (str, int, float, bool))):
+            raise PolicySyntaxError(f"a {type(item).__name__} is not a JSON value", code="not-json",
+                                    location=Location(None, path),
+                                    hint="a policy holds objects, arrays, strings, numbers, booleans and null")
 
 
 def _json_type(value: Any) -> str:

@@ -159,6 +159,7 @@ _BAD_CHAR = re.compile(r"[^\t\n\r\x20-\xff]")
 _WHITESPACE = re.compile(r"[ \t\r\n]+")
 _STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _WILDCARD = re.compile(r"[*?]")
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
 
 PARTITIONS = frozenset(
     {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
@@ -216,7 +217,7 @@ class _Checker:
         profile = self.profile
         if version is ABSENT:
             if profile.version_required:
-                self.error("version-required", f"a {profile.name} policy must have `Version` 2012-10-17",
+                self.error("version-required", f"{_a(profile.name)} policy must have `Version` 2012-10-17",
                            (), hint='add "Version": "2012-10-17"')
             else:
                 self.warn("missing-version", "no `Version`: the policy is read as 2008-10-17, without "
@@ -226,7 +227,7 @@ class _Checker:
             self.error("invalid-version", f"`Version` must be \"2012-10-17\" or \"2008-10-17\", not "
                        f"`{version}`", ("Version",), hint='use "2012-10-17"')
         elif version == VERSION_2008 and profile.version_required:
-            self.error("version-required", f"a {profile.name} policy must have `Version` 2012-10-17",
+            self.error("version-required", f"{_a(profile.name)} policy must have `Version` 2012-10-17",
                        ("Version",), hint='use "2012-10-17"')
 
     def check_statements(self, statements: Any) -> None:
@@ -359,7 +360,7 @@ class _Checker:
         found = self.pair(st, path, "Resource", "resource-and-notresource")
         if self.profile.resource == "forbidden":
             if found is not None:
-                self.error("resource-not-allowed", f"a {self.profile.name} policy cannot have `{found[0]}`",
+                self.error("resource-not-allowed", f"{_a(self.profile.name)} policy cannot have `{found[0]}`",
                            path + (found[0],), key=True, hint="the resource of a trust policy is the role itself")
             return
         if found is None:
@@ -428,25 +429,34 @@ class _Checker:
             self.error("arn-region-not-allowed", f"S3 resource `{resource}` cannot have a region", path)
         if self.reads_variables and "${" in rest:
             self.check_variable_syntax(rest, path)
+        elif not self.reads_variables and _VARIABLE.search(rest):
+            self.variable_in_old_version(path)
+
+    def variable_in_old_version(self, path: Path) -> None:
+        # An error for storing ([AA] "Variable unsupported in version"); when evaluating, a
+        # warning: AWS stores such policies and reads the text literally (semantics.md E37).
+        self.add(Severity.ERROR if self.storage else Severity.WARNING, "variable-unsupported-version",
+                 "`${...}` is read as literal text: policy variables need Version 2012-10-17", path,
+                 hint='set "Version": "2012-10-17" to use policy variables')
 
     def check_principals(self, st: Mapping[str, Any], path: Path, effect: str | None) -> None:
         found = self.pair(st, path, "Principal", "principal-and-notprincipal")
         profile = self.profile
         if not profile.principal:
             if found is not None:
-                self.error("principal-not-allowed", f"a {profile.name} policy cannot have `{found[0]}`",
+                self.error("principal-not-allowed", f"{_a(profile.name)} policy cannot have `{found[0]}`",
                            path + (found[0],), key=True,
                            hint="principals belong in resource-based and trust policies")
             return
         if found is None:
-            self.error("missing-principal", f"a {profile.name} policy statement needs `Principal`", path,
+            self.error("missing-principal", f"{_a(profile.name)} policy statement needs `Principal`", path,
                        hint='add "Principal": {"AWS": "..."}')
             return
         element, value = found
         epath = path + (element,)
         if element == "NotPrincipal":
             if profile.kind in ("role-trust", "rcp"):
-                self.error("principal-not-allowed", f"a {profile.name} policy cannot have `NotPrincipal`",
+                self.error("principal-not-allowed", f"{_a(profile.name)} policy cannot have `NotPrincipal`",
                            epath, key=True)
             elif effect == "Allow":
                 self.add(Severity.ERROR if self.storage else Severity.WARNING, "allow-with-notprincipal",
@@ -476,6 +486,10 @@ class _Checker:
             if names == []:
                 self.warn("empty-principal", f"`{kind}` is an empty list: it names no one", kpath)
             for i, name in self.strings(names, kpath, kind):
+                if "${" in name and _VARIABLE.search(name):
+                    self.error("variable-not-allowed", "policy variables cannot be used in principals",
+                               kpath if i is None else kpath + (i,))
+                    continue
                 if name != "*" and _WILDCARD.search(name):
                     self.error("partial-wildcard-principal", f"principal `{name}` uses a wildcard for part "
                                "of a name", kpath if i is None else kpath + (i,),
@@ -540,6 +554,8 @@ class _Checker:
             self.error("bool-multiple-values", f"`{key}` has several values under `Bool`", path,
                        hint="a boolean key has one value; write it once")
         for ipath, text in texts:
+            if not self.reads_variables and spec.variables and _VARIABLE.search(text):
+                self.variable_in_old_version(ipath)
             if self.reads_variables and "${" in text:
                 parts = self.check_variable_syntax(text, ipath)
                 if parts and any(isinstance(p, variables.Variable) for p in parts) and not spec.variables:
@@ -601,17 +617,22 @@ class _Checker:
         profile = self.profile
         text = self.source.text or ""
         if profile.iam_document:
-            bad = _first_bad_char(text, self.policy.raw, self.source.text is not None)
+            bad = _first_bad_char(text if not self.source.rendered else None, self.policy.raw)
             if bad is not None:
-                self.error("invalid-character", f"character `{bad}` (U+{ord(bad):04X}) is not allowed in an "
-                           "IAM policy", (), hint="IAM policies hold only tab, line breaks and U+0020 to U+00FF")
+                char, where = bad
+                location = (Location(self.source, offset=where) if isinstance(where, int)
+                            else Location(self.source, where))
+                self.found.append(Diagnostic(
+                    Severity.ERROR, "invalid-character",
+                    f"character `{char}` (U+{ord(char):04X}) is not allowed in an IAM policy", location,
+                    "IAM policies hold only tab, line breaks and U+0020 to U+00FF"))
         if profile.quota is None or len(text) <= profile.quota:
             return
         size = len(text) if profile.quota_counts_whitespace else _size_without_whitespace(text)
         if size > profile.quota:
             counted = "characters" if profile.quota_counts_whitespace else "characters, not counting whitespace"
             self.add(Severity.ERROR if self.storage else Severity.WARNING, "policy-too-large",
-                     f"the policy has {size:,} {counted}; a {profile.name} policy may have {profile.quota:,}",
+                     f"the policy has {size:,} {counted}; {_a(profile.name)} policy may have {profile.quota:,}",
                      (), hint="a storage quota: AWS would refuse to store it, but it is evaluated as written")
 
 
@@ -632,28 +653,37 @@ def _size_without_whitespace(text: str) -> int:
     return len(text) - sum(len(m) for m in _WHITESPACE.findall(outside))
 
 
-def _first_bad_char(text: str, raw: Mapping[str, Any], from_text: bool) -> str | None:
-    if from_text:
+def _first_bad_char(text: str | None, raw: Mapping[str, Any]) -> tuple[str, int | Path] | None:
+    """The first character IAM does not store, with its offset in the text or its path."""
+    if text is not None:
         if not text.isascii():
             found = _BAD_CHAR.search(text)
             if found:
-                return found.group()
+                return found.group(), found.start()
         if "\\u" not in text:
             return None
     # Escapes (or a document given as an object): look at the decoded strings.
-    stack: list[Any] = [raw]
+    stack: list[tuple[Path, Any]] = [((), raw)]
     while stack:
-        item = stack.pop()
+        path, item = stack.pop()
         if isinstance(item, str):
             found = _BAD_CHAR.search(item)
             if found:
-                return found.group()
+                return found.group(), path
         elif isinstance(item, Mapping):
-            stack.extend(item.keys())
-            stack.extend(item.values())
+            for key, value in item.items():
+                found = _BAD_CHAR.search(key)
+                if found:
+                    return found.group(), path + (key,)
+                stack.append((path + (key,), value))
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend((path + (i,), v) for i, v in enumerate(item))
     return None
+
+
+def _a(name: str) -> str:
+    """``a scp`` reads badly: the article for a profile name, with the name."""
+    return f"an {name}" if name[:1] in "aeiou" or name in ("scp", "rcp") else f"a {name}"
 
 
 def _close_element(name: str, known: tuple[str, ...]) -> str | None:

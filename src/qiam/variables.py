@@ -81,9 +81,10 @@ def tokenize(text: str) -> list[Part] | VariableSyntaxError:
         if not name:
             return VariableSyntaxError("empty policy variable `${}`", "name a context key", start)
         if name != name.strip() or " " in name or "\t" in name:
+            fixed = "".join(name.split())
             return VariableSyntaxError(
                 f"policy variable `${{{body}}}` has a space in its name",
-                f"write `${{{name.strip()}}}`", start)
+                f"write `${{{fixed}}}`" if default is None else f"write `${{{fixed}, '{default}'}}`", start)
         parts.append(Variable(text[start : end + 1], name.lower(), default))
         pos = end + 1
     return parts

@@ -31,8 +31,13 @@ POLICIES = (
     "mgn-multi-network-migration.json",
 )
 
-# (policy, request expression, what the page's policy is meant to say)
-REQUESTS = (
+# AWS's default key policy: it delegates the key to the account's IAM policies.
+DEFAULT_KEY_POLICY = {"Version": "2012-10-17", "Statement": [{
+    "Sid": "EnableIAMUserPermissions", "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]}
+
+# (policy, request expression, what the page's policy is meant to say[, the resource's policy])
+REQUESTS: tuple[tuple[Any, ...], ...] = (
     ("q-subscription-console.json", "user-subscriptions:CreateClaim on *", "allowed"),
     ("q-subscription-console.json",
      "iam:CreateServiceLinkedRole on arn:aws:iam::111122223333:role/aws-service-role/"
@@ -40,7 +45,10 @@ REQUESTS = (
     ("q-subscription-console.json", "iam:CreateUser on arn:aws:iam::111122223333:user/eve", "implicitDeny"),
     ("q-developer-console.json",
      "kms:GenerateDataKeyPair on arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-     "allowed"),
+     "implicitDeny"),
+    ("q-developer-console.json",
+     "kms:GenerateDataKeyPair on arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+     "allowed", DEFAULT_KEY_POLICY),
     ("q-developer-console.json", "codewhisperer:untagresource on *", "allowed"),
     ("q-customizations.json",
      "codeconnections:UseConnection on arn:aws:codeconnections:us-east-1:111122223333:connection/c1 "
@@ -86,14 +94,18 @@ def run(args: argparse.Namespace) -> int:
 
     print("\nDeciding requests against them:")
     unexpected = 0
-    for name, expression, expected in REQUESTS:
-        policies = compile_policies([parse_policy((SEED / name).read_bytes(), name=name)])
+    for name, expression, expected, *resource in REQUESTS:
+        key_policy = parse_policy(resource[0], name="default-key-policy") if resource else None
+        policies = compile_policies([parse_policy((SEED / name).read_bytes(), name=name)], resource=key_policy)
         result = policies.evaluate(parse_request(expression))
         got = result.decision.value
         flag = "" if got == expected else f"   <-- expected {expected}"
         unexpected += got != expected
-        print(f"  {got:12} {expression}\n               [{name}]{flag}")
+        with_key = " + the default key policy" if resource else ""
+        print(f"  {got:12} {expression}\n               [{name}{with_key}]{flag}")
         for ref in result.matched:
-            print(f"               {ref.effect} by statement {ref.index} at {ref.location.render()}")
+            print(f"               {ref.effect} by {ref.policy} statement {ref.index} at {ref.location.render()}")
+        if not result.allowed:
+            print(f"               because: {', '.join(result.reasons)}")
     print("\nAsk about your own policies:  qiam check -p POLICY.json 'service:Action on ARN with key=value'")
     return EXIT_ERROR if unexpected else EXIT_YES
