@@ -19,7 +19,7 @@ from qiam.operators import Family, Operator, compile_values, condition_value_tex
 from qiam.parse import PolicyInput, parse_policy
 from qiam.principals import PrincipalMatcher
 from qiam.validate import Profile, get_profile, validate_policy
-from qiam.variables import Template, compile_value, pattern_text
+from qiam.variables import Template, Variable, compile_value, pattern_text
 
 if TYPE_CHECKING:
     from qiam.evaluate import PolicySet
@@ -86,6 +86,7 @@ class CompiledStatement:
     conditions: tuple[CompiledCondition, ...]
     path: Path
     services: frozenset[str] | None  # service prefixes the statement can apply to; None: any
+    variables: tuple[Variable, ...] = ()  # the policy variables its Resource and Condition read
 
     @property
     def effect(self) -> str:
@@ -263,6 +264,7 @@ def _compile_statement(st: Mapping[str, Any], index: int, path: Path, profile: P
     if "Resource" in st or not_resource:
         entries = _strings(st["NotResource"] if not_resource else st["Resource"])
         resources = _compile_resources(entries, profile, reads_variables, short_arns)
+    conditions = _compile_conditions(st.get("Condition") or {}, path + ("Condition",), reads_variables)
     not_principal = "NotPrincipal" in st
     principal = None
     if not_principal or "Principal" in st:
@@ -277,10 +279,23 @@ def _compile_statement(st: Mapping[str, Any], index: int, path: Path, profile: P
         not_resource=not_resource,
         principal=principal,
         not_principal=not_principal,
-        conditions=_compile_conditions(st.get("Condition") or {}, path + ("Condition",), reads_variables),
+        conditions=conditions,
         path=path,
         services=services,
+        variables=_variables(resources, conditions),
     )
+
+
+def _variables(resources: ResourceMatcher | None, conditions: tuple[CompiledCondition, ...]
+               ) -> tuple[Variable, ...]:
+    found: dict[str, Variable] = {}
+    templates = [t for _, t in resources.templates] if resources is not None else []
+    for condition in conditions:
+        templates.extend(getattr(condition.values, "templates", ()))
+    for template in templates:
+        for variable in template.variables:
+            found.setdefault(variable.key, variable)
+    return tuple(found.values())
 
 
 def _compile_resources(entries: tuple[str, ...], profile: Profile, reads_variables: bool,

@@ -464,6 +464,8 @@ def _applies(label: str, policy: CompiledPolicy, st: CompiledStatement, run: _Ru
             tracer.statement(label, policy, st, False, element,
                              f"`{run.request.action}` is {'listed' if st.not_action else 'not matched'}")
         return False, None
+    if st.variables:
+        _check_variables(policy, st, run)
     if st.resources is not None and st.resources.matches(run.resource, run.context) == st.not_resource:
         if tracer is not None:
             element = "NotResource" if st.not_resource else "Resource"
@@ -484,7 +486,7 @@ def _applies(label: str, policy: CompiledPolicy, st: CompiledStatement, run: _Ru
     outcome: bool | None = True
     conditions = st.conditions
     for position, condition in enumerate(conditions):
-        result = _condition(condition, st, run)
+        result = _condition(condition, st, run, policy)
         if result is False:
             outcome = False
             # The keys of the conditions not looked at are still ones the decision may need.
@@ -505,7 +507,21 @@ def _applies(label: str, policy: CompiledPolicy, st: CompiledStatement, run: _Ru
     return outcome, kind
 
 
-def _condition(cc: CompiledCondition, st: CompiledStatement, run: _Run) -> bool | None:
+def _check_variables(policy: CompiledPolicy, st: CompiledStatement, run: _Run) -> None:
+    """Note the policy variables this request leaves without a value."""
+    for variable in st.variables:
+        value = run.context.get(variable.key)
+        if isinstance(value, tuple):
+            run.note("multivalued-variable", f"`{variable.text}` names a multivalued key and has no value",
+                     Location(policy.policy.source, st.path))
+        elif value is None and variable.default is None:
+            run.missing.add(variable.name)
+            run.note("unresolved-variable", f"`{variable.text}` has no value in this request: a Resource "
+                     "or positive condition value with it matches nothing, a negated one matches",
+                     Location(policy.policy.source, st.path))
+
+
+def _condition(cc: CompiledCondition, st: CompiledStatement, run: _Run, policy: CompiledPolicy) -> bool | None:
     """One key under one operator (semantics.md §3.2 to §3.5)."""
     raw = run.context.get(cc.key)
     if raw is None:
@@ -534,7 +550,7 @@ def _condition(cc: CompiledCondition, st: CompiledStatement, run: _Run) -> bool 
             result, reason = False, "the key has several values and the operator has no set prefix"
             run.note("multivalued-key-without-set-operator",
                      f"`{cc.key_text}` has several values; `{operator.text}` needs ForAnyValue: or "
-                     "ForAllValues:, and is read as false", Location(None, cc.path))
+                     "ForAllValues:, and is read as false", Location(policy.policy.source, cc.path))
         else:
             result = cc.values.test(raw, run.context, spec.negated)
             reason = "compared"
@@ -557,6 +573,11 @@ def _condition(cc: CompiledCondition, st: CompiledStatement, run: _Run) -> bool 
         reason = f"{operator.set_prefix} over {len(values)} value(s)"
     if result is None:
         reason = "a value cannot be read"
+        for value in (raw,) if type(raw) is str else raw or ():
+            if not cc.values.reads(value):
+                reason = f"the request value `{value}` cannot be read"
+                run.note("invalid-request-value", f"`{cc.key_text}` = `{value}` is not a value "
+                         f"`{operator.spec.name}` can read", Location(policy.policy.source, cc.path))
     if tracer is not None:
         tracer.condition(st, cc, raw is not None, result, reason)
     return result

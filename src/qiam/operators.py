@@ -330,7 +330,16 @@ def _negate(result: bool | None, negated: bool) -> bool | None:
     return not result
 
 
-class StringValues:
+class _Values:
+    """What every value matcher has: ``reads`` says whether a request value can be read."""
+
+    __slots__ = ()
+
+    def reads(self, value: str) -> bool:
+        return True
+
+
+class StringValues(_Values):
     """``StringEquals`` and ``StringNotEquals``: exact, case-sensitive equality."""
 
     __slots__ = ("static", "templates")
@@ -366,7 +375,7 @@ class IgnoreCaseValues(StringValues):
         return found is not negated
 
 
-class PatternValues:
+class PatternValues(_Values):
     """``StringLike`` and the ``Arn`` operators: a core pattern set, plus templates."""
 
     __slots__ = ("arn", "make", "static", "templates")
@@ -391,10 +400,13 @@ class PatternValues:
         return found is not negated
 
 
-class OrderedValues:
+class OrderedValues(_Values):
     """``Numeric*`` and ``Date*``: values read into numbers, compared with one operator."""
 
     __slots__ = ("compare", "read", "values")
+
+    def reads(self, value: str) -> bool:
+        return self.read(value) is not None
 
     def __init__(self, values: tuple[Any, ...], compare: Compare, read: Any) -> None:
         self.values = values  # None where a policy value did not read
@@ -414,7 +426,7 @@ class OrderedValues:
         return None if unknown else negated
 
 
-class BoolValues:
+class BoolValues(_Values):
     """``Bool``: true or false, in any case. A request value that is neither never matches."""
 
     __slots__ = ("values",)
@@ -431,10 +443,13 @@ class BoolValues:
         return None if None in self.values else False
 
 
-class BinaryValues:
+class BinaryValues(_Values):
     """``BinaryEquals``: base64 on both sides, compared as bytes."""
 
     __slots__ = ("values",)
+
+    def reads(self, value: str) -> bool:
+        return parse_binary(value) is not None
 
     def __init__(self, values: frozenset[bytes]) -> None:
         self.values = values
@@ -446,10 +461,13 @@ class BinaryValues:
         return _negate(data in self.values, negated)
 
 
-class IpValues:
+class IpValues(_Values):
     """``IpAddress`` and ``NotIpAddress``: CIDR blocks, IPv4 and IPv6."""
 
     __slots__ = ("networks",)
+
+    def reads(self, value: str) -> bool:
+        return parse_ip(value) is not None
 
     def __init__(self, blocks: tuple[tuple[int, int, int], ...]) -> None:
         self.networks = core.IpNetworkSet(blocks)

@@ -27,6 +27,11 @@ class Variable:
     key: str
     default: str | None
 
+    @property
+    def name(self) -> str:
+        """The key's name as written."""
+        return self.text[2:-1].split(",", 1)[0].strip()
+
 
 @dataclass(frozen=True, slots=True)
 class Special:
