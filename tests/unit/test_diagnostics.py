@@ -1,0 +1,137 @@
+"""Every diagnostic and error the evaluator and the batch path produce: code and location."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+from typing import Any
+
+import pytest
+
+import qiam
+from qiam.batch import BatchRunner
+from qiam.errors import CODES, QiamError
+
+TEXT = """{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/${aws:username}/*"},
+    {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+     "Condition": {"NumericLessThan": {"s3:max-keys": "10"}}},
+    {"Effect": "Allow", "Action": "ec2:*", "Resource": "*",
+     "Condition": {"StringEquals": {"aws:TagKeys": "a"}}}
+  ]
+}"""
+
+
+@pytest.fixture(scope="module")
+def pset() -> qiam.PolicySet:
+    return qiam.compile_policies([qiam.parse_policy(TEXT, name="p.json")])
+
+
+def only(result: qiam.Result, code: str) -> qiam.Diagnostic:
+    found = [d for d in result.diagnostics if d.code == code]
+    assert len(found) == 1, result.diagnostics
+    return found[0]
+
+
+def test_diagnostic_unresolved_variable_points_at_the_statement(pset: qiam.PolicySet) -> None:
+    result = pset.evaluate(qiam.Request("s3:GetObject", "arn:aws:s3:::b/alice/k"))
+    found = only(result, "unresolved-variable")
+    assert found.location.pointer == "/Statement/0"
+    assert (found.location.line, found.location.column) == (4, 5)
+    assert "${aws:username}" in found.message
+    assert "aws:username" in result.missing_context_keys
+
+
+def test_diagnostic_multivalued_variable_points_at_the_statement(pset: qiam.PolicySet) -> None:
+    result = pset.evaluate(qiam.Request("s3:GetObject", "arn:aws:s3:::b/alice/k",
+                                        context={"aws:username": ["alice", "bob"]}))
+    found = only(result, "multivalued-variable")
+    assert found.location.pointer == "/Statement/0"
+    assert not result.allowed
+
+
+def test_diagnostic_unreadable_request_value_fails_closed(pset: qiam.PolicySet) -> None:
+    result = pset.evaluate(qiam.Request("s3:GetObject", "*", context={"s3:max-keys": "many"}))
+    assert result.decision is qiam.Decision.EXPLICIT_DENY  # the Deny applies: fail closed
+    value = only(result, "invalid-request-value")
+    assert value.location.pointer == "/Statement/1/Condition/NumericLessThan/s3:max-keys"
+    assert value.location.line == 6
+    undecidable = only(result, "undecidable-condition")
+    assert undecidable.location.pointer == "/Statement/1/Condition"
+    assert (undecidable.location.line, undecidable.location.column) == (6, 19)
+
+
+def test_diagnostic_plain_operator_on_several_values(pset: qiam.PolicySet) -> None:
+    result = pset.evaluate(qiam.Request("ec2:RunInstances", "*", context={"aws:TagKeys": ["a", "b"]}))
+    assert result.decision is qiam.Decision.IMPLICIT_DENY
+    found = only(result, "multivalued-key-without-set-operator")
+    assert found.location.pointer == "/Statement/2/Condition/StringEquals/aws:TagKeys"
+    assert found.location.line == 8
+
+
+def test_diagnostic_unreadable_policy_number_fails_closed() -> None:
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": "ten"}}},
+        {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": "ten"}}},
+    ]}
+    pset = qiam.compile_policies([policy])
+    [warning] = [w for w in pset.warnings if w.code == "type-mismatch"][:1]
+    assert warning.location.pointer == "/Statement/1/Condition/NumericLessThan/s3:max-keys"
+    result = pset.evaluate(qiam.Request("s3:ListBucket", "*", context={"s3:max-keys": "5"}))
+    assert result.decision is qiam.Decision.EXPLICIT_DENY
+    assert [m.index for m in result.matched] == [1]  # the Allow that cannot be read does not grant
+    undecidable = sorted(d.location.pointer for d in result.diagnostics if d.code == "undecidable-condition")
+    assert undecidable == ["/Statement/1/Condition", "/Statement/2/Condition"]
+
+
+@pytest.mark.parametrize(("request_json", "code", "message"), [
+    ({"action": "s3GetObject"}, "invalid-request", "is not of the form service:Action"),
+    ({"action": "s3:GetObject", "resource": "bucket"}, "invalid-request", "neither `*` nor an ARN"),
+    ({"action": "s3:GetObject", "principal": "alice"}, "invalid-request", "not a principal qiam knows"),
+    ({"action": "s3:GetObject", "context": {"a:b": {"x": 1}}}, "invalid-request", "must have a string"),
+    ({"action": "s3:GetObject", "context": {"a:b": "1", "A:B": "2"}}, "invalid-request", "given twice"),
+    ({"action": "s3:GetObject", "contxt": {}}, "invalid-request", "unknown request field `contxt`"),
+])
+def test_diagnostic_bad_requests_are_error_lines(request_json: dict[str, Any], code: str, message: str) -> None:
+    out = BatchRunner().run_line(json.dumps({"id": "r", "request": request_json}))
+    assert out["id"] == "r"
+    assert out["error"]["code"] == code
+    assert message in out["error"]["message"]
+
+
+def test_diagnostic_policy_errors_carry_slot_path_and_position() -> None:
+    text = '{"Version": "2012-10-17",\n "Statement": [{"Effect": "Allow", "Action": "s3:*",\n "Resource": "bucket"}]}'
+    out = BatchRunner().run_line(json.dumps({"id": "p", "policies": {"identity": [{"$ref": "x"}], "boundary": text},
+                                             "request": {"action": "s3:GetObject"}}))
+    assert out["error"]["code"] == "unknown-policy-ref"
+    out = BatchRunner().run_line(json.dumps({"id": "p", "policies": {"boundary": text},
+                                             "request": {"action": "s3:GetObject"}}))
+    error = out["error"]
+    assert (error["code"], error["policy"], error["path"]) == ("invalid-arn", "boundary", "/Statement/0/Resource")
+    assert (error["line"], error["column"]) == (3, 14)
+
+
+def test_diagnostic_bad_lines_are_error_lines() -> None:
+    runner = BatchRunner()
+    assert runner.run_line("{not json", 7)["error"]["line"] == 7
+    assert runner.run_line("[1, 2]")["error"]["code"] == "invalid-line"
+    out = runner.run_line(json.dumps({"id": 1, "policies": {"identity": {}}, "request": {"action": "s3:X"}}))
+    assert out["error"]["code"] == "invalid-line"
+    out = runner.run_line(json.dumps({"id": 1, "policies": {"idenity": []}, "request": {"action": "s3:X"}}))
+    assert "unknown policy slot `idenity`" in out["error"]["message"]
+
+
+def test_diagnostic_every_code_is_used_and_every_used_code_is_listed() -> None:
+    source = "".join(p.read_text() for p in pathlib.Path(qiam.__file__).parent.rglob("*.py")
+                     if p.name != "errors.py")
+    quoted = set(re.findall(r'"([a-z0-9]+(?:-[a-z0-9]+)+)"', source))
+    defaults = {cls.default_code for cls in (QiamError, *QiamError.__subclasses__(),
+                                             *qiam.PolicyError.__subclasses__())}
+    for code in CODES:
+        assert code in quoted or code in defaults, f"{code} is listed but never used"
+    emitted = set(re.findall(r'(?:code=|\.error\(|\.warn\(|\.note\(|Severity\.\w+, )"([a-z0-9-]+)"', source))
+    assert emitted - set(CODES) == set()
