@@ -165,13 +165,13 @@ _AWS_OWNED: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = (
     ("aws-owned-resource:aws-managed-policy", re.compile(r"arn:[^:]+:iam::aws:policy/"), frozenset({
         "iam:createpolicy", "iam:createpolicyversion", "iam:deletepolicy", "iam:deletepolicyversion",
         "iam:setdefaultpolicyversion", "iam:tagpolicy", "iam:untagpolicy"})),
-    ("aws-owned-resource:aws-reserved-role", re.compile(r"arn:[^:]+:iam::\d{12}:role/aws-reserved/"), frozenset({
+    ("aws-owned-resource:aws-reserved-role", re.compile(r"arn:[^:]+:iam::[0-9]{12}:role/aws-reserved/"), frozenset({
         "iam:attachrolepolicy", "iam:createrole", "iam:createservicelinkedrole", "iam:deleterole",
         "iam:deleterolepermissionsboundary", "iam:deleterolepolicy", "iam:deleteservicelinkedrole",
         "iam:detachrolepolicy", "iam:passrole", "iam:putrolepermissionsboundary", "iam:putrolepolicy",
         "iam:tagrole", "iam:untagrole", "iam:updateassumerolepolicy", "iam:updaterole",
         "iam:updateroledescription"})),
-    ("aws-owned-resource:aws-managed-key-alias", re.compile(r"arn:[^:]+:kms:[^:]*:\d{12}:alias/aws/"),
+    ("aws-owned-resource:aws-managed-key-alias", re.compile(r"arn:[^:]+:kms:[^:]*:[0-9]{12}:alias/aws/"),
      frozenset({"kms:createalias", "kms:deletealias", "kms:updatealias"})),
 )
 

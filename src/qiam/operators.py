@@ -189,7 +189,7 @@ def parse_operator(text: str) -> Operator | OperatorNameError:
 
 # ----- value coercions: one function each, used by validate and compile alike -----
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 def parse_number(text: str) -> Decimal | None:
@@ -205,9 +205,10 @@ def parse_number(text: str) -> Decimal | None:
 _DATE = re.compile(
     r"(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
     r"(?:[Tt](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,9}))?)?"
-    r"(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?)?)?)?"
+    r"(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2})?)?)?)?)?",
+    re.ASCII,
 )
-_EPOCH = re.compile(r"\d{1,19}")
+_EPOCH = re.compile(r"\d{1,19}", re.ASCII)
 _EPOCH_MAX = 2**63 - 1
 _EPOCH_START = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -220,7 +221,8 @@ def parse_date(text: str) -> int | None:
     ``+01``; no zone means UTC) and epoch **seconds** (semantics.md §3.3: the
     milliseconds reading is DISPUTED and not followed).
     """
-    if _EPOCH.fullmatch(text):
+    # Four digits are a year (ISO 8601 ``YYYY``), not a few seconds after 1970.
+    if _EPOCH.fullmatch(text) and len(text) != 4:
         seconds = int(text)
         return seconds * 1_000_000_000 if seconds <= _EPOCH_MAX else None
     match = _DATE.fullmatch(text)

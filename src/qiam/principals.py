@@ -46,8 +46,8 @@ class MatchKind(enum.Enum):
     CANONICAL_USER = "canonical_user"
 
 
-_ARN = re.compile(r"arn:(?P<partition>[^:]+):(?P<service>iam|sts)::(?P<account>\d{12}|aws):(?P<rest>.+)")
-_ACCOUNT = re.compile(r"\d{12}")
+_ARN = re.compile(r"arn:(?P<partition>[^:]+):(?P<service>iam|sts)::(?P<account>[0-9]{12}|aws):(?P<rest>.+)")
+_ACCOUNT = re.compile(r"[0-9]{12}")
 
 
 @dataclass(frozen=True, slots=True)

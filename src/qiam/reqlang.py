@@ -37,7 +37,7 @@ def _grammar() -> pp.ParserElement:
         + pp.Optional(pp.Suppress(_ON) - word("resource"))
         + pp.Optional(pp.Suppress(_AS) - word("principal"))
         + pp.Optional(pp.Suppress(_IN) - pp.Suppress(_ACCOUNT)
-                      - pp.Regex(r"\d{12}|aws").set_name("12-digit account")("account"))
+                      - pp.Regex(r"[0-9]{12}|aws").set_name("12-digit account")("account"))
         + pp.Optional(pp.Suppress(_WITH) - pp.DelimitedList(pair, delim=_AND)("context"))
         + pp.StringEnd()
     )

@@ -29,6 +29,8 @@ def glob_regex(pattern: str) -> str:
     out = []
     for token in tokens(pattern):
         if token == "*":
+            if out and out[-1] == ".*":
+                continue  # "**" is "*"; repeated ".*" only makes the regex backtrack more
             out.append(".*")
         elif token == "?":
             out.append(".")

@@ -43,7 +43,7 @@ _case_changes = st.sampled_from(("keep", "upper", "lower"))
 _star_text = functools.lru_cache(maxsize=None)(lambda chars: st.text(chars, max_size=4))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pattern_pieces(alphabet: str = ALPHABET) -> st.SearchStrategy[str]:
     escaped = tuple(e for e in ESCAPED if ":" in alphabet or e != "\\:")
     return st.one_of(
@@ -54,7 +54,7 @@ def pattern_pieces(alphabet: str = ALPHABET) -> st.SearchStrategy[str]:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def patterns(
     alphabet: str = ALPHABET, max_pieces: int = 7, trailing_backslash: bool = True
 ) -> st.SearchStrategy[str]:
@@ -74,7 +74,7 @@ _unicode_pieces = st.one_of(
 )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def unicode_patterns(max_pieces: int = 6) -> st.SearchStrategy[str]:
     """A pattern over all of Unicode, with wildcards and escapes mixed in."""
     return st.lists(_unicode_pieces, max_size=max_pieces).map("".join)
@@ -145,7 +145,9 @@ def flip_case(draw: st.DrawFn, text: str) -> str:
 
 
 @st.composite
-def near_miss(draw: st.DrawFn, alphabet: str = ALPHABET, fold_case: bool = False) -> tuple[str, str]:
+def near_miss(
+    draw: st.DrawFn, alphabet: str = ALPHABET, fold_case: bool = False
+) -> tuple[str, str]:
     """(pattern, text): a matching text, mutated 0-2 times (and case-flipped if folding)."""
     pattern = draw(patterns(alphabet))
     text = mutate_text(draw, expand_text(draw, pattern), chars_of(alphabet))
@@ -179,13 +181,31 @@ def text_near(draw: st.DrawFn, pattern_list: list[str], fold_case: bool = False)
 # Shapes the GlobSet fast paths special-case: exact literals, `prefix*`, all stars,
 # escaped stars and question marks that make a pattern look like those shapes.
 SHAPED = (
-    "*", "**", "a*", "a**", "a\\*", "a\\**", "*a", "a?", "a?*", "\\*", "\\?", "\\\\", "\\",
-    "a\\", "A*", "ß*", "İ*", "ẞ", "", "a*b", "?*", "*?",
+    "*",
+    "**",
+    "a*",
+    "a**",
+    "a\\*",
+    "a\\**",
+    "*a",
+    "a?",
+    "a?*",
+    "\\*",
+    "\\?",
+    "\\\\",
+    "\\",
+    "a\\",
+    "A*",
+    "ß*",
+    "İ*",
+    "ẞ",
+    "",
+    "a*b",
+    "?*",
+    "*?",
 )
 
-glob_set_patterns = st.lists(
-    st.one_of(patterns(max_pieces=4), st.sampled_from(SHAPED)), max_size=5
-)
+glob_set_patterns = st.lists(st.one_of(patterns(max_pieces=4), st.sampled_from(SHAPED)), max_size=5)
 
 
 @st.composite
@@ -203,8 +223,17 @@ SERVICES = ("s3", "sqs", "iam", "logs", "")
 REGIONS = ("", "us-east-1", "eu-west-3")
 ACCOUNTS = ("", "111122223333", "999988887777")
 RESOURCES = (
-    "b", "b/k", "b/", "log-group:app", "log-group:app:log-stream:s1", "role/a/b", "*", "",
-    "DOC-EXAMPLE-BUCKET/1/2/test/3/object.jpg", "q", "a:b:c",
+    "b",
+    "b/k",
+    "b/",
+    "log-group:app",
+    "log-group:app:log-stream:s1",
+    "role/a/b",
+    "*",
+    "",
+    "DOC-EXAMPLE-BUCKET/1/2/test/3/object.jpg",
+    "q",
+    "a:b:c",
 )
 _arn_prefixes = st.sampled_from(("arn", "arn", "ar?", "*", "Arn"))
 _field_wildcards = st.sampled_from(("*", "?", "**"))

@@ -161,7 +161,7 @@ def test_glob_matches_agrees_with_oracle(core, case):
 
 
 @twins
-@examples(300)
+@examples(200)
 @given(st.booleans(), s.unicode_near_miss())
 def test_glob_matches_unicode_agrees_with_oracle(core, fold_case, case):
     pattern, text = case
@@ -188,7 +188,6 @@ def test_glob_twins_agree(fold_case, pattern, text):
     assert run(COMPILED) == run(TWIN)
 
 
-@examples(200)
 @given(fold_and_near_miss)
 def test_glob_twins_agree_near_miss(case):
     fold_case, (pattern, text) = case
@@ -278,7 +277,7 @@ fold_and_set_case = st.booleans().flatmap(
 
 
 @twins
-@examples(300)
+@examples(200)
 @given(fold_and_set_case)
 def test_globset_first_match_agrees_with_oracle(core, case):
     fold_case, (patterns, texts) = case
@@ -291,7 +290,7 @@ def test_globset_first_match_agrees_with_oracle(core, case):
 
 
 @twins
-@examples(300)
+@examples(200)
 @given(fold_and_set_case)
 def test_globset_matches_any_agrees_with_oracle(core, case):
     fold_case, (patterns, texts) = case
@@ -303,7 +302,7 @@ def test_globset_matches_any_agrees_with_oracle(core, case):
 
 
 @twins
-@examples(200)
+@examples(150)
 @given(fold_and_set_case)
 def test_globset_any_of_all_of_agrees_with_oracle(core, case):
     fold_case, (patterns, texts) = case
@@ -316,7 +315,7 @@ def test_globset_any_of_all_of_agrees_with_oracle(core, case):
 
 
 @twins
-@examples(200)
+@examples(150)
 @given(st.booleans(), st.lists(s.unicode_patterns(max_pieces=4), max_size=4), st.data())
 def test_globset_unicode_agrees_with_oracle(core, fold_case, patterns, data):
     globs = core.GlobSet(patterns, fold_case=fold_case)
@@ -331,10 +330,12 @@ def test_globset_unicode_agrees_with_oracle(core, fold_case, patterns, data):
 set_texts = st.one_of(st.text(s.small_chars, max_size=6), st.text(max_size=4), s.not_str)
 
 
-@examples(300)
+@examples(200)
 @given(
     st.booleans(),
-    st.one_of(s.glob_set_patterns, st.lists(st.one_of(st.text(), s.not_str), max_size=3), s.not_str),
+    st.one_of(
+        s.glob_set_patterns, st.lists(st.one_of(st.text(), s.not_str), max_size=3), s.not_str
+    ),
     st.lists(set_texts, max_size=4),
 )
 def test_globset_twins_agree(fold_case, patterns, texts):
@@ -368,7 +369,7 @@ def test_escape_examples(core):
 
 
 @twins
-@examples(300)
+@examples(150)
 @given(st.text(s.any_chars), st.data())
 def test_escape_glob_matches_only_its_text(core, text, data):
     pattern = core.escape(text)
@@ -380,7 +381,7 @@ def test_escape_glob_matches_only_its_text(core, text, data):
 
 
 @twins
-@examples(200)
+@examples(100)
 @given(st.text(st.one_of(st.sampled_from("*?\\"), s.small_chars)), st.data())
 def test_escape_agrees_with_oracle(core, text, data):
     pattern = core.escape(text)

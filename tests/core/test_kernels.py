@@ -117,7 +117,7 @@ def ip_case(draw):
 
 
 @twins
-@examples(300)
+@examples(200)
 @given(ip_case())
 def test_ipnetworkset_contains_agrees_with_oracle(core, case):
     blocks, queries = case
@@ -139,7 +139,7 @@ maybe_block = st.one_of(
 )
 
 
-@examples(300)
+@examples(200)
 @given(
     st.one_of(st.lists(maybe_block, max_size=3), s.not_str),
     st.lists(st.tuples(odd_value, odd_value), min_size=1, max_size=3),
@@ -204,7 +204,7 @@ def test_json_member_count_rejects_other_types(core, value):
 
 
 @twins
-@examples(300)
+@examples(200)
 @given(s.json_texts)
 def test_json_member_count_agrees_with_oracle(core, text):
     expected = oracles.member_count(text)
@@ -220,7 +220,6 @@ def test_json_member_count_bytes_agrees_with_oracle(core, data):
 
 
 @twins
-@examples(200)
 @given(s.json_documents)
 def test_json_member_count_counts_dict_members(core, document):
     expected = oracles.dict_members(document)

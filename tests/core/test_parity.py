@@ -6,8 +6,8 @@ method and property.
 """
 
 from __future__ import annotations
-
 import __future__
+
 import inspect
 import types
 
@@ -67,11 +67,7 @@ def test_parity_class_public_members_are_the_same(name):
     assert public_names(getattr(COMPILED, name)) == public_names(getattr(TWIN, name))
 
 
-MEMBERS = [
-    (cls, member)
-    for cls in CLASSES
-    for member in sorted(public_names(getattr(TWIN, cls)))
-]
+MEMBERS = [(cls, member) for cls in CLASSES for member in sorted(public_names(getattr(TWIN, cls)))]
 
 
 @pytest.mark.parametrize("name", CLASSES + FUNCTIONS)
