@@ -98,6 +98,8 @@ class _Segment:
 
     def __init__(self, points: tuple[int, ...]) -> None:
         self.length = len(points)
+        self.literal: str | None
+        self.regex: re.Pattern[str] | None
         if _ANY_ONE in points:
             self.literal = None
             self.regex = re.compile(

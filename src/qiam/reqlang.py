@@ -86,7 +86,7 @@ def parse_expression(text: str) -> ParsedExpression:
             message = f"{message}, found `{near}`"
         raise ExpressionError(message, text, exc.loc + 1) from None
     context: dict[str, Any] = {}
-    for pair in found.get("context", []):
+    for pair in _get(found, "context", []):
         key, value = pair[0], pair[1]
         if key.lower() in (k.lower() for k in context):
             start = text.find(key)
@@ -94,11 +94,15 @@ def parse_expression(text: str) -> ParsedExpression:
         context[key] = list(value) if isinstance(value, pp.ParseResults) else value
     return ParsedExpression(
         action=_one(found["action"]),
-        resource=_one(found.get("resource", "*")),
-        principal=_one(found.get("principal")),
-        account=_one(found.get("account")),
+        resource=_one(_get(found, "resource", "*")),
+        principal=_one(_get(found, "principal")),
+        account=_one(_get(found, "account")),
         context=context,
     )
+
+
+def _get(found: pp.ParseResults, name: str, default: Any = None) -> Any:
+    return found[name] if name in found else default
 
 
 def _one(value: Any) -> Any:

@@ -285,8 +285,6 @@ class _Checker:
             self.error("missing-effect", "the statement has no `Effect`", path, hint='add "Effect": "Allow"')
             return None
         if effect in ("Allow", "Deny"):
-            if self.profile.kind == "rcp" and effect == "Allow":
-                return effect  # judged with the whole statement in check_principals
             return str(effect)
         hint = None
         if isinstance(effect, str) and effect.lower() in ("allow", "deny"):

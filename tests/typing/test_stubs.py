@@ -1,0 +1,33 @@
+"""The stub of the compiled core is honest, and the package type-checks strictly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import qiam
+
+HERE = Path(__file__).resolve().parent
+PACKAGE = Path(qiam.__file__).resolve().parent
+
+
+@pytest.mark.skipif(qiam.IMPLEMENTATION != "cython", reason="the compiled core is not built")
+def test_stubs_match_the_compiled_core() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "qiam._match",
+         "--allowlist", str(HERE / "stubtest-allowlist.txt")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_stubs_package_type_checks_strictly() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file", "/dev/null",
+         str(PACKAGE)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
