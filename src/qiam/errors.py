@@ -96,6 +96,15 @@ CODES: dict[str, str] = {
     "variable-not-allowed": "a policy variable where AWS does not read variables",
     "variable-unsupported-version": "a policy variable in a policy whose Version is not 2012-10-17",
     "policy-too-large": "a policy over its storage quota",
+    # the action catalog (all warnings)
+    "unknown-service": "a service prefix the action catalog does not know",
+    "unknown-action": "an action the action catalog does not know",
+    "no-matching-action": "an action pattern that matches no action of the catalog",
+    "unknown-condition-key": "a condition key its service does not define",
+    "unsupported-condition-key": "a condition key none of the statement's actions carries",
+    "operator-key-mismatch": "an operator that does not suit the condition key's type",
+    "resource-type-mismatch": "a resource that is none of the resource types of the statement's actions",
+    "resource-star-only": "a specific resource on actions that support only `*`",
     "invalid-character": "a character outside those IAM stores",
     # evaluation (diagnostics of a Result)
     "multivalued-key-without-set-operator": "a request gives several values where the operator wants one",

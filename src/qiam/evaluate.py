@@ -175,8 +175,11 @@ _AWS_OWNED: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = (
      frozenset({"kms:createalias", "kms:deletealias", "kms:updatealias"})),
 )
 
-# Services whose resources resource control policies cover (the list AWS keeps growing).
-RCP_SERVICES = frozenset({"s3", "sts", "kms", "sqs", "secretsmanager", "ecr", "aoss", "logs", "dynamodb"})
+def rcp_services() -> frozenset[str]:
+    """The services whose resources resource control policies cover, from the action catalog."""
+    from qiam.catalog import load_catalog
+
+    return load_catalog().rcp_services
 
 # Where the resource policy is required even in the same account (semantics.md §4.4).
 _TRUST_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
@@ -268,7 +271,7 @@ class PolicySet:
                 and not request.management_account):
             scps = [self._scan_all(f"scp[{n}]", level, run) for n, level in enumerate(self.scps)]
         rcps: list[_Found] = []
-        if self.rcps is not None and request.service in RCP_SERVICES and not request.resource_management_account:
+        if self.rcps is not None and not request.resource_management_account and request.service in rcp_services():
             rcps = [self._scan_all(f"rcp[{n}]", level, run) for n, level in enumerate(self.rcps)]
         resource = _scan_one("resource", self.resource, run) if self.resource is not None else None
         found = {"identity": identity, "boundary": boundary, "session": session, "resource": resource}

@@ -12,11 +12,11 @@ import difflib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qiam import variables
 from qiam.errors import Diagnostic, Location, Path, Severity
-from qiam.keys import global_key
+from qiam.keys import KeyType, global_key
 from qiam.model import ABSENT, POLICY_ELEMENTS, STATEMENT_ELEMENTS, VERSION_2008, VERSION_2012, Policy
 from qiam.operators import (
     Family,
@@ -29,6 +29,9 @@ from qiam.operators import (
     parse_number,
     parse_operator,
 )
+
+if TYPE_CHECKING:  # the catalog is imported only when a check asks for it
+    from qiam.catalog import ActionInfo, Catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +122,8 @@ class ValidationReport:
         }
 
 
-def validate_policy(policy: Policy, profile: str | Profile = "identity", *, storage: bool = False) -> ValidationReport:
+def validate_policy(policy: Policy, profile: str | Profile = "identity", *, storage: bool = False,
+                    catalog: Catalog | bool = False) -> ValidationReport:
     """Check a policy against the grammar and the rules of a profile.
 
     Parameters
@@ -134,6 +138,9 @@ def validate_policy(policy: Policy, profile: str | Profile = "identity", *, stor
     storage : bool
         Check for storing: size quotas and ``Allow`` with ``NotPrincipal``
         become errors instead of warnings.
+    catalog : Catalog or bool
+        Also check actions, condition keys and resources against AWS's action
+        catalog (True: the installed one). Its findings are warnings only.
 
     Returns
     -------
@@ -150,6 +157,10 @@ def validate_policy(policy: Policy, profile: str | Profile = "identity", *, stor
     """
     checker = _Checker(policy, get_profile(profile), storage)
     checker.run()
+    if catalog is not False:
+        from qiam.catalog import load_catalog
+
+        checker.check_with_catalog(load_catalog() if catalog is True else catalog)
     return ValidationReport(tuple(checker.found), checker.profile.name)
 
 
@@ -587,8 +598,8 @@ class _Checker:
             self.warn("wildcard-without-like", f"`{operator.spec.name}` reads `*` and `?` in `{text}` literally",
                       path, hint="use StringLike for wildcards")
 
-    def check_key_type(self, operator: Operator, key: str, path: Path) -> None:
-        key_type = global_key(key)
+    def check_key_type(self, operator: Operator, key: str, path: Path, key_type: KeyType | None = None) -> None:
+        key_type = key_type or global_key(key)
         if key_type is None:
             return
         if operator.set_prefix and not key_type.multivalued:
@@ -608,6 +619,14 @@ class _Checker:
             self.error("variable-syntax", parts.message, path, hint=parts.hint)
             return None
         return parts
+
+    # ----- the action catalog -----
+
+    def check_with_catalog(self, catalog: Catalog) -> None:
+        """Warnings from AWS's action catalog: unknown actions and keys, and what does not fit."""
+        for statement in self.policy.statements:
+            checks = _CatalogChecks(self, catalog, statement.raw, statement.path)
+            checks.run()
 
     # ----- the text as a whole -----
 
@@ -632,6 +651,167 @@ class _Checker:
             self.add(Severity.ERROR if self.storage else Severity.WARNING, "policy-too-large",
                      f"the policy has {size:,} {counted}; {_a(profile.name)} policy may have {profile.quota:,}",
                      (), hint="a storage quota: AWS would refuse to store it, but it is evaluated as written")
+
+
+# Prefixes shared by two API versions whose actions the catalog merges, keeping one
+# version's resource types (elasticloadbalancing v1 and v2, ses v1 and v2): their
+# resources cannot be judged.
+_MERGED_SERVICES = frozenset({"elasticloadbalancing", "ses"})
+
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+", re.ASCII)
+_ACCOUNT = re.compile(r"[0-9]{12}|aws", re.ASCII)
+
+# Which operator families suit a condition key's type (the catalog's type names).
+_FAMILIES_FOR_TYPE: dict[str, frozenset[Family]] = {
+    # ArnLike on a String key that holds ARNs (KMS encryption contexts) reads well; allow it.
+    "String": frozenset({Family.STRING, Family.STRING_IGNORE_CASE, Family.STRING_LIKE, Family.ARN}),
+    "ARN": frozenset({Family.ARN, Family.STRING, Family.STRING_IGNORE_CASE, Family.STRING_LIKE}),
+    "Numeric": frozenset({Family.NUMERIC}),
+    "Long": frozenset({Family.NUMERIC}),
+    "Integer": frozenset({Family.NUMERIC}),
+    "Date": frozenset({Family.DATE, Family.NUMERIC}),
+    "Bool": frozenset({Family.BOOL}),
+    "Boolean": frozenset({Family.BOOL}),
+    "IPAddress": frozenset({Family.IP}),
+    "Binary": frozenset({Family.BINARY}),
+}
+
+
+class _CatalogChecks:
+    """The catalog's findings for one statement."""
+
+    def __init__(self, checker: _Checker, catalog: Catalog, st: Mapping[str, Any], path: Path) -> None:
+        self.checker = checker
+        self.catalog = catalog
+        self.st = st
+        self.path = path
+        self.covered: list[ActionInfo] = []  # the actions the statement's Action covers
+        self.any_action = False  # Action holds `*`, or an action the catalog does not know
+
+    def run(self) -> None:
+        element = "NotAction" if "NotAction" in self.st else "Action"
+        for position, action in self.entries(element):
+            self.check_action(action, self.path + ((element,) if position is None else (element, position)))
+        if element == "NotAction":
+            self.any_action = True
+        condition = self.st.get("Condition")
+        if isinstance(condition, Mapping):
+            for op_text, body in condition.items():
+                operator = parse_operator(op_text)
+                if isinstance(operator, Operator) and isinstance(body, Mapping):
+                    for key in body:
+                        self.check_key(operator, key, self.path + ("Condition", op_text, key))
+        merged = any(a.service in _MERGED_SERVICES for a in self.covered)
+        if "Resource" in self.st and self.covered and not self.any_action and not merged:
+            for position, resource in self.entries("Resource"):
+                self.check_resource(resource, self.path + (("Resource",) if position is None
+                                                           else ("Resource", position)))
+
+    def entries(self, element: str) -> list[tuple[int | None, str]]:
+        value = self.st.get(element)
+        if isinstance(value, str):
+            return [(None, value)]
+        if isinstance(value, list):
+            return [(i, v) for i, v in enumerate(value) if isinstance(v, str)]
+        return []
+
+    def check_action(self, action: str, path: Path) -> None:
+        catalog, warn = self.catalog, self.checker.warn
+        if action == "*":
+            self.any_action = True
+            return
+        vendor, colon, name = action.partition(":")
+        if not colon or ":" in name or not _VENDOR.fullmatch(vendor):
+            self.any_action = True
+            return  # the grammar checks reported it
+        if vendor.lower() not in catalog.prefixes:
+            self.any_action = True
+            close = catalog.suggest_service(vendor)
+            warn("unknown-service", f"`{vendor}` is not a service prefix of the action catalog", path,
+                 hint=f"did you mean `{close}`?" if close else "the action matches no real request")
+            return
+        found = catalog.expand(action)
+        if found:
+            self.covered.extend(found)
+            return
+        self.any_action = True
+        if "*" in name or "?" in name:
+            warn("no-matching-action", f"`{action}` matches no action of `{vendor}`", path)
+        else:
+            close = catalog.suggest_action(action)
+            warn("unknown-action", f"`{action}` is not an action of the catalog", path,
+                 hint=f"did you mean `{close}`?" if close else "the action matches no real request")
+
+    def check_key(self, operator: Operator, key: str, path: Path) -> None:
+        catalog, warn = self.catalog, self.checker.warn
+        key_type = catalog.key_type(key)
+        prefix = key.partition(":")[0].lower()
+        if key_type is None:
+            if prefix != "aws" and prefix in catalog.prefixes:
+                warn("unknown-condition-key", f"`{key}` is not a condition key of `{prefix}`", path, key=True)
+            return
+        if prefix != "aws":
+            self.checker.check_key_type(operator, key, path, key_type)
+        family = operator.spec.family
+        suited = _FAMILIES_FOR_TYPE.get(key_type.type.removeprefix("ArrayOf"))
+        if family is not Family.NULL and suited is not None and family not in suited:
+            warn("operator-key-mismatch", f"`{operator.spec.name}` does not suit `{key}`, a "
+                 f"{key_type.type} key", path, key=True)
+        # A key of another service than the actions' is context the caller brings
+        # (lambda:SourceFunctionArn, ec2:SourceInstanceARN): any action may see it.
+        if prefix in {a.service for a in self.covered} and not self.any_action:
+            supported = {k.lower() for k in catalog.supported_keys(self.covered)}
+            if not any(_key_fits(key, k) for k in supported):
+                actions = ", ".join(sorted({a.action for a in self.covered})[:3])
+                more = "" if len({a.action for a in self.covered}) <= 3 else ", ..."
+                warn("unsupported-condition-key", f"`{key}` is not a condition key of {actions}{more}", path,
+                     key=True, hint="the action never carries it: the condition acts as if the key were absent")
+
+    def check_resource(self, resource: str, path: Path) -> None:
+        if resource == "*" or resource.count(":") < 5 or "${" in resource.split(":", 5)[5][:0]:
+            return
+        warn = self.checker.warn
+        if all(a.star_only for a in self.covered):
+            names = ", ".join(sorted({a.action for a in self.covered})[:3])
+            warn("resource-star-only", f"{names} supports only `Resource: \"*\"`, not `{resource}`", path,
+                 hint='such actions are allowed only by "Resource": "*"')
+            return
+        for info in self.covered:
+            service = self.catalog.service(info.service)
+            for requirement in info.resource_types:
+                known = service.resource_types.get(requirement.name) if service else None
+                if known is None or _arn_fits(resource, known.arn):
+                    return
+        if any(a.star_only for a in self.covered):
+            return
+        warn("resource-type-mismatch", f"`{resource}` is no resource type of the statement's actions", path,
+             hint="the statement cannot apply to it")
+
+
+def _key_fits(key: str, template: str) -> bool:
+    """Whether a policy's condition key is the catalog's key (template placeholders fit anything)."""
+    folded = key.lower()
+    if "${" not in template and "<" not in template and not template.endswith("/tag-key"):
+        return folded == template
+    head = re.split(r"\$\{|<|(?<=/)tag-key$", template, maxsplit=1)[0]
+    return folded.startswith(head) and len(folded) > len(head)
+
+
+def _literal_head(text: str) -> str:
+    """The text before the first wildcard or variable."""
+    return re.split(r"[*?]|\$\{", text, maxsplit=1)[0]
+
+
+def _arn_fits(resource: str, template: str) -> bool:
+    """Whether a policy's resource pattern can name a resource of the template's type."""
+    fields = resource.split(":", 5)
+    want = template.split(":", 5)
+    if len(want) != 6:
+        return True
+    if not _WILDCARD.search(fields[2]) and "${" not in want[2] and fields[2] != want[2]:
+        return False
+    have, need = _literal_head(fields[5]), re.split(r"\$\{", want[5], maxsplit=1)[0]
+    return have.startswith(need) or need.startswith(have)
 
 
 def _is_rcp_full_access(st: Mapping[str, Any]) -> bool:

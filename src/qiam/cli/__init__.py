@@ -11,11 +11,11 @@ import sys
 from collections.abc import Sequence
 
 from qiam._version import __version__
-from qiam.cli import batch, check, demo, validate
+from qiam.cli import batch, check, demo, expand, validate
 
 EXIT_YES, EXIT_NO, EXIT_ERROR = 0, 1, 2
 
-_COMMANDS = (demo, check, batch, validate)
+_COMMANDS = (demo, check, batch, validate, expand)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,10 +24,12 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--profile", choices=sorted(PROFILES), help="check for storing under this profile")
     p.add_argument("--json", action="store_true", help="one JSON report per file, as a JSON list")
     p.add_argument("--quiet", action="store_true", help="print only errors")
+    p.add_argument("--no-catalog", action="store_true",
+                   help="skip the checks against the action catalog (unknown actions, keys, resource types)")
     p.set_defaults(run=run)
 
 
-def validate_file(path: str, profile: str | None) -> ValidationReport:
+def validate_file(path: str, profile: str | None, *, catalog: bool = True) -> ValidationReport:
     """The report of one file; a file that does not read becomes a report with that error."""
     try:
         data = Path(path).read_bytes()
@@ -39,11 +41,11 @@ def validate_file(path: str, profile: str | None) -> ValidationReport:
     except PolicySyntaxError as exc:
         diag = Diagnostic(Severity.ERROR, exc.code, exc.message, exc.location, exc.hint)
         return ValidationReport((diag,), profile or "identity")
-    return validate_policy(policy, profile or "identity", storage=profile is not None)
+    return validate_policy(policy, profile or "identity", storage=profile is not None, catalog=catalog)
 
 
 def run(args: argparse.Namespace) -> int:
-    reports = [(path, validate_file(path, args.profile)) for path in args.files]
+    reports = [(path, validate_file(path, args.profile, catalog=not args.no_catalog)) for path in args.files]
     unreadable = any(d.code == "unreadable-file" for _, r in reports for d in r.diagnostics)
     if args.json:
         out = [{"file": path, **report.to_dict()} for path, report in reports]
