@@ -1,0 +1,1 @@
+"""qiam benchmark suite (pytest-benchmark); see README.md."""

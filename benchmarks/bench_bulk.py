@@ -1,0 +1,79 @@
+"""Bulk: the two 10,000-request workloads of bench/, end to end, scored against `expect`.
+
+- ``test_batch_runner``: what ``qiam batch --library library.json WORKLOAD`` does,
+  without process start-up and file I/O: read the library, then
+  ``BatchRunner.run`` over the raw lines and ``dumps_line`` of every result.
+  Policies are compiled inside the timed call (once per library policy and profile,
+  as the command does).
+- ``test_per_request_api``: policy sets compiled beforehand (one per distinct line
+  shape, through ``compile_policies``) and ``Request`` objects built beforehand;
+  the timed call is a loop of ``PolicySet.evaluate``.
+- ``test_requests_from_json``: building the 10,000 ``Request`` objects alone, the
+  part of the batch path that the per-request benchmark leaves out.
+
+Each round is one pass over all 10,000 lines; the ratio report divides 10,000 by
+the median round. Every pass must reproduce all 10,000 expected decisions: that
+is a correctness assertion, and it runs in the smoke run too.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from qiam import Request
+from qiam.batch import BatchRunner, Library, dumps_line
+
+from .conftest import BULK_ROUNDS, Compiled, Workload, built_on, tag, twin_name
+
+
+@pytest.mark.benchmark(group="bulk")
+def test_batch_runner(benchmark: Any, twin: ModuleType, workload: Workload,
+                      library_path: Any) -> None:
+    raw = workload.raw
+    runners: list[BatchRunner] = []
+
+    def run() -> list[str]:
+        runner = BatchRunner(Library.from_path(library_path))
+        runners.append(runner)
+        written = 0
+        decisions = []
+        for result in runner.run(raw):
+            written += len(dumps_line(result))
+            decisions.append(result.get("decision") or f"error: {result.get('error')}")
+        assert written
+        return decisions
+
+    tag(benchmark, role="batch", workload=workload.name, twin=twin_name(twin),
+        requests=len(workload))
+    decisions = benchmark.pedantic(run, rounds=BULK_ROUNDS, iterations=1)
+    assert workload.mismatches(decisions) == []
+    assert {built_on(pset) for pset in runners[-1]._sets.values()} == {twin.__name__}
+
+
+@pytest.mark.benchmark(group="bulk")
+def test_per_request_api(benchmark: Any, twin: ModuleType, workload: Workload,
+                         compiled: Compiled) -> None:
+    pairs = list(zip(compiled.policy_sets(workload), workload.requests, strict=True))
+
+    def run() -> list[str]:
+        return [pset.evaluate(request).decision.value for pset, request in pairs]
+
+    tag(benchmark, role="api", workload=workload.name, twin=twin_name(twin),
+        requests=len(workload))
+    decisions = benchmark.pedantic(run, rounds=BULK_ROUNDS, iterations=1)
+    assert workload.mismatches(decisions) == []
+
+
+@pytest.mark.benchmark(group="bulk")
+def test_requests_from_json(benchmark: Any, workload: Workload) -> None:
+    data = [line["request"] for line in workload.lines]
+
+    def run() -> list[Request]:
+        return [Request.from_json(item) for item in data]
+
+    tag(benchmark, role="requests", workload=workload.name, requests=len(workload))
+    built = benchmark.pedantic(run, rounds=BULK_ROUNDS, iterations=1)
+    assert built == workload.requests

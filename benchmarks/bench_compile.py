@@ -1,0 +1,72 @@
+"""Compile: parse + validate + compile of large policy sets, against reading the same JSON.
+
+- ``test_compile_all_managed``: ``compile_policy(text, "identity")`` over the bytes of
+  all 1,541 AWS managed policies (corpus/aws-managed/*.json), on each twin. This is
+  the whole front end: JSON reading with duplicate-key detection, the model,
+  validation under the identity profile (size quotas are warnings there), and
+  compilation of every statement.
+- ``test_orjson_loads_all_managed``: ``orjson.loads`` alone on the same bytes, in the
+  same run: the floor any JSON front end pays. The report prints the ratio.
+- ``test_compile_library``: the workloads' policy library (bench/library.json, the
+  seed policies and their companions): ``Library.from_path`` and every policy
+  compiled under its profile, which is the start-up cost of ``qiam batch --library``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import orjson
+import pytest
+
+from qiam import compile_policy
+from qiam.batch import Library
+
+from .conftest import BULK_ROUNDS, library_profile, shared_path, tag, twin_name
+
+
+@pytest.fixture(scope="session")
+def managed_bytes() -> list[bytes]:
+    folder = Path(shared_path("corpus", "aws-managed"))
+    return [path.read_bytes() for path in sorted(folder.glob("*.json"))]
+
+
+@pytest.mark.benchmark(group="compile")
+def test_compile_all_managed(benchmark: Any, twin: ModuleType, managed_bytes: list[bytes]) -> None:
+    def run() -> list[Any]:
+        return [compile_policy(data, "identity") for data in managed_bytes]
+
+    tag(benchmark, role="compile-managed", twin=twin_name(twin), policies=len(managed_bytes),
+        bytes=sum(map(len, managed_bytes)))
+    compiled = benchmark.pedantic(run, rounds=BULK_ROUNDS, iterations=1)
+    assert len(compiled) == len(managed_bytes) == 1541
+    assert sum(len(policy.statements) for policy in compiled) > len(compiled)
+
+
+@pytest.mark.benchmark(group="compile")
+def test_orjson_loads_all_managed(benchmark: Any, managed_bytes: list[bytes]) -> None:
+    loads = orjson.loads
+
+    def run() -> list[Any]:
+        return [loads(data) for data in managed_bytes]
+
+    tag(benchmark, role="orjson-managed", policies=len(managed_bytes),
+        bytes=sum(map(len, managed_bytes)))
+    documents = benchmark.pedantic(run, rounds=10, iterations=1)
+    assert all("Statement" in document for document in documents)
+
+
+@pytest.mark.benchmark(group="compile")
+def test_compile_library(benchmark: Any, twin: ModuleType, library_path: Path,
+                         library_data: dict[str, Any]) -> None:
+    names = list(library_data)
+
+    def run() -> list[Any]:
+        library = Library.from_path(library_path)
+        return [library.compiled(name, library_profile(name)) for name in names]
+
+    tag(benchmark, role="compile-library", twin=twin_name(twin), policies=len(names))
+    compiled = benchmark.pedantic(run, rounds=10, iterations=1)
+    assert len(compiled) == len(names) == 18
