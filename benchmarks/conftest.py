@@ -340,6 +340,11 @@ def _report(benches: list[Any]) -> list[str]:
             f"{info['bytes']:,} bytes: {_best(compile_all) / _best(loads):.1f}x "
             f"({_best(compile_all) * 1e3:,.0f} ms vs {_best(loads) * 1e3:,.1f} ms, compiled core)")
 
+    tasks = by.get(("tasks", "", "", ""))
+    if tasks is not None:
+        lines.append(f"tasks checked per second ({tasks.extra_info['checks']:,} checks: 1,000 policy sets x "
+                     f"7 tasks, each policy compiled once): {tasks.extra_info['checks'] / _best(tasks):,.0f}/s")
+
     explain = []
     for (role, workload, twin, case), bench in sorted(by.items()):
         plain = by.get(("evaluate", workload, twin, case))

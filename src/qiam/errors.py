@@ -96,6 +96,7 @@ CODES: dict[str, str] = {
     "variable-not-allowed": "a policy variable where AWS does not read variables",
     "variable-unsupported-version": "a policy variable in a policy whose Version is not 2012-10-17",
     "policy-too-large": "a policy over its storage quota",
+    "placeholder-in-arn": "a word or an example account where an ARN wants a real region or account",
     # the action catalog (all warnings)
     "unknown-service": "a service prefix the action catalog does not know",
     "unknown-action": "an action the action catalog does not know",
@@ -118,6 +119,8 @@ CODES: dict[str, str] = {
     "unknown-policy-ref": "a $ref to a name the library does not hold",
     "invalid-library": "a policy library that cannot be read",
     "invalid-expression": "a request expression that does not parse",
+    "invalid-task-catalog": "a task catalog that cannot be read or used",
+    "unknown-task": "a task name the task catalog does not hold",
     "unreadable-file": "a file that cannot be read",
     "internal-error": "a fault in qiam itself: the line gets no answer rather than a wrong one",
 }

@@ -182,6 +182,10 @@ IAM_RESOURCE_TYPES = (
     "delegation-request/",
 )
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+# What documentation examples write where an account or a region belongs.
+EXAMPLE_ACCOUNTS = frozenset({"123456789012", "account-id", "account", "accountid", "account_id",
+                              "your-account-id", "aws-account-id"})
+PLACEHOLDER_REGIONS = frozenset({"region", "your-region", "aws-region", "region-name"})
 
 
 class _Checker:
@@ -415,6 +419,7 @@ class _Checker:
         if self.reads_variables and "${" in ":".join(fields[:5]):
             self.error("variable-not-allowed", "policy variables can only stand in the resource part of an ARN",
                        path)
+        self.check_placeholders(resource, region, account, path)
         if service != service.lower():
             self.error("arn-service-case", f"the service `{service}` of an ARN must be lower case", path,
                        hint=f"write `{service.lower()}`")
@@ -447,6 +452,20 @@ class _Checker:
         self.add(Severity.ERROR if self.storage else Severity.WARNING, "variable-unsupported-version",
                  "`${...}` is read as literal text: policy variables need Version 2012-10-17", path,
                  hint='set "Version": "2012-10-17" to use policy variables')
+
+    def check_placeholders(self, resource: str, region: str, account: str, path: Path) -> None:
+        """Words a document example put where a real region or account belongs."""
+        written = region.lower() in PLACEHOLDER_REGIONS or (
+            region and not _WILDCARD.search(region) and "${" not in region and not _REGION.fullmatch(region))
+        if written:
+            self.warn("placeholder-in-arn", f"`{region}` in `{resource}` is not a region", path,
+                      hint="a placeholder to fill in: qiam tasks --region fills it")
+        example = account in EXAMPLE_ACCOUNTS
+        if example or (account and not _WILDCARD.search(account) and "${" not in account
+                       and not _ACCOUNT.fullmatch(account)):
+            what = "AWS's documentation example account" if example else "not an account ID"
+            self.warn("placeholder-in-arn", f"`{account}` in `{resource}` is {what}", path,
+                      hint="a placeholder to fill in: qiam tasks --account fills it")
 
     def check_principals(self, st: Mapping[str, Any], path: Path, effect: str | None) -> None:
         found = self.pair(st, path, "Principal", "principal-and-notprincipal")

@@ -187,13 +187,6 @@ def test_batch_reports_policy_errors_per_line(capsys: Any, tmp_path: Path) -> No
     assert (row["error"]["line"], row["error"]["column"]) == (2, 35)
 
 
-def test_demo_runs(capsys: Any) -> None:
-    code, out, _ = run(capsys, "demo")
-    assert code == 0
-    assert "q-subscription-console.txt: ERROR q-subscription-console.txt:1:1923" in out
-    assert "<-- expected" not in out
-
-
 def test_no_command_is_a_usage_error(capsys: Any) -> None:
     assert run(capsys, )[0] == 2
     assert run(capsys, "frobnicate")[0] == 2

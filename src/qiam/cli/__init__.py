@@ -11,11 +11,11 @@ import sys
 from collections.abc import Sequence
 
 from qiam._version import __version__
-from qiam.cli import batch, check, demo, expand, validate
+from qiam.cli import batch, check, expand, tasks, validate
 
 EXIT_YES, EXIT_NO, EXIT_ERROR = 0, 1, 2
 
-_COMMANDS = (demo, check, batch, validate, expand)
+_COMMANDS = (tasks, check, batch, validate, expand)
 
 
 def build_parser() -> argparse.ArgumentParser:
