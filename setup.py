@@ -1,4 +1,4 @@
-"""Build the compiled matcher core, ``qiam._match``.
+"""Build the compiled cores: the matchers ``qiam._match`` and the decision kernel ``qiam._decide``.
 
 Everything else lives in pyproject.toml. Switches, read from the environment:
 
@@ -39,18 +39,22 @@ if coverage:
     directives["linetrace"] = True
     macros.append(("CYTHON_TRACE_NOGIL", "1"))
 
-extension = Extension(
-    "qiam._match",
-    ["src/qiam/_match.pyx"],
-    define_macros=macros,
-    extra_compile_args=["-O0", "-g"] if debug else ["-O2"],
-    optional=not require,
-)
+extensions = [
+    Extension(
+        f"qiam.{name}",
+        [f"src/qiam/{name}.pyx"],
+        define_macros=macros,
+        extra_compile_args=["-O0", "-g"] if debug else ["-O2"],
+        optional=not require,
+    )
+    for name in ("_match", "_decide")
+]
 
 setup(
     ext_modules=cythonize(
-        [extension],
+        extensions,
         compiler_directives=directives,
+        include_path=["src"],
         annotate=_flag("QIAM_ANNOTATE"),
         emit_linenums=debug,
     ),

@@ -1,4 +1,4 @@
-"""Select the matcher core: the compiled extension or its pure-Python twin.
+"""Select the cores: the compiled extensions (matchers, decision kernel) or their pure-Python twins.
 
 ``QIAM_IMPLEMENTATION`` is ``auto`` (the default: compiled if importable),
 ``cython`` (compiled or ImportError) or ``python`` (the twin).
@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+from importlib import import_module
 from types import ModuleType
 
 _wanted = os.environ.get("QIAM_IMPLEMENTATION", "auto")
@@ -15,15 +16,21 @@ if _wanted not in ("auto", "cython", "python"):
         f"QIAM_IMPLEMENTATION must be `auto`, `cython` or `python`, got `{_wanted}`"
     )
 
-core: ModuleType
+def _load(compiled: bool) -> tuple[ModuleType, ModuleType]:
+    suffix = "" if compiled else "_py"
+    return import_module(f"qiam._match{suffix}"), import_module(f"qiam._decide{suffix}")
+
+
+core: ModuleType  # the matchers
+decide: ModuleType  # the decision kernel
 if _wanted == "python":
-    from qiam import _match_py as core
+    core, decide = _load(False)
 elif _wanted == "cython":
-    from qiam import _match as core  # a missing extension is an ImportError, by design
+    core, decide = _load(True)  # a missing extension is an ImportError, by design
 else:
     try:
-        from qiam import _match as core
+        core, decide = _load(True)
     except ImportError:
-        from qiam import _match_py as core
+        core, decide = _load(False)
 
 IMPLEMENTATION = "cython" if core.__name__ == "qiam._match" else "python"

@@ -97,14 +97,8 @@ cdef class Glob:
     # Special methods are slot wrappers without a signature: state it for inspect.
     __signature__ = inspect.signature(lambda pattern, *, fold_case=False: None)
 
-    cdef object _pattern           # as given (a str subclass stays one)
-    cdef bint _fold_case
-    cdef bint has_star
-    cdef Py_UCS4* points          # all segments, concatenated
-    cdef Py_ssize_t* offsets      # segment i is points[offsets[i]:offsets[i + 1]]
-    cdef Py_ssize_t nseg
-    cdef list literals            # segment i as a str, or None when it holds `?`
-    # INVARIANT: nseg >= 1; nseg == 1 exactly when has_star is false.
+    # Attributes are declared in _match.pxd.
+    # INVARIANT: nseg >= 1 once built; nseg == 1 exactly when has_star is false.
 
     def __cinit__(self):
         self.points = NULL
@@ -191,7 +185,7 @@ cdef class Glob:
         text = _exact(text.lower() if self._fold_case else text)
         return self.match_range(<str> text, 0, PyUnicode_GET_LENGTH(text))
 
-    cdef inline bint _at(self, Py_ssize_t seg, int kind, void* data, Py_ssize_t pos) noexcept:
+    cdef bint _at(self, Py_ssize_t seg, int kind, void* data, Py_ssize_t pos) noexcept:
         cdef Py_ssize_t k, start = self.offsets[seg], stop = self.offsets[seg + 1]
         cdef Py_UCS4 p
         for k in range(start, stop):
@@ -309,13 +303,6 @@ cdef class GlobSet:
     # Special methods are slot wrappers without a signature: state it for inspect.
     __signature__ = inspect.signature(lambda patterns, *, fold_case=False: None)
 
-    cdef tuple _patterns
-    cdef bint _fold_case
-    cdef object _globs
-    cdef frozenset _exact
-    cdef tuple _prefixes
-    cdef tuple _general
-    cdef bint _match_all
 
     def __init__(self, patterns, *, fold_case=False):
         self._patterns = _str_tuple("patterns", patterns)
@@ -432,10 +419,6 @@ cdef bint _is_all_stars(str pattern):
     return pattern != "" and pattern.strip("*") == ""
 
 
-# Field bounds of an ARN: starts[i]..ends[i] for the six fields.
-cdef struct ArnFields:
-    Py_ssize_t starts[6]
-    Py_ssize_t ends[6]
 
 
 cdef bint _split_arn(str arn, ArnFields* out):
@@ -469,8 +452,6 @@ cdef class _ArnPattern:
     """One ARN pattern matched field by field: an all-star field is skipped, a
     literal one compared, others globbed."""
 
-    cdef tuple fields               # per field: None (all stars), a str (literal) or a Glob
-    cdef bint never                 # not six fields: matches nothing
 
     cdef bint match(self, str arn, ArnFields* f) except -1:
         cdef int i
@@ -543,11 +524,6 @@ cdef class ArnPatternSet:
     # Special methods are slot wrappers without a signature: state it for inspect.
     __signature__ = inspect.signature(lambda patterns: None)
 
-    cdef tuple _patterns
-    cdef bint _match_all
-    cdef GlobSet _whole             # patterns whose first five fields are literal
-    cdef tuple _fielded             # the others, field by field
-    cdef object _ordered            # per pattern, for first_match; built on first use
 
     def __init__(self, patterns):
         self._patterns = _str_tuple("patterns", patterns)
@@ -663,7 +639,6 @@ cdef class IpNetworkSet:
     # Special methods are slot wrappers without a signature: state it for inspect.
     __signature__ = inspect.signature(lambda blocks: None)
 
-    cdef tuple _blocks
 
     def __init__(self, blocks):
         cdef list checked = []

@@ -129,6 +129,15 @@ class _LineError(Exception):
         self.error = error
 
 
+# How many rendered answers a runner keeps before starting afresh.
+_DONE_LIMIT = 1 << 16
+
+
+def _internal_error(line_id: Any, exc: Exception) -> dict[str, Any]:
+    return {"id": line_id, "error": {"code": "internal-error", "message": f"internal error: {exc!r}",
+                                     "policy": None, "path": "", "line": None, "column": None}}
+
+
 def _error_dict(exc: QiamError, slot: str | None, name: str | None = None) -> dict[str, Any]:
     out = exc.to_dict()
     out["policy"] = slot
@@ -142,6 +151,10 @@ class BatchRunner:
     def __init__(self, library: Library | None = None) -> None:
         self.library = library or Library({})
         self._sets: dict[tuple[Any, ...], PolicySet] = {}
+        # Rendered answers by (policy set, request key), for the policy sets this runner keeps
+        # (those of library references): bulk input repeats itself.
+        self._done: dict[tuple[int, Any], tuple[str, bytes]] = {}
+        self._kept: set[int] = set()  # ids of the policy sets in _sets, which live as long as the runner
 
     def run(self, lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
         """One output object per non-blank input line, in order."""
@@ -151,6 +164,84 @@ class BatchRunner:
 
     def run_line(self, line: str | bytes, number: int = 1) -> dict[str, Any]:
         """Evaluate one input line."""
+        prepared = self._prepare(line, number)
+        if isinstance(prepared, dict):
+            return prepared
+        line_id, policy_set, request = prepared
+        try:
+            result = policy_set.evaluate(request)
+        except Exception as exc:  # a bug must cost one line its answer, never the stream or a grant
+            return _internal_error(line_id, exc)
+        out: dict[str, Any] = {"id": line_id}
+        out.update(result.to_dict())
+        return out
+
+    def run_bytes(self, lines: Iterable[str | bytes], *, first: int = 1, chunk: int = 2048
+                  ) -> Iterator[tuple[str, bytes]]:
+        """Output lines (bytes, newline included), in order, for input lines numbered from ``first``.
+
+        Each comes with what it says: ``allowed``, ``denied`` or ``error``.
+
+        Lines are taken a chunk at a time: the requests of each policy set go to
+        the decision kernel together, and a request met before (same policy set,
+        same request) reuses its answer and its rendering.
+        """
+        batch: list[tuple[int, str | bytes]] = []
+        for number, line in enumerate(lines, first):
+            if line.strip():
+                batch.append((number, line))
+                if len(batch) >= chunk:
+                    yield from self._run_chunk(batch)
+                    batch = []
+        if batch:
+            yield from self._run_chunk(batch)
+
+    def _run_chunk(self, batch: list[tuple[int, str | bytes]]) -> Iterator[tuple[str, bytes]]:
+        outputs: list[Any] = [None] * len(batch)  # per line: error bytes, or (id, (status, body))
+        work: dict[int, tuple[PolicySet, list[tuple[int, Any, Request]]]] = {}
+        for position, (number, line) in enumerate(batch):
+            prepared = self._prepare(line, number)
+            if isinstance(prepared, dict):
+                outputs[position] = dumps_line(prepared)
+                continue
+            line_id, policy_set, request = prepared
+            known = self._done.get((id(policy_set), request.key)) if id(policy_set) in self._kept else None
+            if known is not None:
+                outputs[position] = (line_id, known)
+                continue
+            work.setdefault(id(policy_set), (policy_set, []))[1].append((position, line_id, request))
+        for policy_set, items in work.values():
+            try:
+                results: list[Any] = policy_set.evaluate_many([request for _, _, request in items])
+            except Exception:  # isolate the line that fails, one at a time
+                results = []
+                for _, line_id, request in items:
+                    try:
+                        results.append(policy_set.evaluate(request))
+                    except Exception as exc:
+                        results.append(exc)
+            for (position, line_id, request), result in zip(items, results, strict=True):
+                if isinstance(result, Exception):
+                    outputs[position] = dumps_line(_internal_error(line_id, result))
+                    continue
+                key = (id(policy_set), request.key)
+                done = self._done.get(key)
+                if done is None:
+                    done = ("allowed" if result.allowed else "denied", orjson.dumps(result.to_dict()))
+                    if id(policy_set) in self._kept:
+                        if len(self._done) >= _DONE_LIMIT:
+                            self._done.clear()
+                        self._done[key] = done
+                outputs[position] = (line_id, done)
+        for out in outputs:
+            if isinstance(out, bytes):
+                yield "error", out
+            else:
+                line_id, (status, body) = out
+                yield status, b'{"id":' + orjson.dumps(line_id) + b"," + body[1:] + b"\n"
+
+    def _prepare(self, line: str | bytes, number: int) -> dict[str, Any] | tuple[Any, PolicySet, Request]:
+        """The line's id, policy set and request, or the error object to print for it."""
         try:
             data = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
@@ -163,22 +254,13 @@ class BatchRunner:
         line_id = data.get("id")
         try:
             request = Request.from_json(data.get("request"))
-            policy_set = self._policy_set(data.get("policies"), request)
+            return line_id, self._policy_set(data.get("policies"), request), request
         except RequestError as exc:
             return {"id": line_id, "error": _error_dict(exc, None)}
         except _LineError as exc:
             return {"id": line_id, "error": exc.error}
         except Exception as exc:  # a bug must cost one line its answer, never the stream or a grant
-            return {"id": line_id, "error": {"code": "internal-error", "message": f"internal error: {exc!r}",
-                                             "policy": None, "path": "", "line": None, "column": None}}
-        try:
-            result = policy_set.evaluate(request)
-        except Exception as exc:
-            return {"id": line_id, "error": {"code": "internal-error", "message": f"internal error: {exc!r}",
-                                             "policy": None, "path": "", "line": None, "column": None}}
-        out: dict[str, Any] = {"id": line_id}
-        out.update(result.to_dict())
-        return out
+            return _internal_error(line_id, exc)
 
     def _policy_set(self, policies: Any, request: Request) -> PolicySet:
         if policies is None:
@@ -212,6 +294,7 @@ class BatchRunner:
         )
         if key is not None:
             self._sets[key] = built
+            self._kept.add(id(built))
         return built
 
     def _many(self, items: Any, profile: str, label: str) -> tuple[CompiledPolicy, ...]:

@@ -12,30 +12,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from qiam._impl import core
+from qiam._impl import core, decide
 from qiam.errors import Diagnostic, Path, PolicyInvalidError, Severity
 from qiam.model import Policy
-from qiam.operators import Family, Operator, compile_values, condition_value_text, parse_operator
+from qiam.operators import Family, Operator, StringValues, compile_values, condition_value_text, parse_operator
 from qiam.parse import PolicyInput, parse_policy
 from qiam.principals import PrincipalMatcher
 from qiam.validate import Profile, get_profile, validate_policy
 from qiam.variables import Template, Variable, compile_value, pattern_text
 
+__all__ = ["CompiledCondition", "CompiledPolicy", "CompiledStatement", "ResourceMatcher", "compile_policies",
+           "compile_policy", "warnings_of"]
+
 if TYPE_CHECKING:
     from qiam.evaluate import PolicySet
     from qiam.operators import Context
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class CompiledCondition:
-    """One key under one operator: ``{"StringEquals": {"aws:username": [...]}}``."""
-
-    operator: Operator
-    key: str  # case-folded; context keys are case-insensitive
-    key_text: str  # as written
-    values: Any  # a value matcher from ``operators`` (for Null: a tuple of bools)
-    texts: tuple[str, ...]  # the policy values as written, for explanations
-    path: Path
 
 
 class ResourceMatcher:
@@ -70,28 +61,13 @@ class ResourceMatcher:
         return min(found, default=-1)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class CompiledStatement:
-    """A statement ready to evaluate."""
-
-    index: int
-    sid: str | None
-    allow: bool
-    actions: Any  # core.GlobSet, case-insensitive
-    not_action: bool
-    resources: ResourceMatcher | None  # None: the statement has no Resource (a trust policy)
-    not_resource: bool
-    principal: PrincipalMatcher | None  # None: the statement has no Principal (identity policies)
-    not_principal: bool
-    conditions: tuple[CompiledCondition, ...]
-    path: Path
-    services: frozenset[str] | None  # service prefixes the statement can apply to; None: any
-    variables: tuple[Variable, ...] = ()  # the policy variables its Resource and Condition read
-
-    @property
-    def effect(self) -> str:
-        """``Allow`` or ``Deny``."""
-        return "Allow" if self.allow else "Deny"
+# Compiled statements and conditions are the decision kernel's own objects.
+if TYPE_CHECKING:
+    from qiam._decide_py import Condition as CompiledCondition
+    from qiam._decide_py import Statement as CompiledStatement
+else:
+    CompiledStatement = decide.Statement
+    CompiledCondition = decide.Condition
 
 
 class CompiledPolicy:
@@ -269,21 +245,22 @@ def _compile_statement(st: Mapping[str, Any], index: int, path: Path, profile: P
     principal = None
     if not_principal or "Principal" in st:
         principal = PrincipalMatcher(st["NotPrincipal"] if not_principal else st["Principal"])
-    return CompiledStatement(
-        index=index,
-        sid=st.get("Sid") if isinstance(st.get("Sid"), str) else None,
-        allow=st["Effect"] == "Allow",
-        actions=core.GlobSet([pattern_text(a) for a in actions], fold_case=True),
-        not_action=not_action,
-        resources=resources,
-        not_resource=not_resource,
-        principal=principal,
-        not_principal=not_principal,
-        conditions=conditions,
-        path=path,
-        services=services,
-        variables=_variables(resources, conditions),
+    statement: CompiledStatement = decide.Statement(
+        index,
+        st.get("Sid") if isinstance(st.get("Sid"), str) else None,
+        st["Effect"] == "Allow",
+        core.GlobSet([pattern_text(a) for a in actions], fold_case=True),
+        not_action,
+        resources,
+        not_resource,
+        principal,
+        not_principal,
+        conditions,
+        path,
+        services,
+        _variables(resources, conditions),
     )
+    return statement
 
 
 def _variables(resources: ResourceMatcher | None, conditions: tuple[CompiledCondition, ...]
@@ -336,13 +313,18 @@ def _compile_conditions(condition: Mapping[str, Any], path: Path, reads_variable
         for key, value in body.items():
             items = value if isinstance(value, list) else [value]
             texts = tuple(t for t in map(condition_value_text, items) if t is not None)
-            if operator.spec.family is Family.NULL:
+            null = operator.spec.family is Family.NULL
+            if null:
                 values: Any = tuple(t.lower() == "true" for t in texts)
             else:
                 values = compile_values(operator.spec, texts, reads_variables=reads_variables)
-            compiled.append(
-                CompiledCondition(operator, key.lower(), key, values, texts, path + (op_text, key))
-            )
+            exact = None
+            if type(values) is StringValues and not values.templates:
+                exact = values.static  # exact equality: set membership decides
+            compiled.append(decide.Condition(
+                key.lower(), key, null=null, negated=operator.spec.negated, if_exists=operator.if_exists,
+                set_prefix=operator.set_prefix, values=values, exact=exact, operator=op_text, texts=texts,
+                path=path + (op_text, key)))
     return tuple(compiled)
 
 

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 from qiam.errors import Location
 
 if TYPE_CHECKING:
-    from qiam.compile import CompiledCondition, CompiledPolicy, CompiledStatement
-    from qiam.evaluate import Decision, Result
+    from qiam.compile import CompiledCondition, CompiledStatement
+    from qiam.decision import Decision, StatementRef
+    from qiam.evaluate import Result
     from qiam.request import Request
 
 
@@ -122,14 +123,14 @@ class RecordingTracer:
 
     def condition(self, statement: CompiledStatement, condition: CompiledCondition, present: bool,
                   result: bool | None, reason: str) -> None:
-        self._pending.append(ConditionTrace(condition.operator.text, condition.key_text, present, (),
+        self._pending.append(ConditionTrace(condition.operator, condition.key_text, present, (),
                                             condition.texts, result, reason))
 
-    def statement(self, label: str, policy: CompiledPolicy, statement: CompiledStatement,
-                  outcome: bool | None, element: str | None, detail: str) -> None:
+    def statement(self, ref: StatementRef, statement: CompiledStatement, outcome: bool | None,
+                  element: str | None, detail: str) -> None:
         self.statements.append(StatementTrace(
-            label, policy.name, statement.index, statement.sid, statement.effect, outcome, element, detail,
-            Location(policy.policy.source, statement.path), tuple(self._pending)))
+            ref.policy, ref.name, ref.index, ref.sid, ref.effect, outcome, element, detail, ref.location,
+            tuple(self._pending)))
         self._pending = []
 
     def explanation(self, request: Request, result: Result) -> Explanation:

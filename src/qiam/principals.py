@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from qiam.errors import RequestError
@@ -61,18 +61,19 @@ class Caller:
     partition: str = "aws"
     role_arn: str | None = None  # a role session's role, with its path
     service_linked_role: bool = False
+    # Whether the caller is an AWS principal of an account (not anonymous, not a service).
+    authenticated: bool = field(init=False)
+    # Users, role sessions and federated users carry identity policies (root has all rights).
+    has_identity_policies: bool = field(init=False)
 
-    @property
-    def authenticated(self) -> bool:
-        """Whether the caller is an AWS principal of an account (not anonymous, not a service)."""
-        return self.kind in (CallerKind.IAM_USER, CallerKind.ROLE_SESSION, CallerKind.FEDERATED_USER,
-                             CallerKind.ROOT, CallerKind.UNSPECIFIED)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "has_identity_policies", self.kind in _WITH_IDENTITY_POLICIES)
+        object.__setattr__(self, "authenticated", self.kind in _WITH_IDENTITY_POLICIES or
+                           self.kind is CallerKind.ROOT)
 
-    @property
-    def has_identity_policies(self) -> bool:
-        """Users, role sessions and federated users carry identity policies (root has all rights)."""
-        return self.kind in (CallerKind.IAM_USER, CallerKind.ROLE_SESSION, CallerKind.FEDERATED_USER,
-                             CallerKind.UNSPECIFIED)
+
+_WITH_IDENTITY_POLICIES = frozenset({CallerKind.IAM_USER, CallerKind.ROLE_SESSION, CallerKind.FEDERATED_USER,
+                                     CallerKind.UNSPECIFIED})
 
 
 def parse_caller(text: str | None, context: Mapping[str, Any], *, service_linked_role: bool = False) -> Caller:

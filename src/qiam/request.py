@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from qiam.errors import RequestError
 from qiam.operators import condition_value_text
-from qiam.principals import Caller, parse_caller
+from qiam.principals import Caller, CallerKind, parse_caller
 
 ContextValue = str | tuple[str, ...]
 
@@ -62,8 +63,9 @@ class Request:
     {'aws:sourceip': '10.0.0.1'}
     """
 
-    __slots__ = ("action", "caller", "context", "management_account", "principal", "resource",
-                 "resource_account", "resource_management_account", "service", "service_linked_role")
+    __slots__ = ("action", "action_lower", "caller", "context", "facts", "key", "management_account", "owner_account",
+                 "owner_partition", "principal", "resource", "resource_account", "resource_management_account",
+                 "service", "service_linked_role")
 
     action: str
     resource: str
@@ -75,6 +77,11 @@ class Request:
     service_linked_role: bool
     management_account: bool
     resource_management_account: bool
+    action_lower: str
+    owner_account: str | None  # the resource's account: given, else in its ARN, else the caller's
+    owner_partition: str  # the resource's partition
+    facts: tuple[Any, ...]  # what the decision kernel reads, in one tuple (see FACTS)
+    key: tuple[Any, ...]  # equal for requests that must get the same answer (hashable)
 
     def __init__(
         self,
@@ -119,7 +126,24 @@ class Request:
         set_(self, "service_linked_role", service_linked_role)
         set_(self, "management_account", management_account)
         set_(self, "resource_management_account", resource_management_account)
-        set_(self, "caller", parse_caller(principal, folded, service_linked_role=service_linked_role))
+        caller = parse_caller(principal, folded, service_linked_role=service_linked_role)
+        fields = resource.split(":", 5)
+        owner = resource_account or (fields[4] if len(fields) == 6 and fields[4] else None) or caller.account
+        partition = fields[1] if len(fields) == 6 else caller.partition
+        if caller.kind is CallerKind.UNSPECIFIED:
+            # No principal given: an IAM principal of the resource's account.
+            caller = replace(caller, account=owner, partition=partition)
+        set_(self, "caller", caller)
+        set_(self, "action_lower", action.lower())
+        set_(self, "owner_account", owner)
+        set_(self, "owner_partition", partition)
+        # One tuple for the decision kernel: one attribute read instead of fifteen, per request.
+        set_(self, "facts", (
+            self.action_lower, self.service, resource, folded, caller, caller.kind, caller.has_identity_policies,
+            caller.authenticated, caller.service_linked_role, management_account, resource_management_account,
+            caller.account, owner, caller.partition, partition, action))
+        set_(self, "key", (action, resource, principal, tuple(sorted(folded.items())), resource_account,
+                           service_linked_role, management_account, resource_management_account))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("a Request is immutable")
@@ -131,11 +155,10 @@ class Request:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Request):
             return NotImplemented
-        return (self.action, self.resource, self.principal, dict(self.context), self.resource_account) == (
-            other.action, other.resource, other.principal, dict(other.context), other.resource_account)
+        return self.key == other.key
 
     def __hash__(self) -> int:
-        return hash((self.action, self.resource, self.principal, tuple(sorted(self.context.items()))))
+        return hash(self.key)
 
     @classmethod
     def from_json(cls, data: Any) -> Request:
@@ -169,6 +192,11 @@ class Request:
         out["context"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.context.items()}
         return out
 
+
+# The order of Request.facts, which the decision kernels read by position.
+FACTS = ("action_lower", "service", "resource", "context", "caller", "caller_kind", "has_identity_policies",
+         "authenticated", "service_linked_role", "management_account", "resource_management_account",
+         "caller_account", "owner_account", "caller_partition", "owner_partition", "action")
 
 _FIELDS = ("principal", "action", "resource", "resource_account", "context", "service_linked_role",
            "management_account", "resource_management_account")

@@ -1,0 +1,868 @@
+# cython: language_level=3, binding=True, boundscheck=False, wraparound=False
+# cython: initializedcheck=False, cdivision=True, freethreading_compatible=True
+# (The directives are set in setup.py; they are repeated here for the reader.)
+"""Compiled decision kernel: the decision procedure over compiled statements.
+
+Twin of ``qiam._decide_py``, which is the readable specification: every public
+name here has the same signature, docstring and results there. The matching of
+actions and resources calls the compiled matchers at C level.
+"""
+
+cimport cython
+
+from qiam._match cimport ArnPatternSet, GlobSet
+
+import inspect
+import re
+
+from qiam.decision import Decision, StatementRef
+from qiam.errors import Diagnostic, Location, Severity
+from qiam.principals import CallerKind, MatchKind
+
+__all__ = ["Condition", "Evaluator", "Result", "Statement"]
+
+cdef object _ALLOW = Decision.ALLOW
+cdef object _EXPLICIT_DENY = Decision.EXPLICIT_DENY
+cdef object _IMPLICIT_DENY = Decision.IMPLICIT_DENY
+cdef object _ROOT = CallerKind.ROOT
+cdef object _FEDERATED_USER = CallerKind.FEDERATED_USER
+cdef object _ROLE_SESSION = CallerKind.ROLE_SESSION
+cdef object _ACCOUNT = MatchKind.ACCOUNT
+cdef object _ROLE_OF_SESSION = MatchKind.ROLE_OF_SESSION
+cdef object _NOT_PRINCIPAL = MatchKind.NOT_PRINCIPAL
+cdef tuple _EMPTY = ()
+
+# Calls that need no permission: one line each, with the source (semantics.md §4.7).
+cdef dict _NO_PERMISSION_NEEDED = {
+    # STS API reference, GetCallerIdentity: no permission needed; a deny does not stop it.
+    "sts:getcalleridentity": "no-permission-needed",
+}
+
+# Resources that AWS owns: no policy can let a customer change them (semantics.md §4.7).
+cdef tuple _AWS_OWNED = (
+    ("aws-owned-resource:aws-managed-policy", re.compile(r"arn:[^:]+:iam::aws:policy/"), frozenset({
+        "iam:createpolicy", "iam:createpolicyversion", "iam:deletepolicy", "iam:deletepolicyversion",
+        "iam:setdefaultpolicyversion", "iam:tagpolicy", "iam:untagpolicy"})),
+    ("aws-owned-resource:aws-reserved-role", re.compile(r"arn:[^:]+:iam::[0-9]{12}:role/aws-reserved/"), frozenset({
+        "iam:attachrolepolicy", "iam:createrole", "iam:createservicelinkedrole", "iam:deleterole",
+        "iam:deleterolepermissionsboundary", "iam:deleterolepolicy", "iam:deleteservicelinkedrole",
+        "iam:detachrolepolicy", "iam:passrole", "iam:putrolepermissionsboundary", "iam:putrolepolicy",
+        "iam:tagrole", "iam:untagrole", "iam:updateassumerolepolicy", "iam:updaterole",
+        "iam:updateroledescription"})),
+    ("aws-owned-resource:aws-managed-key-alias", re.compile(r"arn:[^:]+:kms:[^:]*:[0-9]{12}:alias/aws/"),
+     frozenset({"kms:createalias", "kms:deletealias", "kms:updatealias"})),
+)
+cdef frozenset _OWNED_ACTIONS = frozenset().union(*[actions for _, _, actions in _AWS_OWNED])
+
+# Where the resource policy is required even in the same account (semantics.md §4.4).
+cdef frozenset _TRUST_ACTIONS = frozenset({
+    "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession",
+    "sts:setsourceidentity"})
+cdef object _KMS_KEY = re.compile(r"arn:[^:]+:kms:[^:]*:[^:]*:key/")
+cdef object _ROLE = re.compile(r"arn:[^:]+:iam::[^:]*:role/")
+
+cdef dict _SET_PREFIXES = {None: 0, "ForAllValues": 1, "ForAnyValue": 2}
+cdef dict _ORDER = {"identity": 0, "boundary": 1, "session": 2, "scp": 3, "rcp": 4, "resource": 5}
+
+
+cdef bint _requires_resource_policy(str action, str resource):
+    """Role trust policies and KMS key policies must themselves allow (semantics.md §4.4)."""
+    if action in _TRUST_ACTIONS:
+        return _ROLE.match(resource) is not None
+    return action.startswith("kms:") and _KMS_KEY.match(resource) is not None
+
+
+cdef object _rcp_services():
+    from qiam.catalog import load_catalog
+
+    return load_catalog().rcp_services
+
+
+cdef class Condition:
+    """One condition key under one operator, compiled.
+
+    Parameters
+    ----------
+    key : str
+        The key, case-folded; ``key_text`` as written.
+    null : bool
+        The operator is ``Null``: ``values`` is then a tuple of booleans (true:
+        the key must be absent).
+    negated, if_exists : bool
+        The operator is negated; it ends in ``IfExists``.
+    set_prefix : str or None
+        ``ForAllValues``, ``ForAnyValue`` or None.
+    values : object
+        The compiled policy values: ``test(value, context, negated)`` compares one
+        request value (True, False, or None when it cannot be read) and
+        ``reads(value)`` says whether a request value can be read at all.
+    exact : frozenset or None
+        For ``StringEquals`` / ``StringNotEquals`` without variables, the values
+        themselves: membership decides.
+    operator, texts, path
+        The operator and values as written, and where: for explanations.
+    """
+
+    __signature__ = inspect.signature(
+        lambda key, key_text, *, null, negated, if_exists, set_prefix, values, exact, operator, texts, path: None)
+
+    cdef readonly str key
+    cdef readonly str key_text
+    cdef readonly bint null
+    cdef readonly bint negated
+    cdef readonly bint if_exists
+    cdef readonly object set_prefix
+    cdef readonly object values
+    cdef readonly object exact
+    cdef readonly str operator
+    cdef readonly tuple texts
+    cdef readonly tuple path
+    cdef int prefix                 # 0 none, 1 ForAllValues, 2 ForAnyValue
+
+    def __init__(self, key, key_text, *, null, negated, if_exists, set_prefix, values, exact, operator, texts,
+                 path):
+        if set_prefix not in _SET_PREFIXES:
+            raise ValueError("set_prefix must be None, `ForAllValues` or `ForAnyValue`")
+        self.key = key
+        self.key_text = key_text
+        self.null = bool(null)
+        self.negated = bool(negated)
+        self.if_exists = bool(if_exists)
+        self.set_prefix = set_prefix
+        self.prefix = _SET_PREFIXES[set_prefix]
+        self.values = values
+        self.exact = exact
+        self.operator = operator
+        self.texts = texts
+        self.path = path
+
+    def __repr__(self):
+        return f"Condition({self.operator!r}, {self.key_text!r})"
+
+
+cdef class Statement:
+    """A compiled statement.
+
+    Parameters
+    ----------
+    index : int
+        Its position in the policy; ``sid`` its Sid, ``path`` its JSON path.
+    allow : bool
+        Allow (True) or Deny.
+    actions : GlobSet
+        The Action (or NotAction, when ``not_action``) patterns, case-folded.
+    resources : object or None
+        The Resource (or NotResource) entries: ``matches(resource, context)``,
+        with ``static`` (an ArnPatternSet) and ``templates``; None when the
+        statement has neither (a trust policy).
+    principal : object or None
+        The Principal (or NotPrincipal) matcher: ``match(caller)`` and
+        ``excludes(caller)``; None outside resource-based policies.
+    conditions : tuple of Condition
+    services : frozenset of str or None
+        The service prefixes its actions can match; None: any service.
+    variables : tuple
+        The policy variables its Resource and Condition read (``key``,
+        ``name``, ``text``, ``default``).
+    """
+
+    __signature__ = inspect.signature(
+        lambda index, sid, allow, actions, not_action, resources, not_resource, principal, not_principal,
+        conditions, path, services, variables: None)
+
+    cdef readonly int index
+    cdef readonly object sid
+    cdef readonly bint allow
+    cdef readonly str effect
+    cdef readonly object actions
+    cdef readonly bint not_action
+    cdef readonly object resources
+    cdef readonly bint not_resource
+    cdef readonly object principal
+    cdef readonly bint not_principal
+    cdef readonly tuple conditions
+    cdef readonly tuple path
+    cdef readonly object services
+    cdef readonly tuple variables
+    cdef GlobSet _actions            # typed, for the C-level match
+    cdef ArnPatternSet _static       # the resources without variables, when there are no others
+    cdef bint _simple_resources      # resources are all static
+
+    def __init__(self, index, sid, allow, actions, not_action, resources, not_resource, principal, not_principal,
+                 conditions, path, services, variables):
+        self.index = index
+        self.sid = sid
+        self.allow = bool(allow)
+        self.effect = "Allow" if self.allow else "Deny"
+        self.actions = actions
+        self._actions = actions if isinstance(actions, GlobSet) else None
+        self.not_action = bool(not_action)
+        self.resources = resources
+        self.not_resource = bool(not_resource)
+        self._simple_resources = False
+        self._static = None
+        if resources is not None and not resources.templates and isinstance(resources.static, ArnPatternSet):
+            self._static = resources.static
+            self._simple_resources = True
+        self.principal = principal
+        self.not_principal = bool(not_principal)
+        self.conditions = tuple(conditions)
+        self.path = path
+        self.services = services
+        self.variables = tuple(variables)
+
+    def __repr__(self):
+        return f"Statement({self.index}, {self.effect})"
+
+
+@cython.freelist(16)
+cdef class Result:
+    """The decision, the statements that decided it, and why.
+
+    ``matched``: for an explicit deny every Deny statement that applies; for an
+    allow the Allow statements of the path that granted (identity policies and
+    the boundary and session policies that let them through, or the resource
+    policy); for an implicit deny nothing. ``decided_by`` names the policy
+    types (and organization levels) that decided. ``reasons`` gives the grant
+    path of an allow (``identity``, ``resource_policy:direct``, ...) or what
+    blocked an implicit deny (``no_allow``, ``boundary``, ``session_policy``,
+    ``scp[1]``, ``rcp[0]``, ``resource_policy_required``,
+    ``cross_account_resource_side``, ``cross_account_principal_side``,
+    ``federated_user_without_session_policy``, ``cross_partition``,
+    ``aws-owned-resource:...``), or ``no-permission-needed``.
+    ``missing_context_keys`` are keys that conditions of otherwise applicable
+    statements asked for and the request did not carry (the simulator's
+    MissingContextValues). ``warnings`` are the validation findings of the
+    policies; ``diagnostics`` what evaluating this request noticed.
+    """
+
+    __signature__ = inspect.signature(
+        lambda decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),
+        missing_context_keys=(), same_account=True: None)
+
+    cdef readonly object decision
+    cdef readonly tuple matched
+    cdef readonly tuple diagnostics
+    cdef readonly tuple warnings
+    cdef readonly tuple decided_by
+    cdef readonly tuple reasons
+    cdef readonly tuple missing_context_keys
+    cdef readonly bint same_account
+
+    def __init__(self, decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),
+                 missing_context_keys=(), same_account=True):
+        self.decision = decision
+        self.matched = tuple(matched)
+        self.diagnostics = tuple(diagnostics)
+        self.warnings = tuple(warnings)
+        self.decided_by = tuple(decided_by)
+        self.reasons = tuple(reasons)
+        self.missing_context_keys = tuple(missing_context_keys)
+        self.same_account = bool(same_account)
+
+    @property
+    def allowed(self):
+        """Whether the decision is ALLOW."""
+        return self.decision is _ALLOW
+
+    def __repr__(self):
+        return f"Result({self.decision}, matched={len(self.matched)}, reasons={self.reasons!r})"
+
+    def to_dict(self):
+        """The batch format's output fields."""
+        return {
+            "decision": self.decision.value,
+            "matched": [m.to_dict() for m in self.matched],
+            "decided_by": list(self.decided_by),
+            "reasons": list(self.reasons),
+            "missing_context_keys": list(self.missing_context_keys),
+            "same_account": self.same_account,
+            "warnings": [d.to_dict() for d in self.warnings + self.diagnostics],
+        }
+
+
+cdef Result _new_result(object decision, tuple matched, tuple diagnostics, tuple warnings, tuple decided_by,
+                        tuple reasons, tuple missing, bint same_account):
+    cdef Result result = Result.__new__(Result)
+    result.decision = decision
+    result.matched = matched
+    result.diagnostics = diagnostics
+    result.warnings = warnings
+    result.decided_by = decided_by
+    result.reasons = reasons
+    result.missing_context_keys = missing
+    result.same_account = same_account
+    return result
+
+
+cdef class _Entry:
+    """A statement of the plan: its group, the statement, its reference, its policy's source."""
+
+    cdef int group
+    cdef Statement statement
+    cdef object ref
+    cdef object source
+
+
+cdef class _Group:
+    cdef str kind
+    cdef int level
+    cdef str label
+    cdef list entries
+
+
+# Positions in Request.facts (qiam.request.FACTS).
+cdef enum:
+    F_ACTION = 0
+    F_SERVICE = 1
+    F_RESOURCE = 2
+    F_CONTEXT = 3
+    F_CALLER = 4
+    F_KIND = 5
+    F_HAS_IDENTITY = 6
+    F_AUTHENTICATED = 7
+    F_SERVICE_LINKED = 8
+    F_MANAGEMENT = 9
+    F_RESOURCE_MANAGEMENT = 10
+    F_ACCOUNT = 11
+    F_OWNER_ACCOUNT = 12
+    F_PARTITION = 13
+    F_OWNER_PARTITION = 14
+    F_ACTION_AS_GIVEN = 15
+
+cdef tuple _ALLOWED_BY_IDENTITY = ("identity",)
+cdef tuple _BY_RESOURCE = ("resource",)
+cdef tuple _BY_BOTH = ("identity", "resource")
+cdef tuple _NO_ALLOW = ("no_allow",)
+cdef tuple _EXPLICIT = ("explicit_deny",)
+cdef tuple _CROSS_ACCOUNT = ("cross_account",)
+cdef tuple _CROSS_PARTITION = ("cross_partition",)
+cdef tuple _DELEGATED = ("identity", "resource_policy:account")
+
+
+@cython.freelist(8)
+cdef class _Run:
+    """The state of one evaluation."""
+
+    cdef tuple facts
+    cdef object request
+    cdef object caller
+    cdef dict context
+    cdef object tracer
+    cdef bint bounded
+    cdef str action
+    cdef list allows
+    cdef list denies
+    cdef list kinds
+    cdef set missing
+    cdef list notes
+
+    cdef void note(self, str code, str message, object location) except *:
+        if self.notes is None:
+            self.notes = []
+        for n in self.notes:
+            if n.code == code and n.message == message:
+                return
+        self.notes.append(Diagnostic(Severity.WARNING, code, message, location))
+
+    cdef void miss(self, str key) except *:
+        if self.missing is None:
+            self.missing = set()
+        self.missing.add(key)
+
+
+cdef class Evaluator:
+    """The decision procedure over the compiled statements of a policy set (semantics.md §4.3).
+
+    Parameters
+    ----------
+    groups : iterable of (kind, level, label, name, source, statements)
+        Each policy of the set: ``kind`` is ``identity``, ``boundary``,
+        ``session``, ``scp``, ``rcp`` or ``resource``; ``level`` the
+        organization level (0 is the root) for ``scp`` and ``rcp``; ``label``
+        the policy's place in the set (``identity[0]``); ``name`` and
+        ``source`` its name and Source; ``statements`` its compiled statements.
+    warnings : tuple of Diagnostic
+        The validation warnings of the policies, carried by every result.
+    session_given : bool
+        The caller's session has session policies (even if none is given here).
+    scp_levels, rcp_levels : int
+        How many organization levels there are: a level without policies has
+        no allow, so it denies (semantics.md §4.3). 0: not in an organization.
+
+    A boundary or session policies apply when the set has some.
+    """
+
+    __signature__ = inspect.signature(
+        lambda groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0: None)
+
+    cdef tuple _groups
+    cdef int _identity
+    cdef int _boundary
+    cdef int _session
+    cdef bint _session_given
+    cdef int _resource
+    cdef tuple _scps
+    cdef tuple _rcps
+    cdef unsigned long long _scp_bits
+    cdef unsigned long long _rcp_bits
+    cdef tuple _warnings
+    cdef dict _plans
+    cdef tuple _all
+
+    def __init__(self, groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0):
+        cdef dict by_label = {}
+        cdef _Group group
+        items = sorted(groups, key=lambda g: (_ORDER[g[0]], g[1]))
+        for kind, levels in (("scp", scp_levels), ("rcp", rcp_levels)):
+            for level in range(levels):
+                by_label[f"{kind}[{level}]"] = _new_group(kind, level, f"{kind}[{level}]")
+        for kind, level, label, name, source, statements in items:
+            group_label = f"{kind}[{level}]" if kind in ("scp", "rcp") else kind
+            group = by_label.get(group_label)
+            if group is None:
+                group = by_label[group_label] = _new_group(kind, level, group_label)
+            for statement in statements:
+                ref = StatementRef(label, name, statement.index, statement.sid, statement.effect,
+                                   Location(source, statement.path))
+                group.entries.append((statement, ref, source))
+        self._groups = tuple(sorted(by_label.values(), key=lambda g: (_ORDER[(<_Group> g).kind],
+                                                                     (<_Group> g).level)))
+        if len(self._groups) > 64:
+            raise ValueError("a policy set has at most 64 policy types and organization levels")
+        index = {(<_Group> g).label: i for i, g in enumerate(self._groups)}
+        self._identity = index.get("identity", -1)
+        self._boundary = index.get("boundary", -1)
+        self._session = index.get("session", -1)
+        self._session_given = bool(session_given) or self._session >= 0
+        self._resource = index.get("resource", -1)
+        self._scps = tuple([i for i, g in enumerate(self._groups) if (<_Group> g).kind == "scp"])
+        self._rcps = tuple([i for i, g in enumerate(self._groups) if (<_Group> g).kind == "rcp"])
+        self._scp_bits = 0
+        self._rcp_bits = 0
+        for g in self._scps:
+            self._scp_bits |= 1ULL << <int> g
+        for g in self._rcps:
+            self._rcp_bits |= 1ULL << <int> g
+        self._warnings = tuple(warnings)
+        self._plans = {}
+        self._all = self._build(None)
+
+    cdef tuple _build(self, object service):
+        cdef list plan = []
+        cdef _Group group
+        cdef Statement st
+        cdef _Entry entry
+        cdef int g
+        for g in range(len(self._groups)):
+            group = self._groups[g]
+            for st, ref, source in group.entries:
+                if service is None or st.services is None or service in st.services:
+                    entry = _Entry.__new__(_Entry)
+                    entry.group = g
+                    entry.statement = st
+                    entry.ref = ref
+                    entry.source = source
+                    plan.append(entry)
+        return tuple(plan)
+
+    cdef tuple _plan(self, object service):
+        plan = self._plans.get(service)
+        if plan is None:
+            plan = self._build(service)
+            self._plans[service] = plan
+        return <tuple> plan
+
+    def evaluate(self, request, tracer=None):
+        """Decide one request; ``tracer`` is told about every statement and condition."""
+        return self.decide(request, tracer)
+
+    def evaluate_many(self, requests):
+        """Decide many requests, in order; requests with equal ``key`` are decided once."""
+        cdef dict seen = {}
+        cdef list out = []
+        cdef object result, key
+        for request in requests:
+            key = request.key
+            result = seen.get(key)
+            if result is None:
+                result = self.decide(request, None)
+                seen[key] = result
+            out.append(result)
+        return out
+
+    cdef Result decide(self, object request, object tracer):
+        cdef tuple facts = <tuple> request.facts
+        cdef str action = <str> facts[F_ACTION]
+        cdef object kind = facts[F_KIND]
+        cdef bint has_identity = facts[F_HAS_IDENTITY] is True
+        cdef int n = len(self._groups)
+        cdef unsigned long long mask = (~0ULL) if n == 64 else ((1ULL << n) - 1)
+        cdef _Run run
+        cdef _Entry entry
+        cdef Statement st
+        cdef tuple verdict
+        cdef object outcome
+        cdef list found
+        if action in _NO_PERMISSION_NEEDED:
+            return _new_result(_ALLOW, _EMPTY, _EMPTY, self._warnings, _EMPTY,
+                               (_NO_PERMISSION_NEEDED[action],), _EMPTY, True)
+        if self._identity >= 0 and not has_identity:
+            mask &= ~(1ULL << self._identity)
+        if self._boundary >= 0 and not has_identity:
+            mask &= ~(1ULL << self._boundary)
+        if self._session >= 0 and kind is not _ROLE_SESSION and kind is not _FEDERATED_USER:
+            mask &= ~(1ULL << self._session)
+        if self._scp_bits and not (facts[F_AUTHENTICATED] is True and facts[F_SERVICE_LINKED] is False
+                                   and facts[F_MANAGEMENT] is False):
+            mask &= ~self._scp_bits
+        if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in _rcp_services()):
+            mask &= ~self._rcp_bits
+
+        run = _Run.__new__(_Run)
+        run.facts = facts
+        run.request = request
+        run.caller = facts[F_CALLER]
+        run.context = <dict> facts[F_CONTEXT]
+        run.tracer = tracer
+        run.bounded = self._boundary >= 0 and has_identity
+        run.action = action
+        run.allows = [None] * n
+        for entry in (self._plan(facts[F_SERVICE]) if tracer is None else self._all):
+            if not (mask >> entry.group) & 1:
+                continue
+            st = entry.statement
+            verdict = _applies(st, entry.ref, entry.source, run)
+            outcome = verdict[0]
+            if outcome is False:
+                continue
+            if st.allow:
+                if outcome is True:
+                    found = run.allows[entry.group]
+                    if found is None:
+                        found = []
+                        run.allows[entry.group] = found
+                    found.append(entry.ref)
+                    if entry.group == self._resource:
+                        if run.kinds is None:
+                            run.kinds = []
+                        run.kinds.append(verdict[1])
+            else:
+                # An undecidable Deny applies: nothing qiam cannot read may grant (fail closed).
+                if run.denies is None:
+                    run.denies = []
+                run.denies.append(entry.ref)
+        return self._decide(run, mask)
+
+    cdef inline Result _result(self, _Run run, object decision, object matched, tuple decided_by, tuple reasons):
+        cdef tuple facts = run.facts
+        cdef bint same_account = facts[F_AUTHENTICATED] is not True or facts[F_ACCOUNT] == facts[F_OWNER_ACCOUNT]
+        return _new_result(decision, matched if type(matched) is tuple else tuple(matched),
+                           tuple(run.notes) if run.notes else _EMPTY, self._warnings, decided_by, reasons,
+                           tuple(sorted(run.missing)) if run.missing else _EMPTY, same_account)
+
+    cdef inline bint _applies_and_allows(self, int g, unsigned long long mask, _Run run):
+        return (mask >> g) & 1 and run.allows[g] is not None
+
+    cdef Result _decide(self, _Run run, unsigned long long mask):
+        cdef tuple facts = run.facts
+        cdef str action = run.action
+        cdef int g
+        cdef list rp_refs, rp_kinds, granting, reasons, blockers, refs
+        cdef bint identity_ok, boundary_on, session_on, boundary_blocks, session_blocks, any_rp
+        cdef object kind
+        # 2. An explicit deny anywhere wins.
+        if run.denies is not None:
+            labels = tuple(dict.fromkeys([_group_of(ref) for ref in run.denies]))
+            return self._result(run, _EXPLICIT_DENY, run.denies, labels, _EXPLICIT)
+        if action in _OWNED_ACTIONS:
+            for rule, pattern, actions in _AWS_OWNED:
+                if action in actions and pattern.match(facts[F_RESOURCE]):
+                    return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, (rule,))
+
+        # 3. Guardrails: every organization level must allow; they never grant.
+        for levels in (self._rcps, self._scps):
+            for g in levels:
+                if (mask >> g) & 1 and run.allows[g] is None:
+                    label = (<_Group> self._groups[g]).label
+                    return self._result(run, _IMPLICIT_DENY, _EMPTY, (label,), (label,))
+
+        # 4. Grants.
+        rp_refs = run.allows[self._resource] if self._resource >= 0 else None
+        rp_kinds = run.kinds
+        any_rp = rp_refs is not None
+        if facts[F_AUTHENTICATED] is not True:  # anonymous callers, services, identity providers
+            if any_rp:
+                return self._result(run, _ALLOW, rp_refs, _BY_RESOURCE, _paths(rp_kinds))
+            return self._result(run, _IMPLICIT_DENY, _EMPTY, _BY_RESOURCE, _NO_ALLOW)
+        if facts[F_PARTITION] != facts[F_OWNER_PARTITION]:
+            # Resource policies never delegate across partitions (semantics.md §4.5).
+            return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, _CROSS_PARTITION)
+
+        # The identity path (semantics.md §4.4 a): identity allow, boundary, session policy.
+        kind = facts[F_KIND]
+        boundary_on = self._boundary >= 0 and (mask >> self._boundary) & 1
+        session_on = self._session >= 0 and (mask >> self._session) & 1
+        boundary_blocks = boundary_on and run.allows[self._boundary] is None
+        session_blocks = session_on and run.allows[self._session] is None
+        if kind is _ROOT:
+            identity_ok = True  # the root user has every permission in its account
+            blockers = None
+        else:
+            identity_ok = (self._identity >= 0 and (mask >> self._identity) & 1
+                           and run.allows[self._identity] is not None and not boundary_blocks
+                           and not session_blocks and not (kind is _FEDERATED_USER and not self._session_given))
+            blockers = None if identity_ok else self._blockers(run, mask, boundary_blocks, session_blocks)
+
+        if facts[F_ACCOUNT] != facts[F_OWNER_ACCOUNT]:
+            if any_rp and identity_ok:
+                return self._result(run, _ALLOW, self._identity_refs(run, mask) + rp_refs, _BY_BOTH,
+                                    _CROSS_ACCOUNT)
+            reasons = []
+            if not any_rp:
+                reasons.append("cross_account_resource_side")
+            if not identity_ok:
+                reasons.append("cross_account_principal_side")
+                reasons.extend(blockers)
+            return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, tuple(reasons))
+
+        granting = None
+        if any_rp:
+            granting = [r for r, k in zip(rp_refs, rp_kinds) if _grants_alone(k, boundary_blocks, session_blocks)]
+        if _requires_resource_policy(action, facts[F_RESOURCE]):
+            if granting:
+                return self._result(run, _ALLOW, granting, _BY_RESOURCE,
+                                    _paths([k for k in rp_kinds if _grants_alone(k, boundary_blocks,
+                                                                                 session_blocks)]))
+            if identity_ok and any_rp:  # the key or trust policy delegates to the account
+                return self._result(run, _ALLOW, self._identity_refs(run, mask) + rp_refs, _BY_BOTH, _DELEGATED)
+            reasons = ["resource_policy_required"] + ([] if identity_ok else blockers)
+            return self._result(run, _IMPLICIT_DENY, _EMPTY, _BY_RESOURCE, tuple(reasons))
+        if identity_ok:
+            return self._result(run, _ALLOW, self._identity_refs(run, mask), _ALLOWED_BY_IDENTITY,
+                                _ALLOWED_BY_IDENTITY)
+        if granting:
+            return self._result(run, _ALLOW, granting, _BY_RESOURCE,
+                                _paths([k for k in rp_kinds if _grants_alone(k, boundary_blocks, session_blocks)]))
+        return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, tuple(blockers))
+
+    cdef list _identity_refs(self, _Run run, unsigned long long mask):
+        """The Allow statements of the identity path: identity, boundary and session policies."""
+        cdef list refs = []
+        for g in (self._identity, self._boundary, self._session):
+            if g >= 0 and (mask >> <int> g) & 1 and run.allows[g] is not None:
+                refs.extend(run.allows[g])
+        return refs
+
+    cdef list _blockers(self, _Run run, unsigned long long mask, bint boundary_blocks, bint session_blocks):
+        """What stops the identity path."""
+        cdef list blockers = []
+        if not (self._identity >= 0 and (mask >> self._identity) & 1 and run.allows[self._identity] is not None):
+            blockers.append("no_allow")
+        if boundary_blocks:
+            blockers.append("boundary")
+        if run.facts[F_KIND] is _FEDERATED_USER and not self._session_given:
+            blockers.append("federated_user_without_session_policy")
+        if session_blocks:
+            blockers.append("session_policy")
+        return blockers
+
+
+cdef _Group _new_group(str kind, int level, str label):
+    cdef _Group group = _Group.__new__(_Group)
+    group.kind = kind
+    group.level = level
+    group.label = label
+    group.entries = []
+    return group
+
+
+cdef bint _grants_alone(object named, bint boundary_blocks, bint session_blocks):
+    """Whether a resource-policy allow naming the caller this way grants by itself."""
+    if named is _ACCOUNT:
+        return False  # the account only delegates to its own policies
+    if named is _ROLE_OF_SESSION:
+        return not (boundary_blocks or session_blocks)
+    # A user, session or federated-user ARN, or "*": not capped by boundaries or
+    # session policies (semantics.md §4.4; the session-ARN reading is DISPUTED, E96).
+    return True
+
+
+cdef str _group_of(object ref):
+    """The decided_by label of a statement's policy: ``identity``, ``scp[1]``, ..."""
+    cdef str label = ref.policy
+    if label.startswith(("scp[", "rcp[")):
+        return label[: label.index("]") + 1]
+    return label.split("[", 1)[0]
+
+
+cdef tuple _paths(list kinds):
+    return tuple(dict.fromkeys([f"resource_policy:{k.value}" for k in kinds if k is not None]))
+
+
+cdef object _principal(Statement st, _Run run):
+    """How the statement's Principal / NotPrincipal names the caller; False when it does not."""
+    matcher = st.principal
+    if not st.not_principal:
+        found = matcher.match(run.caller)
+        return False if found is None else found
+    if not st.allow and run.bounded:
+        # A Deny with NotPrincipal always denies principals that have a permissions
+        # boundary, whatever it lists (NotPrincipal page; semantics.md §2.4 (b)).
+        return _NOT_PRINCIPAL
+    return False if matcher.excludes(run.caller) else _NOT_PRINCIPAL
+
+
+cdef tuple _FALSE = (False, None)
+cdef tuple _TRUE = (True, None)
+
+
+cdef tuple _applies(Statement st, object ref, object source, _Run run):
+    """Whether a statement applies (True, False, or None when a condition cannot be read), and how
+    its Principal named the caller."""
+    cdef object tracer = run.tracer
+    cdef object request
+    cdef bint matched
+    cdef object outcome, result, named
+    cdef Condition condition, later
+    cdef Py_ssize_t position, count
+    if st._actions is not None:
+        matched = st._actions.matches_folded(run.action)
+    else:
+        matched = st.actions.matches_any(run.action)
+    if matched == st.not_action:
+        if tracer is not None:
+            element = "NotAction" if st.not_action else "Action"
+            tracer.statement(ref, st, False, element,
+                             f"`{run.facts[F_ACTION_AS_GIVEN]}` is {'listed' if st.not_action else 'not matched'}")
+        return _FALSE
+    if st.variables:
+        _check_variables(st, source, run)
+    if st.resources is not None:
+        resource = <str> run.facts[F_RESOURCE]
+        if st._simple_resources:
+            matched = st._static.matches_text(resource)
+        else:
+            matched = st.resources.matches(resource, run.context)
+        if matched == st.not_resource:
+            if tracer is not None:
+                element = "NotResource" if st.not_resource else "Resource"
+                tracer.statement(ref, st, False, element,
+                                 f"`{resource}` is {'listed' if st.not_resource else 'not matched'}")
+            return _FALSE
+    named = None
+    if st.principal is not None:
+        named = _principal(st, run)
+        if named is False:
+            if tracer is not None:
+                element = "NotPrincipal" if st.not_principal else "Principal"
+                who = run.caller.text or "the caller"
+                tracer.statement(ref, st, False, element,
+                                 f"`{who}` is {'listed' if st.not_principal else 'not named'}")
+            return _FALSE
+    outcome = True
+    count = len(st.conditions)
+    for position in range(count):
+        condition = st.conditions[position]
+        result = _condition(condition, st, source, run)
+        if result is False:
+            outcome = False
+            # The keys of the conditions not looked at are still ones the decision may need.
+            for later in st.conditions[position + 1:]:
+                if later.key not in run.context:
+                    run.miss(later.key_text)
+            if tracer is None:
+                return _FALSE
+            break
+        if result is None:
+            outcome = None
+    if outcome is None:
+        run.note("undecidable-condition", f"a condition of statement {st.index} could not be read",
+                 Location(source, st.path + ("Condition",)))
+    if tracer is not None:
+        detail = {True: "applies", False: "a condition is false", None: "a condition cannot be read"}[outcome]
+        tracer.statement(ref, st, outcome, None if outcome is True else "Condition", detail)
+    if outcome is True and named is None:
+        return _TRUE
+    return (outcome, named)
+
+
+cdef void _check_variables(Statement st, object source, _Run run) except *:
+    """Note the policy variables this request leaves without a value."""
+    for variable in st.variables:
+        value = run.context.get(variable.key)
+        if isinstance(value, tuple):
+            run.note("multivalued-variable", f"`{variable.text}` names a multivalued key and has no value",
+                     Location(source, st.path))
+        elif value is None and variable.default is None:
+            run.miss(variable.name)
+            run.note("unresolved-variable", f"`{variable.text}` has no value in this request: a Resource "
+                     "or positive condition value with it matches nothing, a negated one matches",
+                     Location(source, st.path))
+
+
+cdef object _condition(Condition cc, Statement st, object source, _Run run):
+    """One key under one operator (semantics.md §3.2 to §3.5)."""
+    cdef dict context = run.context
+    cdef object raw = context.get(cc.key)
+    cdef object result
+    cdef str reason
+    cdef bint present, every, unknown
+    cdef list values
+    if raw is None:
+        run.miss(cc.key_text)
+    if cc.null:
+        # An empty string (or a set of empty strings) is null (semantics.md §3.3, docs' reading).
+        present = raw is not None and raw != "" and (type(raw) is not tuple or any(raw))
+        result = any([wants_absent is not present for wants_absent in cc.values])
+        reason = "the key is present" if present else "the key is absent"
+    elif raw is None:
+        if cc.if_exists:
+            result, reason = True, "the key is absent and the operator ends in IfExists"
+        elif cc.prefix:
+            result = cc.prefix == 1
+            reason = f"the key is absent: {cc.set_prefix} is {'true' if result else 'false'}"
+        else:
+            result = cc.negated
+            reason = "the key is absent and the operator is " + ("negated" if cc.negated else "positive")
+    elif not cc.prefix:
+        if type(raw) is tuple:
+            # DISPUTED (semantics.md §3.5, E79): iam-simulate's reading, false for every operator.
+            result, reason = False, "the key has several values and the operator has no set prefix"
+            run.note("multivalued-key-without-set-operator",
+                     f"`{cc.key_text}` has several values; `{cc.operator}` needs ForAnyValue: or "
+                     "ForAllValues:, and is read as false", Location(source, cc.path))
+        elif cc.exact is not None:
+            result = (raw in <frozenset> cc.exact) != cc.negated
+            reason = "compared"
+        else:
+            result = cc.values.test(raw, context, cc.negated)
+            reason = "compared"
+    else:
+        # Empty strings make a null set (semantics.md §3.5, DISPUTED E80: the docs' reading).
+        values = [v for v in ((raw,) if type(raw) is str else raw) if v != ""]
+        every = cc.prefix == 1
+        result = every
+        unknown = False
+        for value in values:
+            one = cc.values.test(value, context, cc.negated)
+            if one is None:
+                unknown = True
+            elif one is not every:
+                result = one
+                unknown = False
+                break
+        if unknown:
+            result = None
+        reason = f"{cc.set_prefix} over {len(values)} value(s)"
+    if result is None:
+        reason = "a value cannot be read"
+        for value in (raw,) if type(raw) is str else raw or ():
+            if not cc.values.reads(value):
+                reason = f"the request value `{value}` cannot be read"
+                run.note("invalid-request-value", f"`{cc.key_text}` = `{value}` is not a value "
+                         f"`{cc.operator.rpartition(':')[2].removesuffix('IfExists')}` can read",
+                         Location(source, cc.path))
+    if run.tracer is not None:
+        run.tracer.condition(st, cc, raw is not None, result, reason)
+    return result

@@ -1,0 +1,55 @@
+# The C-level surface of the compiled matchers, for the compiled decision kernel
+# (qiam._decide cimports GlobSet and ArnPatternSet to match without Python calls).
+
+cdef struct ArnFields:
+    Py_ssize_t starts[6]
+    Py_ssize_t ends[6]
+
+
+cdef class Glob:
+    cdef object _pattern           # as given (a str subclass stays one)
+    cdef bint _fold_case
+    cdef bint has_star
+    cdef Py_UCS4* points          # all segments, concatenated
+    cdef Py_ssize_t* offsets      # segment i is points[offsets[i]:offsets[i + 1]]
+    cdef Py_ssize_t nseg
+    cdef list literals            # segment i as a str, or None when it holds `?`
+
+    cdef void _build(self, str pattern) except *
+    cdef bint _at(self, Py_ssize_t seg, int kind, void* data, Py_ssize_t pos) noexcept
+    cdef Py_ssize_t _find(self, Py_ssize_t seg, str text, int kind, void* data,
+                          Py_ssize_t start, Py_ssize_t end) except -2
+    cdef bint match_range(self, str text, Py_ssize_t start, Py_ssize_t end) except -1
+
+
+cdef class GlobSet:
+    cdef tuple _patterns
+    cdef bint _fold_case
+    cdef object _globs
+    cdef frozenset _exact
+    cdef tuple _prefixes
+    cdef tuple _general
+    cdef bint _match_all
+
+    cdef bint matches_folded(self, str text) except -1
+
+
+cdef class _ArnPattern:
+    cdef tuple fields               # per field: None (all stars), a str (literal) or a Glob
+    cdef bint never                 # not six fields: matches nothing
+
+    cdef bint match(self, str arn, ArnFields* f) except -1
+
+
+cdef class ArnPatternSet:
+    cdef tuple _patterns
+    cdef bint _match_all
+    cdef GlobSet _whole             # patterns whose first five fields are literal
+    cdef tuple _fielded             # the others, field by field
+    cdef object _ordered            # per pattern, for first_match; built on first use
+
+    cdef bint matches_text(self, str arn) except -1
+
+
+cdef class IpNetworkSet:
+    cdef tuple _blocks

@@ -1,0 +1,109 @@
+"""The decision kernel twins: same surface, and the same result for every policy set and request."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import qiam
+import qiam._decide
+import qiam._decide_py
+from qiam.explain import RecordingTracer
+from tests.properties.test_flow import policy_sets, requests
+
+COMPILED, TWIN = qiam._decide, qiam._decide_py
+NAMES = ["Condition", "Evaluator", "Result", "Statement"]
+
+
+def _params(obj: Any) -> list[tuple[str, Any, Any]]:
+    return [(p.name, p.kind, p.default) for p in inspect.signature(obj).parameters.values()]
+
+
+def test_decide_twins_have_the_same_surface() -> None:
+    assert sorted(COMPILED.__all__) == sorted(TWIN.__all__) == NAMES
+    for name in NAMES:
+        compiled, twin = getattr(COMPILED, name), getattr(TWIN, name)
+        assert inspect.getdoc(compiled) == inspect.getdoc(twin), name
+        assert _params(compiled) == _params(twin), name
+        public = sorted(m for m in dir(twin) if not m.startswith("_"))
+        assert public == sorted(m for m in dir(compiled) if not m.startswith("_")), name
+        for member in public:
+            assert inspect.getdoc(getattr(compiled, member)) == inspect.getdoc(getattr(twin, member)), member
+
+
+def _twin_condition(c: Any) -> Any:
+    return TWIN.Condition(c.key, c.key_text, null=c.null, negated=c.negated, if_exists=c.if_exists,
+                          set_prefix=c.set_prefix, values=c.values, exact=c.exact, operator=c.operator,
+                          texts=c.texts, path=c.path)
+
+
+def _twin_statement(s: Any) -> Any:
+    return TWIN.Statement(s.index, s.sid, s.allow, s.actions, s.not_action, s.resources, s.not_resource,
+                          s.principal, s.not_principal, tuple(_twin_condition(c) for c in s.conditions),
+                          s.path, s.services, s.variables)
+
+
+def twin_of(pset: qiam.PolicySet) -> Any:
+    """The same policy set, decided by the pure-Python kernel."""
+    groups = []
+    for label, policy in pset.labelled():
+        kind = label.split("[", 1)[0]
+        level = int(label[4:label.index("]")]) if kind in ("scp", "rcp") else 0
+        groups.append((kind, level, label, policy.name, policy.policy.source,
+                       tuple(_twin_statement(s) for s in policy.statements)))
+    return TWIN.Evaluator(groups, pset.warnings, session_given=pset.session is not None,
+                          scp_levels=len(pset.scps or ()), rcp_levels=len(pset.rcps or ()))
+
+
+def _summary(result: Any) -> tuple[Any, ...]:
+    return (result.decision, result.matched, result.decided_by, result.reasons, result.missing_context_keys,
+            result.same_account, tuple(d.code for d in result.diagnostics), result.warnings)
+
+
+def _compile(kwargs: dict[str, Any], request: qiam.Request) -> qiam.PolicySet:
+    trust = request.action == "sts:AssumeRole" and ":role/" in request.resource
+    if trust and "resource" in kwargs:
+        from tests.properties.test_flow import _as_trust
+
+        kwargs = dict(kwargs, resource=_as_trust(kwargs["resource"]))
+    return qiam.compile_policies(**kwargs, resource_profile="role-trust" if trust else "resource")
+
+
+@pytest.mark.skipif(qiam.IMPLEMENTATION != "cython", reason="the compiled kernel is not active")
+@settings(max_examples=150, deadline=None)
+@given(kwargs=policy_sets(), request=requests())
+def test_decide_twins_agree(kwargs: dict[str, Any], request: qiam.Request) -> None:
+    pset = _compile(kwargs, request)
+    twin = twin_of(pset)
+    assert _summary(pset.evaluate(request)) == _summary(twin.evaluate(request))
+    traced = [RecordingTracer(), RecordingTracer()]
+    pset.evaluate(request, tracer=traced[0])
+    twin.evaluate(request, tracer=traced[1])
+    assert traced[0].statements == traced[1].statements
+
+
+@settings(max_examples=60, deadline=None)
+@given(kwargs=policy_sets(), batch=st.lists(requests(), min_size=1, max_size=6))
+def test_decide_evaluate_many_equals_one_at_a_time(kwargs: dict[str, Any], batch: list[qiam.Request]) -> None:
+    batch = [r for r in batch if r.action != "sts:AssumeRole"] * 2  # repeats are decided once
+    pset = qiam.compile_policies(**kwargs)
+    assert [_summary(r) for r in pset.evaluate_many(batch)] == [_summary(pset.evaluate(r)) for r in batch]
+
+
+def test_decide_results_are_values() -> None:
+    result = TWIN.Result(qiam.Decision.ALLOW, reasons=("identity",))
+    compiled = COMPILED.Result(qiam.Decision.ALLOW, reasons=("identity",))
+    assert result.allowed and compiled.allowed
+    assert result.to_dict() == compiled.to_dict()
+    assert repr(result) == repr(compiled)
+
+
+def test_decide_conditions_refuse_unknown_set_prefixes() -> None:
+    for module in (COMPILED, TWIN):
+        with pytest.raises(ValueError, match="set_prefix"):
+            module.Condition("k", "k", null=False, negated=False, if_exists=False, set_prefix="ForSomeValues",
+                             values=None, exact=None, operator="X", texts=(), path=())
