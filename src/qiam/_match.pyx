@@ -27,6 +27,7 @@ __all__ = [
     "Glob",
     "GlobSet",
     "IpNetworkSet",
+    "decoded_member_count",
     "escape",
     "json_member_count",
 ]
@@ -726,3 +727,32 @@ def json_member_count(data):
             i += 1
         return count
     raise TypeError(f"`data` must be bytes or str, got {type(data).__name__}")
+
+
+def decoded_member_count(value):
+    """Count the members of all objects (dicts) in a decoded JSON value.
+
+    The counterpart of ``json_member_count``: equal counts mean no key of the
+    text was lost when it was decoded. Lists and dicts are walked without
+    recursion, so depth costs no stack.
+
+    Examples
+    --------
+    >>> decoded_member_count({"a": "x:y", "b": {"c": [1, {"d": 2}]}})
+    4
+    """
+    cdef Py_ssize_t count = 0
+    cdef list stack = [value]
+    cdef object item, v
+    while stack:
+        item = stack.pop()
+        if type(item) is dict:
+            count += len(<dict> item)
+            for v in (<dict> item).values():
+                if type(v) is dict or type(v) is list:
+                    stack.append(v)
+        elif type(item) is list:
+            for v in <list> item:
+                if type(v) is dict or type(v) is list:
+                    stack.append(v)
+    return count

@@ -22,6 +22,7 @@ __all__ = [
     "Glob",
     "GlobSet",
     "IpNetworkSet",
+    "decoded_member_count",
     "escape",
     "json_member_count",
 ]
@@ -519,3 +520,27 @@ def json_member_count(data: bytes | str) -> int:
 
 
 _STRINGS = re.compile(r'"[^"\\]*(?:\\(?:.|\Z)[^"\\]*)*(?:"|\Z)', re.DOTALL)
+
+
+def decoded_member_count(value: object) -> int:
+    """Count the members of all objects (dicts) in a decoded JSON value.
+
+    The counterpart of ``json_member_count``: equal counts mean no key of the
+    text was lost when it was decoded. Lists and dicts are walked without
+    recursion, so depth costs no stack.
+
+    Examples
+    --------
+    >>> decoded_member_count({"a": "x:y", "b": {"c": [1, {"d": 2}]}})
+    4
+    """
+    count = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is dict:
+            count += len(item)
+            stack.extend(v for v in item.values() if type(v) is dict or type(v) is list)
+        elif type(item) is list:
+            stack.extend(v for v in item if type(v) is dict or type(v) is list)
+    return count

@@ -17,10 +17,10 @@ import orjson
 
 from qiam._impl import core
 from qiam._source import Source
-from qiam.compile import CompiledPolicy, compile_policy
+from qiam.compile import CompiledPolicy, Compiler
 from qiam.errors import Location, PolicyError, PolicySyntaxError, QiamError, RequestError
 from qiam.evaluate import PolicySet
-from qiam.parse import count_members, parse_policy, policy_from_json
+from qiam.parse import parse_policy, policy_from_json
 from qiam.request import Request
 
 SLOTS = ("identity", "resource", "boundary", "session", "scp", "rcp")
@@ -52,6 +52,7 @@ class Library:
         self._source = source
         self._broken = dict(broken or {})
         self._compiled: dict[tuple[str, str], CompiledPolicy | PolicyError] = {}
+        self.compiler = Compiler()
 
     def __contains__(self, name: object) -> bool:
         return name in self._policies
@@ -79,7 +80,7 @@ class Library:
             raise LibraryError(f"{path}: a library is a JSON object mapping names to policies")
         source = Source(str(path), text)
         broken: dict[str, PolicyError] = {}
-        if core.json_member_count(data) != count_members(mapping):
+        if core.json_member_count(data) != core.decoded_member_count(mapping):
             # A name given twice breaks the library; a repeat inside a policy breaks that policy.
             for dup_path, offset in source.duplicates():
                 name = str(dup_path[0])
@@ -108,8 +109,8 @@ class Library:
         document = self._policies[name]
         try:
             if isinstance(document, dict) and self._source is not None:
-                return compile_policy(policy_from_json(document, self._source.child((name,))), profile)
-            return compile_policy(document, profile, name=name)
+                return self.compiler.compile(policy_from_json(document, self._source.child((name,))), profile)
+            return self.compiler.compile(document, profile, name=name)
         except PolicyError as exc:
             return exc
 
@@ -323,7 +324,7 @@ class BatchRunner:
                                       "hint": "give the library with --library"})
                 return self.library.compiled(ref, profile)
             if isinstance(item, (dict, str)):
-                return compile_policy(parse_policy(item, name=None), profile)
+                return self.library.compiler.compile(parse_policy(item, name=None), profile)
             raise _LineError({"code": "invalid-line", "message": "a policy is a JSON object, text or a $ref",
                               "policy": label, "path": "", "line": None, "column": None})
         except PolicyError as exc:

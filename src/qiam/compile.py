@@ -21,7 +21,7 @@ from qiam.principals import PrincipalMatcher
 from qiam.validate import Profile, get_profile, validate_policy
 from qiam.variables import Template, Variable, compile_value, pattern_text
 
-__all__ = ["CompiledCondition", "CompiledPolicy", "CompiledStatement", "ResourceMatcher", "compile_policies",
+__all__ = ["CompiledCondition", "CompiledPolicy", "CompiledStatement", "Compiler", "ResourceMatcher", "compile_policies",
            "compile_policy", "warnings_of"]
 
 if TYPE_CHECKING:
@@ -107,6 +107,93 @@ class CompiledPolicy:
         return self._by_service.get(service, self._always)
 
 
+class Compiler:
+    """Compiles policies, building each distinct Action list and Resource list once.
+
+    Real policy sets repeat themselves (half of the AWS managed policies'
+    statements say ``"Resource": "*"``): a Compiler shares the matchers of equal
+    element lists between statements and policies. Compiled matchers are
+    immutable, so sharing them is safe. Use one Compiler for a bulk job; its
+    tables live as long as it does.
+
+    Parameters
+    ----------
+    short_arns : bool
+        Read a resource ARN with fewer than six fields as iam-simulate does
+        (semantics.md §2.2, DISPUTED): its missing fields are ``*`` in identity,
+        boundary and session policies, in other policies only when it holds a
+        wildcard. False: such an ARN matches nothing.
+    """
+
+    __slots__ = ("_actions", "_resources", "short_arns")
+
+    def __init__(self, *, short_arns: bool = True) -> None:
+        self.short_arns = short_arns
+        self._actions: dict[tuple[str, ...], tuple[Any, frozenset[str] | None]] = {}
+        self._resources: dict[tuple[Any, ...], ResourceMatcher] = {}
+
+    def compile(self, policy: PolicyInput | CompiledPolicy, profile: str | Profile = "identity", *,
+                name: str | None = None) -> CompiledPolicy:
+        """Validate and compile one policy (see ``compile_policy``)."""
+        prof = get_profile(profile)
+        if isinstance(policy, CompiledPolicy) and policy.profile == prof:
+            return policy
+        model = parse_policy(policy.policy if isinstance(policy, CompiledPolicy) else policy, name=name)
+        report = validate_policy(model, prof)
+        if not report.valid:
+            raise PolicyInvalidError(report.diagnostics)
+        reads_variables = model.reads_variables
+        statements = tuple(self._statement(st.raw, st.index, st.path, prof, reads_variables)
+                           for st in model.statements)
+        return CompiledPolicy(model, prof, statements, report.diagnostics)
+
+    def _statement(self, st: Mapping[str, Any], index: int, path: Path, profile: Profile,
+                   reads_variables: bool) -> CompiledStatement:
+        not_action = "NotAction" in st
+        actions, services = self._action_set(_strings(st["NotAction"] if not_action else st["Action"]), not_action)
+        not_resource = "NotResource" in st
+        resources = None
+        if "Resource" in st or not_resource:
+            entries = _strings(st["NotResource"] if not_resource else st["Resource"])
+            key = (entries, profile.kind, reads_variables)
+            resources = self._resources.get(key)
+            if resources is None:
+                resources = self._resources[key] = _compile_resources(entries, profile, reads_variables,
+                                                                      self.short_arns)
+        condition = st.get("Condition")
+        conditions = _compile_conditions(condition, path + ("Condition",), reads_variables) if condition else ()
+        not_principal = "NotPrincipal" in st
+        principal = None
+        if not_principal or "Principal" in st:
+            principal = PrincipalMatcher(st["NotPrincipal"] if not_principal else st["Principal"])
+        sid = st.get("Sid")
+        statement: CompiledStatement = decide.Statement(
+            index,
+            sid if isinstance(sid, str) else None,
+            st["Effect"] == "Allow",
+            actions,
+            not_action,
+            resources,
+            not_resource,
+            principal,
+            not_principal,
+            conditions,
+            path,
+            services,
+            _variables(resources, conditions) if reads_variables else (),
+        )
+        return statement
+
+    def _action_set(self, actions: tuple[str, ...], negated: bool) -> tuple[Any, frozenset[str] | None]:
+        found = self._actions.get(actions)
+        if found is None:
+            globs = core.GlobSet([pattern_text(a) for a in actions], fold_case=True)
+            # The service prefixes an Action list can match, for the index; None: any.
+            services = None if "*" in actions else frozenset(a.split(":", 1)[0].lower() for a in actions)
+            found = self._actions[actions] = (globs, services)
+        return found[0], None if negated else found[1]
+
+
 def compile_policy(
     policy: PolicyInput | CompiledPolicy,
     profile: str | Profile = "identity",
@@ -138,19 +225,7 @@ def compile_policy(
     PolicyInvalidError
         Validation found errors; ``.diagnostics`` holds every finding.
     """
-    prof = get_profile(profile)
-    if isinstance(policy, CompiledPolicy) and policy.profile == prof:
-        return policy
-    model = parse_policy(policy.policy if isinstance(policy, CompiledPolicy) else policy, name=name)
-    report = validate_policy(model, prof)
-    if not report.valid:
-        raise PolicyInvalidError(report.diagnostics)
-    reads_variables = model.reads_variables
-    statements = tuple(
-        _compile_statement(st.raw, st.index, st.path, prof, reads_variables, short_arns)
-        for st in model.statements
-    )
-    return CompiledPolicy(model, prof, statements, report.diagnostics)
+    return Compiler(short_arns=short_arns).compile(policy, profile, name=name)
 
 
 def compile_policies(
@@ -194,9 +269,11 @@ def compile_policies(
     """
     from qiam.evaluate import PolicySet
 
+    compiler = Compiler()
+
     def many(items: Iterable[PolicyInput | CompiledPolicy], profile: str, label: str
              ) -> tuple[CompiledPolicy, ...]:
-        return tuple(compile_policy(p, profile, name=_name(p, f"{label}[{i}]")) for i, p in enumerate(items))
+        return tuple(compiler.compile(p, profile, name=_name(p, f"{label}[{i}]")) for i, p in enumerate(items))
 
     def levels(items: Sequence[Iterable[PolicyInput | CompiledPolicy]] | None, profile: str
                ) -> tuple[tuple[CompiledPolicy, ...], ...] | None:
@@ -206,10 +283,10 @@ def compile_policies(
 
     return PolicySet(
         identity=many(identity, "identity", "identity"),
-        resource=None if resource is None else compile_policy(resource, resource_profile,
-                                                              name=_name(resource, "resource")),
-        boundary=None if boundary is None else compile_policy(boundary, "permissions-boundary",
-                                                              name=_name(boundary, "boundary")),
+        resource=None if resource is None else compiler.compile(resource, resource_profile,
+                                                                name=_name(resource, "resource")),
+        boundary=None if boundary is None else compiler.compile(boundary, "permissions-boundary",
+                                                                name=_name(boundary, "boundary")),
         session=None if session is None else many(session, "session", "session"),
         scps=levels(scps, "scp"),
         rcps=levels(rcps, "rcp"),
@@ -226,41 +303,6 @@ def _strings(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(v for v in value if isinstance(v, str))
-
-
-def _compile_statement(st: Mapping[str, Any], index: int, path: Path, profile: Profile,
-                       reads_variables: bool, short_arns: bool) -> CompiledStatement:
-    not_action = "NotAction" in st
-    actions = _strings(st["NotAction"] if not_action else st["Action"])
-    services: frozenset[str] | None = None
-    if not not_action and "*" not in actions:
-        services = frozenset(a.split(":", 1)[0].lower() for a in actions)
-    not_resource = "NotResource" in st
-    resources = None
-    if "Resource" in st or not_resource:
-        entries = _strings(st["NotResource"] if not_resource else st["Resource"])
-        resources = _compile_resources(entries, profile, reads_variables, short_arns)
-    conditions = _compile_conditions(st.get("Condition") or {}, path + ("Condition",), reads_variables)
-    not_principal = "NotPrincipal" in st
-    principal = None
-    if not_principal or "Principal" in st:
-        principal = PrincipalMatcher(st["NotPrincipal"] if not_principal else st["Principal"])
-    statement: CompiledStatement = decide.Statement(
-        index,
-        st.get("Sid") if isinstance(st.get("Sid"), str) else None,
-        st["Effect"] == "Allow",
-        core.GlobSet([pattern_text(a) for a in actions], fold_case=True),
-        not_action,
-        resources,
-        not_resource,
-        principal,
-        not_principal,
-        conditions,
-        path,
-        services,
-        _variables(resources, conditions),
-    )
-    return statement
 
 
 def _variables(resources: ResourceMatcher | None, conditions: tuple[CompiledCondition, ...]

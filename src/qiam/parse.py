@@ -102,7 +102,7 @@ def parse_policy(document: PolicyInput, *, name: str | None = None) -> Policy:
             location=Location(source, ()),
             hint='write the policy as {"Version": "2012-10-17", "Statement": [...]}',
         )
-    if core.json_member_count(data) != count_members(raw):
+    if core.json_member_count(data) != core.decoded_member_count(raw):
         duplicates = source.duplicates()
         path, offset = duplicates[0] if duplicates else ((), 0)
         raise PolicySyntaxError(
@@ -130,20 +130,6 @@ def _build(raw: Mapping[str, Any], source: Source) -> Policy:
     else:
         statements = ()
     return Policy(raw, source, statements)
-
-
-def count_members(value: Any) -> int:
-    """Members of all objects in a decoded document; iterative, so depth costs no stack."""
-    count = 0
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if type(item) is dict:
-            count += len(item)
-            stack.extend(v for v in item.values() if type(v) is dict or type(v) is list)
-        else:
-            stack.extend(v for v in item if type(v) is dict or type(v) is list)
-    return count
 
 
 _MAX_DEPTH = 1024  # what orjson reads from text

@@ -27,7 +27,7 @@ from typing import Any
 
 import orjson
 
-from qiam.compile import CompiledPolicy, compile_policy
+from qiam.compile import CompiledPolicy, Compiler
 from qiam.errors import QiamError
 from qiam.evaluate import Decision, PolicySet, Result, StatementRef
 from qiam.model import Policy
@@ -456,6 +456,7 @@ class Checker:
         self.partition = partition
         self.principal = principal or f"arn:{partition}:iam::{account}:user/qiam-task-check"
         self._compiled: dict[int, tuple[Any, CompiledPolicy]] = {}
+        self._compiler = Compiler()
         self._resource_policies: dict[tuple[str, str], CompiledPolicy] = {}
 
     def compile(self, policy: PolicyInput | CompiledPolicy, profile: str = "identity") -> CompiledPolicy:
@@ -470,7 +471,7 @@ class Checker:
         if has_placeholders(model.raw):
             filled = fill_placeholders(model.raw, account=self.account, region=self.region)
             model = parse_policy(filled, name=model.name)
-        compiled = compile_policy(model, profile)
+        compiled = self._compiler.compile(model, profile)
         self._compiled[key] = (policy, compiled)
         return compiled
 
@@ -503,7 +504,7 @@ class Checker:
         key = (task.name, name)
         compiled = self._resource_policies.get(key)
         if compiled is None:
-            compiled = compile_policy(parse_policy(task.resource_policies[name], name=name), "resource")
+            compiled = self._compiler.compile(parse_policy(task.resource_policies[name], name=name), "resource")
             self._resource_policies[key] = compiled
         return PolicySet(identity=base.identity, resource=compiled, boundary=base.boundary,
                          session=base.session, scps=base.scps, rcps=base.rcps)

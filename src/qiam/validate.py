@@ -348,6 +348,8 @@ class _Checker:
             self.error("empty-action", f"`{element}` is an empty list", epath)
         if self.profile.kind == "rcp" and element == "NotAction":
             self.error("rcp-notaction", "resource control policies do not support `NotAction`", epath, key=True)
+        if self.profile.kind != "rcp" and _all_plain(value, _PLAIN_ACTIONS):
+            return  # every entry is `*` or vendor:name: nothing to report
         for i, action in self.strings(value, epath, element):
             apath = epath if i is None else epath + (i,)
             if action == "*":
@@ -384,6 +386,8 @@ class _Checker:
         epath = path + (element,)
         if value == []:
             self.error("empty-resource", f"`{element}` is an empty list", epath)
+        if _all_plain(value, _PLAIN_ARNS):
+            return  # every entry is `*` or an ARN none of the checks below would remark on
         for i, resource in self.strings(value, epath, element, allow_null=True):
             self.check_arn(resource, epath if i is None else epath + (i,))
 
@@ -831,6 +835,25 @@ def _arn_fits(resource: str, template: str) -> bool:
         return False
     have, need = _literal_head(fields[5]), re.split(r"\$\{", want[5], maxsplit=1)[0]
     return have.startswith(need) or need.startswith(have)
+
+
+# What the per-entry checks have nothing to say about: proved for a whole list with one
+# match over its entries joined by newlines (the checks below remain the reference).
+_PLAIN_ACTIONS = re.compile(r"(?:\*|[A-Za-z0-9.\-]+:[^:\n]*)(?:\n(?:\*|[A-Za-z0-9.\-]+:[^:\n]*))*", re.ASCII)
+_PLAIN_ARN = (r"(?:\*|arn:(?:aws|aws-cn|aws-us-gov|\*):(?!iam:|s3:)[a-z0-9][a-z0-9.\-]*"
+              r":(?:|\*|[a-z]{2}(?:-[a-z]+)+-[0-9]+):(?:|\*|aws|(?!123456789012:)[0-9]{12}):[^\n]*)")
+_PLAIN_ARNS = re.compile(f"{_PLAIN_ARN}(?:\\n{_PLAIN_ARN})*", re.ASCII)
+
+
+def _all_plain(value: Any, plain: re.Pattern[str]) -> bool:
+    """Whether a string-or-list element holds only strings, all plain (and no ``${``)."""
+    if isinstance(value, str):
+        return "${" not in value and plain.fullmatch(value) is not None
+    if not isinstance(value, list) or not value or not all(type(v) is str for v in value):
+        return False
+    joined = "\n".join(value)
+    return (joined.count("\n") == len(value) - 1 and "${" not in joined
+            and plain.fullmatch(joined) is not None)
 
 
 def _is_rcp_full_access(st: Mapping[str, Any]) -> bool:

@@ -234,3 +234,19 @@ def test_json_member_count_twins_agree(data):
     assert outcome(lambda: COMPILED.json_member_count(data)) == outcome(
         lambda: TWIN.json_member_count(data)
     )
+
+
+@twins
+@given(s.json_documents)
+def test_decoded_member_count_agrees_with_oracle(core, document):
+    assert core.decoded_member_count(document) == oracles.dict_members(document)
+
+
+@twins
+def test_decoded_member_count_ignores_scalars_and_takes_any_depth(core):
+    assert core.decoded_member_count("x") == 0
+    assert core.decoded_member_count([1, "a", None]) == 0
+    deep: object = {"k": 1}
+    for _ in range(5000):
+        deep = [deep]
+    assert core.decoded_member_count(deep) == 1
