@@ -1,10 +1,14 @@
 """Bulk: the two 10,000-request workloads of bench/, end to end, scored against `expect`.
 
-- ``test_batch_runner``: what ``qiam batch --library library.json WORKLOAD`` does,
-  without process start-up and file I/O: read the library, then
-  ``BatchRunner.run`` over the raw lines and ``dumps_line`` of every result.
-  Policies are compiled inside the timed call (once per library policy and profile,
-  as the command does).
+- ``test_batch_runner``: what ``qiam batch --jobs 1 --library library.json WORKLOAD``
+  does, without process start-up and file I/O: read the library, then
+  ``BatchRunner.run_bytes`` over the raw lines (a chunk at a time, each policy
+  set's requests to the kernel together, answers reused). Policies are compiled
+  inside the timed call (once per library policy and profile, as the command does).
+- ``test_batch_path``: the compiled batch entry point alone: policy sets and
+  requests prepared beforehand, grouped by policy set, and one
+  ``PolicySet.evaluate_many`` per group (a loop in compiled code that decides
+  each distinct request once).
 - ``test_per_request_api``: policy sets compiled beforehand (one per distinct line
   shape, through ``compile_policies``) and ``Request`` objects built beforehand;
   the timed call is a loop of ``PolicySet.evaluate``.
@@ -23,8 +27,10 @@ from typing import Any
 
 import pytest
 
+import orjson
+
 from qiam import Request
-from qiam.batch import BatchRunner, Library, dumps_line
+from qiam.batch import BatchRunner, Library
 
 from .conftest import BULK_ROUNDS, Compiled, Workload, built_on, tag, twin_name
 
@@ -38,13 +44,7 @@ def test_batch_runner(benchmark: Any, twin: ModuleType, workload: Workload,
     def run() -> list[str]:
         runner = BatchRunner(Library.from_path(library_path))
         runners.append(runner)
-        written = 0
-        decisions = []
-        for result in runner.run(raw):
-            written += len(dumps_line(result))
-            decisions.append(result.get("decision") or f"error: {result.get('error')}")
-        assert written
-        return decisions
+        return [orjson.loads(line).get("decision", "error") for _, line in runner.run_bytes(raw)]
 
     tag(benchmark, role="batch", workload=workload.name, twin=twin_name(twin),
         requests=len(workload))
@@ -58,13 +58,13 @@ def test_per_request_api(benchmark: Any, twin: ModuleType, workload: Workload,
                          compiled: Compiled) -> None:
     pairs = list(zip(compiled.policy_sets(workload), workload.requests, strict=True))
 
-    def run() -> list[str]:
-        return [pset.evaluate(request).decision.value for pset, request in pairs]
+    def run() -> list[Any]:
+        return [pset.evaluate(request) for pset, request in pairs]
 
     tag(benchmark, role="api", workload=workload.name, twin=twin_name(twin),
         requests=len(workload))
-    decisions = benchmark.pedantic(run, rounds=BULK_ROUNDS, iterations=1)
-    assert workload.mismatches(decisions) == []
+    results = benchmark.pedantic(run, rounds=BULK_ROUNDS, iterations=1)
+    assert workload.mismatches([result.decision.value for result in results]) == []
 
 
 @pytest.mark.benchmark(group="bulk")
@@ -77,3 +77,26 @@ def test_requests_from_json(benchmark: Any, workload: Workload) -> None:
     tag(benchmark, role="requests", workload=workload.name, requests=len(workload))
     built = benchmark.pedantic(run, rounds=BULK_ROUNDS, iterations=1)
     assert built == workload.requests
+
+
+@pytest.mark.benchmark(group="bulk")
+def test_batch_path(benchmark: Any, twin: ModuleType, workload: Workload, compiled: Compiled) -> None:
+    groups: dict[int, tuple[Any, list[int], list[Request]]] = {}
+    for position, (pset, request) in enumerate(zip(compiled.policy_sets(workload), workload.requests,
+                                                     strict=True)):
+        entry = groups.setdefault(id(pset), (pset, [], []))
+        entry[1].append(position)
+        entry[2].append(request)
+    prepared = list(groups.values())
+
+    def run() -> list[Any]:
+        results: list[Any] = [None] * len(workload)
+        for pset, positions, requests in prepared:
+            for position, result in zip(positions, pset.evaluate_many(requests), strict=True):
+                results[position] = result
+        return results
+
+    tag(benchmark, role="batch-path", workload=workload.name, twin=twin_name(twin), requests=len(workload),
+        policy_sets=len(prepared))
+    results = benchmark.pedantic(run, rounds=BULK_ROUNDS, iterations=1)
+    assert workload.mismatches([result.decision.value for result in results]) == []

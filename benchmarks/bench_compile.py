@@ -1,7 +1,9 @@
 """Compile: parse + validate + compile of large policy sets, against reading the same JSON.
 
-- ``test_compile_all_managed``: ``compile_policy(text, "identity")`` over the bytes of
-  all 1,541 AWS managed policies (corpus/aws-managed/*.json), on each twin. This is
+- ``test_compile_all_managed``: one ``Compiler`` compiling the bytes of all 1,541 AWS
+  managed policies (corpus/aws-managed/*.json) under the identity profile, on each
+  twin, as a bulk job compiles them (equal Action and Resource lists share their
+  matchers). This is
   the whole front end: JSON reading with duplicate-key detection, the model,
   validation under the identity profile (size quotas are warnings there), and
   compilation of every statement.
@@ -21,8 +23,8 @@ from typing import Any
 import orjson
 import pytest
 
-from qiam import compile_policy
 from qiam.batch import Library
+from qiam.compile import Compiler
 
 from .conftest import BULK_ROUNDS, library_profile, shared_path, tag, twin_name
 
@@ -36,7 +38,8 @@ def managed_bytes() -> list[bytes]:
 @pytest.mark.benchmark(group="compile")
 def test_compile_all_managed(benchmark: Any, twin: ModuleType, managed_bytes: list[bytes]) -> None:
     def run() -> list[Any]:
-        return [compile_policy(data, "identity") for data in managed_bytes]
+        compiler = Compiler()
+        return [compiler.compile(data, "identity") for data in managed_bytes]
 
     tag(benchmark, role="compile-managed", twin=twin_name(twin), policies=len(managed_bytes),
         bytes=sum(map(len, managed_bytes)))
@@ -70,3 +73,25 @@ def test_compile_library(benchmark: Any, twin: ModuleType, library_path: Path,
     tag(benchmark, role="compile-library", twin=twin_name(twin), policies=len(names))
     compiled = benchmark.pedantic(run, rounds=10, iterations=1)
     assert len(compiled) == len(names) == 18
+
+
+@pytest.mark.benchmark(group="compile")
+def test_memory_per_compiled_policy(benchmark: Any, managed_bytes: list[bytes]) -> None:
+    """Not a timing: the memory the compiled managed policies keep, per policy (tracemalloc)."""
+    import gc
+    import tracemalloc
+
+    def run() -> list[Any]:
+        compiler = Compiler()
+        return [compiler.compile(data, "identity") for data in managed_bytes]
+
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    compiled = run()
+    gc.collect()
+    kept = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    tag(benchmark, role="memory", policies=len(compiled), bytes=kept, bytes_per_policy=kept / len(compiled))
+    benchmark.pedantic(lambda: None, rounds=1, iterations=1)
+    assert kept > 0 and len(compiled) == 1541

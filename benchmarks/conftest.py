@@ -34,7 +34,9 @@ import qiam._match_py
 import qiam.batch
 import qiam.explain
 from qiam import PolicySet, Request, compile_policies
+import qiam._decide_py
 from qiam._impl import core as ACTIVE_CORE
+from qiam._impl import decide as ACTIVE_DECIDE
 from qiam.batch import TRUST_ACTIONS, Library
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,24 +96,26 @@ def twin_name(module: ModuleType) -> str:
     return "compiled" if module.__name__ == "qiam._match" else "python"
 
 
-def _core_users() -> list[ModuleType]:
-    """The qiam modules that hold the active core in a module global ``core``."""
+def _users(attribute: str, active: ModuleType) -> list[ModuleType]:
+    """The qiam modules that hold an active core in a module global (``core`` or ``decide``)."""
     return [module for name, module in sorted(sys.modules.items())
             if (name == "qiam" or name.startswith("qiam.")) and name != "qiam._impl"
-            and getattr(module, "core", None) is ACTIVE_CORE]
+            and getattr(module, attribute, None) is active]
 
 
 @contextmanager
 def using_core(module: ModuleType) -> Iterator[ModuleType]:
-    """Run the qiam pipeline on ``module`` for the duration of the block."""
-    users = _core_users()
-    for user in users:
-        user.core = module  # type: ignore[attr-defined]
+    """Run the qiam pipeline on ``module`` (and the decision kernel of the same twin) for the block."""
+    kernel = ACTIVE_DECIDE if module.__name__ == "qiam._match" else qiam._decide_py
+    swaps = [(user, "core", module, ACTIVE_CORE) for user in _users("core", ACTIVE_CORE)]
+    swaps += [(user, "decide", kernel, ACTIVE_DECIDE) for user in _users("decide", ACTIVE_DECIDE)]
+    for user, attribute, chosen, _ in swaps:
+        setattr(user, attribute, chosen)
     try:
         yield module
     finally:
-        for user in users:
-            user.core = ACTIVE_CORE  # type: ignore[attr-defined]
+        for user, attribute, _, active in swaps:
+            setattr(user, attribute, active)
 
 
 def built_on(pset: PolicySet) -> str:
@@ -304,13 +308,17 @@ def _report(benches: list[Any]) -> list[str]:
     if any(key[0] in ("api", "batch", "pmapper") for key in by):
         lines.append("Requests per second over the 10,000 requests of each workload "
                      "(fastest round; compiled core unless marked):")
-        lines.append(f"{'workload':<14}{'qiam API':>12}{'qiam batch':>12}{'PMapper':>12}"
-                     f"{'API/PMapper':>13}{'batch/PMapper':>15}{'API, python twin':>18}")
+        lines.append(f"{'workload':<14}{'qiam API':>12}{'batch path':>12}{'qiam batch':>12}{'PMapper':>12}"
+                     f"{'API/PM':>9}{'path/PM':>9}{'batch/PM':>10}{'API, python twin':>18}")
         for workload in WORKLOADS:
             api, batch = rate("api", workload), rate("batch", workload)
+            path = rate("batch-path", workload)
             peer, python = rate("pmapper", workload), rate("api", workload, "python")
-            lines.append(f"{workload:<14}{num(api):>12}{num(batch):>12}{num(peer):>12}"
-                         f"{ratio(api, peer):>13}{ratio(batch, peer):>15}{num(python):>18}")
+            lines.append(f"{workload:<14}{num(api):>12}{num(path):>12}{num(batch):>12}{num(peer):>12}"
+                         f"{ratio(api, peer):>9}{ratio(path, peer):>9}{ratio(batch, peer):>10}{num(python):>18}")
+        lines.append("  qiam API: PolicySet.evaluate per request; batch path: PolicySet.evaluate_many per "
+                     "policy set (compiled loop, each distinct request decided once); qiam batch: the "
+                     "command's runner over the raw lines, one process")
         if not any(key[0] == "pmapper" for key in by):
             lines.append("  (no PMapper figures: the peer did not run; see bench_peers.py's skip)")
         for workload in WORKLOADS:
@@ -339,6 +347,13 @@ def _report(benches: list[Any]) -> list[str]:
             f"compile all {info['policies']:,} AWS managed policies / orjson.loads of the same "
             f"{info['bytes']:,} bytes: {_best(compile_all) / _best(loads):.1f}x "
             f"({_best(compile_all) * 1e3:,.0f} ms vs {_best(loads) * 1e3:,.1f} ms, compiled core)")
+
+    memory = by.get(("memory", "", "", ""))
+    if memory is not None:
+        info = memory.extra_info
+        lines.append(f"memory: {info['bytes_per_policy']:,.0f} bytes per compiled AWS managed policy "
+                     f"({info['policies']:,} policies, {info['bytes'] / 1e6:,.1f} MB allocated and kept, "
+                     "tracemalloc)")
 
     tasks = by.get(("tasks", "", "", ""))
     if tasks is not None:

@@ -1689,7 +1689,7 @@ struct __pyx_t_4qiam_6_match_ArnFields {
   Py_ssize_t ends[6];
 };
 
-/* "qiam/_decide.pyx":315
+/* "qiam/_decide.pyx":335
  * 
  * # Positions in Request.facts (qiam.request.FACTS).
  * cdef enum:             # <<<<<<<<<<<<<<
@@ -1821,10 +1821,14 @@ struct __pyx_obj_4qiam_7_decide_Condition {
   PyObject *texts;
   PyObject *path;
   int prefix;
+  int fast;
+  PyObject *_strings;
+  struct __pyx_obj_4qiam_6_match_GlobSet *_globs;
+  struct __pyx_obj_4qiam_6_match_ArnPatternSet *_arns;
 };
 
 
-/* "qiam/_decide.pyx":143
+/* "qiam/_decide.pyx":162
  * 
  * 
  * cdef class Statement:             # <<<<<<<<<<<<<<
@@ -1853,12 +1857,12 @@ struct __pyx_obj_4qiam_7_decide_Statement {
 };
 
 
-/* "qiam/_decide.pyx":218
+/* "qiam/_decide.pyx":237
  * 
  * 
  * @cython.freelist(16)             # <<<<<<<<<<<<<<
+ * @cython.no_gc  # holds only immutable values, never itself: no cycle to collect
  * cdef class Result:
- *     """The decision, the statements that decided it, and why.
 */
 struct __pyx_obj_4qiam_7_decide_Result {
   PyObject_HEAD
@@ -1873,7 +1877,7 @@ struct __pyx_obj_4qiam_7_decide_Result {
 };
 
 
-/* "qiam/_decide.pyx":298
+/* "qiam/_decide.pyx":318
  * 
  * 
  * cdef class _Entry:             # <<<<<<<<<<<<<<
@@ -1889,7 +1893,7 @@ struct __pyx_obj_4qiam_7_decide__Entry {
 };
 
 
-/* "qiam/_decide.pyx":307
+/* "qiam/_decide.pyx":327
  * 
  * 
  * cdef class _Group:             # <<<<<<<<<<<<<<
@@ -1905,12 +1909,12 @@ struct __pyx_obj_4qiam_7_decide__Group {
 };
 
 
-/* "qiam/_decide.pyx":343
+/* "qiam/_decide.pyx":363
  * 
  * 
  * @cython.freelist(8)             # <<<<<<<<<<<<<<
+ * @cython.no_gc  # lives for one evaluation and holds no reference back to itself
  * cdef class _Run:
- *     """The state of one evaluation."""
 */
 struct __pyx_obj_4qiam_7_decide__Run {
   PyObject_HEAD
@@ -1930,7 +1934,7 @@ struct __pyx_obj_4qiam_7_decide__Run {
 };
 
 
-/* "qiam/_decide.pyx":374
+/* "qiam/_decide.pyx":395
  * 
  * 
  * cdef class Evaluator:             # <<<<<<<<<<<<<<
@@ -1953,6 +1957,7 @@ struct __pyx_obj_4qiam_7_decide_Evaluator {
   PyObject *_warnings;
   PyObject *_plans;
   PyObject *_all;
+  PyObject *_rcp_covered;
 };
 
 
@@ -2016,12 +2021,12 @@ struct __pyx_vtabstruct_4qiam_6_match_ArnPatternSet {
 static struct __pyx_vtabstruct_4qiam_6_match_ArnPatternSet *__pyx_vtabptr_4qiam_6_match_ArnPatternSet;
 
 
-/* "qiam/_decide.pyx":343
+/* "qiam/_decide.pyx":363
  * 
  * 
  * @cython.freelist(8)             # <<<<<<<<<<<<<<
+ * @cython.no_gc  # lives for one evaluation and holds no reference back to itself
  * cdef class _Run:
- *     """The state of one evaluation."""
 */
 
 struct __pyx_vtabstruct_4qiam_7_decide__Run {
@@ -2031,7 +2036,7 @@ struct __pyx_vtabstruct_4qiam_7_decide__Run {
 static struct __pyx_vtabstruct_4qiam_7_decide__Run *__pyx_vtabptr_4qiam_7_decide__Run;
 
 
-/* "qiam/_decide.pyx":374
+/* "qiam/_decide.pyx":395
  * 
  * 
  * cdef class Evaluator:             # <<<<<<<<<<<<<<
@@ -2590,6 +2595,22 @@ static PyObject *__Pyx_PyDict_GetItem(PyObject *d, PyObject* key);
 #define __Pyx_PyObject_Dict_GetItem(obj, name)  PyObject_GetItem(obj, name)
 #endif
 
+/* GetAttr3.proto */
+static CYTHON_INLINE PyObject *__Pyx_GetAttr3(PyObject *, PyObject *, PyObject *);
+
+/* PyObjectCompare.proto */
+static CYTHON_INLINE int __Pyx_PyObject_CompareBoolEq_object_str(PyObject *op1, PyObject *op2, int pyop);
+
+/* RaiseErrorWithObjectTypes.proto (used by ExtTypeTest) */
+#define __Pyx_RaiseErrorWithObjectTypes1(exc_type, message, arg, obj1, obj2) __Pyx_RaiseErrorWithTypes1(exc_type, message, arg, Py_TYPE(obj1), Py_TYPE(obj2))
+#define __Pyx_RaiseTypeErrorWithObjectTypes(message, obj1, obj2) __Pyx_RaiseTypeErrorWithTypes(message, Py_TYPE(obj1), Py_TYPE(obj2))
+#define __Pyx_RaiseTypeErrorWithTypes(message, type_obj1, type_obj2) __Pyx_RaiseErrorWithTypes1(PyExc_TypeError, "%.1s" message, "", type_obj1, type_obj2)
+CYTHON_UNUSED
+static void __Pyx_RaiseErrorWithTypes1(PyObject* exc_type, const char *message, const char *arg, PyTypeObject *type_obj1, PyTypeObject *type_obj2);
+
+/* ExtTypeTest.proto */
+static CYTHON_INLINE int __Pyx_TypeTest(PyObject *obj, PyTypeObject *type);
+
 /* PyObjectFormatAndDecref.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_FormatSimpleAndDecref(PyObject* s, PyObject* f);
 static CYTHON_INLINE PyObject* __Pyx_PyObject_FormatAndDecref(PyObject* s, PyObject* f);
@@ -2603,9 +2624,6 @@ static PyObject* __Pyx_PyUnicode_Join(PyObject** values, Py_ssize_t value_count,
 
 /* RejectKeywords.export */
 static void __Pyx_RejectKeywords(const char* function_name, PyObject *kwds);
-
-/* GetAttr3.proto */
-static CYTHON_INLINE PyObject *__Pyx_GetAttr3(PyObject *, PyObject *, PyObject *);
 
 /* PyDictVersioning.proto (used by GetModuleGlobalName) */
 #if CYTHON_USE_DICT_VERSIONS && CYTHON_USE_TYPE_SLOTS
@@ -2653,16 +2671,6 @@ static PyObject *__Pyx__GetModuleGlobalName(PyObject *name, PY_UINT64_T *dict_ve
 #define __Pyx_GetModuleGlobalNameUncached(var, name)  (var) = __Pyx__GetModuleGlobalName(name)
 static CYTHON_INLINE PyObject *__Pyx__GetModuleGlobalName(PyObject *name);
 #endif
-
-/* RaiseErrorWithObjectTypes.proto (used by ExtTypeTest) */
-#define __Pyx_RaiseErrorWithObjectTypes1(exc_type, message, arg, obj1, obj2) __Pyx_RaiseErrorWithTypes1(exc_type, message, arg, Py_TYPE(obj1), Py_TYPE(obj2))
-#define __Pyx_RaiseTypeErrorWithObjectTypes(message, obj1, obj2) __Pyx_RaiseTypeErrorWithTypes(message, Py_TYPE(obj1), Py_TYPE(obj2))
-#define __Pyx_RaiseTypeErrorWithTypes(message, type_obj1, type_obj2) __Pyx_RaiseErrorWithTypes1(PyExc_TypeError, "%.1s" message, "", type_obj1, type_obj2)
-CYTHON_UNUSED
-static void __Pyx_RaiseErrorWithTypes1(PyObject* exc_type, const char *message, const char *arg, PyTypeObject *type_obj1, PyTypeObject *type_obj2);
-
-/* ExtTypeTest.proto */
-static CYTHON_INLINE int __Pyx_TypeTest(PyObject *obj, PyTypeObject *type);
 
 /* BuildPyUnicode.proto (used by COrdinalToPyUnicode) */
 static PyObject* __Pyx_PyUnicode_BuildFromAscii(Py_ssize_t ulength, const char* chars, int clength,
@@ -2720,9 +2728,6 @@ static CYTHON_INLINE PyObject* __Pyx____Pyx_PyUnicode_From_Py_ssize_t(Py_ssize_t
 
 /* ListCompAppendAndDecref.proto */
 static CYTHON_INLINE int __Pyx_ListComp_AppendAndDecref(PyObject* list, PyObject* x);
-
-/* PyObjectCompare.proto */
-static CYTHON_INLINE int __Pyx_PyObject_CompareBoolEq_object_str(PyObject *op1, PyObject *op2, int pyop);
 
 /* ListAppend.proto */
 #if CYTHON_USE_PYLIST_INTERNALS && CYTHON_ASSUME_SAFE_MACROS && CYTHON_ASSUME_SAFE_SIZE
@@ -3345,6 +3350,7 @@ static PyObject *__pyx_f_4qiam_7_decide__paths(PyObject *); /*proto*/
 static PyObject *__pyx_f_4qiam_7_decide__principal(struct __pyx_obj_4qiam_7_decide_Statement *, struct __pyx_obj_4qiam_7_decide__Run *); /*proto*/
 static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide_Statement *, PyObject *, PyObject *, struct __pyx_obj_4qiam_7_decide__Run *); /*proto*/
 static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_decide_Statement *, PyObject *, struct __pyx_obj_4qiam_7_decide__Run *); /*proto*/
+static PyObject *__pyx_f_4qiam_7_decide__test(struct __pyx_obj_4qiam_7_decide_Condition *, PyObject *, PyObject *); /*proto*/
 static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_decide_Condition *, struct __pyx_obj_4qiam_7_decide_Statement *, PyObject *, struct __pyx_obj_4qiam_7_decide__Run *); /*proto*/
 static PyObject *__pyx_f_4qiam_7_decide___pyx_unpickle_Condition__set_state(struct __pyx_obj_4qiam_7_decide_Condition *, PyObject *); /*proto*/
 static PyObject *__pyx_f_4qiam_7_decide___pyx_unpickle_Statement__set_state(struct __pyx_obj_4qiam_7_decide_Statement *, PyObject *); /*proto*/
@@ -3369,11 +3375,11 @@ static PyObject *__pyx_builtin_any;
 static const char __pyx_k_entries_kind_label_level[] = "entries, kind, label, level";
 static const char __pyx_k_group_ref_source_statement[] = "group, ref, source, statement";
 static const char __pyx_k_actions__simple_resources__stat[] = "_actions, _simple_resources, _static, actions, allow, conditions, effect, index, not_action, not_principal, not_resource, path, principal, resources, services, sid, variables";
-static const char __pyx_k_all__boundary__groups__identity[] = "_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings";
+static const char __pyx_k_all__boundary__groups__identity[] = "_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcp_covered, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings";
+static const char __pyx_k_arns__globs__strings_exact_fast[] = "_arns, _globs, _strings, exact, fast, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values";
 static const char __pyx_k_decided_by_decision_diagnostics[] = "decided_by, decision, diagnostics, matched, missing_context_keys, reasons, same_account, warnings";
 static const char __pyx_k_Compiled_decision_kernel_the_dec[] = "Compiled decision kernel: the decision procedure over compiled statements.\n\nTwin of ``qiam._decide_py``, which is the readable specification: every public\nname here has the same signature, docstring and results there. The matching of\nactions and resources calls the compiled matchers at C level.\n";
 static const char __pyx_k_action_allows_bounded_caller_con[] = "action, allows, bounded, caller, context, denies, facts, kinds, missing, notes, request, tracer";
-static const char __pyx_k_exact_if_exists_key_key_text_neg[] = "exact, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values";
 /* #### Code section: decls ### */
 static PyObject *__pyx_lambda_funcdef_4qiam_7_decide_9Condition_lambda(CYTHON_UNUSED PyObject *__pyx_self, CYTHON_UNUSED PyObject *__pyx_v_key, CYTHON_UNUSED PyObject *__pyx_v_key_text, CYTHON_UNUSED PyObject *__pyx_v_null, CYTHON_UNUSED PyObject *__pyx_v_negated, CYTHON_UNUSED PyObject *__pyx_v_if_exists, CYTHON_UNUSED PyObject *__pyx_v_set_prefix, CYTHON_UNUSED PyObject *__pyx_v_values, CYTHON_UNUSED PyObject *__pyx_v_exact, CYTHON_UNUSED PyObject *__pyx_v_operator, CYTHON_UNUSED PyObject *__pyx_v_texts, CYTHON_UNUSED PyObject *__pyx_v_path); /* proto */
 static int __pyx_pf_4qiam_7_decide_9Condition___init__(struct __pyx_obj_4qiam_7_decide_Condition *__pyx_v_self, PyObject *__pyx_v_key, PyObject *__pyx_v_key_text, PyObject *__pyx_v_null, PyObject *__pyx_v_negated, PyObject *__pyx_v_if_exists, PyObject *__pyx_v_set_prefix, PyObject *__pyx_v_values, PyObject *__pyx_v_exact, PyObject *__pyx_v_operator, PyObject *__pyx_v_texts, PyObject *__pyx_v_path); /* proto */
@@ -3681,7 +3687,7 @@ namespace {
     PyObject *__pyx_frozenset[1];
     PyObject *__pyx_tuple[18];
     PyObject *__pyx_codeobj_tab[30];
-    PyObject *__pyx_string_tab[332];
+    PyObject *__pyx_string_tab[335];
     PyObject *__pyx_number_tab[14];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -3741,7 +3747,7 @@ static __pyx_mstatetype __pyx_mstate_global_static =
 static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_static;
 #endif
 /* #### Code section: constant_name_defines ### */
-#define __pyx_kp_u__8 __pyx_string_tab[0]
+#define __pyx_kp_u__9 __pyx_string_tab[0]
 #define __pyx_kp_u_could_not_be_read __pyx_string_tab[1]
 #define __pyx_kp_u_is_2 __pyx_string_tab[2]
 #define __pyx_kp_u_over __pyx_string_tab[3]
@@ -3752,7 +3758,7 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_matched_2 __pyx_string_tab[8]
 #define __pyx_kp_u_reasons_2 __pyx_string_tab[9]
 #define __pyx_kp_u_ __pyx_string_tab[10]
-#define __pyx_kp_u__10 __pyx_string_tab[11]
+#define __pyx_kp_u__8 __pyx_string_tab[11]
 #define __pyx_kp_u__2 __pyx_string_tab[12]
 #define __pyx_kp_u_Condition __pyx_string_tab[13]
 #define __pyx_kp_u_None __pyx_string_tab[14]
@@ -3762,7 +3768,7 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u__5 __pyx_string_tab[18]
 #define __pyx_kp_u__6 __pyx_string_tab[19]
 #define __pyx_kp_u__7 __pyx_string_tab[20]
-#define __pyx_kp_u__9 __pyx_string_tab[21]
+#define __pyx_kp_u__10 __pyx_string_tab[21]
 #define __pyx_kp_u_can_read __pyx_string_tab[22]
 #define __pyx_kp_u_cannot_be_read __pyx_string_tab[23]
 #define __pyx_kp_u_has_no_value_in_this_request_a __pyx_string_tab[24]
@@ -3869,210 +3875,213 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_ForAnyValue __pyx_string_tab[125]
 #define __pyx_n_u_IMPLICIT_DENY __pyx_string_tab[126]
 #define __pyx_n_u_IfExists __pyx_string_tab[127]
-#define __pyx_n_u_Location __pyx_string_tab[128]
-#define __pyx_n_u_MatchKind __pyx_string_tab[129]
-#define __pyx_n_u_NOT_PRINCIPAL __pyx_string_tab[130]
-#define __pyx_n_u_NotAction __pyx_string_tab[131]
-#define __pyx_n_u_NotPrincipal __pyx_string_tab[132]
-#define __pyx_n_u_NotResource __pyx_string_tab[133]
-#define __pyx_n_u_Principal __pyx_string_tab[134]
-#define __pyx_n_u_ROLE_OF_SESSION __pyx_string_tab[135]
-#define __pyx_n_u_ROLE_SESSION __pyx_string_tab[136]
-#define __pyx_n_u_ROOT __pyx_string_tab[137]
-#define __pyx_n_u_Resource __pyx_string_tab[138]
-#define __pyx_n_u_Result_2 __pyx_string_tab[139]
-#define __pyx_n_u_Result_lambda __pyx_string_tab[140]
-#define __pyx_n_u_Result___reduce_cython __pyx_string_tab[141]
-#define __pyx_n_u_Result___setstate_cython __pyx_string_tab[142]
-#define __pyx_n_u_Result_to_dict __pyx_string_tab[143]
-#define __pyx_n_u_Severity __pyx_string_tab[144]
-#define __pyx_n_u_Statement_2 __pyx_string_tab[145]
-#define __pyx_n_u_Statement_lambda __pyx_string_tab[146]
-#define __pyx_n_u_Statement___reduce_cython __pyx_string_tab[147]
-#define __pyx_n_u_Statement___setstate_cython __pyx_string_tab[148]
-#define __pyx_n_u_StatementRef __pyx_string_tab[149]
-#define __pyx_n_u_WARNING __pyx_string_tab[150]
-#define __pyx_n_u_Entry __pyx_string_tab[151]
-#define __pyx_n_u_Entry___reduce_cython __pyx_string_tab[152]
-#define __pyx_n_u_Entry___setstate_cython __pyx_string_tab[153]
-#define __pyx_n_u_Group __pyx_string_tab[154]
-#define __pyx_n_u_Group___reduce_cython __pyx_string_tab[155]
-#define __pyx_n_u_Group___setstate_cython __pyx_string_tab[156]
-#define __pyx_n_u_Run __pyx_string_tab[157]
-#define __pyx_n_u_Run___reduce_cython __pyx_string_tab[158]
-#define __pyx_n_u_Run___setstate_cython __pyx_string_tab[159]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[160]
-#define __pyx_n_u_all __pyx_string_tab[161]
-#define __pyx_n_u_annotate __pyx_string_tab[162]
-#define __pyx_n_u_dict __pyx_string_tab[163]
-#define __pyx_n_u_func __pyx_string_tab[164]
-#define __pyx_n_u_getstate __pyx_string_tab[165]
-#define __pyx_n_u_init___locals_lambda __pyx_string_tab[166]
-#define __pyx_n_u_main __pyx_string_tab[167]
-#define __pyx_n_u_module __pyx_string_tab[168]
-#define __pyx_n_u_name_2 __pyx_string_tab[169]
-#define __pyx_n_u_new __pyx_string_tab[170]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[171]
-#define __pyx_n_u_pyx_result __pyx_string_tab[172]
-#define __pyx_n_u_pyx_state __pyx_string_tab[173]
-#define __pyx_n_u_pyx_type __pyx_string_tab[174]
-#define __pyx_n_u_pyx_unpickle_Condition __pyx_string_tab[175]
-#define __pyx_n_u_pyx_unpickle_Evaluator __pyx_string_tab[176]
-#define __pyx_n_u_pyx_unpickle_Result __pyx_string_tab[177]
-#define __pyx_n_u_pyx_unpickle_Statement __pyx_string_tab[178]
-#define __pyx_n_u_pyx_unpickle__Entry __pyx_string_tab[179]
-#define __pyx_n_u_pyx_unpickle__Group __pyx_string_tab[180]
-#define __pyx_n_u_pyx_unpickle__Run __pyx_string_tab[181]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[182]
-#define __pyx_n_u_qualname __pyx_string_tab[183]
-#define __pyx_n_u_reduce __pyx_string_tab[184]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[185]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[186]
-#define __pyx_n_u_set_name __pyx_string_tab[187]
-#define __pyx_n_u_setstate __pyx_string_tab[188]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[189]
-#define __pyx_n_u_signature_2 __pyx_string_tab[190]
-#define __pyx_n_u_test_2 __pyx_string_tab[191]
-#define __pyx_n_u_dict_2 __pyx_string_tab[192]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[193]
-#define __pyx_n_u_actions __pyx_string_tab[194]
-#define __pyx_n_u_allow __pyx_string_tab[195]
-#define __pyx_n_u_any __pyx_string_tab[196]
-#define __pyx_n_u_applies __pyx_string_tab[197]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[198]
-#define __pyx_n_u_boundary __pyx_string_tab[199]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[200]
-#define __pyx_n_u_code __pyx_string_tab[201]
-#define __pyx_n_u_compared __pyx_string_tab[202]
-#define __pyx_n_u_compile __pyx_string_tab[203]
-#define __pyx_n_u_condition __pyx_string_tab[204]
-#define __pyx_n_u_conditions __pyx_string_tab[205]
-#define __pyx_n_u_cross_account __pyx_string_tab[206]
-#define __pyx_n_u_cross_account_principal_side __pyx_string_tab[207]
-#define __pyx_n_u_cross_account_resource_side __pyx_string_tab[208]
-#define __pyx_n_u_cross_partition __pyx_string_tab[209]
-#define __pyx_n_u_d __pyx_string_tab[210]
-#define __pyx_n_u_decided_by __pyx_string_tab[211]
-#define __pyx_n_u_decision __pyx_string_tab[212]
-#define __pyx_n_u_default __pyx_string_tab[213]
-#define __pyx_n_u_diagnostics __pyx_string_tab[214]
-#define __pyx_n_u_effect __pyx_string_tab[215]
-#define __pyx_n_u_enumerate __pyx_string_tab[216]
-#define __pyx_n_u_evaluate __pyx_string_tab[217]
-#define __pyx_n_u_evaluate_many __pyx_string_tab[218]
-#define __pyx_n_u_exact __pyx_string_tab[219]
-#define __pyx_n_u_excludes __pyx_string_tab[220]
-#define __pyx_n_u_explicit_deny __pyx_string_tab[221]
-#define __pyx_n_u_facts __pyx_string_tab[222]
-#define __pyx_n_u_false __pyx_string_tab[223]
-#define __pyx_n_u_federated_user_without_session_p __pyx_string_tab[224]
-#define __pyx_n_u_fromkeys __pyx_string_tab[225]
-#define __pyx_n_u_g __pyx_string_tab[226]
-#define __pyx_n_u_get __pyx_string_tab[227]
-#define __pyx_n_u_groups __pyx_string_tab[228]
-#define __pyx_n_u_identity __pyx_string_tab[229]
-#define __pyx_n_u_if_exists __pyx_string_tab[230]
-#define __pyx_n_u_index __pyx_string_tab[231]
-#define __pyx_n_u_inspect __pyx_string_tab[232]
-#define __pyx_n_u_items __pyx_string_tab[233]
-#define __pyx_n_u_key __pyx_string_tab[234]
-#define __pyx_n_u_key_text __pyx_string_tab[235]
-#define __pyx_n_u_listed __pyx_string_tab[236]
-#define __pyx_n_u_load_catalog __pyx_string_tab[237]
-#define __pyx_n_u_m __pyx_string_tab[238]
-#define __pyx_n_u_match __pyx_string_tab[239]
-#define __pyx_n_u_matched __pyx_string_tab[240]
-#define __pyx_n_u_matches __pyx_string_tab[241]
-#define __pyx_n_u_matches_any __pyx_string_tab[242]
-#define __pyx_n_u_message __pyx_string_tab[243]
-#define __pyx_n_u_missing_context_keys __pyx_string_tab[244]
-#define __pyx_n_u_name __pyx_string_tab[245]
-#define __pyx_n_u_negated __pyx_string_tab[246]
-#define __pyx_n_u_no_allow __pyx_string_tab[247]
-#define __pyx_n_u_not_action __pyx_string_tab[248]
-#define __pyx_n_u_not_principal __pyx_string_tab[249]
-#define __pyx_n_u_not_resource __pyx_string_tab[250]
-#define __pyx_n_u_null __pyx_string_tab[251]
-#define __pyx_n_u_operator __pyx_string_tab[252]
-#define __pyx_n_u_out __pyx_string_tab[253]
-#define __pyx_n_u_path __pyx_string_tab[254]
-#define __pyx_n_u_policy __pyx_string_tab[255]
-#define __pyx_n_u_pop __pyx_string_tab[256]
-#define __pyx_n_u_positive __pyx_string_tab[257]
-#define __pyx_n_u_principal __pyx_string_tab[258]
-#define __pyx_n_u_qiam__decide __pyx_string_tab[259]
-#define __pyx_n_u_qiam_catalog __pyx_string_tab[260]
-#define __pyx_n_u_qiam_decision __pyx_string_tab[261]
-#define __pyx_n_u_qiam_errors __pyx_string_tab[262]
-#define __pyx_n_u_qiam_principals __pyx_string_tab[263]
-#define __pyx_n_u_rcp __pyx_string_tab[264]
-#define __pyx_n_u_rcp_levels __pyx_string_tab[265]
-#define __pyx_n_u_rcp_services __pyx_string_tab[266]
-#define __pyx_n_u_re __pyx_string_tab[267]
-#define __pyx_n_u_reads __pyx_string_tab[268]
-#define __pyx_n_u_reasons __pyx_string_tab[269]
-#define __pyx_n_u_removesuffix __pyx_string_tab[270]
-#define __pyx_n_u_request __pyx_string_tab[271]
-#define __pyx_n_u_requests __pyx_string_tab[272]
-#define __pyx_n_u_resource __pyx_string_tab[273]
-#define __pyx_n_u_resource_policy_required __pyx_string_tab[274]
-#define __pyx_n_u_resources __pyx_string_tab[275]
-#define __pyx_n_u_result __pyx_string_tab[276]
-#define __pyx_n_u_rpartition __pyx_string_tab[277]
-#define __pyx_n_u_same_account __pyx_string_tab[278]
-#define __pyx_n_u_scp __pyx_string_tab[279]
-#define __pyx_n_u_scp_levels __pyx_string_tab[280]
-#define __pyx_n_u_seen __pyx_string_tab[281]
-#define __pyx_n_u_self __pyx_string_tab[282]
-#define __pyx_n_u_services __pyx_string_tab[283]
-#define __pyx_n_u_session __pyx_string_tab[284]
-#define __pyx_n_u_session_given __pyx_string_tab[285]
-#define __pyx_n_u_session_policy __pyx_string_tab[286]
-#define __pyx_n_u_set_prefix __pyx_string_tab[287]
-#define __pyx_n_u_setdefault __pyx_string_tab[288]
-#define __pyx_n_u_sid __pyx_string_tab[289]
-#define __pyx_n_u_signature __pyx_string_tab[290]
-#define __pyx_n_u_sorted __pyx_string_tab[291]
-#define __pyx_n_u_state __pyx_string_tab[292]
-#define __pyx_n_u_statement __pyx_string_tab[293]
-#define __pyx_n_u_static __pyx_string_tab[294]
-#define __pyx_n_u_templates __pyx_string_tab[295]
-#define __pyx_n_u_test __pyx_string_tab[296]
-#define __pyx_n_u_text __pyx_string_tab[297]
-#define __pyx_n_u_texts __pyx_string_tab[298]
-#define __pyx_n_u_to_dict __pyx_string_tab[299]
-#define __pyx_n_u_tracer __pyx_string_tab[300]
-#define __pyx_n_u_true __pyx_string_tab[301]
-#define __pyx_n_u_union __pyx_string_tab[302]
-#define __pyx_n_u_update __pyx_string_tab[303]
-#define __pyx_n_u_use_setstate __pyx_string_tab[304]
-#define __pyx_n_u_value __pyx_string_tab[305]
-#define __pyx_n_u_values __pyx_string_tab[306]
-#define __pyx_n_u_variables __pyx_string_tab[307]
-#define __pyx_n_u_warnings __pyx_string_tab[308]
-#define __pyx_n_u_zip __pyx_string_tab[309]
-#define __pyx_kp_b_iso88591_6 __pyx_string_tab[310]
-#define __pyx_kp_b_iso88591_AV1 __pyx_string_tab[311]
-#define __pyx_kp_b_iso88591_q_a __pyx_string_tab[312]
-#define __pyx_kp_b_iso88591_q_0_kQR_4xq_7_awnA_1 __pyx_string_tab[313]
-#define __pyx_kp_b_iso88591_q_0_kQR_6_7_1 __pyx_string_tab[314]
-#define __pyx_kp_b_iso88591_q_0_kQR_9HAQ_7_1L_a_1 __pyx_string_tab[315]
-#define __pyx_kp_b_iso88591_WD_D_l_iW_ggkkssw_x_D_D_H_H_T_T __pyx_string_tab[316]
-#define __pyx_kp_b_iso88591_XT_t9D_q_l_vWE_Q_q_t5_uCt87_s_k __pyx_string_tab[317]
-#define __pyx_kp_b_iso88591_XT_T_t_d_TXX__ccnnrryy_G_G_K_K __pyx_string_tab[318]
-#define __pyx_kp_b_iso88591_Yd_4z_Yd_TXXaaeemmqqyy_H_H_L_L __pyx_string_tab[319]
-#define __pyx_kp_b_iso88591_Zt7_hd_q_l_vWE_Q_q_t9G5_4vWE_DP __pyx_string_tab[320]
-#define __pyx_kp_b_iso88591_8_Jd_TXX_ddqquu_C_C_K_K_O_O_p_p __pyx_string_tab[321]
-#define __pyx_kp_b_iso88591_k_4zQUUllppzz_N_N_R_R_S_q_l_vWE __pyx_string_tab[322]
-#define __pyx_kp_b_iso88591_A_IQ_q_D_T_at1_t1D_D_Q_D_T_d_Bd __pyx_string_tab[323]
-#define __pyx_kp_b_iso88591_A_Kq_T_Qa_wc_WAYa_AWA_waq_q __pyx_string_tab[324]
-#define __pyx_kp_b_iso88591_0 __pyx_string_tab[325]
-#define __pyx_kp_b_iso88591_fAQauAQa __pyx_string_tab[326]
-#define __pyx_kp_b_iso88591_fBiWYYZFOrQR __pyx_string_tab[327]
-#define __pyx_kp_b_iso88591_q_t7_9A __pyx_string_tab[328]
-#define __pyx_kp_b_iso88591_55G_UXXY __pyx_string_tab[329]
-#define __pyx_kp_b_iso88591_1_o_YZ_fA __pyx_string_tab[330]
-#define __pyx_kp_b_iso88591_mmn __pyx_string_tab[331]
+#define __pyx_n_u_IgnoreCaseValues __pyx_string_tab[128]
+#define __pyx_n_u_Location __pyx_string_tab[129]
+#define __pyx_n_u_MatchKind __pyx_string_tab[130]
+#define __pyx_n_u_NOT_PRINCIPAL __pyx_string_tab[131]
+#define __pyx_n_u_NotAction __pyx_string_tab[132]
+#define __pyx_n_u_NotPrincipal __pyx_string_tab[133]
+#define __pyx_n_u_NotResource __pyx_string_tab[134]
+#define __pyx_n_u_PatternValues __pyx_string_tab[135]
+#define __pyx_n_u_Principal __pyx_string_tab[136]
+#define __pyx_n_u_ROLE_OF_SESSION __pyx_string_tab[137]
+#define __pyx_n_u_ROLE_SESSION __pyx_string_tab[138]
+#define __pyx_n_u_ROOT __pyx_string_tab[139]
+#define __pyx_n_u_Resource __pyx_string_tab[140]
+#define __pyx_n_u_Result_2 __pyx_string_tab[141]
+#define __pyx_n_u_Result_lambda __pyx_string_tab[142]
+#define __pyx_n_u_Result___reduce_cython __pyx_string_tab[143]
+#define __pyx_n_u_Result___setstate_cython __pyx_string_tab[144]
+#define __pyx_n_u_Result_to_dict __pyx_string_tab[145]
+#define __pyx_n_u_Severity __pyx_string_tab[146]
+#define __pyx_n_u_Statement_2 __pyx_string_tab[147]
+#define __pyx_n_u_Statement_lambda __pyx_string_tab[148]
+#define __pyx_n_u_Statement___reduce_cython __pyx_string_tab[149]
+#define __pyx_n_u_Statement___setstate_cython __pyx_string_tab[150]
+#define __pyx_n_u_StatementRef __pyx_string_tab[151]
+#define __pyx_n_u_WARNING __pyx_string_tab[152]
+#define __pyx_n_u_Entry __pyx_string_tab[153]
+#define __pyx_n_u_Entry___reduce_cython __pyx_string_tab[154]
+#define __pyx_n_u_Entry___setstate_cython __pyx_string_tab[155]
+#define __pyx_n_u_Group __pyx_string_tab[156]
+#define __pyx_n_u_Group___reduce_cython __pyx_string_tab[157]
+#define __pyx_n_u_Group___setstate_cython __pyx_string_tab[158]
+#define __pyx_n_u_Run __pyx_string_tab[159]
+#define __pyx_n_u_Run___reduce_cython __pyx_string_tab[160]
+#define __pyx_n_u_Run___setstate_cython __pyx_string_tab[161]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[162]
+#define __pyx_n_u_all __pyx_string_tab[163]
+#define __pyx_n_u_annotate __pyx_string_tab[164]
+#define __pyx_n_u_dict __pyx_string_tab[165]
+#define __pyx_n_u_func __pyx_string_tab[166]
+#define __pyx_n_u_getstate __pyx_string_tab[167]
+#define __pyx_n_u_init___locals_lambda __pyx_string_tab[168]
+#define __pyx_n_u_main __pyx_string_tab[169]
+#define __pyx_n_u_module __pyx_string_tab[170]
+#define __pyx_n_u_name __pyx_string_tab[171]
+#define __pyx_n_u_new __pyx_string_tab[172]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[173]
+#define __pyx_n_u_pyx_result __pyx_string_tab[174]
+#define __pyx_n_u_pyx_state __pyx_string_tab[175]
+#define __pyx_n_u_pyx_type __pyx_string_tab[176]
+#define __pyx_n_u_pyx_unpickle_Condition __pyx_string_tab[177]
+#define __pyx_n_u_pyx_unpickle_Evaluator __pyx_string_tab[178]
+#define __pyx_n_u_pyx_unpickle_Result __pyx_string_tab[179]
+#define __pyx_n_u_pyx_unpickle_Statement __pyx_string_tab[180]
+#define __pyx_n_u_pyx_unpickle__Entry __pyx_string_tab[181]
+#define __pyx_n_u_pyx_unpickle__Group __pyx_string_tab[182]
+#define __pyx_n_u_pyx_unpickle__Run __pyx_string_tab[183]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[184]
+#define __pyx_n_u_qualname __pyx_string_tab[185]
+#define __pyx_n_u_reduce __pyx_string_tab[186]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[187]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[188]
+#define __pyx_n_u_set_name __pyx_string_tab[189]
+#define __pyx_n_u_setstate __pyx_string_tab[190]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[191]
+#define __pyx_n_u_signature_2 __pyx_string_tab[192]
+#define __pyx_n_u_test_2 __pyx_string_tab[193]
+#define __pyx_n_u_dict_2 __pyx_string_tab[194]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[195]
+#define __pyx_n_u_actions __pyx_string_tab[196]
+#define __pyx_n_u_allow __pyx_string_tab[197]
+#define __pyx_n_u_any __pyx_string_tab[198]
+#define __pyx_n_u_applies __pyx_string_tab[199]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[200]
+#define __pyx_n_u_boundary __pyx_string_tab[201]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[202]
+#define __pyx_n_u_code __pyx_string_tab[203]
+#define __pyx_n_u_compared __pyx_string_tab[204]
+#define __pyx_n_u_compile __pyx_string_tab[205]
+#define __pyx_n_u_condition __pyx_string_tab[206]
+#define __pyx_n_u_conditions __pyx_string_tab[207]
+#define __pyx_n_u_cross_account __pyx_string_tab[208]
+#define __pyx_n_u_cross_account_principal_side __pyx_string_tab[209]
+#define __pyx_n_u_cross_account_resource_side __pyx_string_tab[210]
+#define __pyx_n_u_cross_partition __pyx_string_tab[211]
+#define __pyx_n_u_d __pyx_string_tab[212]
+#define __pyx_n_u_decided_by __pyx_string_tab[213]
+#define __pyx_n_u_decision __pyx_string_tab[214]
+#define __pyx_n_u_default __pyx_string_tab[215]
+#define __pyx_n_u_diagnostics __pyx_string_tab[216]
+#define __pyx_n_u_effect __pyx_string_tab[217]
+#define __pyx_n_u_enumerate __pyx_string_tab[218]
+#define __pyx_n_u_evaluate __pyx_string_tab[219]
+#define __pyx_n_u_evaluate_many __pyx_string_tab[220]
+#define __pyx_n_u_exact __pyx_string_tab[221]
+#define __pyx_n_u_excludes __pyx_string_tab[222]
+#define __pyx_n_u_explicit_deny __pyx_string_tab[223]
+#define __pyx_n_u_facts __pyx_string_tab[224]
+#define __pyx_n_u_false __pyx_string_tab[225]
+#define __pyx_n_u_federated_user_without_session_p __pyx_string_tab[226]
+#define __pyx_n_u_fromkeys __pyx_string_tab[227]
+#define __pyx_n_u_g __pyx_string_tab[228]
+#define __pyx_n_u_get __pyx_string_tab[229]
+#define __pyx_n_u_groups __pyx_string_tab[230]
+#define __pyx_n_u_identity __pyx_string_tab[231]
+#define __pyx_n_u_if_exists __pyx_string_tab[232]
+#define __pyx_n_u_index __pyx_string_tab[233]
+#define __pyx_n_u_inspect __pyx_string_tab[234]
+#define __pyx_n_u_items __pyx_string_tab[235]
+#define __pyx_n_u_key __pyx_string_tab[236]
+#define __pyx_n_u_key_text __pyx_string_tab[237]
+#define __pyx_n_u_listed __pyx_string_tab[238]
+#define __pyx_n_u_load_catalog __pyx_string_tab[239]
+#define __pyx_n_u_lower __pyx_string_tab[240]
+#define __pyx_n_u_m __pyx_string_tab[241]
+#define __pyx_n_u_match __pyx_string_tab[242]
+#define __pyx_n_u_matched __pyx_string_tab[243]
+#define __pyx_n_u_matches __pyx_string_tab[244]
+#define __pyx_n_u_matches_any __pyx_string_tab[245]
+#define __pyx_n_u_message __pyx_string_tab[246]
+#define __pyx_n_u_missing_context_keys __pyx_string_tab[247]
+#define __pyx_n_u_name_2 __pyx_string_tab[248]
+#define __pyx_n_u_negated __pyx_string_tab[249]
+#define __pyx_n_u_no_allow __pyx_string_tab[250]
+#define __pyx_n_u_not_action __pyx_string_tab[251]
+#define __pyx_n_u_not_principal __pyx_string_tab[252]
+#define __pyx_n_u_not_resource __pyx_string_tab[253]
+#define __pyx_n_u_null __pyx_string_tab[254]
+#define __pyx_n_u_operator __pyx_string_tab[255]
+#define __pyx_n_u_out __pyx_string_tab[256]
+#define __pyx_n_u_path __pyx_string_tab[257]
+#define __pyx_n_u_policy __pyx_string_tab[258]
+#define __pyx_n_u_pop __pyx_string_tab[259]
+#define __pyx_n_u_positive __pyx_string_tab[260]
+#define __pyx_n_u_principal __pyx_string_tab[261]
+#define __pyx_n_u_qiam__decide __pyx_string_tab[262]
+#define __pyx_n_u_qiam_catalog __pyx_string_tab[263]
+#define __pyx_n_u_qiam_decision __pyx_string_tab[264]
+#define __pyx_n_u_qiam_errors __pyx_string_tab[265]
+#define __pyx_n_u_qiam_principals __pyx_string_tab[266]
+#define __pyx_n_u_rcp __pyx_string_tab[267]
+#define __pyx_n_u_rcp_levels __pyx_string_tab[268]
+#define __pyx_n_u_rcp_services __pyx_string_tab[269]
+#define __pyx_n_u_re __pyx_string_tab[270]
+#define __pyx_n_u_reads __pyx_string_tab[271]
+#define __pyx_n_u_reasons __pyx_string_tab[272]
+#define __pyx_n_u_removesuffix __pyx_string_tab[273]
+#define __pyx_n_u_request __pyx_string_tab[274]
+#define __pyx_n_u_requests __pyx_string_tab[275]
+#define __pyx_n_u_resource __pyx_string_tab[276]
+#define __pyx_n_u_resource_policy_required __pyx_string_tab[277]
+#define __pyx_n_u_resources __pyx_string_tab[278]
+#define __pyx_n_u_result __pyx_string_tab[279]
+#define __pyx_n_u_rpartition __pyx_string_tab[280]
+#define __pyx_n_u_same_account __pyx_string_tab[281]
+#define __pyx_n_u_scp __pyx_string_tab[282]
+#define __pyx_n_u_scp_levels __pyx_string_tab[283]
+#define __pyx_n_u_seen __pyx_string_tab[284]
+#define __pyx_n_u_self __pyx_string_tab[285]
+#define __pyx_n_u_services __pyx_string_tab[286]
+#define __pyx_n_u_session __pyx_string_tab[287]
+#define __pyx_n_u_session_given __pyx_string_tab[288]
+#define __pyx_n_u_session_policy __pyx_string_tab[289]
+#define __pyx_n_u_set_prefix __pyx_string_tab[290]
+#define __pyx_n_u_setdefault __pyx_string_tab[291]
+#define __pyx_n_u_sid __pyx_string_tab[292]
+#define __pyx_n_u_signature __pyx_string_tab[293]
+#define __pyx_n_u_sorted __pyx_string_tab[294]
+#define __pyx_n_u_state __pyx_string_tab[295]
+#define __pyx_n_u_statement __pyx_string_tab[296]
+#define __pyx_n_u_static __pyx_string_tab[297]
+#define __pyx_n_u_templates __pyx_string_tab[298]
+#define __pyx_n_u_test __pyx_string_tab[299]
+#define __pyx_n_u_text __pyx_string_tab[300]
+#define __pyx_n_u_texts __pyx_string_tab[301]
+#define __pyx_n_u_to_dict __pyx_string_tab[302]
+#define __pyx_n_u_tracer __pyx_string_tab[303]
+#define __pyx_n_u_true __pyx_string_tab[304]
+#define __pyx_n_u_union __pyx_string_tab[305]
+#define __pyx_n_u_update __pyx_string_tab[306]
+#define __pyx_n_u_use_setstate __pyx_string_tab[307]
+#define __pyx_n_u_value __pyx_string_tab[308]
+#define __pyx_n_u_values __pyx_string_tab[309]
+#define __pyx_n_u_variables __pyx_string_tab[310]
+#define __pyx_n_u_warnings __pyx_string_tab[311]
+#define __pyx_n_u_zip __pyx_string_tab[312]
+#define __pyx_kp_b_iso88591_6 __pyx_string_tab[313]
+#define __pyx_kp_b_iso88591_AV1 __pyx_string_tab[314]
+#define __pyx_kp_b_iso88591_q_a __pyx_string_tab[315]
+#define __pyx_kp_b_iso88591_q_0_kQR_4xq_7_awnA_1 __pyx_string_tab[316]
+#define __pyx_kp_b_iso88591_q_0_kQR_6_7_1 __pyx_string_tab[317]
+#define __pyx_kp_b_iso88591_q_0_kQR_9HAQ_7_1L_a_1 __pyx_string_tab[318]
+#define __pyx_kp_b_iso88591_WD_D_l_iW_ggkkzz_G_G_K_K_W_W_g __pyx_string_tab[319]
+#define __pyx_kp_b_iso88591_XT_t9D_q_l_vWE_Q_q_t5_uCt87_s_k __pyx_string_tab[320]
+#define __pyx_kp_b_iso88591_XT_k_XT_PTT_ddjjnnyy_H_H_L_L_S __pyx_string_tab[321]
+#define __pyx_kp_b_iso88591_Yd_4z_Yd_TXXaaeemmqqyy_H_H_L_L __pyx_string_tab[322]
+#define __pyx_kp_b_iso88591_Zt7_hd_q_l_vWE_Q_q_t9G5_4vWE_DP __pyx_string_tab[323]
+#define __pyx_kp_b_iso88591_8_Jd_TXX_ddqquu_C_C_K_K_O_O_p_p __pyx_string_tab[324]
+#define __pyx_kp_b_iso88591_k_4zQUUllppzz_N_N_R_R_S_q_l_vWE __pyx_string_tab[325]
+#define __pyx_kp_b_iso88591_A_IQ_q_D_T_at1_t1D_D_Q_D_T_d_Bd __pyx_string_tab[326]
+#define __pyx_kp_b_iso88591_A_Kq_T_Qa_wc_WAYa_AWA_waq_q __pyx_string_tab[327]
+#define __pyx_kp_b_iso88591_0 __pyx_string_tab[328]
+#define __pyx_kp_b_iso88591_fAQauAQa __pyx_string_tab[329]
+#define __pyx_kp_b_iso88591_fBiWYYZFOrQR __pyx_string_tab[330]
+#define __pyx_kp_b_iso88591_q_t7_9A __pyx_string_tab[331]
+#define __pyx_kp_b_iso88591_55G_UXXY __pyx_string_tab[332]
+#define __pyx_kp_b_iso88591_1_o_YZ_fA __pyx_string_tab[333]
+#define __pyx_kp_b_iso88591_mmn __pyx_string_tab[334]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_1 __pyx_number_tab[2]
@@ -4081,9 +4090,9 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_int_4 __pyx_number_tab[5]
 #define __pyx_int_5 __pyx_number_tab[6]
 #define __pyx_int_4298953 __pyx_number_tab[7]
-#define __pyx_int_5761356 __pyx_number_tab[8]
-#define __pyx_int_55492786 __pyx_number_tab[9]
-#define __pyx_int_150500906 __pyx_number_tab[10]
+#define __pyx_int_118742083 __pyx_number_tab[8]
+#define __pyx_int_150500906 __pyx_number_tab[9]
+#define __pyx_int_151522341 __pyx_number_tab[10]
 #define __pyx_int_183767274 __pyx_number_tab[11]
 #define __pyx_int_210416244 __pyx_number_tab[12]
 #define __pyx_int_267771034 __pyx_number_tab[13]
@@ -4128,7 +4137,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_frozenset[i]); }
   for (int i=0; i<18; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<30; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<332; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<335; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<14; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4179,7 +4188,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_frozenset[i]); }
   for (int i=0; i<18; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<30; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<332; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<335; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<14; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -4579,8 +4588,8 @@ static PyObject *__pyx_lambda_funcdef_4qiam_7_decide_9Condition_lambda(CYTHON_UN
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":122
- *     cdef int prefix                 # 0 none, 1 ForAllValues, 2 ForAnyValue
+/* "qiam/_decide.pyx":128
+ *     cdef ArnPatternSet _arns
  * 
  *     def __init__(self, key, key_text, *, null, negated, if_exists, set_prefix, values, exact, operator, texts,             # <<<<<<<<<<<<<<
  *                  path):
@@ -4635,32 +4644,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_key_text,&__pyx_mstate_global->__pyx_n_u_null,&__pyx_mstate_global->__pyx_n_u_negated,&__pyx_mstate_global->__pyx_n_u_if_exists,&__pyx_mstate_global->__pyx_n_u_set_prefix,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_exact,&__pyx_mstate_global->__pyx_n_u_operator,&__pyx_mstate_global->__pyx_n_u_texts,&__pyx_mstate_global->__pyx_n_u_path,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 122, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 128, __pyx_L3_error)
     if (likely(__pyx_kwds_len > 0)) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 122, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 128, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 122, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 128, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 122, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 128, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 122, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 128, __pyx_L3_error) }
       }
       for (Py_ssize_t i = 2; i < 11; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseKeywordRequired("__init__", *(__pyx_pyargnames[i - 0])); __PYX_ERR(0, 122, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseKeywordRequired("__init__", *(__pyx_pyargnames[i - 0])); __PYX_ERR(0, 128, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
-      __Pyx_RaiseKeywordRequired("__init__", __pyx_mstate_global->__pyx_n_u_null); __PYX_ERR(0, 122, __pyx_L3_error)
+      __Pyx_RaiseKeywordRequired("__init__", __pyx_mstate_global->__pyx_n_u_null); __PYX_ERR(0, 128, __pyx_L3_error)
     }
     __pyx_v_key = values[0];
     __pyx_v_key_text = values[1];
@@ -4676,7 +4685,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 122, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 128, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -4698,6 +4707,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 }
 
 static int __pyx_pf_4qiam_7_decide_9Condition___init__(struct __pyx_obj_4qiam_7_decide_Condition *__pyx_v_self, PyObject *__pyx_v_key, PyObject *__pyx_v_key_text, PyObject *__pyx_v_null, PyObject *__pyx_v_negated, PyObject *__pyx_v_if_exists, PyObject *__pyx_v_set_prefix, PyObject *__pyx_v_values, PyObject *__pyx_v_exact, PyObject *__pyx_v_operator, PyObject *__pyx_v_texts, PyObject *__pyx_v_path) {
+  PyObject *__pyx_v_kind = NULL;
+  PyObject *__pyx_v_static = NULL;
   int __pyx_r;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
@@ -4705,12 +4716,13 @@ static int __pyx_pf_4qiam_7_decide_9Condition___init__(struct __pyx_obj_4qiam_7_
   PyObject *__pyx_t_3 = NULL;
   size_t __pyx_t_4;
   int __pyx_t_5;
+  int __pyx_t_6;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "qiam/_decide.pyx":124
+  /* "qiam/_decide.pyx":130
  *     def __init__(self, key, key_text, *, null, negated, if_exists, set_prefix, values, exact, operator, texts,
  *                  path):
  *         if set_prefix not in _SET_PREFIXES:             # <<<<<<<<<<<<<<
@@ -4719,13 +4731,13 @@ static int __pyx_pf_4qiam_7_decide_9Condition___init__(struct __pyx_obj_4qiam_7_
 */
   if (unlikely(__pyx_v_4qiam_7_decide__SET_PREFIXES == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 124, __pyx_L1_error)
+    __PYX_ERR(0, 130, __pyx_L1_error)
   }
-  __pyx_t_1 = (__Pyx_PyDict_ContainsTF(__pyx_v_set_prefix, __pyx_v_4qiam_7_decide__SET_PREFIXES, Py_NE)); if (unlikely((__pyx_t_1 < 0))) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_1 = (__Pyx_PyDict_ContainsTF(__pyx_v_set_prefix, __pyx_v_4qiam_7_decide__SET_PREFIXES, Py_NE)); if (unlikely((__pyx_t_1 < 0))) __PYX_ERR(0, 130, __pyx_L1_error)
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "qiam/_decide.pyx":125
+    /* "qiam/_decide.pyx":131
  *                  path):
  *         if set_prefix not in _SET_PREFIXES:
  *             raise ValueError("set_prefix must be None, `ForAllValues` or `ForAnyValue`")             # <<<<<<<<<<<<<<
@@ -4738,14 +4750,14 @@ static int __pyx_pf_4qiam_7_decide_9Condition___init__(struct __pyx_obj_4qiam_7_
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_set_prefix_must_be_None_ForAllVa};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 125, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 131, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 125, __pyx_L1_error)
+    __PYX_ERR(0, 131, __pyx_L1_error)
 
-    /* "qiam/_decide.pyx":124
+    /* "qiam/_decide.pyx":130
  *     def __init__(self, key, key_text, *, null, negated, if_exists, set_prefix, values, exact, operator, texts,
  *                  path):
  *         if set_prefix not in _SET_PREFIXES:             # <<<<<<<<<<<<<<
@@ -4754,7 +4766,7 @@ static int __pyx_pf_4qiam_7_decide_9Condition___init__(struct __pyx_obj_4qiam_7_
 */
   }
 
-  /* "qiam/_decide.pyx":126
+  /* "qiam/_decide.pyx":132
  *         if set_prefix not in _SET_PREFIXES:
  *             raise ValueError("set_prefix must be None, `ForAllValues` or `ForAnyValue`")
  *         self.key = key             # <<<<<<<<<<<<<<
@@ -4763,13 +4775,13 @@ static int __pyx_pf_4qiam_7_decide_9Condition___init__(struct __pyx_obj_4qiam_7_
 */
   __pyx_t_2 = __pyx_v_key;
   __Pyx_INCREF(__pyx_t_2);
-  if (!(likely(PyUnicode_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_2))) __PYX_ERR(0, 126, __pyx_L1_error)
+  if (!(likely(PyUnicode_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_2))) __PYX_ERR(0, 132, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_2);
   __Pyx_GOTREF(__pyx_v_self->key);
   __Pyx_DECREF_SET(__pyx_v_self->key, ((PyObject*)__pyx_t_2));
   __pyx_t_2 = 0;
 
-  /* "qiam/_decide.pyx":127
+  /* "qiam/_decide.pyx":133
  *             raise ValueError("set_prefix must be None, `ForAllValues` or `ForAnyValue`")
  *         self.key = key
  *         self.key_text = key_text             # <<<<<<<<<<<<<<
@@ -4778,46 +4790,46 @@ static int __pyx_pf_4qiam_7_decide_9Condition___init__(struct __pyx_obj_4qiam_7_
 */
   __pyx_t_2 = __pyx_v_key_text;
   __Pyx_INCREF(__pyx_t_2);
-  if (!(likely(PyUnicode_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_2))) __PYX_ERR(0, 127, __pyx_L1_error)
+  if (!(likely(PyUnicode_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_2))) __PYX_ERR(0, 133, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_2);
   __Pyx_GOTREF(__pyx_v_self->key_text);
   __Pyx_DECREF_SET(__pyx_v_self->key_text, ((PyObject*)__pyx_t_2));
   __pyx_t_2 = 0;
 
-  /* "qiam/_decide.pyx":128
+  /* "qiam/_decide.pyx":134
  *         self.key = key
  *         self.key_text = key_text
  *         self.null = bool(null)             # <<<<<<<<<<<<<<
  *         self.negated = bool(negated)
  *         self.if_exists = bool(if_exists)
 */
-  __pyx_t_1 = __Pyx_PyObject_IsTrue(__pyx_v_null); if (unlikely((__pyx_t_1 < 0))) __PYX_ERR(0, 128, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_IsTrue(__pyx_v_null); if (unlikely((__pyx_t_1 < 0))) __PYX_ERR(0, 134, __pyx_L1_error)
   __pyx_v_self->null = (!(!__pyx_t_1));
 
 
-  /* "qiam/_decide.pyx":129
+  /* "qiam/_decide.pyx":135
  *         self.key_text = key_text
  *         self.null = bool(null)
  *         self.negated = bool(negated)             # <<<<<<<<<<<<<<
  *         self.if_exists = bool(if_exists)
  *         self.set_prefix = set_prefix
 */
-  __pyx_t_1 = __Pyx_PyObject_IsTrue(__pyx_v_negated); if (unlikely((__pyx_t_1 < 0))) __PYX_ERR(0, 129, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_IsTrue(__pyx_v_negated); if (unlikely((__pyx_t_1 < 0))) __PYX_ERR(0, 135, __pyx_L1_error)
   __pyx_v_self->negated = (!(!__pyx_t_1));
 
 
-  /* "qiam/_decide.pyx":130
+  /* "qiam/_decide.pyx":136
  *         self.null = bool(null)
  *         self.negated = bool(negated)
  *         self.if_exists = bool(if_exists)             # <<<<<<<<<<<<<<
  *         self.set_prefix = set_prefix
  *         self.prefix = _SET_PREFIXES[set_prefix]
 */
-  __pyx_t_1 = __Pyx_PyObject_IsTrue(__pyx_v_if_exists); if (unlikely((__pyx_t_1 < 0))) __PYX_ERR(0, 130, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_IsTrue(__pyx_v_if_exists); if (unlikely((__pyx_t_1 < 0))) __PYX_ERR(0, 136, __pyx_L1_error)
   __pyx_v_self->if_exists = (!(!__pyx_t_1));
 
 
-  /* "qiam/_decide.pyx":131
+  /* "qiam/_decide.pyx":137
  *         self.negated = bool(negated)
  *         self.if_exists = bool(if_exists)
  *         self.set_prefix = set_prefix             # <<<<<<<<<<<<<<
@@ -4829,7 +4841,7 @@ static int __pyx_pf_4qiam_7_decide_9Condition___init__(struct __pyx_obj_4qiam_7_
   __Pyx_GOTREF(__pyx_v_self->set_prefix);
   __Pyx_DECREF_SET(__pyx_v_self->set_prefix, __pyx_v_set_prefix);
 
-  /* "qiam/_decide.pyx":132
+  /* "qiam/_decide.pyx":138
  *         self.if_exists = bool(if_exists)
  *         self.set_prefix = set_prefix
  *         self.prefix = _SET_PREFIXES[set_prefix]             # <<<<<<<<<<<<<<
@@ -4838,15 +4850,15 @@ static int __pyx_pf_4qiam_7_decide_9Condition___init__(struct __pyx_obj_4qiam_7_
 */
   if (unlikely(__pyx_v_4qiam_7_decide__SET_PREFIXES == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 132, __pyx_L1_error)
+    __PYX_ERR(0, 138, __pyx_L1_error)
   }
-  __pyx_t_2 = __Pyx_PyDict_GetItem(__pyx_v_4qiam_7_decide__SET_PREFIXES, __pyx_v_set_prefix); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 132, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyDict_GetItem(__pyx_v_4qiam_7_decide__SET_PREFIXES, __pyx_v_set_prefix); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 138, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_5 = __Pyx_PyLong_As_int(__pyx_t_2); if (unlikely((__pyx_t_5 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 132, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_As_int(__pyx_t_2); if (unlikely((__pyx_t_5 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 138, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   __pyx_v_self->prefix = __pyx_t_5;
 
-  /* "qiam/_decide.pyx":133
+  /* "qiam/_decide.pyx":139
  *         self.set_prefix = set_prefix
  *         self.prefix = _SET_PREFIXES[set_prefix]
  *         self.values = values             # <<<<<<<<<<<<<<
@@ -4858,7 +4870,7 @@ static int __pyx_pf_4qiam_7_decide_9Condition___init__(struct __pyx_obj_4qiam_7_
   __Pyx_GOTREF(__pyx_v_self->values);
   __Pyx_DECREF_SET(__pyx_v_self->values, __pyx_v_values);
 
-  /* "qiam/_decide.pyx":134
+  /* "qiam/_decide.pyx":140
  *         self.prefix = _SET_PREFIXES[set_prefix]
  *         self.values = values
  *         self.exact = exact             # <<<<<<<<<<<<<<
@@ -4870,7 +4882,7 @@ static int __pyx_pf_4qiam_7_decide_9Condition___init__(struct __pyx_obj_4qiam_7_
   __Pyx_GOTREF(__pyx_v_self->exact);
   __Pyx_DECREF_SET(__pyx_v_self->exact, __pyx_v_exact);
 
-  /* "qiam/_decide.pyx":135
+  /* "qiam/_decide.pyx":141
  *         self.values = values
  *         self.exact = exact
  *         self.operator = operator             # <<<<<<<<<<<<<<
@@ -4879,44 +4891,324 @@ static int __pyx_pf_4qiam_7_decide_9Condition___init__(struct __pyx_obj_4qiam_7_
 */
   __pyx_t_2 = __pyx_v_operator;
   __Pyx_INCREF(__pyx_t_2);
-  if (!(likely(PyUnicode_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_2))) __PYX_ERR(0, 135, __pyx_L1_error)
+  if (!(likely(PyUnicode_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_2))) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_2);
   __Pyx_GOTREF(__pyx_v_self->__pyx_operator);
   __Pyx_DECREF_SET(__pyx_v_self->__pyx_operator, ((PyObject*)__pyx_t_2));
   __pyx_t_2 = 0;
 
-  /* "qiam/_decide.pyx":136
+  /* "qiam/_decide.pyx":142
  *         self.exact = exact
  *         self.operator = operator
  *         self.texts = texts             # <<<<<<<<<<<<<<
  *         self.path = path
- * 
+ *         self.fast = 0
 */
   __pyx_t_2 = __pyx_v_texts;
   __Pyx_INCREF(__pyx_t_2);
-  if (!(likely(PyTuple_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_2))) __PYX_ERR(0, 136, __pyx_L1_error)
+  if (!(likely(PyTuple_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_2))) __PYX_ERR(0, 142, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_2);
   __Pyx_GOTREF(__pyx_v_self->texts);
   __Pyx_DECREF_SET(__pyx_v_self->texts, ((PyObject*)__pyx_t_2));
   __pyx_t_2 = 0;
 
-  /* "qiam/_decide.pyx":137
+  /* "qiam/_decide.pyx":143
  *         self.operator = operator
  *         self.texts = texts
  *         self.path = path             # <<<<<<<<<<<<<<
- * 
- *     def __repr__(self):
+ *         self.fast = 0
+ *         kind = type(values).__name__
 */
   __pyx_t_2 = __pyx_v_path;
   __Pyx_INCREF(__pyx_t_2);
-  if (!(likely(PyTuple_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_2))) __PYX_ERR(0, 137, __pyx_L1_error)
+  if (!(likely(PyTuple_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_2))) __PYX_ERR(0, 143, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_2);
   __Pyx_GOTREF(__pyx_v_self->path);
   __Pyx_DECREF_SET(__pyx_v_self->path, ((PyObject*)__pyx_t_2));
   __pyx_t_2 = 0;
 
-  /* "qiam/_decide.pyx":122
- *     cdef int prefix                 # 0 none, 1 ForAllValues, 2 ForAnyValue
+  /* "qiam/_decide.pyx":144
+ *         self.texts = texts
+ *         self.path = path
+ *         self.fast = 0             # <<<<<<<<<<<<<<
+ *         kind = type(values).__name__
+ *         static = getattr(values, "static", None)
+*/
+  __pyx_v_self->fast = 0;
+
+  /* "qiam/_decide.pyx":145
+ *         self.path = path
+ *         self.fast = 0
+ *         kind = type(values).__name__             # <<<<<<<<<<<<<<
+ *         static = getattr(values, "static", None)
+ *         if getattr(values, "templates", True) or null:
+*/
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(((PyObject *)Py_TYPE(__pyx_v_values)), __pyx_mstate_global->__pyx_n_u_name); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 145, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_2);
+  __pyx_v_kind = __pyx_t_2;
+  __pyx_t_2 = 0;
+
+  /* "qiam/_decide.pyx":146
+ *         self.fast = 0
+ *         kind = type(values).__name__
+ *         static = getattr(values, "static", None)             # <<<<<<<<<<<<<<
+ *         if getattr(values, "templates", True) or null:
+ *             pass
+*/
+  __pyx_t_2 = __Pyx_GetAttr3(__pyx_v_values, __pyx_mstate_global->__pyx_n_u_static, Py_None); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 146, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_2);
+  __pyx_v_static = __pyx_t_2;
+  __pyx_t_2 = 0;
+
+  /* "qiam/_decide.pyx":147
+ *         kind = type(values).__name__
+ *         static = getattr(values, "static", None)
+ *         if getattr(values, "templates", True) or null:             # <<<<<<<<<<<<<<
+ *             pass
+ *         elif exact is not None and type(exact) is frozenset:
+*/
+  __pyx_t_2 = __Pyx_GetAttr3(__pyx_v_values, __pyx_mstate_global->__pyx_n_u_templates, Py_True); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 147, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_2);
+  __pyx_t_6 = __Pyx_PyObject_IsTrue(__pyx_t_2); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 147, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+  if (!__pyx_t_6) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_6;
+
+    goto __pyx_L5_bool_binop_done;
+  }
+  __pyx_t_6 = __Pyx_PyObject_IsTrue(__pyx_v_null); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 147, __pyx_L1_error)
+
+  __pyx_t_1 = __pyx_t_6;
+
+  __pyx_L5_bool_binop_done:;
+  if (__pyx_t_1) {
+
+    goto __pyx_L4;
+  }
+
+  /* "qiam/_decide.pyx":149
+ *         if getattr(values, "templates", True) or null:
+ *             pass
+ *         elif exact is not None and type(exact) is frozenset:             # <<<<<<<<<<<<<<
+ *             self.fast, self._strings = 1, exact
+ *         elif kind == "IgnoreCaseValues" and type(static) is frozenset:
+*/
+  __pyx_t_6 = (__pyx_v_exact != Py_None);
+  if (__pyx_t_6) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_6;
+
+    goto __pyx_L7_bool_binop_done;
+  }
+  __pyx_t_6 = (((PyObject *)Py_TYPE(__pyx_v_exact)) == ((PyObject *)(&PyFrozenSet_Type)));
+
+  __pyx_t_1 = __pyx_t_6;
+
+  __pyx_L7_bool_binop_done:;
+  if (__pyx_t_1) {
+
+
+    /* "qiam/_decide.pyx":150
+ *             pass
+ *         elif exact is not None and type(exact) is frozenset:
+ *             self.fast, self._strings = 1, exact             # <<<<<<<<<<<<<<
+ *         elif kind == "IgnoreCaseValues" and type(static) is frozenset:
+ *             self.fast, self._strings = 2, static
+*/
+    __pyx_t_5 = 1;
+
+    __pyx_t_2 = __pyx_v_exact;
+    __Pyx_INCREF(__pyx_t_2);
+    if (!(likely(PyFrozenSet_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("frozenset", __pyx_t_2))) __PYX_ERR(0, 150, __pyx_L1_error)
+    __pyx_v_self->fast = __pyx_t_5;
+    __Pyx_GIVEREF(__pyx_t_2);
+    __Pyx_GOTREF(__pyx_v_self->_strings);
+    __Pyx_DECREF_SET(__pyx_v_self->_strings, ((PyObject*)__pyx_t_2));
+    __pyx_t_2 = 0;
+
+    /* "qiam/_decide.pyx":149
+ *         if getattr(values, "templates", True) or null:
+ *             pass
+ *         elif exact is not None and type(exact) is frozenset:             # <<<<<<<<<<<<<<
+ *             self.fast, self._strings = 1, exact
+ *         elif kind == "IgnoreCaseValues" and type(static) is frozenset:
+*/
+    goto __pyx_L4;
+  }
+
+  /* "qiam/_decide.pyx":151
+ *         elif exact is not None and type(exact) is frozenset:
+ *             self.fast, self._strings = 1, exact
+ *         elif kind == "IgnoreCaseValues" and type(static) is frozenset:             # <<<<<<<<<<<<<<
+ *             self.fast, self._strings = 2, static
+ *         elif kind == "PatternValues" and isinstance(static, GlobSet) and not (<GlobSet> static)._fold_case:
+*/
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolEq_object_str(__pyx_v_kind, __pyx_mstate_global->__pyx_n_u_IgnoreCaseValues, Py_EQ); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 151, __pyx_L1_error)
+  if (__pyx_t_6) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_6;
+
+    goto __pyx_L9_bool_binop_done;
+  }
+  __pyx_t_6 = (((PyObject *)Py_TYPE(__pyx_v_static)) == ((PyObject *)(&PyFrozenSet_Type)));
+
+  __pyx_t_1 = __pyx_t_6;
+
+  __pyx_L9_bool_binop_done:;
+  if (__pyx_t_1) {
+
+
+    /* "qiam/_decide.pyx":152
+ *             self.fast, self._strings = 1, exact
+ *         elif kind == "IgnoreCaseValues" and type(static) is frozenset:
+ *             self.fast, self._strings = 2, static             # <<<<<<<<<<<<<<
+ *         elif kind == "PatternValues" and isinstance(static, GlobSet) and not (<GlobSet> static)._fold_case:
+ *             self.fast, self._globs = 3, static
+*/
+    __pyx_t_5 = 2;
+
+    __pyx_t_2 = __pyx_v_static;
+    __Pyx_INCREF(__pyx_t_2);
+    if (!(likely(PyFrozenSet_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("frozenset", __pyx_t_2))) __PYX_ERR(0, 152, __pyx_L1_error)
+    __pyx_v_self->fast = __pyx_t_5;
+    __Pyx_GIVEREF(__pyx_t_2);
+    __Pyx_GOTREF(__pyx_v_self->_strings);
+    __Pyx_DECREF_SET(__pyx_v_self->_strings, ((PyObject*)__pyx_t_2));
+    __pyx_t_2 = 0;
+
+    /* "qiam/_decide.pyx":151
+ *         elif exact is not None and type(exact) is frozenset:
+ *             self.fast, self._strings = 1, exact
+ *         elif kind == "IgnoreCaseValues" and type(static) is frozenset:             # <<<<<<<<<<<<<<
+ *             self.fast, self._strings = 2, static
+ *         elif kind == "PatternValues" and isinstance(static, GlobSet) and not (<GlobSet> static)._fold_case:
+*/
+    goto __pyx_L4;
+  }
+
+  /* "qiam/_decide.pyx":153
+ *         elif kind == "IgnoreCaseValues" and type(static) is frozenset:
+ *             self.fast, self._strings = 2, static
+ *         elif kind == "PatternValues" and isinstance(static, GlobSet) and not (<GlobSet> static)._fold_case:             # <<<<<<<<<<<<<<
+ *             self.fast, self._globs = 3, static
+ *         elif kind == "PatternValues" and isinstance(static, ArnPatternSet):
+*/
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolEq_object_str(__pyx_v_kind, __pyx_mstate_global->__pyx_n_u_PatternValues, Py_EQ); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 153, __pyx_L1_error)
+  if (__pyx_t_6) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_6;
+
+    goto __pyx_L11_bool_binop_done;
+  }
+  __pyx_t_6 = __Pyx_TypeCheck(__pyx_v_static, __pyx_mstate_global->__pyx_ptype_4qiam_6_match_GlobSet); 
+  if (__pyx_t_6) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_6;
+
+    goto __pyx_L11_bool_binop_done;
+  }
+  __pyx_t_6 = (!((struct __pyx_obj_4qiam_6_match_GlobSet *)__pyx_v_static)->_fold_case);
+
+
+  __pyx_t_1 = __pyx_t_6;
+
+  __pyx_L11_bool_binop_done:;
+  if (__pyx_t_1) {
+
+
+    /* "qiam/_decide.pyx":154
+ *             self.fast, self._strings = 2, static
+ *         elif kind == "PatternValues" and isinstance(static, GlobSet) and not (<GlobSet> static)._fold_case:
+ *             self.fast, self._globs = 3, static             # <<<<<<<<<<<<<<
+ *         elif kind == "PatternValues" and isinstance(static, ArnPatternSet):
+ *             self.fast, self._arns = 4, static
+*/
+    __pyx_t_5 = 3;
+
+    __pyx_t_2 = __pyx_v_static;
+    __Pyx_INCREF(__pyx_t_2);
+    if (!(likely(((__pyx_t_2) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_2, __pyx_mstate_global->__pyx_ptype_4qiam_6_match_GlobSet))))) __PYX_ERR(0, 154, __pyx_L1_error)
+    __pyx_v_self->fast = __pyx_t_5;
+    __Pyx_GIVEREF(__pyx_t_2);
+    __Pyx_GOTREF((PyObject *)__pyx_v_self->_globs);
+    __Pyx_DECREF_SET(__pyx_v_self->_globs, ((struct __pyx_obj_4qiam_6_match_GlobSet *)__pyx_t_2));
+    __pyx_t_2 = 0;
+
+    /* "qiam/_decide.pyx":153
+ *         elif kind == "IgnoreCaseValues" and type(static) is frozenset:
+ *             self.fast, self._strings = 2, static
+ *         elif kind == "PatternValues" and isinstance(static, GlobSet) and not (<GlobSet> static)._fold_case:             # <<<<<<<<<<<<<<
+ *             self.fast, self._globs = 3, static
+ *         elif kind == "PatternValues" and isinstance(static, ArnPatternSet):
+*/
+    goto __pyx_L4;
+  }
+
+  /* "qiam/_decide.pyx":155
+ *         elif kind == "PatternValues" and isinstance(static, GlobSet) and not (<GlobSet> static)._fold_case:
+ *             self.fast, self._globs = 3, static
+ *         elif kind == "PatternValues" and isinstance(static, ArnPatternSet):             # <<<<<<<<<<<<<<
+ *             self.fast, self._arns = 4, static
+ * 
+*/
+  __pyx_t_6 = __Pyx_PyObject_CompareBoolEq_object_str(__pyx_v_kind, __pyx_mstate_global->__pyx_n_u_PatternValues, Py_EQ); if (unlikely((__pyx_t_6 < 0))) __PYX_ERR(0, 155, __pyx_L1_error)
+  if (__pyx_t_6) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_6;
+
+    goto __pyx_L14_bool_binop_done;
+  }
+  __pyx_t_6 = __Pyx_TypeCheck(__pyx_v_static, __pyx_mstate_global->__pyx_ptype_4qiam_6_match_ArnPatternSet); 
+
+  __pyx_t_1 = __pyx_t_6;
+
+  __pyx_L14_bool_binop_done:;
+  if (__pyx_t_1) {
+
+
+    /* "qiam/_decide.pyx":156
+ *             self.fast, self._globs = 3, static
+ *         elif kind == "PatternValues" and isinstance(static, ArnPatternSet):
+ *             self.fast, self._arns = 4, static             # <<<<<<<<<<<<<<
+ * 
+ *     def __repr__(self):
+*/
+    __pyx_t_5 = 4;
+
+    __pyx_t_2 = __pyx_v_static;
+    __Pyx_INCREF(__pyx_t_2);
+    if (!(likely(((__pyx_t_2) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_2, __pyx_mstate_global->__pyx_ptype_4qiam_6_match_ArnPatternSet))))) __PYX_ERR(0, 156, __pyx_L1_error)
+    __pyx_v_self->fast = __pyx_t_5;
+    __Pyx_GIVEREF(__pyx_t_2);
+    __Pyx_GOTREF((PyObject *)__pyx_v_self->_arns);
+    __Pyx_DECREF_SET(__pyx_v_self->_arns, ((struct __pyx_obj_4qiam_6_match_ArnPatternSet *)__pyx_t_2));
+    __pyx_t_2 = 0;
+
+    /* "qiam/_decide.pyx":155
+ *         elif kind == "PatternValues" and isinstance(static, GlobSet) and not (<GlobSet> static)._fold_case:
+ *             self.fast, self._globs = 3, static
+ *         elif kind == "PatternValues" and isinstance(static, ArnPatternSet):             # <<<<<<<<<<<<<<
+ *             self.fast, self._arns = 4, static
+ * 
+*/
+  }
+  __pyx_L4:;
+
+  /* "qiam/_decide.pyx":128
+ *     cdef ArnPatternSet _arns
  * 
  *     def __init__(self, key, key_text, *, null, negated, if_exists, set_prefix, values, exact, operator, texts,             # <<<<<<<<<<<<<<
  *                  path):
@@ -4932,13 +5224,15 @@ static int __pyx_pf_4qiam_7_decide_9Condition___init__(struct __pyx_obj_4qiam_7_
   __Pyx_AddTraceback("qiam._decide.Condition.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = -1;
   __pyx_L0:;
+  __Pyx_XDECREF(__pyx_v_kind);
+  __Pyx_XDECREF(__pyx_v_static);
 
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":139
- *         self.path = path
+/* "qiam/_decide.pyx":158
+ *             self.fast, self._arns = 4, static
  * 
  *     def __repr__(self):             # <<<<<<<<<<<<<<
  *         return f"Condition({self.operator!r}, {self.key_text!r})"
@@ -4974,16 +5268,16 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_2__repr__(struct __pyx_obj_4
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__repr__", 0);
 
-  /* "qiam/_decide.pyx":140
+  /* "qiam/_decide.pyx":159
  * 
  *     def __repr__(self):
  *         return f"Condition({self.operator!r}, {self.key_text!r})"             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __Pyx_PyObject_FormatSimpleAndDecref(PyObject_Repr(__pyx_v_self->__pyx_operator), __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 140, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_FormatSimpleAndDecref(PyObject_Repr(__pyx_v_self->__pyx_operator), __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 159, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_PyObject_FormatSimpleAndDecref(PyObject_Repr(__pyx_v_self->key_text), __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 140, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_FormatSimpleAndDecref(PyObject_Repr(__pyx_v_self->key_text), __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 159, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __pyx_t_3[0] = __pyx_mstate_global->__pyx_kp_u_Condition;
   __pyx_t_3[1] = __pyx_t_1;
@@ -4999,7 +5293,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_2__repr__(struct __pyx_obj_4
   __pyx_t_5 |= __Pyx_PyUnicode_KIND_04(__pyx_t_3[1]) | __Pyx_PyUnicode_KIND_04(__pyx_t_3[3]);
   #endif
   __pyx_t_6 = __Pyx_PyUnicode_Join(__pyx_t_3, 5, __pyx_t_4, __pyx_t_5);
-  if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 140, __pyx_L1_error)
+  if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 159, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
@@ -5014,8 +5308,8 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_2__repr__(struct __pyx_obj_4
   __pyx_t_6 = 0;
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":139
- *         self.path = path
+  /* "qiam/_decide.pyx":158
+ *             self.fast, self._arns = 4, static
  * 
  *     def __repr__(self):             # <<<<<<<<<<<<<<
  *         return f"Condition({self.operator!r}, {self.key_text!r})"
@@ -5755,7 +6049,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_5texts___get__(struct __pyx_
  *     cdef readonly tuple texts
  *     cdef readonly tuple path             # <<<<<<<<<<<<<<
  *     cdef int prefix                 # 0 none, 1 ForAllValues, 2 ForAnyValue
- * 
+ *     # A fast path for the matchers the kernel knows (qiam.operators): 1 exact strings, 2 strings
 */
 
 /* Python wrapper */
@@ -5877,8 +6171,9 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_5__reduce_cython__(struct __
   PyObject *__pyx_t_4 = NULL;
   PyObject *__pyx_t_5 = NULL;
   PyObject *__pyx_t_6 = NULL;
-  int __pyx_t_7;
+  PyObject *__pyx_t_7 = NULL;
   int __pyx_t_8;
+  int __pyx_t_9;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -5888,7 +6183,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_5__reduce_cython__(struct __
  *     cdef object _dict
  *     cdef bint use_setstate
  *     with CRITICAL_SECTION(self):             # <<<<<<<<<<<<<<
- *         state = (self.exact, self.if_exists, self.key, self.key_text, self.negated, self.null, self.operator, self.path, self.prefix, self.set_prefix, self.texts, self.values)
+ *         state = (self._arns, self._globs, self._strings, self.exact, self.fast, self.if_exists, self.key, self.key_text, self.negated, self.null, self.operator, self.path, self.prefix, self.set_prefix, self.texts, self.values)
  *         _dict = getattr(self, '__dict__', None)
 */
   {
@@ -5901,77 +6196,91 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_5__reduce_cython__(struct __
         /* "(tree fragment)":6
  *     cdef bint use_setstate
  *     with CRITICAL_SECTION(self):
- *         state = (self.exact, self.if_exists, self.key, self.key_text, self.negated, self.null, self.operator, self.path, self.prefix, self.set_prefix, self.texts, self.values)             # <<<<<<<<<<<<<<
+ *         state = (self._arns, self._globs, self._strings, self.exact, self.fast, self.if_exists, self.key, self.key_text, self.negated, self.null, self.operator, self.path, self.prefix, self.set_prefix, self.texts, self.values)             # <<<<<<<<<<<<<<
  *         _dict = getattr(self, '__dict__', None)
  *     if _dict is not None and _dict:
 */
-        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->if_exists); if (unlikely(!__pyx_t_2)) __PYX_ERR(1, 6, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->fast); if (unlikely(!__pyx_t_2)) __PYX_ERR(1, 6, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
-        __pyx_t_3 = __Pyx_PyBool_FromLong(__pyx_v_self->negated); if (unlikely(!__pyx_t_3)) __PYX_ERR(1, 6, __pyx_L4_error)
+        __pyx_t_3 = __Pyx_PyBool_FromLong(__pyx_v_self->if_exists); if (unlikely(!__pyx_t_3)) __PYX_ERR(1, 6, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_3);
-        __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_v_self->null); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 6, __pyx_L4_error)
+        __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_v_self->negated); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 6, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_4);
-        __pyx_t_5 = __Pyx_PyLong_From_int(__pyx_v_self->prefix); if (unlikely(!__pyx_t_5)) __PYX_ERR(1, 6, __pyx_L4_error)
+        __pyx_t_5 = __Pyx_PyBool_FromLong(__pyx_v_self->null); if (unlikely(!__pyx_t_5)) __PYX_ERR(1, 6, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_5);
-        __pyx_t_6 = PyTuple_New(12); if (unlikely(!__pyx_t_6)) __PYX_ERR(1, 6, __pyx_L4_error)
+        __pyx_t_6 = __Pyx_PyLong_From_int(__pyx_v_self->prefix); if (unlikely(!__pyx_t_6)) __PYX_ERR(1, 6, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_6);
+        __pyx_t_7 = PyTuple_New(16); if (unlikely(!__pyx_t_7)) __PYX_ERR(1, 6, __pyx_L4_error)
+        __Pyx_GOTREF(__pyx_t_7);
+        __Pyx_INCREF((PyObject *)__pyx_v_self->_arns);
+        __Pyx_GIVEREF((PyObject *)__pyx_v_self->_arns);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, ((PyObject *)__pyx_v_self->_arns)) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        __Pyx_INCREF((PyObject *)__pyx_v_self->_globs);
+        __Pyx_GIVEREF((PyObject *)__pyx_v_self->_globs);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 1, ((PyObject *)__pyx_v_self->_globs)) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        __Pyx_INCREF(__pyx_v_self->_strings);
+        __Pyx_GIVEREF(__pyx_v_self->_strings);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 2, __pyx_v_self->_strings) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_INCREF(__pyx_v_self->exact);
         __Pyx_GIVEREF(__pyx_v_self->exact);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_v_self->exact) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 3, __pyx_v_self->exact) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_GIVEREF(__pyx_t_2);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_2) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 4, __pyx_t_2) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        __Pyx_GIVEREF(__pyx_t_3);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 5, __pyx_t_3) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_INCREF(__pyx_v_self->key);
         __Pyx_GIVEREF(__pyx_v_self->key);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 2, __pyx_v_self->key) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 6, __pyx_v_self->key) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_INCREF(__pyx_v_self->key_text);
         __Pyx_GIVEREF(__pyx_v_self->key_text);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 3, __pyx_v_self->key_text) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
-        __Pyx_GIVEREF(__pyx_t_3);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 4, __pyx_t_3) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 7, __pyx_v_self->key_text) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_GIVEREF(__pyx_t_4);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 5, __pyx_t_4) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 8, __pyx_t_4) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        __Pyx_GIVEREF(__pyx_t_5);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 9, __pyx_t_5) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_INCREF(__pyx_v_self->__pyx_operator);
         __Pyx_GIVEREF(__pyx_v_self->__pyx_operator);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 6, __pyx_v_self->__pyx_operator) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 10, __pyx_v_self->__pyx_operator) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_INCREF(__pyx_v_self->path);
         __Pyx_GIVEREF(__pyx_v_self->path);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 7, __pyx_v_self->path) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
-        __Pyx_GIVEREF(__pyx_t_5);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 8, __pyx_t_5) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 11, __pyx_v_self->path) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        __Pyx_GIVEREF(__pyx_t_6);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 12, __pyx_t_6) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_INCREF(__pyx_v_self->set_prefix);
         __Pyx_GIVEREF(__pyx_v_self->set_prefix);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 9, __pyx_v_self->set_prefix) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 13, __pyx_v_self->set_prefix) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_INCREF(__pyx_v_self->texts);
         __Pyx_GIVEREF(__pyx_v_self->texts);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 10, __pyx_v_self->texts) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 14, __pyx_v_self->texts) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_INCREF(__pyx_v_self->values);
         __Pyx_GIVEREF(__pyx_v_self->values);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 11, __pyx_v_self->values) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 15, __pyx_v_self->values) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __pyx_t_2 = 0;
         __pyx_t_3 = 0;
         __pyx_t_4 = 0;
         __pyx_t_5 = 0;
-        __pyx_v_state = ((PyObject*)__pyx_t_6);
         __pyx_t_6 = 0;
+        __pyx_v_state = ((PyObject*)__pyx_t_7);
+        __pyx_t_7 = 0;
 
         /* "(tree fragment)":7
  *     with CRITICAL_SECTION(self):
- *         state = (self.exact, self.if_exists, self.key, self.key_text, self.negated, self.null, self.operator, self.path, self.prefix, self.set_prefix, self.texts, self.values)
+ *         state = (self._arns, self._globs, self._strings, self.exact, self.fast, self.if_exists, self.key, self.key_text, self.negated, self.null, self.operator, self.path, self.prefix, self.set_prefix, self.texts, self.values)
  *         _dict = getattr(self, '__dict__', None)             # <<<<<<<<<<<<<<
  *     if _dict is not None and _dict:
  *         state += (_dict,)
 */
-        __pyx_t_6 = __Pyx_GetAttr3(((PyObject *)__pyx_v_self), __pyx_mstate_global->__pyx_n_u_dict, Py_None); if (unlikely(!__pyx_t_6)) __PYX_ERR(1, 7, __pyx_L4_error)
-        __Pyx_GOTREF(__pyx_t_6);
-        __pyx_v__dict = __pyx_t_6;
-        __pyx_t_6 = 0;
+        __pyx_t_7 = __Pyx_GetAttr3(((PyObject *)__pyx_v_self), __pyx_mstate_global->__pyx_n_u_dict, Py_None); if (unlikely(!__pyx_t_7)) __PYX_ERR(1, 7, __pyx_L4_error)
+        __Pyx_GOTREF(__pyx_t_7);
+        __pyx_v__dict = __pyx_t_7;
+        __pyx_t_7 = 0;
       }
 
       /* "(tree fragment)":5
  *     cdef object _dict
  *     cdef bint use_setstate
  *     with CRITICAL_SECTION(self):             # <<<<<<<<<<<<<<
- *         state = (self.exact, self.if_exists, self.key, self.key_text, self.negated, self.null, self.operator, self.path, self.prefix, self.set_prefix, self.texts, self.values)
+ *         state = (self._arns, self._globs, self._strings, self.exact, self.fast, self.if_exists, self.key, self.key_text, self.negated, self.null, self.operator, self.path, self.prefix, self.set_prefix, self.texts, self.values)
  *         _dict = getattr(self, '__dict__', None)
 */
       /*finally:*/ {
@@ -5989,27 +6298,27 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_5__reduce_cython__(struct __
   }
 
   /* "(tree fragment)":8
- *         state = (self.exact, self.if_exists, self.key, self.key_text, self.negated, self.null, self.operator, self.path, self.prefix, self.set_prefix, self.texts, self.values)
+ *         state = (self._arns, self._globs, self._strings, self.exact, self.fast, self.if_exists, self.key, self.key_text, self.negated, self.null, self.operator, self.path, self.prefix, self.set_prefix, self.texts, self.values)
  *         _dict = getattr(self, '__dict__', None)
  *     if _dict is not None and _dict:             # <<<<<<<<<<<<<<
  *         state += (_dict,)
  *         use_setstate = True
 */
-  __pyx_t_8 = (__pyx_v__dict != Py_None);
-  if (__pyx_t_8) {
+  __pyx_t_9 = (__pyx_v__dict != Py_None);
+  if (__pyx_t_9) {
 
   } else {
 
-    __pyx_t_7 = __pyx_t_8;
+    __pyx_t_8 = __pyx_t_9;
 
     goto __pyx_L7_bool_binop_done;
   }
-  __pyx_t_8 = __Pyx_PyObject_IsTrue(__pyx_v__dict); if (unlikely((__pyx_t_8 < 0))) __PYX_ERR(1, 8, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_IsTrue(__pyx_v__dict); if (unlikely((__pyx_t_9 < 0))) __PYX_ERR(1, 8, __pyx_L1_error)
 
-  __pyx_t_7 = __pyx_t_8;
+  __pyx_t_8 = __pyx_t_9;
 
   __pyx_L7_bool_binop_done:;
-  if (__pyx_t_7) {
+  if (__pyx_t_8) {
 
 
     /* "(tree fragment)":9
@@ -6024,23 +6333,23 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_5__reduce_cython__(struct __
     __Pyx_INCREF(__pyx_v__dict);
     __Pyx_GIVEREF(__pyx_v__dict);
     if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v__dict) != (0)) __PYX_ERR(1, 9, __pyx_L1_error);
-    __pyx_t_6 = PyNumber_InPlaceAdd(__pyx_v_state, __pyx_t_1); if (unlikely(!__pyx_t_6)) __PYX_ERR(1, 9, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_6);
+    __pyx_t_7 = PyNumber_InPlaceAdd(__pyx_v_state, __pyx_t_1); if (unlikely(!__pyx_t_7)) __PYX_ERR(1, 9, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_7);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __Pyx_DECREF_SET(__pyx_v_state, ((PyObject*)__pyx_t_6));
-    __pyx_t_6 = 0;
+    __Pyx_DECREF_SET(__pyx_v_state, ((PyObject*)__pyx_t_7));
+    __pyx_t_7 = 0;
 
     /* "(tree fragment)":10
  *     if _dict is not None and _dict:
  *         state += (_dict,)
  *         use_setstate = True             # <<<<<<<<<<<<<<
  *     else:
- *         use_setstate = self.exact is not None or self.key is not None or self.key_text is not None or self.operator is not None or self.path is not None or self.set_prefix is not None or self.texts is not None or self.values is not None
+ *         use_setstate = self._arns is not None or self._globs is not None or self._strings is not None or self.exact is not None or self.key is not None or self.key_text is not None or self.operator is not None or self.path is not None or self.set_prefix is not None or self.texts is not None or self.values is not None
 */
     __pyx_v_use_setstate = 1;
 
     /* "(tree fragment)":8
- *         state = (self.exact, self.if_exists, self.key, self.key_text, self.negated, self.null, self.operator, self.path, self.prefix, self.set_prefix, self.texts, self.values)
+ *         state = (self._arns, self._globs, self._strings, self.exact, self.fast, self.if_exists, self.key, self.key_text, self.negated, self.null, self.operator, self.path, self.prefix, self.set_prefix, self.texts, self.values)
  *         _dict = getattr(self, '__dict__', None)
  *     if _dict is not None and _dict:             # <<<<<<<<<<<<<<
  *         state += (_dict,)
@@ -6052,171 +6361,149 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_5__reduce_cython__(struct __
   /* "(tree fragment)":12
  *         use_setstate = True
  *     else:
- *         use_setstate = self.exact is not None or self.key is not None or self.key_text is not None or self.operator is not None or self.path is not None or self.set_prefix is not None or self.texts is not None or self.values is not None             # <<<<<<<<<<<<<<
+ *         use_setstate = self._arns is not None or self._globs is not None or self._strings is not None or self.exact is not None or self.key is not None or self.key_text is not None or self.operator is not None or self.path is not None or self.set_prefix is not None or self.texts is not None or self.values is not None             # <<<<<<<<<<<<<<
  *     if use_setstate:
- *         return __pyx_unpickle_Condition, (type(self), 0x34ec0b2, None), state
+ *         return __pyx_unpickle_Condition, (type(self), 0x713dc43, None), state
 */
   /*else*/ {
-    __pyx_t_8 = (__pyx_v_self->exact != Py_None);
-    if (!__pyx_t_8) {
+    __pyx_t_9 = (((PyObject *)__pyx_v_self->_arns) != Py_None);
+    if (!__pyx_t_9) {
 
     } else {
 
-      __pyx_t_7 = __pyx_t_8;
+      __pyx_t_8 = __pyx_t_9;
 
       goto __pyx_L9_bool_binop_done;
     }
-    __pyx_t_8 = (__pyx_v_self->key != ((PyObject*)Py_None));
-    if (!__pyx_t_8) {
+    __pyx_t_9 = (((PyObject *)__pyx_v_self->_globs) != Py_None);
+    if (!__pyx_t_9) {
 
     } else {
 
-      __pyx_t_7 = __pyx_t_8;
+      __pyx_t_8 = __pyx_t_9;
 
       goto __pyx_L9_bool_binop_done;
     }
-    __pyx_t_8 = (__pyx_v_self->key_text != ((PyObject*)Py_None));
-    if (!__pyx_t_8) {
+    __pyx_t_9 = (__pyx_v_self->_strings != ((PyObject*)Py_None));
+    if (!__pyx_t_9) {
 
     } else {
 
-      __pyx_t_7 = __pyx_t_8;
+      __pyx_t_8 = __pyx_t_9;
 
       goto __pyx_L9_bool_binop_done;
     }
-    __pyx_t_8 = (__pyx_v_self->__pyx_operator != ((PyObject*)Py_None));
-    if (!__pyx_t_8) {
+    __pyx_t_9 = (__pyx_v_self->exact != Py_None);
+    if (!__pyx_t_9) {
 
     } else {
 
-      __pyx_t_7 = __pyx_t_8;
+      __pyx_t_8 = __pyx_t_9;
 
       goto __pyx_L9_bool_binop_done;
     }
-    __pyx_t_8 = (__pyx_v_self->path != ((PyObject*)Py_None));
-    if (!__pyx_t_8) {
+    __pyx_t_9 = (__pyx_v_self->key != ((PyObject*)Py_None));
+    if (!__pyx_t_9) {
 
     } else {
 
-      __pyx_t_7 = __pyx_t_8;
+      __pyx_t_8 = __pyx_t_9;
 
       goto __pyx_L9_bool_binop_done;
     }
-    __pyx_t_8 = (__pyx_v_self->set_prefix != Py_None);
-    if (!__pyx_t_8) {
+    __pyx_t_9 = (__pyx_v_self->key_text != ((PyObject*)Py_None));
+    if (!__pyx_t_9) {
 
     } else {
 
-      __pyx_t_7 = __pyx_t_8;
+      __pyx_t_8 = __pyx_t_9;
 
       goto __pyx_L9_bool_binop_done;
     }
-    __pyx_t_8 = (__pyx_v_self->texts != ((PyObject*)Py_None));
-    if (!__pyx_t_8) {
+    __pyx_t_9 = (__pyx_v_self->__pyx_operator != ((PyObject*)Py_None));
+    if (!__pyx_t_9) {
 
     } else {
 
-      __pyx_t_7 = __pyx_t_8;
+      __pyx_t_8 = __pyx_t_9;
 
       goto __pyx_L9_bool_binop_done;
     }
-    __pyx_t_8 = (__pyx_v_self->values != Py_None);
+    __pyx_t_9 = (__pyx_v_self->path != ((PyObject*)Py_None));
+    if (!__pyx_t_9) {
 
-    __pyx_t_7 = __pyx_t_8;
+    } else {
+
+      __pyx_t_8 = __pyx_t_9;
+
+      goto __pyx_L9_bool_binop_done;
+    }
+    __pyx_t_9 = (__pyx_v_self->set_prefix != Py_None);
+    if (!__pyx_t_9) {
+
+    } else {
+
+      __pyx_t_8 = __pyx_t_9;
+
+      goto __pyx_L9_bool_binop_done;
+    }
+    __pyx_t_9 = (__pyx_v_self->texts != ((PyObject*)Py_None));
+    if (!__pyx_t_9) {
+
+    } else {
+
+      __pyx_t_8 = __pyx_t_9;
+
+      goto __pyx_L9_bool_binop_done;
+    }
+    __pyx_t_9 = (__pyx_v_self->values != Py_None);
+
+    __pyx_t_8 = __pyx_t_9;
 
     __pyx_L9_bool_binop_done:;
-    __pyx_v_use_setstate = __pyx_t_7;
+    __pyx_v_use_setstate = __pyx_t_8;
   }
   __pyx_L6:;
 
   /* "(tree fragment)":13
  *     else:
- *         use_setstate = self.exact is not None or self.key is not None or self.key_text is not None or self.operator is not None or self.path is not None or self.set_prefix is not None or self.texts is not None or self.values is not None
+ *         use_setstate = self._arns is not None or self._globs is not None or self._strings is not None or self.exact is not None or self.key is not None or self.key_text is not None or self.operator is not None or self.path is not None or self.set_prefix is not None or self.texts is not None or self.values is not None
  *     if use_setstate:             # <<<<<<<<<<<<<<
- *         return __pyx_unpickle_Condition, (type(self), 0x34ec0b2, None), state
+ *         return __pyx_unpickle_Condition, (type(self), 0x713dc43, None), state
  *     else:
 */
   if (__pyx_v_use_setstate) {
 
     /* "(tree fragment)":14
- *         use_setstate = self.exact is not None or self.key is not None or self.key_text is not None or self.operator is not None or self.path is not None or self.set_prefix is not None or self.texts is not None or self.values is not None
+ *         use_setstate = self._arns is not None or self._globs is not None or self._strings is not None or self.exact is not None or self.key is not None or self.key_text is not None or self.operator is not None or self.path is not None or self.set_prefix is not None or self.texts is not None or self.values is not None
  *     if use_setstate:
- *         return __pyx_unpickle_Condition, (type(self), 0x34ec0b2, None), state             # <<<<<<<<<<<<<<
+ *         return __pyx_unpickle_Condition, (type(self), 0x713dc43, None), state             # <<<<<<<<<<<<<<
  *     else:
- *         return __pyx_unpickle_Condition, (type(self), 0x34ec0b2, state)
+ *         return __pyx_unpickle_Condition, (type(self), 0x713dc43, state)
 */
-    __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_pyx_unpickle_Condition); if (unlikely(!__pyx_t_6)) __PYX_ERR(1, 14, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_6);
+    __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_pyx_unpickle_Condition); if (unlikely(!__pyx_t_7)) __PYX_ERR(1, 14, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_7);
     __pyx_t_1 = PyTuple_New(3); if (unlikely(!__pyx_t_1)) __PYX_ERR(1, 14, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __Pyx_INCREF(((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self))));
     __Pyx_GIVEREF(((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self))));
     if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self)))) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
-    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_55492786);
-    __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_55492786);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_mstate_global->__pyx_int_55492786) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
+    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_118742083);
+    __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_118742083);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_mstate_global->__pyx_int_118742083) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
     __Pyx_INCREF(Py_None);
     __Pyx_GIVEREF(Py_None);
     if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 2, Py_None) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
-    __pyx_t_5 = PyTuple_New(3); if (unlikely(!__pyx_t_5)) __PYX_ERR(1, 14, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_5);
-    __Pyx_GIVEREF(__pyx_t_6);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_t_6) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
-    __Pyx_GIVEREF(__pyx_t_1);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_t_1) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
-    __Pyx_INCREF(__pyx_v_state);
-    __Pyx_GIVEREF(__pyx_v_state);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 2, __pyx_v_state) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
-    __pyx_t_6 = 0;
-    __pyx_t_1 = 0;
-    {
-      PyObject *__pyx_temp;
-      {
-        __pyx_temp = __pyx_r;
-        __pyx_r = __pyx_t_5;
-      }
-      __Pyx_XDECREF(__pyx_temp);
-    }
-    __pyx_t_5 = 0;
-    goto __pyx_L0;
-
-    /* "(tree fragment)":13
- *     else:
- *         use_setstate = self.exact is not None or self.key is not None or self.key_text is not None or self.operator is not None or self.path is not None or self.set_prefix is not None or self.texts is not None or self.values is not None
- *     if use_setstate:             # <<<<<<<<<<<<<<
- *         return __pyx_unpickle_Condition, (type(self), 0x34ec0b2, None), state
- *     else:
-*/
-  }
-
-  /* "(tree fragment)":16
- *         return __pyx_unpickle_Condition, (type(self), 0x34ec0b2, None), state
- *     else:
- *         return __pyx_unpickle_Condition, (type(self), 0x34ec0b2, state)             # <<<<<<<<<<<<<<
- * def __setstate_cython__(self, __pyx_state):
- *     __pyx_unpickle_Condition__set_state(self, __pyx_state)
-*/
-  /*else*/ {
-    __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_pyx_unpickle_Condition); if (unlikely(!__pyx_t_5)) __PYX_ERR(1, 16, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_1 = PyTuple_New(3); if (unlikely(!__pyx_t_1)) __PYX_ERR(1, 16, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_1);
-    __Pyx_INCREF(((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self))));
-    __Pyx_GIVEREF(((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self))));
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self)))) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
-    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_55492786);
-    __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_55492786);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_mstate_global->__pyx_int_55492786) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
-    __Pyx_INCREF(__pyx_v_state);
-    __Pyx_GIVEREF(__pyx_v_state);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 2, __pyx_v_state) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
-    __pyx_t_6 = PyTuple_New(2); if (unlikely(!__pyx_t_6)) __PYX_ERR(1, 16, __pyx_L1_error)
+    __pyx_t_6 = PyTuple_New(3); if (unlikely(!__pyx_t_6)) __PYX_ERR(1, 14, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
-    __Pyx_GIVEREF(__pyx_t_5);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_5) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
+    __Pyx_GIVEREF(__pyx_t_7);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_t_7) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
     __Pyx_GIVEREF(__pyx_t_1);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_1) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
-    __pyx_t_5 = 0;
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_t_1) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
+    __Pyx_INCREF(__pyx_v_state);
+    __Pyx_GIVEREF(__pyx_v_state);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 2, __pyx_v_state) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
+    __pyx_t_7 = 0;
     __pyx_t_1 = 0;
     {
       PyObject *__pyx_temp;
@@ -6227,6 +6514,55 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_5__reduce_cython__(struct __
       __Pyx_XDECREF(__pyx_temp);
     }
     __pyx_t_6 = 0;
+    goto __pyx_L0;
+
+    /* "(tree fragment)":13
+ *     else:
+ *         use_setstate = self._arns is not None or self._globs is not None or self._strings is not None or self.exact is not None or self.key is not None or self.key_text is not None or self.operator is not None or self.path is not None or self.set_prefix is not None or self.texts is not None or self.values is not None
+ *     if use_setstate:             # <<<<<<<<<<<<<<
+ *         return __pyx_unpickle_Condition, (type(self), 0x713dc43, None), state
+ *     else:
+*/
+  }
+
+  /* "(tree fragment)":16
+ *         return __pyx_unpickle_Condition, (type(self), 0x713dc43, None), state
+ *     else:
+ *         return __pyx_unpickle_Condition, (type(self), 0x713dc43, state)             # <<<<<<<<<<<<<<
+ * def __setstate_cython__(self, __pyx_state):
+ *     __pyx_unpickle_Condition__set_state(self, __pyx_state)
+*/
+  /*else*/ {
+    __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_pyx_unpickle_Condition); if (unlikely(!__pyx_t_6)) __PYX_ERR(1, 16, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_6);
+    __pyx_t_1 = PyTuple_New(3); if (unlikely(!__pyx_t_1)) __PYX_ERR(1, 16, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_1);
+    __Pyx_INCREF(((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self))));
+    __Pyx_GIVEREF(((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self))));
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self)))) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
+    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_118742083);
+    __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_118742083);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_mstate_global->__pyx_int_118742083) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
+    __Pyx_INCREF(__pyx_v_state);
+    __Pyx_GIVEREF(__pyx_v_state);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 2, __pyx_v_state) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
+    __pyx_t_7 = PyTuple_New(2); if (unlikely(!__pyx_t_7)) __PYX_ERR(1, 16, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_7);
+    __Pyx_GIVEREF(__pyx_t_6);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_t_6) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
+    __Pyx_GIVEREF(__pyx_t_1);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 1, __pyx_t_1) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
+    __pyx_t_6 = 0;
+    __pyx_t_1 = 0;
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __pyx_r = __pyx_t_7;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    __pyx_t_7 = 0;
     goto __pyx_L0;
   }
 
@@ -6244,6 +6580,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_5__reduce_cython__(struct __
   __Pyx_XDECREF(__pyx_t_4);
   __Pyx_XDECREF(__pyx_t_5);
   __Pyx_XDECREF(__pyx_t_6);
+  __Pyx_XDECREF(__pyx_t_7);
   __Pyx_AddTraceback("qiam._decide.Condition.__reduce_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
@@ -6257,7 +6594,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_5__reduce_cython__(struct __
 
 /* "(tree fragment)":17
  *     else:
- *         return __pyx_unpickle_Condition, (type(self), 0x34ec0b2, state)
+ *         return __pyx_unpickle_Condition, (type(self), 0x713dc43, state)
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     __pyx_unpickle_Condition__set_state(self, __pyx_state)
 */
@@ -6358,7 +6695,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_7__setstate_cython__(struct 
   __Pyx_RefNannySetupContext("__setstate_cython__", 0);
 
   /* "(tree fragment)":18
- *         return __pyx_unpickle_Condition, (type(self), 0x34ec0b2, state)
+ *         return __pyx_unpickle_Condition, (type(self), 0x713dc43, state)
  * def __setstate_cython__(self, __pyx_state):
  *     __pyx_unpickle_Condition__set_state(self, __pyx_state)             # <<<<<<<<<<<<<<
 */
@@ -6376,7 +6713,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_7__setstate_cython__(struct 
 
   /* "(tree fragment)":17
  *     else:
- *         return __pyx_unpickle_Condition, (type(self), 0x34ec0b2, state)
+ *         return __pyx_unpickle_Condition, (type(self), 0x713dc43, state)
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     __pyx_unpickle_Condition__set_state(self, __pyx_state)
 */
@@ -6395,7 +6732,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Condition_7__setstate_cython__(struct 
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":170
+/* "qiam/_decide.pyx":189
  * 
  *     __signature__ = inspect.signature(
  *         lambda index, sid, allow, actions, not_action, resources, not_resource, principal, not_principal,             # <<<<<<<<<<<<<<
@@ -6454,98 +6791,98 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_index,&__pyx_mstate_global->__pyx_n_u_sid,&__pyx_mstate_global->__pyx_n_u_allow,&__pyx_mstate_global->__pyx_n_u_actions,&__pyx_mstate_global->__pyx_n_u_not_action,&__pyx_mstate_global->__pyx_n_u_resources,&__pyx_mstate_global->__pyx_n_u_not_resource,&__pyx_mstate_global->__pyx_n_u_principal,&__pyx_mstate_global->__pyx_n_u_not_principal,&__pyx_mstate_global->__pyx_n_u_conditions,&__pyx_mstate_global->__pyx_n_u_path,&__pyx_mstate_global->__pyx_n_u_services,&__pyx_mstate_global->__pyx_n_u_variables,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 170, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 189, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 13:
         values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 170, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 170, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 170, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 170, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 170, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 170, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 170, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 170, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 170, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 170, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 170, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 170, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 170, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 189, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "lambda1", 0) < (0)) __PYX_ERR(0, 170, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "lambda1", 0) < (0)) __PYX_ERR(0, 189, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 13; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("lambda1", 1, 13, 13, i); __PYX_ERR(0, 170, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("lambda1", 1, 13, 13, i); __PYX_ERR(0, 189, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 13)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 170, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 189, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 170, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 189, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 170, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 189, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 170, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 189, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 170, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 189, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 170, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 189, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 170, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 189, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 170, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 189, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_FASTCALL(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 170, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 189, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_FASTCALL(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 170, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 189, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_FASTCALL(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 170, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 189, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_FASTCALL(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 170, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 189, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_FASTCALL(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 170, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 189, __pyx_L3_error)
     }
     __pyx_v_index = values[0];
     __pyx_v_sid = values[1];
@@ -6563,7 +6900,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("lambda1", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 170, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("lambda1", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 189, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -6589,7 +6926,7 @@ static PyObject *__pyx_lambda_funcdef_4qiam_7_decide_9Statement_lambda1(CYTHON_U
   __Pyx_RefNannyDeclarations
   __Pyx_RefNannySetupContext("lambda1", 0);
 
-  /* "qiam/_decide.pyx":171
+  /* "qiam/_decide.pyx":190
  *     __signature__ = inspect.signature(
  *         lambda index, sid, allow, actions, not_action, resources, not_resource, principal, not_principal,
  *         conditions, path, services, variables: None)             # <<<<<<<<<<<<<<
@@ -6606,7 +6943,7 @@ static PyObject *__pyx_lambda_funcdef_4qiam_7_decide_9Statement_lambda1(CYTHON_U
   }
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":170
+  /* "qiam/_decide.pyx":189
  * 
  *     __signature__ = inspect.signature(
  *         lambda index, sid, allow, actions, not_action, resources, not_resource, principal, not_principal,             # <<<<<<<<<<<<<<
@@ -6621,7 +6958,7 @@ static PyObject *__pyx_lambda_funcdef_4qiam_7_decide_9Statement_lambda1(CYTHON_U
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":191
+/* "qiam/_decide.pyx":210
  *     cdef bint _simple_resources      # resources are all static
  * 
  *     def __init__(self, index, sid, allow, actions, not_action, resources, not_resource, principal, not_principal,             # <<<<<<<<<<<<<<
@@ -6679,98 +7016,98 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_index,&__pyx_mstate_global->__pyx_n_u_sid,&__pyx_mstate_global->__pyx_n_u_allow,&__pyx_mstate_global->__pyx_n_u_actions,&__pyx_mstate_global->__pyx_n_u_not_action,&__pyx_mstate_global->__pyx_n_u_resources,&__pyx_mstate_global->__pyx_n_u_not_resource,&__pyx_mstate_global->__pyx_n_u_principal,&__pyx_mstate_global->__pyx_n_u_not_principal,&__pyx_mstate_global->__pyx_n_u_conditions,&__pyx_mstate_global->__pyx_n_u_path,&__pyx_mstate_global->__pyx_n_u_services,&__pyx_mstate_global->__pyx_n_u_variables,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 191, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 210, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case 13:
         values[12] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 12);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 191, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 210, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 12:
         values[11] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 11);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 191, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 210, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 11:
         values[10] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 10);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 191, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 210, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case 10:
         values[9] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 9);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 191, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 210, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 191, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 210, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 191, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 210, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 191, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 210, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 191, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 210, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 191, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 210, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 191, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 210, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 191, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 210, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 191, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 210, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 191, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 210, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 191, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 210, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 13; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, i); __PYX_ERR(0, 191, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, i); __PYX_ERR(0, 210, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 13)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 191, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 210, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 191, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 210, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 191, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 210, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 191, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 210, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 191, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 210, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 191, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 210, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 191, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 210, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 191, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 210, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 191, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 210, __pyx_L3_error)
       values[9] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 9);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 191, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[9])) __PYX_ERR(0, 210, __pyx_L3_error)
       values[10] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 10);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 191, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[10])) __PYX_ERR(0, 210, __pyx_L3_error)
       values[11] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 11);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 191, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[11])) __PYX_ERR(0, 210, __pyx_L3_error)
       values[12] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 12);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 191, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[12])) __PYX_ERR(0, 210, __pyx_L3_error)
     }
     __pyx_v_index = values[0];
     __pyx_v_sid = values[1];
@@ -6788,7 +7125,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 191, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 13, 13, __pyx_nargs); __PYX_ERR(0, 210, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -6822,17 +7159,17 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "qiam/_decide.pyx":193
+  /* "qiam/_decide.pyx":212
  *     def __init__(self, index, sid, allow, actions, not_action, resources, not_resource, principal, not_principal,
  *                  conditions, path, services, variables):
  *         self.index = index             # <<<<<<<<<<<<<<
  *         self.sid = sid
  *         self.allow = bool(allow)
 */
-  __pyx_t_1 = __Pyx_PyLong_As_int(__pyx_v_index); if (unlikely((__pyx_t_1 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 193, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyLong_As_int(__pyx_v_index); if (unlikely((__pyx_t_1 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 212, __pyx_L1_error)
   __pyx_v_self->index = __pyx_t_1;
 
-  /* "qiam/_decide.pyx":194
+  /* "qiam/_decide.pyx":213
  *                  conditions, path, services, variables):
  *         self.index = index
  *         self.sid = sid             # <<<<<<<<<<<<<<
@@ -6844,18 +7181,18 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
   __Pyx_GOTREF(__pyx_v_self->sid);
   __Pyx_DECREF_SET(__pyx_v_self->sid, __pyx_v_sid);
 
-  /* "qiam/_decide.pyx":195
+  /* "qiam/_decide.pyx":214
  *         self.index = index
  *         self.sid = sid
  *         self.allow = bool(allow)             # <<<<<<<<<<<<<<
  *         self.effect = "Allow" if self.allow else "Deny"
  *         self.actions = actions
 */
-  __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_allow); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 195, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_allow); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 214, __pyx_L1_error)
   __pyx_v_self->allow = (!(!__pyx_t_2));
 
 
-  /* "qiam/_decide.pyx":196
+  /* "qiam/_decide.pyx":215
  *         self.sid = sid
  *         self.allow = bool(allow)
  *         self.effect = "Allow" if self.allow else "Deny"             # <<<<<<<<<<<<<<
@@ -6874,7 +7211,7 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
   __Pyx_DECREF_SET(__pyx_v_self->effect, ((PyObject*)__pyx_t_3));
   __pyx_t_3 = 0;
 
-  /* "qiam/_decide.pyx":197
+  /* "qiam/_decide.pyx":216
  *         self.allow = bool(allow)
  *         self.effect = "Allow" if self.allow else "Deny"
  *         self.actions = actions             # <<<<<<<<<<<<<<
@@ -6886,7 +7223,7 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
   __Pyx_GOTREF(__pyx_v_self->actions);
   __Pyx_DECREF_SET(__pyx_v_self->actions, __pyx_v_actions);
 
-  /* "qiam/_decide.pyx":198
+  /* "qiam/_decide.pyx":217
  *         self.effect = "Allow" if self.allow else "Deny"
  *         self.actions = actions
  *         self._actions = actions if isinstance(actions, GlobSet) else None             # <<<<<<<<<<<<<<
@@ -6895,7 +7232,7 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
 */
   __pyx_t_2 = __Pyx_TypeCheck(__pyx_v_actions, __pyx_mstate_global->__pyx_ptype_4qiam_6_match_GlobSet); 
   if (__pyx_t_2) {
-    if (!(likely(((__pyx_v_actions) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_actions, __pyx_mstate_global->__pyx_ptype_4qiam_6_match_GlobSet))))) __PYX_ERR(0, 198, __pyx_L1_error)
+    if (!(likely(((__pyx_v_actions) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_actions, __pyx_mstate_global->__pyx_ptype_4qiam_6_match_GlobSet))))) __PYX_ERR(0, 217, __pyx_L1_error)
     __Pyx_INCREF(__pyx_v_actions);
     __pyx_t_3 = __pyx_v_actions;
   } else {
@@ -6903,24 +7240,24 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
     __pyx_t_3 = Py_None;
   }
 
-  if (!(likely(((__pyx_t_3) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_3, __pyx_mstate_global->__pyx_ptype_4qiam_6_match_GlobSet))))) __PYX_ERR(0, 198, __pyx_L1_error)
+  if (!(likely(((__pyx_t_3) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_3, __pyx_mstate_global->__pyx_ptype_4qiam_6_match_GlobSet))))) __PYX_ERR(0, 217, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_3);
   __Pyx_GOTREF((PyObject *)__pyx_v_self->_actions);
   __Pyx_DECREF_SET(__pyx_v_self->_actions, ((struct __pyx_obj_4qiam_6_match_GlobSet *)__pyx_t_3));
   __pyx_t_3 = 0;
 
-  /* "qiam/_decide.pyx":199
+  /* "qiam/_decide.pyx":218
  *         self.actions = actions
  *         self._actions = actions if isinstance(actions, GlobSet) else None
  *         self.not_action = bool(not_action)             # <<<<<<<<<<<<<<
  *         self.resources = resources
  *         self.not_resource = bool(not_resource)
 */
-  __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_not_action); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 199, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_not_action); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 218, __pyx_L1_error)
   __pyx_v_self->not_action = (!(!__pyx_t_2));
 
 
-  /* "qiam/_decide.pyx":200
+  /* "qiam/_decide.pyx":219
  *         self._actions = actions if isinstance(actions, GlobSet) else None
  *         self.not_action = bool(not_action)
  *         self.resources = resources             # <<<<<<<<<<<<<<
@@ -6932,18 +7269,18 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
   __Pyx_GOTREF(__pyx_v_self->resources);
   __Pyx_DECREF_SET(__pyx_v_self->resources, __pyx_v_resources);
 
-  /* "qiam/_decide.pyx":201
+  /* "qiam/_decide.pyx":220
  *         self.not_action = bool(not_action)
  *         self.resources = resources
  *         self.not_resource = bool(not_resource)             # <<<<<<<<<<<<<<
  *         self._simple_resources = False
  *         self._static = None
 */
-  __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_not_resource); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 201, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_not_resource); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 220, __pyx_L1_error)
   __pyx_v_self->not_resource = (!(!__pyx_t_2));
 
 
-  /* "qiam/_decide.pyx":202
+  /* "qiam/_decide.pyx":221
  *         self.resources = resources
  *         self.not_resource = bool(not_resource)
  *         self._simple_resources = False             # <<<<<<<<<<<<<<
@@ -6952,7 +7289,7 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
 */
   __pyx_v_self->_simple_resources = 0;
 
-  /* "qiam/_decide.pyx":203
+  /* "qiam/_decide.pyx":222
  *         self.not_resource = bool(not_resource)
  *         self._simple_resources = False
  *         self._static = None             # <<<<<<<<<<<<<<
@@ -6964,7 +7301,7 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
   __Pyx_GOTREF((PyObject *)__pyx_v_self->_static);
   __Pyx_DECREF_SET(__pyx_v_self->_static, ((struct __pyx_obj_4qiam_6_match_ArnPatternSet *)Py_None));
 
-  /* "qiam/_decide.pyx":204
+  /* "qiam/_decide.pyx":223
  *         self._simple_resources = False
  *         self._static = None
  *         if resources is not None and not resources.templates and isinstance(resources.static, ArnPatternSet):             # <<<<<<<<<<<<<<
@@ -6980,9 +7317,9 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_resources, __pyx_mstate_global->__pyx_n_u_templates); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 204, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_resources, __pyx_mstate_global->__pyx_n_u_templates); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 223, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_IsTrue(__pyx_t_3); if (unlikely((__pyx_t_4 < 0))) __PYX_ERR(0, 204, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_IsTrue(__pyx_t_3); if (unlikely((__pyx_t_4 < 0))) __PYX_ERR(0, 223, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5 = (!__pyx_t_4);
 
@@ -6995,7 +7332,7 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
 
     goto __pyx_L4_bool_binop_done;
   }
-  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_resources, __pyx_mstate_global->__pyx_n_u_static); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 204, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_resources, __pyx_mstate_global->__pyx_n_u_static); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 223, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __pyx_t_5 = __Pyx_TypeCheck(__pyx_t_3, __pyx_mstate_global->__pyx_ptype_4qiam_6_match_ArnPatternSet); 
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
@@ -7006,22 +7343,22 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":205
+    /* "qiam/_decide.pyx":224
  *         self._static = None
  *         if resources is not None and not resources.templates and isinstance(resources.static, ArnPatternSet):
  *             self._static = resources.static             # <<<<<<<<<<<<<<
  *             self._simple_resources = True
  *         self.principal = principal
 */
-    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_resources, __pyx_mstate_global->__pyx_n_u_static); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 205, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_resources, __pyx_mstate_global->__pyx_n_u_static); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 224, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    if (!(likely(((__pyx_t_3) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_3, __pyx_mstate_global->__pyx_ptype_4qiam_6_match_ArnPatternSet))))) __PYX_ERR(0, 205, __pyx_L1_error)
+    if (!(likely(((__pyx_t_3) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_3, __pyx_mstate_global->__pyx_ptype_4qiam_6_match_ArnPatternSet))))) __PYX_ERR(0, 224, __pyx_L1_error)
     __Pyx_GIVEREF(__pyx_t_3);
     __Pyx_GOTREF((PyObject *)__pyx_v_self->_static);
     __Pyx_DECREF_SET(__pyx_v_self->_static, ((struct __pyx_obj_4qiam_6_match_ArnPatternSet *)__pyx_t_3));
     __pyx_t_3 = 0;
 
-    /* "qiam/_decide.pyx":206
+    /* "qiam/_decide.pyx":225
  *         if resources is not None and not resources.templates and isinstance(resources.static, ArnPatternSet):
  *             self._static = resources.static
  *             self._simple_resources = True             # <<<<<<<<<<<<<<
@@ -7030,7 +7367,7 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
 */
     __pyx_v_self->_simple_resources = 1;
 
-    /* "qiam/_decide.pyx":204
+    /* "qiam/_decide.pyx":223
  *         self._simple_resources = False
  *         self._static = None
  *         if resources is not None and not resources.templates and isinstance(resources.static, ArnPatternSet):             # <<<<<<<<<<<<<<
@@ -7039,7 +7376,7 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
 */
   }
 
-  /* "qiam/_decide.pyx":207
+  /* "qiam/_decide.pyx":226
  *             self._static = resources.static
  *             self._simple_resources = True
  *         self.principal = principal             # <<<<<<<<<<<<<<
@@ -7051,32 +7388,32 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
   __Pyx_GOTREF(__pyx_v_self->principal);
   __Pyx_DECREF_SET(__pyx_v_self->principal, __pyx_v_principal);
 
-  /* "qiam/_decide.pyx":208
+  /* "qiam/_decide.pyx":227
  *             self._simple_resources = True
  *         self.principal = principal
  *         self.not_principal = bool(not_principal)             # <<<<<<<<<<<<<<
  *         self.conditions = tuple(conditions)
  *         self.path = path
 */
-  __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_not_principal); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 208, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_not_principal); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 227, __pyx_L1_error)
   __pyx_v_self->not_principal = (!(!__pyx_t_2));
 
 
-  /* "qiam/_decide.pyx":209
+  /* "qiam/_decide.pyx":228
  *         self.principal = principal
  *         self.not_principal = bool(not_principal)
  *         self.conditions = tuple(conditions)             # <<<<<<<<<<<<<<
  *         self.path = path
  *         self.services = services
 */
-  __pyx_t_3 = __Pyx_PySequence_Tuple(__pyx_v_conditions); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 209, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PySequence_Tuple(__pyx_v_conditions); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 228, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_GIVEREF(__pyx_t_3);
   __Pyx_GOTREF(__pyx_v_self->conditions);
   __Pyx_DECREF_SET(__pyx_v_self->conditions, ((PyObject*)__pyx_t_3));
   __pyx_t_3 = 0;
 
-  /* "qiam/_decide.pyx":210
+  /* "qiam/_decide.pyx":229
  *         self.not_principal = bool(not_principal)
  *         self.conditions = tuple(conditions)
  *         self.path = path             # <<<<<<<<<<<<<<
@@ -7085,13 +7422,13 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
 */
   __pyx_t_3 = __pyx_v_path;
   __Pyx_INCREF(__pyx_t_3);
-  if (!(likely(PyTuple_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_3))) __PYX_ERR(0, 210, __pyx_L1_error)
+  if (!(likely(PyTuple_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_3))) __PYX_ERR(0, 229, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_3);
   __Pyx_GOTREF(__pyx_v_self->path);
   __Pyx_DECREF_SET(__pyx_v_self->path, ((PyObject*)__pyx_t_3));
   __pyx_t_3 = 0;
 
-  /* "qiam/_decide.pyx":211
+  /* "qiam/_decide.pyx":230
  *         self.conditions = tuple(conditions)
  *         self.path = path
  *         self.services = services             # <<<<<<<<<<<<<<
@@ -7103,21 +7440,21 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
   __Pyx_GOTREF(__pyx_v_self->services);
   __Pyx_DECREF_SET(__pyx_v_self->services, __pyx_v_services);
 
-  /* "qiam/_decide.pyx":212
+  /* "qiam/_decide.pyx":231
  *         self.path = path
  *         self.services = services
  *         self.variables = tuple(variables)             # <<<<<<<<<<<<<<
  * 
  *     def __repr__(self):
 */
-  __pyx_t_3 = __Pyx_PySequence_Tuple(__pyx_v_variables); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PySequence_Tuple(__pyx_v_variables); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 231, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_GIVEREF(__pyx_t_3);
   __Pyx_GOTREF(__pyx_v_self->variables);
   __Pyx_DECREF_SET(__pyx_v_self->variables, ((PyObject*)__pyx_t_3));
   __pyx_t_3 = 0;
 
-  /* "qiam/_decide.pyx":191
+  /* "qiam/_decide.pyx":210
  *     cdef bint _simple_resources      # resources are all static
  * 
  *     def __init__(self, index, sid, allow, actions, not_action, resources, not_resource, principal, not_principal,             # <<<<<<<<<<<<<<
@@ -7138,7 +7475,7 @@ static int __pyx_pf_4qiam_7_decide_9Statement___init__(struct __pyx_obj_4qiam_7_
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":214
+/* "qiam/_decide.pyx":233
  *         self.variables = tuple(variables)
  * 
  *     def __repr__(self):             # <<<<<<<<<<<<<<
@@ -7175,16 +7512,16 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_2__repr__(struct __pyx_obj_4
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__repr__", 0);
 
-  /* "qiam/_decide.pyx":215
+  /* "qiam/_decide.pyx":234
  * 
  *     def __repr__(self):
  *         return f"Statement({self.index}, {self.effect})"             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __Pyx_PyUnicode_From_int(__pyx_v_self->index, 0, ' ', 'd'); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 215, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyUnicode_From_int(__pyx_v_self->index, 0, ' ', 'd'); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_PyUnicode_Unicode(__pyx_v_self->effect); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 215, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyUnicode_Unicode(__pyx_v_self->effect); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __pyx_t_3[0] = __pyx_mstate_global->__pyx_kp_u_Statement;
   __pyx_t_3[1] = __pyx_t_1;
@@ -7200,7 +7537,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_2__repr__(struct __pyx_obj_4
   __pyx_t_5 |= __Pyx_PyUnicode_KIND_04(__pyx_t_3[3]);
   #endif
   __pyx_t_6 = __Pyx_PyUnicode_Join(__pyx_t_3, 5, __pyx_t_4, __pyx_t_5);
-  if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 215, __pyx_L1_error)
+  if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
@@ -7215,7 +7552,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_2__repr__(struct __pyx_obj_4
   __pyx_t_6 = 0;
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":214
+  /* "qiam/_decide.pyx":233
  *         self.variables = tuple(variables)
  * 
  *     def __repr__(self):             # <<<<<<<<<<<<<<
@@ -7236,7 +7573,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_2__repr__(struct __pyx_obj_4
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":173
+/* "qiam/_decide.pyx":192
  *         conditions, path, services, variables: None)
  * 
  *     cdef readonly int index             # <<<<<<<<<<<<<<
@@ -7275,7 +7612,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_5index___get__(struct __pyx_
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->index); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 173, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->index); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 192, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -7318,7 +7655,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_5index___get__(struct __pyx_
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":174
+/* "qiam/_decide.pyx":193
  * 
  *     cdef readonly int index
  *     cdef readonly object sid             # <<<<<<<<<<<<<<
@@ -7385,7 +7722,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_3sid___get__(struct __pyx_ob
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":175
+/* "qiam/_decide.pyx":194
  *     cdef readonly int index
  *     cdef readonly object sid
  *     cdef readonly bint allow             # <<<<<<<<<<<<<<
@@ -7424,7 +7761,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_5allow___get__(struct __pyx_
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->allow); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 175, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->allow); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 194, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -7467,7 +7804,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_5allow___get__(struct __pyx_
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":176
+/* "qiam/_decide.pyx":195
  *     cdef readonly object sid
  *     cdef readonly bint allow
  *     cdef readonly str effect             # <<<<<<<<<<<<<<
@@ -7534,7 +7871,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_6effect___get__(struct __pyx
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":177
+/* "qiam/_decide.pyx":196
  *     cdef readonly bint allow
  *     cdef readonly str effect
  *     cdef readonly object actions             # <<<<<<<<<<<<<<
@@ -7601,7 +7938,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_7actions___get__(struct __py
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":178
+/* "qiam/_decide.pyx":197
  *     cdef readonly str effect
  *     cdef readonly object actions
  *     cdef readonly bint not_action             # <<<<<<<<<<<<<<
@@ -7640,7 +7977,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_10not_action___get__(struct 
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->not_action); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 178, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->not_action); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 197, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -7683,7 +8020,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_10not_action___get__(struct 
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":179
+/* "qiam/_decide.pyx":198
  *     cdef readonly object actions
  *     cdef readonly bint not_action
  *     cdef readonly object resources             # <<<<<<<<<<<<<<
@@ -7750,7 +8087,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_9resources___get__(struct __
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":180
+/* "qiam/_decide.pyx":199
  *     cdef readonly bint not_action
  *     cdef readonly object resources
  *     cdef readonly bint not_resource             # <<<<<<<<<<<<<<
@@ -7789,7 +8126,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_12not_resource___get__(struc
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->not_resource); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 180, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->not_resource); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 199, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -7832,7 +8169,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_12not_resource___get__(struc
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":181
+/* "qiam/_decide.pyx":200
  *     cdef readonly object resources
  *     cdef readonly bint not_resource
  *     cdef readonly object principal             # <<<<<<<<<<<<<<
@@ -7899,7 +8236,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_9principal___get__(struct __
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":182
+/* "qiam/_decide.pyx":201
  *     cdef readonly bint not_resource
  *     cdef readonly object principal
  *     cdef readonly bint not_principal             # <<<<<<<<<<<<<<
@@ -7938,7 +8275,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_13not_principal___get__(stru
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->not_principal); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 182, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->not_principal); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 201, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -7981,7 +8318,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_13not_principal___get__(stru
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":183
+/* "qiam/_decide.pyx":202
  *     cdef readonly object principal
  *     cdef readonly bint not_principal
  *     cdef readonly tuple conditions             # <<<<<<<<<<<<<<
@@ -8048,7 +8385,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_10conditions___get__(struct 
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":184
+/* "qiam/_decide.pyx":203
  *     cdef readonly bint not_principal
  *     cdef readonly tuple conditions
  *     cdef readonly tuple path             # <<<<<<<<<<<<<<
@@ -8115,7 +8452,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_4path___get__(struct __pyx_o
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":185
+/* "qiam/_decide.pyx":204
  *     cdef readonly tuple conditions
  *     cdef readonly tuple path
  *     cdef readonly object services             # <<<<<<<<<<<<<<
@@ -8182,7 +8519,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_8services___get__(struct __p
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":186
+/* "qiam/_decide.pyx":205
  *     cdef readonly tuple path
  *     cdef readonly object services
  *     cdef readonly tuple variables             # <<<<<<<<<<<<<<
@@ -8877,7 +9214,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Statement_7__setstate_cython__(struct 
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":240
+/* "qiam/_decide.pyx":260
  * 
  *     __signature__ = inspect.signature(
  *         lambda decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),             # <<<<<<<<<<<<<<
@@ -8931,53 +9268,53 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_decision,&__pyx_mstate_global->__pyx_n_u_matched,&__pyx_mstate_global->__pyx_n_u_diagnostics,&__pyx_mstate_global->__pyx_n_u_warnings,&__pyx_mstate_global->__pyx_n_u_decided_by,&__pyx_mstate_global->__pyx_n_u_reasons,&__pyx_mstate_global->__pyx_n_u_missing_context_keys,&__pyx_mstate_global->__pyx_n_u_same_account,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 240, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 260, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "lambda2", 0) < (0)) __PYX_ERR(0, 240, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "lambda2", 0) < (0)) __PYX_ERR(0, 260, __pyx_L3_error)
       if (!values[1]) values[1] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
       if (!values[2]) values[2] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
       if (!values[3]) values[3] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
       if (!values[4]) values[4] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
       if (!values[5]) values[5] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
 
-      /* "qiam/_decide.pyx":241
+      /* "qiam/_decide.pyx":261
  *     __signature__ = inspect.signature(
  *         lambda decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),
  *         missing_context_keys=(), same_account=True: None)             # <<<<<<<<<<<<<<
@@ -8987,46 +9324,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
       if (!values[6]) values[6] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_True));
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("lambda2", 0, 1, 8, i); __PYX_ERR(0, 240, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("lambda2", 0, 1, 8, i); __PYX_ERR(0, 260, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 260, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 240, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 260, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
 
-      /* "qiam/_decide.pyx":240
+      /* "qiam/_decide.pyx":260
  * 
  *     __signature__ = inspect.signature(
  *         lambda decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),             # <<<<<<<<<<<<<<
@@ -9039,7 +9376,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
       if (!values[4]) values[4] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
       if (!values[5]) values[5] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
 
-      /* "qiam/_decide.pyx":241
+      /* "qiam/_decide.pyx":261
  *     __signature__ = inspect.signature(
  *         lambda decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),
  *         missing_context_keys=(), same_account=True: None)             # <<<<<<<<<<<<<<
@@ -9060,7 +9397,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("lambda2", 0, 1, 8, __pyx_nargs); __PYX_ERR(0, 240, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("lambda2", 0, 1, 8, __pyx_nargs); __PYX_ERR(0, 260, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -9073,7 +9410,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __pyx_L4_argument_unpacking_done:;
   __pyx_r = __pyx_lambda_funcdef_4qiam_7_decide_6Result_lambda2(__pyx_self, __pyx_v_decision, __pyx_v_matched, __pyx_v_diagnostics, __pyx_v_warnings, __pyx_v_decided_by, __pyx_v_reasons, __pyx_v_missing_context_keys, __pyx_v_same_account);
 
-  /* "qiam/_decide.pyx":240
+  /* "qiam/_decide.pyx":260
  * 
  *     __signature__ = inspect.signature(
  *         lambda decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),             # <<<<<<<<<<<<<<
@@ -9094,7 +9431,7 @@ static PyObject *__pyx_lambda_funcdef_4qiam_7_decide_6Result_lambda2(CYTHON_UNUS
   __Pyx_RefNannyDeclarations
   __Pyx_RefNannySetupContext("lambda2", 0);
 
-  /* "qiam/_decide.pyx":241
+  /* "qiam/_decide.pyx":261
  *     __signature__ = inspect.signature(
  *         lambda decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),
  *         missing_context_keys=(), same_account=True: None)             # <<<<<<<<<<<<<<
@@ -9111,7 +9448,7 @@ static PyObject *__pyx_lambda_funcdef_4qiam_7_decide_6Result_lambda2(CYTHON_UNUS
   }
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":240
+  /* "qiam/_decide.pyx":260
  * 
  *     __signature__ = inspect.signature(
  *         lambda decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),             # <<<<<<<<<<<<<<
@@ -9126,7 +9463,7 @@ static PyObject *__pyx_lambda_funcdef_4qiam_7_decide_6Result_lambda2(CYTHON_UNUS
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":252
+/* "qiam/_decide.pyx":272
  *     cdef readonly bint same_account
  * 
  *     def __init__(self, decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),             # <<<<<<<<<<<<<<
@@ -9179,53 +9516,53 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_decision,&__pyx_mstate_global->__pyx_n_u_matched,&__pyx_mstate_global->__pyx_n_u_diagnostics,&__pyx_mstate_global->__pyx_n_u_warnings,&__pyx_mstate_global->__pyx_n_u_decided_by,&__pyx_mstate_global->__pyx_n_u_reasons,&__pyx_mstate_global->__pyx_n_u_missing_context_keys,&__pyx_mstate_global->__pyx_n_u_same_account,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 252, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 272, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 252, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 272, __pyx_L3_error)
       if (!values[1]) values[1] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
       if (!values[2]) values[2] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
       if (!values[3]) values[3] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
       if (!values[4]) values[4] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
       if (!values[5]) values[5] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
 
-      /* "qiam/_decide.pyx":253
+      /* "qiam/_decide.pyx":273
  * 
  *     def __init__(self, decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),
  *                  missing_context_keys=(), same_account=True):             # <<<<<<<<<<<<<<
@@ -9235,46 +9572,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
       if (!values[6]) values[6] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
       if (!values[7]) values[7] = __Pyx_NewRef(((PyObject *)Py_True));
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 1, 8, i); __PYX_ERR(0, 252, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 1, 8, i); __PYX_ERR(0, 272, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 272, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 252, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 272, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
 
-      /* "qiam/_decide.pyx":252
+      /* "qiam/_decide.pyx":272
  *     cdef readonly bint same_account
  * 
  *     def __init__(self, decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),             # <<<<<<<<<<<<<<
@@ -9287,7 +9624,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
       if (!values[4]) values[4] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
       if (!values[5]) values[5] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
 
-      /* "qiam/_decide.pyx":253
+      /* "qiam/_decide.pyx":273
  * 
  *     def __init__(self, decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),
  *                  missing_context_keys=(), same_account=True):             # <<<<<<<<<<<<<<
@@ -9308,7 +9645,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 0, 1, 8, __pyx_nargs); __PYX_ERR(0, 252, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 0, 1, 8, __pyx_nargs); __PYX_ERR(0, 272, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -9321,7 +9658,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __pyx_L4_argument_unpacking_done:;
   __pyx_r = __pyx_pf_4qiam_7_decide_6Result___init__(((struct __pyx_obj_4qiam_7_decide_Result *)__pyx_v_self), __pyx_v_decision, __pyx_v_matched, __pyx_v_diagnostics, __pyx_v_warnings, __pyx_v_decided_by, __pyx_v_reasons, __pyx_v_missing_context_keys, __pyx_v_same_account);
 
-  /* "qiam/_decide.pyx":252
+  /* "qiam/_decide.pyx":272
  *     cdef readonly bint same_account
  * 
  *     def __init__(self, decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),             # <<<<<<<<<<<<<<
@@ -9347,7 +9684,7 @@ static int __pyx_pf_4qiam_7_decide_6Result___init__(struct __pyx_obj_4qiam_7_dec
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "qiam/_decide.pyx":254
+  /* "qiam/_decide.pyx":274
  *     def __init__(self, decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),
  *                  missing_context_keys=(), same_account=True):
  *         self.decision = decision             # <<<<<<<<<<<<<<
@@ -9359,102 +9696,102 @@ static int __pyx_pf_4qiam_7_decide_6Result___init__(struct __pyx_obj_4qiam_7_dec
   __Pyx_GOTREF(__pyx_v_self->decision);
   __Pyx_DECREF_SET(__pyx_v_self->decision, __pyx_v_decision);
 
-  /* "qiam/_decide.pyx":255
+  /* "qiam/_decide.pyx":275
  *                  missing_context_keys=(), same_account=True):
  *         self.decision = decision
  *         self.matched = tuple(matched)             # <<<<<<<<<<<<<<
  *         self.diagnostics = tuple(diagnostics)
  *         self.warnings = tuple(warnings)
 */
-  __pyx_t_1 = __Pyx_PySequence_Tuple(__pyx_v_matched); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 255, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PySequence_Tuple(__pyx_v_matched); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 275, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v_self->matched);
   __Pyx_DECREF_SET(__pyx_v_self->matched, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":256
+  /* "qiam/_decide.pyx":276
  *         self.decision = decision
  *         self.matched = tuple(matched)
  *         self.diagnostics = tuple(diagnostics)             # <<<<<<<<<<<<<<
  *         self.warnings = tuple(warnings)
  *         self.decided_by = tuple(decided_by)
 */
-  __pyx_t_1 = __Pyx_PySequence_Tuple(__pyx_v_diagnostics); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 256, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PySequence_Tuple(__pyx_v_diagnostics); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 276, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v_self->diagnostics);
   __Pyx_DECREF_SET(__pyx_v_self->diagnostics, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":257
+  /* "qiam/_decide.pyx":277
  *         self.matched = tuple(matched)
  *         self.diagnostics = tuple(diagnostics)
  *         self.warnings = tuple(warnings)             # <<<<<<<<<<<<<<
  *         self.decided_by = tuple(decided_by)
  *         self.reasons = tuple(reasons)
 */
-  __pyx_t_1 = __Pyx_PySequence_Tuple(__pyx_v_warnings); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 257, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PySequence_Tuple(__pyx_v_warnings); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 277, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v_self->warnings);
   __Pyx_DECREF_SET(__pyx_v_self->warnings, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":258
+  /* "qiam/_decide.pyx":278
  *         self.diagnostics = tuple(diagnostics)
  *         self.warnings = tuple(warnings)
  *         self.decided_by = tuple(decided_by)             # <<<<<<<<<<<<<<
  *         self.reasons = tuple(reasons)
  *         self.missing_context_keys = tuple(missing_context_keys)
 */
-  __pyx_t_1 = __Pyx_PySequence_Tuple(__pyx_v_decided_by); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 258, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PySequence_Tuple(__pyx_v_decided_by); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 278, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v_self->decided_by);
   __Pyx_DECREF_SET(__pyx_v_self->decided_by, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":259
+  /* "qiam/_decide.pyx":279
  *         self.warnings = tuple(warnings)
  *         self.decided_by = tuple(decided_by)
  *         self.reasons = tuple(reasons)             # <<<<<<<<<<<<<<
  *         self.missing_context_keys = tuple(missing_context_keys)
  *         self.same_account = bool(same_account)
 */
-  __pyx_t_1 = __Pyx_PySequence_Tuple(__pyx_v_reasons); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 259, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PySequence_Tuple(__pyx_v_reasons); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 279, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v_self->reasons);
   __Pyx_DECREF_SET(__pyx_v_self->reasons, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":260
+  /* "qiam/_decide.pyx":280
  *         self.decided_by = tuple(decided_by)
  *         self.reasons = tuple(reasons)
  *         self.missing_context_keys = tuple(missing_context_keys)             # <<<<<<<<<<<<<<
  *         self.same_account = bool(same_account)
  * 
 */
-  __pyx_t_1 = __Pyx_PySequence_Tuple(__pyx_v_missing_context_keys); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 260, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PySequence_Tuple(__pyx_v_missing_context_keys); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 280, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v_self->missing_context_keys);
   __Pyx_DECREF_SET(__pyx_v_self->missing_context_keys, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":261
+  /* "qiam/_decide.pyx":281
  *         self.reasons = tuple(reasons)
  *         self.missing_context_keys = tuple(missing_context_keys)
  *         self.same_account = bool(same_account)             # <<<<<<<<<<<<<<
  * 
  *     @property
 */
-  __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_same_account); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 261, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_same_account); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 281, __pyx_L1_error)
   __pyx_v_self->same_account = (!(!__pyx_t_2));
 
 
-  /* "qiam/_decide.pyx":252
+  /* "qiam/_decide.pyx":272
  *     cdef readonly bint same_account
  * 
  *     def __init__(self, decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),             # <<<<<<<<<<<<<<
@@ -9475,7 +9812,7 @@ static int __pyx_pf_4qiam_7_decide_6Result___init__(struct __pyx_obj_4qiam_7_dec
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":263
+/* "qiam/_decide.pyx":283
  *         self.same_account = bool(same_account)
  * 
  *     @property             # <<<<<<<<<<<<<<
@@ -9508,7 +9845,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_7allowed___get__(struct __pyx_o
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__get__", 0);
 
-  /* "qiam/_decide.pyx":266
+  /* "qiam/_decide.pyx":286
  *     def allowed(self):
  *         """Whether the decision is ALLOW."""
  *         return self.decision is _ALLOW             # <<<<<<<<<<<<<<
@@ -9516,7 +9853,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_7allowed___get__(struct __pyx_o
  *     def __repr__(self):
 */
   __pyx_t_1 = (__pyx_v_self->decision == __pyx_v_4qiam_7_decide__ALLOW);
-  __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_t_1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 266, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_t_1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 286, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
 
   {
@@ -9530,7 +9867,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_7allowed___get__(struct __pyx_o
   __pyx_t_2 = 0;
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":263
+  /* "qiam/_decide.pyx":283
  *         self.same_account = bool(same_account)
  * 
  *     @property             # <<<<<<<<<<<<<<
@@ -9549,7 +9886,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_7allowed___get__(struct __pyx_o
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":268
+/* "qiam/_decide.pyx":288
  *         return self.decision is _ALLOW
  * 
  *     def __repr__(self):             # <<<<<<<<<<<<<<
@@ -9587,27 +9924,27 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_2__repr__(struct __pyx_obj_4qia
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__repr__", 0);
 
-  /* "qiam/_decide.pyx":269
+  /* "qiam/_decide.pyx":289
  * 
  *     def __repr__(self):
  *         return f"Result({self.decision}, matched={len(self.matched)}, reasons={self.reasons!r})"             # <<<<<<<<<<<<<<
  * 
  *     def to_dict(self):
 */
-  __pyx_t_1 = __Pyx_PyObject_FormatSimple(__pyx_v_self->decision, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 269, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_FormatSimple(__pyx_v_self->decision, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 289, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_t_2 = __pyx_v_self->matched;
   __Pyx_INCREF(__pyx_t_2);
   if (unlikely(__pyx_t_2 == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 269, __pyx_L1_error)
+    __PYX_ERR(0, 289, __pyx_L1_error)
   }
-  __pyx_t_3 = __Pyx_PyTuple_GET_SIZE(__pyx_t_2); if (unlikely(__pyx_t_3 == ((Py_ssize_t)-1))) __PYX_ERR(0, 269, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyTuple_GET_SIZE(__pyx_t_2); if (unlikely(__pyx_t_3 == ((Py_ssize_t)-1))) __PYX_ERR(0, 289, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-  __pyx_t_2 = __Pyx_PyUnicode_From_Py_ssize_t(__pyx_t_3, 0, ' ', 'd'); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 269, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyUnicode_From_Py_ssize_t(__pyx_t_3, 0, ' ', 'd'); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 289, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
 
-  __pyx_t_4 = __Pyx_PyObject_FormatSimpleAndDecref(PyObject_Repr(__pyx_v_self->reasons), __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 269, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_FormatSimpleAndDecref(PyObject_Repr(__pyx_v_self->reasons), __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 289, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_5[0] = __pyx_mstate_global->__pyx_kp_u_Result;
   __pyx_t_5[1] = __pyx_t_1;
@@ -9625,7 +9962,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_2__repr__(struct __pyx_obj_4qia
   __pyx_t_6 |= __Pyx_PyUnicode_KIND_04(__pyx_t_5[1]) | __Pyx_PyUnicode_KIND_04(__pyx_t_5[5]);
   #endif
   __pyx_t_7 = __Pyx_PyUnicode_Join(__pyx_t_5, 7, __pyx_t_3, __pyx_t_6);
-  if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 269, __pyx_L1_error)
+  if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 289, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
@@ -9641,7 +9978,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_2__repr__(struct __pyx_obj_4qia
   __pyx_t_7 = 0;
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":268
+  /* "qiam/_decide.pyx":288
  *         return self.decision is _ALLOW
  * 
  *     def __repr__(self):             # <<<<<<<<<<<<<<
@@ -9663,7 +10000,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_2__repr__(struct __pyx_obj_4qia
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":271
+/* "qiam/_decide.pyx":291
  *         return f"Result({self.decision}, matched={len(self.matched)}, reasons={self.reasons!r})"
  * 
  *     def to_dict(self):             # <<<<<<<<<<<<<<
@@ -9731,33 +10068,33 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_4to_dict(struct __pyx_obj_4qiam
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("to_dict", 0);
 
-  /* "qiam/_decide.pyx":274
+  /* "qiam/_decide.pyx":294
  *         """The batch format's output fields."""
  *         return {
  *             "decision": self.decision.value,             # <<<<<<<<<<<<<<
  *             "matched": [m.to_dict() for m in self.matched],
  *             "decided_by": list(self.decided_by),
 */
-  __pyx_t_1 = __Pyx_PyDict_NewPresized(7); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 274, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyDict_NewPresized(7); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 294, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->decision, __pyx_mstate_global->__pyx_n_u_value); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 274, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_v_self->decision, __pyx_mstate_global->__pyx_n_u_value); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 294, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  if (PyDict_SetItem(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_decision, __pyx_t_2) < (0)) __PYX_ERR(0, 274, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_decision, __pyx_t_2) < (0)) __PYX_ERR(0, 294, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   { /* enter inner scope */
 
-    /* "qiam/_decide.pyx":275
+    /* "qiam/_decide.pyx":295
  *         return {
  *             "decision": self.decision.value,
  *             "matched": [m.to_dict() for m in self.matched],             # <<<<<<<<<<<<<<
  *             "decided_by": list(self.decided_by),
  *             "reasons": list(self.reasons),
 */
-    __pyx_t_2 = PyList_New(0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 275, __pyx_L5_error)
+    __pyx_t_2 = PyList_New(0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 295, __pyx_L5_error)
     __Pyx_GOTREF(__pyx_t_2);
     if (unlikely(__pyx_v_self->matched == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 275, __pyx_L5_error)
+      __PYX_ERR(0, 295, __pyx_L5_error)
     }
     __pyx_t_3 = __pyx_v_self->matched; __Pyx_INCREF(__pyx_t_3);
     __pyx_t_4 = 0;
@@ -9765,7 +10102,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_4to_dict(struct __pyx_obj_4qiam
       {
         Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_3);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 275, __pyx_L5_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 295, __pyx_L5_error)
         #endif
         if (__pyx_t_4 >= __pyx_temp) break;
       }
@@ -9775,7 +10112,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_4to_dict(struct __pyx_obj_4qiam
       __pyx_t_5 = __Pyx_PySequence_ITEM(__pyx_t_3, __pyx_t_4);
       #endif
       ++__pyx_t_4;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L5_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 295, __pyx_L5_error)
       __Pyx_GOTREF(__pyx_t_5);
       __Pyx_XDECREF_SET(__pyx_8genexpr1__pyx_v_m, __pyx_t_5);
       __pyx_t_5 = 0;
@@ -9786,11 +10123,11 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_4to_dict(struct __pyx_obj_4qiam
         PyObject *__pyx_callargs[2] = {__pyx_t_6, NULL};
         __pyx_t_5 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_to_dict, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 275, __pyx_L5_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 295, __pyx_L5_error)
         __Pyx_GOTREF(__pyx_t_5);
       }
       __Pyx_GIVEREF(__pyx_t_5);
-      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_2, __pyx_t_5))) __PYX_ERR(0, 275, __pyx_L5_error)
+      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_2, __pyx_t_5))) __PYX_ERR(0, 295, __pyx_L5_error)
       __pyx_t_5 = 0;
     }
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
@@ -9801,68 +10138,68 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_4to_dict(struct __pyx_obj_4qiam
     goto __pyx_L1_error;
     __pyx_L9_exit_scope:;
   } /* exit inner scope */
-  if (PyDict_SetItem(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_matched, __pyx_t_2) < (0)) __PYX_ERR(0, 274, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_matched, __pyx_t_2) < (0)) __PYX_ERR(0, 294, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "qiam/_decide.pyx":276
+  /* "qiam/_decide.pyx":296
  *             "decision": self.decision.value,
  *             "matched": [m.to_dict() for m in self.matched],
  *             "decided_by": list(self.decided_by),             # <<<<<<<<<<<<<<
  *             "reasons": list(self.reasons),
  *             "missing_context_keys": list(self.missing_context_keys),
 */
-  __pyx_t_2 = PySequence_List(__pyx_v_self->decided_by); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 276, __pyx_L1_error)
+  __pyx_t_2 = PySequence_List(__pyx_v_self->decided_by); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 296, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  if (PyDict_SetItem(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_decided_by, __pyx_t_2) < (0)) __PYX_ERR(0, 274, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_decided_by, __pyx_t_2) < (0)) __PYX_ERR(0, 294, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "qiam/_decide.pyx":277
+  /* "qiam/_decide.pyx":297
  *             "matched": [m.to_dict() for m in self.matched],
  *             "decided_by": list(self.decided_by),
  *             "reasons": list(self.reasons),             # <<<<<<<<<<<<<<
  *             "missing_context_keys": list(self.missing_context_keys),
  *             "same_account": self.same_account,
 */
-  __pyx_t_2 = PySequence_List(__pyx_v_self->reasons); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 277, __pyx_L1_error)
+  __pyx_t_2 = PySequence_List(__pyx_v_self->reasons); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 297, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  if (PyDict_SetItem(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_reasons, __pyx_t_2) < (0)) __PYX_ERR(0, 274, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_reasons, __pyx_t_2) < (0)) __PYX_ERR(0, 294, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "qiam/_decide.pyx":278
+  /* "qiam/_decide.pyx":298
  *             "decided_by": list(self.decided_by),
  *             "reasons": list(self.reasons),
  *             "missing_context_keys": list(self.missing_context_keys),             # <<<<<<<<<<<<<<
  *             "same_account": self.same_account,
  *             "warnings": [d.to_dict() for d in self.warnings + self.diagnostics],
 */
-  __pyx_t_2 = PySequence_List(__pyx_v_self->missing_context_keys); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 278, __pyx_L1_error)
+  __pyx_t_2 = PySequence_List(__pyx_v_self->missing_context_keys); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 298, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  if (PyDict_SetItem(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_missing_context_keys, __pyx_t_2) < (0)) __PYX_ERR(0, 274, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_missing_context_keys, __pyx_t_2) < (0)) __PYX_ERR(0, 294, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "qiam/_decide.pyx":279
+  /* "qiam/_decide.pyx":299
  *             "reasons": list(self.reasons),
  *             "missing_context_keys": list(self.missing_context_keys),
  *             "same_account": self.same_account,             # <<<<<<<<<<<<<<
  *             "warnings": [d.to_dict() for d in self.warnings + self.diagnostics],
  *         }
 */
-  __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->same_account); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 279, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->same_account); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 299, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  if (PyDict_SetItem(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_same_account, __pyx_t_2) < (0)) __PYX_ERR(0, 274, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_same_account, __pyx_t_2) < (0)) __PYX_ERR(0, 294, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   { /* enter inner scope */
 
-    /* "qiam/_decide.pyx":280
+    /* "qiam/_decide.pyx":300
  *             "missing_context_keys": list(self.missing_context_keys),
  *             "same_account": self.same_account,
  *             "warnings": [d.to_dict() for d in self.warnings + self.diagnostics],             # <<<<<<<<<<<<<<
  *         }
  * 
 */
-    __pyx_t_2 = PyList_New(0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 280, __pyx_L12_error)
+    __pyx_t_2 = PyList_New(0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 300, __pyx_L12_error)
     __Pyx_GOTREF(__pyx_t_2);
-    __pyx_t_3 = PyNumber_Add(__pyx_v_self->warnings, __pyx_v_self->diagnostics); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 280, __pyx_L12_error)
+    __pyx_t_3 = PyNumber_Add(__pyx_v_self->warnings, __pyx_v_self->diagnostics); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 300, __pyx_L12_error)
     __Pyx_GOTREF(__pyx_t_3);
     __pyx_t_5 = __pyx_t_3; __Pyx_INCREF(__pyx_t_5);
     __pyx_t_4 = 0;
@@ -9871,7 +10208,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_4to_dict(struct __pyx_obj_4qiam
       {
         Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_5);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 280, __pyx_L12_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 300, __pyx_L12_error)
         #endif
         if (__pyx_t_4 >= __pyx_temp) break;
       }
@@ -9881,7 +10218,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_4to_dict(struct __pyx_obj_4qiam
       __pyx_t_3 = __Pyx_PySequence_ITEM(__pyx_t_5, __pyx_t_4);
       #endif
       ++__pyx_t_4;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 280, __pyx_L12_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 300, __pyx_L12_error)
       __Pyx_GOTREF(__pyx_t_3);
       __Pyx_XDECREF_SET(__pyx_8genexpr2__pyx_v_d, __pyx_t_3);
       __pyx_t_3 = 0;
@@ -9892,11 +10229,11 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_4to_dict(struct __pyx_obj_4qiam
         PyObject *__pyx_callargs[2] = {__pyx_t_6, NULL};
         __pyx_t_3 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_to_dict, __pyx_callargs+__pyx_t_7, (1-__pyx_t_7) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 280, __pyx_L12_error)
+        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 300, __pyx_L12_error)
         __Pyx_GOTREF(__pyx_t_3);
       }
       __Pyx_GIVEREF(__pyx_t_3);
-      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_2, __pyx_t_3))) __PYX_ERR(0, 280, __pyx_L12_error)
+      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_2, __pyx_t_3))) __PYX_ERR(0, 300, __pyx_L12_error)
       __pyx_t_3 = 0;
     }
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
@@ -9907,7 +10244,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_4to_dict(struct __pyx_obj_4qiam
     goto __pyx_L1_error;
     __pyx_L16_exit_scope:;
   } /* exit inner scope */
-  if (PyDict_SetItem(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_warnings, __pyx_t_2) < (0)) __PYX_ERR(0, 274, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_warnings, __pyx_t_2) < (0)) __PYX_ERR(0, 294, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   {
     PyObject *__pyx_temp;
@@ -9920,7 +10257,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_4to_dict(struct __pyx_obj_4qiam
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":271
+  /* "qiam/_decide.pyx":291
  *         return f"Result({self.decision}, matched={len(self.matched)}, reasons={self.reasons!r})"
  * 
  *     def to_dict(self):             # <<<<<<<<<<<<<<
@@ -9945,7 +10282,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_4to_dict(struct __pyx_obj_4qiam
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":243
+/* "qiam/_decide.pyx":263
  *         missing_context_keys=(), same_account=True: None)
  * 
  *     cdef readonly object decision             # <<<<<<<<<<<<<<
@@ -10012,7 +10349,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_8decision___get__(struct __pyx_
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":244
+/* "qiam/_decide.pyx":264
  * 
  *     cdef readonly object decision
  *     cdef readonly tuple matched             # <<<<<<<<<<<<<<
@@ -10079,7 +10416,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_7matched___get__(struct __pyx_o
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":245
+/* "qiam/_decide.pyx":265
  *     cdef readonly object decision
  *     cdef readonly tuple matched
  *     cdef readonly tuple diagnostics             # <<<<<<<<<<<<<<
@@ -10146,7 +10483,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_11diagnostics___get__(struct __
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":246
+/* "qiam/_decide.pyx":266
  *     cdef readonly tuple matched
  *     cdef readonly tuple diagnostics
  *     cdef readonly tuple warnings             # <<<<<<<<<<<<<<
@@ -10213,7 +10550,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_8warnings___get__(struct __pyx_
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":247
+/* "qiam/_decide.pyx":267
  *     cdef readonly tuple diagnostics
  *     cdef readonly tuple warnings
  *     cdef readonly tuple decided_by             # <<<<<<<<<<<<<<
@@ -10280,7 +10617,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_10decided_by___get__(struct __p
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":248
+/* "qiam/_decide.pyx":268
  *     cdef readonly tuple warnings
  *     cdef readonly tuple decided_by
  *     cdef readonly tuple reasons             # <<<<<<<<<<<<<<
@@ -10347,7 +10684,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_7reasons___get__(struct __pyx_o
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":249
+/* "qiam/_decide.pyx":269
  *     cdef readonly tuple decided_by
  *     cdef readonly tuple reasons
  *     cdef readonly tuple missing_context_keys             # <<<<<<<<<<<<<<
@@ -10414,7 +10751,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_20missing_context_keys___get__(
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":250
+/* "qiam/_decide.pyx":270
  *     cdef readonly tuple reasons
  *     cdef readonly tuple missing_context_keys
  *     cdef readonly bint same_account             # <<<<<<<<<<<<<<
@@ -10453,7 +10790,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_12same_account___get__(struct _
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->same_account); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 250, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->same_account); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 270, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -11041,7 +11378,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6Result_9__setstate_cython__(struct __p
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":284
+/* "qiam/_decide.pyx":304
  * 
  * 
  * cdef Result _new_result(object decision, tuple matched, tuple diagnostics, tuple warnings, tuple decided_by,             # <<<<<<<<<<<<<<
@@ -11059,19 +11396,19 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide__new_resul
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_new_result", 0);
 
-  /* "qiam/_decide.pyx":286
+  /* "qiam/_decide.pyx":306
  * cdef Result _new_result(object decision, tuple matched, tuple diagnostics, tuple warnings, tuple decided_by,
  *                         tuple reasons, tuple missing, bint same_account):
  *     cdef Result result = Result.__new__(Result)             # <<<<<<<<<<<<<<
  *     result.decision = decision
  *     result.matched = matched
 */
-  __pyx_t_1 = ((PyObject *)__pyx_tp_new_4qiam_7_decide_Result(((PyTypeObject *)__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Result), __pyx_mstate_global->__pyx_empty_tuple, NULL)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __pyx_t_1 = ((PyObject *)__pyx_tp_new_4qiam_7_decide_Result(((PyTypeObject *)__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Result), __pyx_mstate_global->__pyx_empty_tuple, NULL)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 306, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_result = ((struct __pyx_obj_4qiam_7_decide_Result *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":287
+  /* "qiam/_decide.pyx":307
  *                         tuple reasons, tuple missing, bint same_account):
  *     cdef Result result = Result.__new__(Result)
  *     result.decision = decision             # <<<<<<<<<<<<<<
@@ -11083,7 +11420,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide__new_resul
   __Pyx_GOTREF(__pyx_v_result->decision);
   __Pyx_DECREF_SET(__pyx_v_result->decision, __pyx_v_decision);
 
-  /* "qiam/_decide.pyx":288
+  /* "qiam/_decide.pyx":308
  *     cdef Result result = Result.__new__(Result)
  *     result.decision = decision
  *     result.matched = matched             # <<<<<<<<<<<<<<
@@ -11095,7 +11432,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide__new_resul
   __Pyx_GOTREF(__pyx_v_result->matched);
   __Pyx_DECREF_SET(__pyx_v_result->matched, __pyx_v_matched);
 
-  /* "qiam/_decide.pyx":289
+  /* "qiam/_decide.pyx":309
  *     result.decision = decision
  *     result.matched = matched
  *     result.diagnostics = diagnostics             # <<<<<<<<<<<<<<
@@ -11107,7 +11444,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide__new_resul
   __Pyx_GOTREF(__pyx_v_result->diagnostics);
   __Pyx_DECREF_SET(__pyx_v_result->diagnostics, __pyx_v_diagnostics);
 
-  /* "qiam/_decide.pyx":290
+  /* "qiam/_decide.pyx":310
  *     result.matched = matched
  *     result.diagnostics = diagnostics
  *     result.warnings = warnings             # <<<<<<<<<<<<<<
@@ -11119,7 +11456,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide__new_resul
   __Pyx_GOTREF(__pyx_v_result->warnings);
   __Pyx_DECREF_SET(__pyx_v_result->warnings, __pyx_v_warnings);
 
-  /* "qiam/_decide.pyx":291
+  /* "qiam/_decide.pyx":311
  *     result.diagnostics = diagnostics
  *     result.warnings = warnings
  *     result.decided_by = decided_by             # <<<<<<<<<<<<<<
@@ -11131,7 +11468,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide__new_resul
   __Pyx_GOTREF(__pyx_v_result->decided_by);
   __Pyx_DECREF_SET(__pyx_v_result->decided_by, __pyx_v_decided_by);
 
-  /* "qiam/_decide.pyx":292
+  /* "qiam/_decide.pyx":312
  *     result.warnings = warnings
  *     result.decided_by = decided_by
  *     result.reasons = reasons             # <<<<<<<<<<<<<<
@@ -11143,7 +11480,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide__new_resul
   __Pyx_GOTREF(__pyx_v_result->reasons);
   __Pyx_DECREF_SET(__pyx_v_result->reasons, __pyx_v_reasons);
 
-  /* "qiam/_decide.pyx":293
+  /* "qiam/_decide.pyx":313
  *     result.decided_by = decided_by
  *     result.reasons = reasons
  *     result.missing_context_keys = missing             # <<<<<<<<<<<<<<
@@ -11155,7 +11492,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide__new_resul
   __Pyx_GOTREF(__pyx_v_result->missing_context_keys);
   __Pyx_DECREF_SET(__pyx_v_result->missing_context_keys, __pyx_v_missing);
 
-  /* "qiam/_decide.pyx":294
+  /* "qiam/_decide.pyx":314
  *     result.reasons = reasons
  *     result.missing_context_keys = missing
  *     result.same_account = same_account             # <<<<<<<<<<<<<<
@@ -11164,7 +11501,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide__new_resul
 */
   __pyx_v_result->same_account = __pyx_v_same_account;
 
-  /* "qiam/_decide.pyx":295
+  /* "qiam/_decide.pyx":315
  *     result.missing_context_keys = missing
  *     result.same_account = same_account
  *     return result             # <<<<<<<<<<<<<<
@@ -11182,7 +11519,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide__new_resul
   }
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":284
+  /* "qiam/_decide.pyx":304
  * 
  * 
  * cdef Result _new_result(object decision, tuple matched, tuple diagnostics, tuple warnings, tuple decided_by,             # <<<<<<<<<<<<<<
@@ -12196,7 +12533,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_6_Group_2__setstate_cython__(struct __p
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":360
+/* "qiam/_decide.pyx":381
  *     cdef list notes
  * 
  *     cdef void note(self, str code, str message, object location) except *:             # <<<<<<<<<<<<<<
@@ -12222,7 +12559,7 @@ static void __pyx_f_4qiam_7_decide_4_Run_note(struct __pyx_obj_4qiam_7_decide__R
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("note", 0);
 
-  /* "qiam/_decide.pyx":361
+  /* "qiam/_decide.pyx":382
  * 
  *     cdef void note(self, str code, str message, object location) except *:
  *         if self.notes is None:             # <<<<<<<<<<<<<<
@@ -12233,21 +12570,21 @@ static void __pyx_f_4qiam_7_decide_4_Run_note(struct __pyx_obj_4qiam_7_decide__R
   if (__pyx_t_1) {
 
 
-    /* "qiam/_decide.pyx":362
+    /* "qiam/_decide.pyx":383
  *     cdef void note(self, str code, str message, object location) except *:
  *         if self.notes is None:
  *             self.notes = []             # <<<<<<<<<<<<<<
  *         for n in self.notes:
  *             if n.code == code and n.message == message:
 */
-    __pyx_t_2 = PyList_New(0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 362, __pyx_L1_error)
+    __pyx_t_2 = PyList_New(0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 383, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_GIVEREF(__pyx_t_2);
     __Pyx_GOTREF(__pyx_v_self->notes);
     __Pyx_DECREF_SET(__pyx_v_self->notes, ((PyObject*)__pyx_t_2));
     __pyx_t_2 = 0;
 
-    /* "qiam/_decide.pyx":361
+    /* "qiam/_decide.pyx":382
  * 
  *     cdef void note(self, str code, str message, object location) except *:
  *         if self.notes is None:             # <<<<<<<<<<<<<<
@@ -12256,7 +12593,7 @@ static void __pyx_f_4qiam_7_decide_4_Run_note(struct __pyx_obj_4qiam_7_decide__R
 */
   }
 
-  /* "qiam/_decide.pyx":363
+  /* "qiam/_decide.pyx":384
  *         if self.notes is None:
  *             self.notes = []
  *         for n in self.notes:             # <<<<<<<<<<<<<<
@@ -12265,7 +12602,7 @@ static void __pyx_f_4qiam_7_decide_4_Run_note(struct __pyx_obj_4qiam_7_decide__R
 */
   if (unlikely(__pyx_v_self->notes == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 363, __pyx_L1_error)
+    __PYX_ERR(0, 384, __pyx_L1_error)
   }
   __pyx_t_2 = __pyx_v_self->notes; __Pyx_INCREF(__pyx_t_2);
   __pyx_t_3 = 0;
@@ -12273,27 +12610,27 @@ static void __pyx_f_4qiam_7_decide_4_Run_note(struct __pyx_obj_4qiam_7_decide__R
     {
       Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_2);
       #if !CYTHON_ASSUME_SAFE_SIZE
-      if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 363, __pyx_L1_error)
+      if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 384, __pyx_L1_error)
       #endif
       if (__pyx_t_3 >= __pyx_temp) break;
     }
     __pyx_t_4 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_2, __pyx_t_3, __Pyx_ReferenceSharing_OwnStrongReference);
     ++__pyx_t_3;
-    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 363, __pyx_L1_error)
+    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 384, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __Pyx_XDECREF_SET(__pyx_v_n, __pyx_t_4);
     __pyx_t_4 = 0;
 
-    /* "qiam/_decide.pyx":364
+    /* "qiam/_decide.pyx":385
  *             self.notes = []
  *         for n in self.notes:
  *             if n.code == code and n.message == message:             # <<<<<<<<<<<<<<
  *                 return
  *         self.notes.append(Diagnostic(Severity.WARNING, code, message, location))
 */
-    __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_n, __pyx_mstate_global->__pyx_n_u_code); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 364, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_n, __pyx_mstate_global->__pyx_n_u_code); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 385, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = __Pyx_PyObject_CompareBoolEq_object_str(__pyx_t_4, __pyx_v_code, Py_EQ); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 364, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_CompareBoolEq_object_str(__pyx_t_4, __pyx_v_code, Py_EQ); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 385, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     if (__pyx_t_5) {
 
@@ -12303,9 +12640,9 @@ static void __pyx_f_4qiam_7_decide_4_Run_note(struct __pyx_obj_4qiam_7_decide__R
 
       goto __pyx_L7_bool_binop_done;
     }
-    __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_n, __pyx_mstate_global->__pyx_n_u_message); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 364, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_n, __pyx_mstate_global->__pyx_n_u_message); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 385, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_5 = __Pyx_PyObject_CompareBoolEq_object_str(__pyx_t_4, __pyx_v_message, Py_EQ); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 364, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyObject_CompareBoolEq_object_str(__pyx_t_4, __pyx_v_message, Py_EQ); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 385, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
     __pyx_t_1 = __pyx_t_5;
@@ -12314,7 +12651,7 @@ static void __pyx_f_4qiam_7_decide_4_Run_note(struct __pyx_obj_4qiam_7_decide__R
     if (__pyx_t_1) {
 
 
-      /* "qiam/_decide.pyx":365
+      /* "qiam/_decide.pyx":386
  *         for n in self.notes:
  *             if n.code == code and n.message == message:
  *                 return             # <<<<<<<<<<<<<<
@@ -12326,7 +12663,7 @@ static void __pyx_f_4qiam_7_decide_4_Run_note(struct __pyx_obj_4qiam_7_decide__R
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       goto __pyx_L0;
 
-      /* "qiam/_decide.pyx":364
+      /* "qiam/_decide.pyx":385
  *             self.notes = []
  *         for n in self.notes:
  *             if n.code == code and n.message == message:             # <<<<<<<<<<<<<<
@@ -12335,7 +12672,7 @@ static void __pyx_f_4qiam_7_decide_4_Run_note(struct __pyx_obj_4qiam_7_decide__R
 */
     }
 
-    /* "qiam/_decide.pyx":363
+    /* "qiam/_decide.pyx":384
  *         if self.notes is None:
  *             self.notes = []
  *         for n in self.notes:             # <<<<<<<<<<<<<<
@@ -12345,7 +12682,7 @@ static void __pyx_f_4qiam_7_decide_4_Run_note(struct __pyx_obj_4qiam_7_decide__R
   }
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-  /* "qiam/_decide.pyx":366
+  /* "qiam/_decide.pyx":387
  *             if n.code == code and n.message == message:
  *                 return
  *         self.notes.append(Diagnostic(Severity.WARNING, code, message, location))             # <<<<<<<<<<<<<<
@@ -12354,14 +12691,14 @@ static void __pyx_f_4qiam_7_decide_4_Run_note(struct __pyx_obj_4qiam_7_decide__R
 */
   if (unlikely(__pyx_v_self->notes == Py_None)) {
     PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "append");
-    __PYX_ERR(0, 366, __pyx_L1_error)
+    __PYX_ERR(0, 387, __pyx_L1_error)
   }
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_Diagnostic); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 366, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_Diagnostic); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 387, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_Severity); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 366, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_Severity); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 387, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_WARNING); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 366, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_WARNING); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 387, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   __pyx_t_9 = 1;
@@ -12382,14 +12719,14 @@ static void __pyx_f_4qiam_7_decide_4_Run_note(struct __pyx_obj_4qiam_7_decide__R
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 366, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 387, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
-  __pyx_t_10 = __Pyx_PyList_Append(__pyx_v_self->notes, __pyx_t_2); if (unlikely(__pyx_t_10 == ((int)-1))) __PYX_ERR(0, 366, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyList_Append(__pyx_v_self->notes, __pyx_t_2); if (unlikely(__pyx_t_10 == ((int)-1))) __PYX_ERR(0, 387, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
 
-  /* "qiam/_decide.pyx":360
+  /* "qiam/_decide.pyx":381
  *     cdef list notes
  * 
  *     cdef void note(self, str code, str message, object location) except *:             # <<<<<<<<<<<<<<
@@ -12412,7 +12749,7 @@ static void __pyx_f_4qiam_7_decide_4_Run_note(struct __pyx_obj_4qiam_7_decide__R
   __Pyx_RefNannyFinishContext();
 }
 
-/* "qiam/_decide.pyx":368
+/* "qiam/_decide.pyx":389
  *         self.notes.append(Diagnostic(Severity.WARNING, code, message, location))
  * 
  *     cdef void miss(self, str key) except *:             # <<<<<<<<<<<<<<
@@ -12430,7 +12767,7 @@ static void __pyx_f_4qiam_7_decide_4_Run_miss(struct __pyx_obj_4qiam_7_decide__R
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("miss", 0);
 
-  /* "qiam/_decide.pyx":369
+  /* "qiam/_decide.pyx":390
  * 
  *     cdef void miss(self, str key) except *:
  *         if self.missing is None:             # <<<<<<<<<<<<<<
@@ -12441,21 +12778,21 @@ static void __pyx_f_4qiam_7_decide_4_Run_miss(struct __pyx_obj_4qiam_7_decide__R
   if (__pyx_t_1) {
 
 
-    /* "qiam/_decide.pyx":370
+    /* "qiam/_decide.pyx":391
  *     cdef void miss(self, str key) except *:
  *         if self.missing is None:
  *             self.missing = set()             # <<<<<<<<<<<<<<
  *         self.missing.add(key)
  * 
 */
-    __pyx_t_2 = PySet_New(0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 370, __pyx_L1_error)
+    __pyx_t_2 = PySet_New(0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 391, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_GIVEREF(__pyx_t_2);
     __Pyx_GOTREF(__pyx_v_self->missing);
     __Pyx_DECREF_SET(__pyx_v_self->missing, ((PyObject*)__pyx_t_2));
     __pyx_t_2 = 0;
 
-    /* "qiam/_decide.pyx":369
+    /* "qiam/_decide.pyx":390
  * 
  *     cdef void miss(self, str key) except *:
  *         if self.missing is None:             # <<<<<<<<<<<<<<
@@ -12464,7 +12801,7 @@ static void __pyx_f_4qiam_7_decide_4_Run_miss(struct __pyx_obj_4qiam_7_decide__R
 */
   }
 
-  /* "qiam/_decide.pyx":371
+  /* "qiam/_decide.pyx":392
  *         if self.missing is None:
  *             self.missing = set()
  *         self.missing.add(key)             # <<<<<<<<<<<<<<
@@ -12473,12 +12810,12 @@ static void __pyx_f_4qiam_7_decide_4_Run_miss(struct __pyx_obj_4qiam_7_decide__R
 */
   if (unlikely(__pyx_v_self->missing == Py_None)) {
     PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "add");
-    __PYX_ERR(0, 371, __pyx_L1_error)
+    __PYX_ERR(0, 392, __pyx_L1_error)
   }
-  __pyx_t_3 = PySet_Add(__pyx_v_self->missing, __pyx_v_key); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 371, __pyx_L1_error)
+  __pyx_t_3 = PySet_Add(__pyx_v_self->missing, __pyx_v_key); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(0, 392, __pyx_L1_error)
 
 
-  /* "qiam/_decide.pyx":368
+  /* "qiam/_decide.pyx":389
  *         self.notes.append(Diagnostic(Severity.WARNING, code, message, location))
  * 
  *     cdef void miss(self, str key) except *:             # <<<<<<<<<<<<<<
@@ -13089,7 +13426,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_4_Run_2__setstate_cython__(struct __pyx
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":397
+/* "qiam/_decide.pyx":418
  * 
  *     __signature__ = inspect.signature(
  *         lambda groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0: None)             # <<<<<<<<<<<<<<
@@ -13140,38 +13477,38 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_groups,&__pyx_mstate_global->__pyx_n_u_warnings,&__pyx_mstate_global->__pyx_n_u_session_given,&__pyx_mstate_global->__pyx_n_u_scp_levels,&__pyx_mstate_global->__pyx_n_u_rcp_levels,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 397, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 418, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 397, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 418, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 397, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 418, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "lambda3", 0) < (0)) __PYX_ERR(0, 397, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "lambda3", 0) < (0)) __PYX_ERR(0, 418, __pyx_L3_error)
       if (!values[1]) values[1] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
       if (!values[2]) values[2] = __Pyx_NewRef(((PyObject *)Py_False));
       if (!values[3]) values[3] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_int_0));
       if (!values[4]) values[4] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_int_0));
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("lambda3", 0, 1, 2, i); __PYX_ERR(0, 397, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("lambda3", 0, 1, 2, i); __PYX_ERR(0, 418, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 397, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 418, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 397, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 418, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -13188,7 +13525,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("lambda3", 0, 1, 2, __pyx_nargs); __PYX_ERR(0, 397, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("lambda3", 0, 1, 2, __pyx_nargs); __PYX_ERR(0, 418, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -13230,8 +13567,8 @@ static PyObject *__pyx_lambda_funcdef_4qiam_7_decide_9Evaluator_lambda3(CYTHON_U
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":413
- *     cdef tuple _all
+/* "qiam/_decide.pyx":435
+ *     cdef object _rcp_covered        # the services RCPs cover, read from the catalog when there are RCPs
  * 
  *     def __init__(self, groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0):             # <<<<<<<<<<<<<<
  *         cdef dict by_label = {}
@@ -13280,38 +13617,38 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_groups,&__pyx_mstate_global->__pyx_n_u_warnings,&__pyx_mstate_global->__pyx_n_u_session_given,&__pyx_mstate_global->__pyx_n_u_scp_levels,&__pyx_mstate_global->__pyx_n_u_rcp_levels,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 413, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 435, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 413, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 435, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 413, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 435, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 413, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 435, __pyx_L3_error)
       if (!values[1]) values[1] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_empty_tuple));
       if (!values[2]) values[2] = __Pyx_NewRef(((PyObject *)Py_False));
       if (!values[3]) values[3] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_int_0));
       if (!values[4]) values[4] = __Pyx_NewRef(((PyObject *)__pyx_mstate_global->__pyx_int_0));
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 1, 2, i); __PYX_ERR(0, 413, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 1, 2, i); __PYX_ERR(0, 435, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 413, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 435, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 413, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 435, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -13328,7 +13665,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 0, 1, 2, __pyx_nargs); __PYX_ERR(0, 413, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 0, 1, 2, __pyx_nargs); __PYX_ERR(0, 435, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -13349,7 +13686,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":416
+/* "qiam/_decide.pyx":438
  *         cdef dict by_label = {}
  *         cdef _Group group
  *         items = sorted(groups, key=lambda g: (_ORDER[g[0]], g[1]))             # <<<<<<<<<<<<<<
@@ -13396,32 +13733,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_g,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 416, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 438, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 416, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 438, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "lambda4", 0) < (0)) __PYX_ERR(0, 416, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "lambda4", 0) < (0)) __PYX_ERR(0, 438, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("lambda4", 1, 1, 1, i); __PYX_ERR(0, 416, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("lambda4", 1, 1, 1, i); __PYX_ERR(0, 438, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 416, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 438, __pyx_L3_error)
     }
     __pyx_v_g = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("lambda4", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 416, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("lambda4", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 438, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -13454,21 +13791,21 @@ static PyObject *__pyx_lambda_funcdef_lambda4(CYTHON_UNUSED PyObject *__pyx_self
   __Pyx_RefNannySetupContext("lambda4", 0);
   if (unlikely(__pyx_v_4qiam_7_decide__ORDER == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 416, __pyx_L1_error)
+    __PYX_ERR(0, 438, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_GetItemInt(__pyx_v_g, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_FunctionArgument); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 416, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_GetItemInt(__pyx_v_g, 0, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_FunctionArgument); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 438, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_PyDict_GetItem(__pyx_v_4qiam_7_decide__ORDER, __pyx_t_1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 416, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyDict_GetItem(__pyx_v_4qiam_7_decide__ORDER, __pyx_t_1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 438, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_GetItemInt(__pyx_v_g, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_FunctionArgument); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 416, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_GetItemInt(__pyx_v_g, 1, long, 1, __Pyx_PyLong_From_long, 0, 0, 1, __Pyx_ReferenceSharing_FunctionArgument); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 438, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 416, __pyx_L1_error)
+  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 438, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_2) != (0)) __PYX_ERR(0, 416, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_2) != (0)) __PYX_ERR(0, 438, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_t_1) != (0)) __PYX_ERR(0, 416, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_t_1) != (0)) __PYX_ERR(0, 438, __pyx_L1_error);
   __pyx_t_2 = 0;
   __pyx_t_1 = 0;
   {
@@ -13495,7 +13832,7 @@ static PyObject *__pyx_lambda_funcdef_lambda4(CYTHON_UNUSED PyObject *__pyx_self
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":429
+/* "qiam/_decide.pyx":451
  *                                    Location(source, statement.path))
  *                 group.entries.append((statement, ref, source))
  *         self._groups = tuple(sorted(by_label.values(), key=lambda g: (_ORDER[(<_Group> g).kind],             # <<<<<<<<<<<<<<
@@ -13542,32 +13879,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_g,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 429, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 451, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 429, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 451, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "lambda5", 0) < (0)) __PYX_ERR(0, 429, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "lambda5", 0) < (0)) __PYX_ERR(0, 451, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("lambda5", 1, 1, 1, i); __PYX_ERR(0, 429, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("lambda5", 1, 1, 1, i); __PYX_ERR(0, 451, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 429, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 451, __pyx_L3_error)
     }
     __pyx_v_g = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("lambda5", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 429, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("lambda5", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 451, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -13600,34 +13937,34 @@ static PyObject *__pyx_lambda_funcdef_lambda5(CYTHON_UNUSED PyObject *__pyx_self
   __Pyx_RefNannySetupContext("lambda5", 0);
   if (unlikely(__pyx_v_4qiam_7_decide__ORDER == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 429, __pyx_L1_error)
+    __PYX_ERR(0, 451, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyDict_GetItem(__pyx_v_4qiam_7_decide__ORDER, ((struct __pyx_obj_4qiam_7_decide__Group *)__pyx_v_g)->kind); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 429, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyDict_GetItem(__pyx_v_4qiam_7_decide__ORDER, ((struct __pyx_obj_4qiam_7_decide__Group *)__pyx_v_g)->kind); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 451, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
 
-  /* "qiam/_decide.pyx":430
+  /* "qiam/_decide.pyx":452
  *                 group.entries.append((statement, ref, source))
  *         self._groups = tuple(sorted(by_label.values(), key=lambda g: (_ORDER[(<_Group> g).kind],
  *                                                                      (<_Group> g).level)))             # <<<<<<<<<<<<<<
  *         if len(self._groups) > 64:
  *             raise ValueError("a policy set has at most 64 policy types and organization levels")
 */
-  __pyx_t_2 = __Pyx_PyLong_From_int(((struct __pyx_obj_4qiam_7_decide__Group *)__pyx_v_g)->level); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 430, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_From_int(((struct __pyx_obj_4qiam_7_decide__Group *)__pyx_v_g)->level); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 452, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
 
-  /* "qiam/_decide.pyx":429
+  /* "qiam/_decide.pyx":451
  *                                    Location(source, statement.path))
  *                 group.entries.append((statement, ref, source))
  *         self._groups = tuple(sorted(by_label.values(), key=lambda g: (_ORDER[(<_Group> g).kind],             # <<<<<<<<<<<<<<
  *                                                                      (<_Group> g).level)))
  *         if len(self._groups) > 64:
 */
-  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 429, __pyx_L1_error)
+  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 451, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 429, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 451, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 429, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 451, __pyx_L1_error);
   __pyx_t_1 = 0;
   __pyx_t_2 = 0;
   {
@@ -13654,8 +13991,8 @@ static PyObject *__pyx_lambda_funcdef_lambda5(CYTHON_UNUSED PyObject *__pyx_self
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":413
- *     cdef tuple _all
+/* "qiam/_decide.pyx":435
+ *     cdef object _rcp_covered        # the services RCPs cover, read from the catalog when there are RCPs
  * 
  *     def __init__(self, groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0):             # <<<<<<<<<<<<<<
  *         cdef dict by_label = {}
@@ -13715,19 +14052,19 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "qiam/_decide.pyx":414
+  /* "qiam/_decide.pyx":436
  * 
  *     def __init__(self, groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0):
  *         cdef dict by_label = {}             # <<<<<<<<<<<<<<
  *         cdef _Group group
  *         items = sorted(groups, key=lambda g: (_ORDER[g[0]], g[1]))
 */
-  __pyx_t_1 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 414, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 436, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_by_label = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":416
+  /* "qiam/_decide.pyx":438
  *         cdef dict by_label = {}
  *         cdef _Group group
  *         items = sorted(groups, key=lambda g: (_ORDER[g[0]], g[1]))             # <<<<<<<<<<<<<<
@@ -13735,7 +14072,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
  *             for level in range(levels):
 */
   __pyx_t_2 = NULL;
-  __pyx_t_3 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_9Evaluator_8__init_____pyx_lambda_funcdef_lambda4, 0, __pyx_mstate_global->__pyx_n_u_init___locals_lambda, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 416, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_9Evaluator_8__init_____pyx_lambda_funcdef_lambda4, 0, __pyx_mstate_global->__pyx_n_u_init___locals_lambda, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 438, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   #if CYTHON_VECTORCALL
   #endif
@@ -13744,13 +14081,13 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_v_groups, __pyx_t_3};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[0];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 438, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_key};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 416, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 438, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -13760,41 +14097,41 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     #endif
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 416, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 438, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_items = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":417
+  /* "qiam/_decide.pyx":439
  *         cdef _Group group
  *         items = sorted(groups, key=lambda g: (_ORDER[g[0]], g[1]))
  *         for kind, levels in (("scp", scp_levels), ("rcp", rcp_levels)):             # <<<<<<<<<<<<<<
  *             for level in range(levels):
  *                 by_label[f"{kind}[{level}]"] = _new_group(kind, level, f"{kind}[{level}]")
 */
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 417, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 439, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF(__pyx_mstate_global->__pyx_n_u_scp);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_n_u_scp);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_mstate_global->__pyx_n_u_scp) != (0)) __PYX_ERR(0, 417, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_mstate_global->__pyx_n_u_scp) != (0)) __PYX_ERR(0, 439, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_scp_levels);
   __Pyx_GIVEREF(__pyx_v_scp_levels);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_scp_levels) != (0)) __PYX_ERR(0, 417, __pyx_L1_error);
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 417, __pyx_L1_error)
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_scp_levels) != (0)) __PYX_ERR(0, 439, __pyx_L1_error);
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 439, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_INCREF(__pyx_mstate_global->__pyx_n_u_rcp);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_n_u_rcp);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_mstate_global->__pyx_n_u_rcp) != (0)) __PYX_ERR(0, 417, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_mstate_global->__pyx_n_u_rcp) != (0)) __PYX_ERR(0, 439, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_rcp_levels);
   __Pyx_GIVEREF(__pyx_v_rcp_levels);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_v_rcp_levels) != (0)) __PYX_ERR(0, 417, __pyx_L1_error);
-  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 417, __pyx_L1_error)
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_v_rcp_levels) != (0)) __PYX_ERR(0, 439, __pyx_L1_error);
+  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 439, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 417, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 439, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 417, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_t_5) != (0)) __PYX_ERR(0, 439, __pyx_L1_error);
   __pyx_t_1 = 0;
   __pyx_t_5 = 0;
   __pyx_t_5 = __pyx_t_3; __Pyx_INCREF(__pyx_t_5);
@@ -13808,16 +14145,16 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     __pyx_t_3 = __Pyx_PySequence_ITEM(__pyx_t_5, __pyx_t_6);
     #endif
     ++__pyx_t_6;
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 417, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 439, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    if (!(likely(PyTuple_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_3))) __PYX_ERR(0, 417, __pyx_L1_error)
+    if (!(likely(PyTuple_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_3))) __PYX_ERR(0, 439, __pyx_L1_error)
     if (likely(__pyx_t_3 != Py_None)) {
       PyObject* sequence = __pyx_t_3;
       Py_ssize_t size = __Pyx_PyTuple_GET_SIZE(sequence);
       if (unlikely(size != 2)) {
         if (size > 2) __Pyx_RaiseTooManyValuesError(2);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 417, __pyx_L1_error)
+        __PYX_ERR(0, 439, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       __pyx_t_1 = PyTuple_GET_ITEM(sequence, 0);
@@ -13825,21 +14162,21 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       __pyx_t_2 = PyTuple_GET_ITEM(sequence, 1);
       __Pyx_INCREF(__pyx_t_2);
       #else
-      __pyx_t_1 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 417, __pyx_L1_error)
+      __pyx_t_1 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 439, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
-      __pyx_t_2 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 417, __pyx_L1_error)
+      __pyx_t_2 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 439, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
       #endif
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     } else {
-      __Pyx_RaiseNoneNotIterableError(); __PYX_ERR(0, 417, __pyx_L1_error)
+      __Pyx_RaiseNoneNotIterableError(); __PYX_ERR(0, 439, __pyx_L1_error)
     }
     __Pyx_XDECREF_SET(__pyx_v_kind, __pyx_t_1);
     __pyx_t_1 = 0;
     __Pyx_XDECREF_SET(__pyx_v_levels, __pyx_t_2);
     __pyx_t_2 = 0;
 
-    /* "qiam/_decide.pyx":418
+    /* "qiam/_decide.pyx":440
  *         items = sorted(groups, key=lambda g: (_ORDER[g[0]], g[1]))
  *         for kind, levels in (("scp", scp_levels), ("rcp", rcp_levels)):
  *             for level in range(levels):             # <<<<<<<<<<<<<<
@@ -13852,12 +14189,12 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       PyObject *__pyx_callargs[2] = {__pyx_t_2, __pyx_v_levels};
       __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(&PyRange_Type), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 418, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 440, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
-    __pyx_t_2 = PyObject_GetIter(__pyx_t_3); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 418, __pyx_L1_error)
+    __pyx_t_2 = PyObject_GetIter(__pyx_t_3); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 440, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
-    __pyx_t_7 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 418, __pyx_L1_error)
+    __pyx_t_7 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 440, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     for (;;) {
       {
@@ -13865,7 +14202,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
         if (unlikely(!__pyx_t_3)) {
           PyObject* exc_type = PyErr_Occurred();
           if (exc_type) {
-            if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 418, __pyx_L1_error)
+            if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 440, __pyx_L1_error)
             PyErr_Clear();
           }
           break;
@@ -13875,7 +14212,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       __Pyx_XDECREF_SET(__pyx_v_level, __pyx_t_3);
       __pyx_t_3 = 0;
 
-      /* "qiam/_decide.pyx":419
+      /* "qiam/_decide.pyx":441
  *         for kind, levels in (("scp", scp_levels), ("rcp", rcp_levels)):
  *             for level in range(levels):
  *                 by_label[f"{kind}[{level}]"] = _new_group(kind, level, f"{kind}[{level}]")             # <<<<<<<<<<<<<<
@@ -13884,11 +14221,11 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
 */
       __pyx_t_3 = __pyx_v_kind;
       __Pyx_INCREF(__pyx_t_3);
-      if (!(likely(PyUnicode_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_3))) __PYX_ERR(0, 419, __pyx_L1_error)
-      __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_v_level); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 419, __pyx_L1_error)
-      __pyx_t_1 = __Pyx_PyObject_FormatSimple(__pyx_v_kind, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 419, __pyx_L1_error)
+      if (!(likely(PyUnicode_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_3))) __PYX_ERR(0, 441, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_v_level); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 441, __pyx_L1_error)
+      __pyx_t_1 = __Pyx_PyObject_FormatSimple(__pyx_v_kind, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 441, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
-      __pyx_t_9 = __Pyx_PyObject_FormatSimple(__pyx_v_level, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 419, __pyx_L1_error)
+      __pyx_t_9 = __Pyx_PyObject_FormatSimple(__pyx_v_level, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 441, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
       __pyx_t_10[0] = __pyx_t_1;
       __pyx_t_10[1] = __pyx_mstate_global->__pyx_kp_u__5;
@@ -13903,18 +14240,18 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       __pyx_t_12 |= __Pyx_PyUnicode_KIND_04(__pyx_t_10[0]) | __Pyx_PyUnicode_KIND_04(__pyx_t_10[2]);
       #endif
       __pyx_t_13 = __Pyx_PyUnicode_Join(__pyx_t_10, 4, __pyx_t_11, __pyx_t_12);
-      if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 419, __pyx_L1_error)
+      if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 441, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_13);
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-      __pyx_t_9 = ((PyObject *)__pyx_f_4qiam_7_decide__new_group(((PyObject*)__pyx_t_3), __pyx_t_8, ((PyObject*)__pyx_t_13))); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 419, __pyx_L1_error)
+      __pyx_t_9 = ((PyObject *)__pyx_f_4qiam_7_decide__new_group(((PyObject*)__pyx_t_3), __pyx_t_8, ((PyObject*)__pyx_t_13))); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 441, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
 
       __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
-      __pyx_t_13 = __Pyx_PyObject_FormatSimple(__pyx_v_kind, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 419, __pyx_L1_error)
+      __pyx_t_13 = __Pyx_PyObject_FormatSimple(__pyx_v_kind, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 441, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_13);
-      __pyx_t_3 = __Pyx_PyObject_FormatSimple(__pyx_v_level, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 419, __pyx_L1_error)
+      __pyx_t_3 = __Pyx_PyObject_FormatSimple(__pyx_v_level, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 441, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       __pyx_t_10[0] = __pyx_t_13;
       __pyx_t_10[1] = __pyx_mstate_global->__pyx_kp_u__5;
@@ -13929,15 +14266,15 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       __pyx_t_8 |= __Pyx_PyUnicode_KIND_04(__pyx_t_10[0]) | __Pyx_PyUnicode_KIND_04(__pyx_t_10[2]);
       #endif
       __pyx_t_1 = __Pyx_PyUnicode_Join(__pyx_t_10, 4, __pyx_t_11, __pyx_t_8);
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 419, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 441, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
       __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely((PyDict_SetItem(__pyx_v_by_label, __pyx_t_1, __pyx_t_9) < 0))) __PYX_ERR(0, 419, __pyx_L1_error)
+      if (unlikely((PyDict_SetItem(__pyx_v_by_label, __pyx_t_1, __pyx_t_9) < 0))) __PYX_ERR(0, 441, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
 
-      /* "qiam/_decide.pyx":418
+      /* "qiam/_decide.pyx":440
  *         items = sorted(groups, key=lambda g: (_ORDER[g[0]], g[1]))
  *         for kind, levels in (("scp", scp_levels), ("rcp", rcp_levels)):
  *             for level in range(levels):             # <<<<<<<<<<<<<<
@@ -13947,7 +14284,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     }
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
-    /* "qiam/_decide.pyx":417
+    /* "qiam/_decide.pyx":439
  *         cdef _Group group
  *         items = sorted(groups, key=lambda g: (_ORDER[g[0]], g[1]))
  *         for kind, levels in (("scp", scp_levels), ("rcp", rcp_levels)):             # <<<<<<<<<<<<<<
@@ -13957,7 +14294,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
   }
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "qiam/_decide.pyx":420
+  /* "qiam/_decide.pyx":442
  *             for level in range(levels):
  *                 by_label[f"{kind}[{level}]"] = _new_group(kind, level, f"{kind}[{level}]")
  *         for kind, level, label, name, source, statements in items:             # <<<<<<<<<<<<<<
@@ -13969,9 +14306,9 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     __pyx_t_6 = 0;
     __pyx_t_7 = NULL;
   } else {
-    __pyx_t_6 = -1; __pyx_t_5 = PyObject_GetIter(__pyx_v_items); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 420, __pyx_L1_error)
+    __pyx_t_6 = -1; __pyx_t_5 = PyObject_GetIter(__pyx_v_items); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 442, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_7 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_5); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 420, __pyx_L1_error)
+    __pyx_t_7 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_5); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 442, __pyx_L1_error)
   }
   for (;;) {
     if (likely(!__pyx_t_7)) {
@@ -13979,7 +14316,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
         {
           Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_5);
           #if !CYTHON_ASSUME_SAFE_SIZE
-          if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 420, __pyx_L1_error)
+          if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 442, __pyx_L1_error)
           #endif
           if (__pyx_t_6 >= __pyx_temp) break;
         }
@@ -13989,7 +14326,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
         {
           Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_5);
           #if !CYTHON_ASSUME_SAFE_SIZE
-          if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 420, __pyx_L1_error)
+          if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 442, __pyx_L1_error)
           #endif
           if (__pyx_t_6 >= __pyx_temp) break;
         }
@@ -14000,13 +14337,13 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
         #endif
         ++__pyx_t_6;
       }
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 420, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 442, __pyx_L1_error)
     } else {
       __pyx_t_2 = __pyx_t_7(__pyx_t_5);
       if (unlikely(!__pyx_t_2)) {
         PyObject* exc_type = PyErr_Occurred();
         if (exc_type) {
-          if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 420, __pyx_L1_error)
+          if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 442, __pyx_L1_error)
           PyErr_Clear();
         }
         break;
@@ -14019,7 +14356,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       if (unlikely(size != 6)) {
         if (size > 6) __Pyx_RaiseTooManyValuesError(6);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 420, __pyx_L1_error)
+        __PYX_ERR(0, 442, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       if (likely(PyTuple_CheckExact(sequence))) {
@@ -14037,22 +14374,22 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
         __Pyx_INCREF(__pyx_t_15);
       } else {
         __pyx_t_9 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 420, __pyx_L1_error)
+        if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 442, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_9);
         __pyx_t_1 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 420, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 442, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_1);
         __pyx_t_3 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 420, __pyx_L1_error)
+        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 442, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_3);
         __pyx_t_13 = __Pyx_PyList_GET_ITEM_REF(sequence, 3, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 420, __pyx_L1_error)
+        if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 442, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_13);
         __pyx_t_14 = __Pyx_PyList_GET_ITEM_REF(sequence, 4, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 420, __pyx_L1_error)
+        if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 442, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_14);
         __pyx_t_15 = __Pyx_PyList_GET_ITEM_REF(sequence, 5, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 420, __pyx_L1_error)
+        if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 442, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_15);
       }
       #else
@@ -14060,7 +14397,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
         Py_ssize_t i;
         PyObject** temps[6] = {&__pyx_t_9,&__pyx_t_1,&__pyx_t_3,&__pyx_t_13,&__pyx_t_14,&__pyx_t_15};
         for (i=0; i < 6; i++) {
-          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 420, __pyx_L1_error)
+          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 442, __pyx_L1_error)
           __Pyx_GOTREF(item);
           *(temps[i]) = item;
         }
@@ -14070,7 +14407,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     } else {
       Py_ssize_t index = -1;
       PyObject** temps[6] = {&__pyx_t_9,&__pyx_t_1,&__pyx_t_3,&__pyx_t_13,&__pyx_t_14,&__pyx_t_15};
-      __pyx_t_16 = PyObject_GetIter(__pyx_t_2); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 420, __pyx_L1_error)
+      __pyx_t_16 = PyObject_GetIter(__pyx_t_2); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 442, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_16);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __pyx_t_17 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_16);
@@ -14079,7 +14416,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
         __Pyx_GOTREF(item);
         *(temps[index]) = item;
       }
-      if (__Pyx_IternextUnpackEndCheck(__pyx_t_17(__pyx_t_16), 6) < (0)) __PYX_ERR(0, 420, __pyx_L1_error)
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_17(__pyx_t_16), 6) < (0)) __PYX_ERR(0, 442, __pyx_L1_error)
       __pyx_t_17 = NULL;
       __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
       goto __pyx_L12_unpacking_done;
@@ -14087,7 +14424,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
       __pyx_t_17 = NULL;
       if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-      __PYX_ERR(0, 420, __pyx_L1_error)
+      __PYX_ERR(0, 442, __pyx_L1_error)
       __pyx_L12_unpacking_done:;
     }
     __Pyx_XDECREF_SET(__pyx_v_kind, __pyx_t_9);
@@ -14103,7 +14440,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     __Pyx_XDECREF_SET(__pyx_v_statements, __pyx_t_15);
     __pyx_t_15 = 0;
 
-    /* "qiam/_decide.pyx":421
+    /* "qiam/_decide.pyx":443
  *                 by_label[f"{kind}[{level}]"] = _new_group(kind, level, f"{kind}[{level}]")
  *         for kind, level, label, name, source, statements in items:
  *             group_label = f"{kind}[{level}]" if kind in ("scp", "rcp") else kind             # <<<<<<<<<<<<<<
@@ -14112,7 +14449,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
 */
     __Pyx_INCREF(__pyx_v_kind);
     __pyx_t_15 = __pyx_v_kind;
-    __pyx_t_19 = __Pyx_PyObject_CompareBoolEq_object_str(__pyx_t_15, __pyx_mstate_global->__pyx_n_u_scp, Py_EQ); if (unlikely((__pyx_t_19 < 0))) __PYX_ERR(0, 421, __pyx_L1_error)
+    __pyx_t_19 = __Pyx_PyObject_CompareBoolEq_object_str(__pyx_t_15, __pyx_mstate_global->__pyx_n_u_scp, Py_EQ); if (unlikely((__pyx_t_19 < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
     if (!__pyx_t_19) {
 
     } else {
@@ -14121,7 +14458,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
 
       goto __pyx_L13_bool_binop_done;
     }
-    __pyx_t_19 = __Pyx_PyObject_CompareBoolEq_object_str(__pyx_t_15, __pyx_mstate_global->__pyx_n_u_rcp, Py_EQ); if (unlikely((__pyx_t_19 < 0))) __PYX_ERR(0, 421, __pyx_L1_error)
+    __pyx_t_19 = __Pyx_PyObject_CompareBoolEq_object_str(__pyx_t_15, __pyx_mstate_global->__pyx_n_u_rcp, Py_EQ); if (unlikely((__pyx_t_19 < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
 
     __pyx_t_18 = __pyx_t_19;
 
@@ -14131,9 +14468,9 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
 
 
     if (__pyx_t_19) {
-      __pyx_t_15 = __Pyx_PyObject_FormatSimple(__pyx_v_kind, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 421, __pyx_L1_error)
+      __pyx_t_15 = __Pyx_PyObject_FormatSimple(__pyx_v_kind, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 443, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_15);
-      __pyx_t_14 = __Pyx_PyObject_FormatSimple(__pyx_v_level, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 421, __pyx_L1_error)
+      __pyx_t_14 = __Pyx_PyObject_FormatSimple(__pyx_v_level, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 443, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_14);
       __pyx_t_10[0] = __pyx_t_15;
       __pyx_t_10[1] = __pyx_mstate_global->__pyx_kp_u__5;
@@ -14148,7 +14485,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       __pyx_t_8 |= __Pyx_PyUnicode_KIND_04(__pyx_t_10[0]) | __Pyx_PyUnicode_KIND_04(__pyx_t_10[2]);
       #endif
       __pyx_t_13 = __Pyx_PyUnicode_Join(__pyx_t_10, 4, __pyx_t_11, __pyx_t_8);
-      if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 421, __pyx_L1_error)
+      if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 443, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_13);
       __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
       __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
@@ -14162,20 +14499,20 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     __Pyx_XDECREF_SET(__pyx_v_group_label, __pyx_t_2);
     __pyx_t_2 = 0;
 
-    /* "qiam/_decide.pyx":422
+    /* "qiam/_decide.pyx":444
  *         for kind, level, label, name, source, statements in items:
  *             group_label = f"{kind}[{level}]" if kind in ("scp", "rcp") else kind
  *             group = by_label.get(group_label)             # <<<<<<<<<<<<<<
  *             if group is None:
  *                 group = by_label[group_label] = _new_group(kind, level, group_label)
 */
-    __pyx_t_2 = __Pyx_PyDict_GetItemDefault(__pyx_v_by_label, __pyx_v_group_label, Py_None); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 422, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyDict_GetItemDefault(__pyx_v_by_label, __pyx_v_group_label, Py_None); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 444, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
-    if (!(likely(((__pyx_t_2) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_2, __pyx_mstate_global->__pyx_ptype_4qiam_7_decide__Group))))) __PYX_ERR(0, 422, __pyx_L1_error)
+    if (!(likely(((__pyx_t_2) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_2, __pyx_mstate_global->__pyx_ptype_4qiam_7_decide__Group))))) __PYX_ERR(0, 444, __pyx_L1_error)
     __Pyx_XDECREF_SET(__pyx_v_group, ((struct __pyx_obj_4qiam_7_decide__Group *)__pyx_t_2));
     __pyx_t_2 = 0;
 
-    /* "qiam/_decide.pyx":423
+    /* "qiam/_decide.pyx":445
  *             group_label = f"{kind}[{level}]" if kind in ("scp", "rcp") else kind
  *             group = by_label.get(group_label)
  *             if group is None:             # <<<<<<<<<<<<<<
@@ -14186,7 +14523,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     if (__pyx_t_19) {
 
 
-      /* "qiam/_decide.pyx":424
+      /* "qiam/_decide.pyx":446
  *             group = by_label.get(group_label)
  *             if group is None:
  *                 group = by_label[group_label] = _new_group(kind, level, group_label)             # <<<<<<<<<<<<<<
@@ -14195,22 +14532,22 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
 */
       __pyx_t_2 = __pyx_v_kind;
       __Pyx_INCREF(__pyx_t_2);
-      if (!(likely(PyUnicode_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_2))) __PYX_ERR(0, 424, __pyx_L1_error)
-      __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_v_level); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 424, __pyx_L1_error)
+      if (!(likely(PyUnicode_CheckExact(__pyx_t_2))||((__pyx_t_2) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_2))) __PYX_ERR(0, 446, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_v_level); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 446, __pyx_L1_error)
       __pyx_t_13 = __pyx_v_group_label;
       __Pyx_INCREF(__pyx_t_13);
-      if (!(likely(PyUnicode_CheckExact(__pyx_t_13))||((__pyx_t_13) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_13))) __PYX_ERR(0, 424, __pyx_L1_error)
-      __pyx_t_14 = ((PyObject *)__pyx_f_4qiam_7_decide__new_group(((PyObject*)__pyx_t_2), __pyx_t_8, ((PyObject*)__pyx_t_13))); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 424, __pyx_L1_error)
+      if (!(likely(PyUnicode_CheckExact(__pyx_t_13))||((__pyx_t_13) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_13))) __PYX_ERR(0, 446, __pyx_L1_error)
+      __pyx_t_14 = ((PyObject *)__pyx_f_4qiam_7_decide__new_group(((PyObject*)__pyx_t_2), __pyx_t_8, ((PyObject*)__pyx_t_13))); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 446, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_14);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
       __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
       __Pyx_INCREF(__pyx_t_14);
       __Pyx_DECREF_SET(__pyx_v_group, ((struct __pyx_obj_4qiam_7_decide__Group *)__pyx_t_14));
-      if (unlikely((PyDict_SetItem(__pyx_v_by_label, __pyx_v_group_label, __pyx_t_14) < 0))) __PYX_ERR(0, 424, __pyx_L1_error)
+      if (unlikely((PyDict_SetItem(__pyx_v_by_label, __pyx_v_group_label, __pyx_t_14) < 0))) __PYX_ERR(0, 446, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
 
-      /* "qiam/_decide.pyx":423
+      /* "qiam/_decide.pyx":445
  *             group_label = f"{kind}[{level}]" if kind in ("scp", "rcp") else kind
  *             group = by_label.get(group_label)
  *             if group is None:             # <<<<<<<<<<<<<<
@@ -14219,7 +14556,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
 */
     }
 
-    /* "qiam/_decide.pyx":425
+    /* "qiam/_decide.pyx":447
  *             if group is None:
  *                 group = by_label[group_label] = _new_group(kind, level, group_label)
  *             for statement in statements:             # <<<<<<<<<<<<<<
@@ -14231,9 +14568,9 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       __pyx_t_11 = 0;
       __pyx_t_20 = NULL;
     } else {
-      __pyx_t_11 = -1; __pyx_t_14 = PyObject_GetIter(__pyx_v_statements); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 425, __pyx_L1_error)
+      __pyx_t_11 = -1; __pyx_t_14 = PyObject_GetIter(__pyx_v_statements); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 447, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_14);
-      __pyx_t_20 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_14); if (unlikely(!__pyx_t_20)) __PYX_ERR(0, 425, __pyx_L1_error)
+      __pyx_t_20 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_14); if (unlikely(!__pyx_t_20)) __PYX_ERR(0, 447, __pyx_L1_error)
     }
     for (;;) {
       if (likely(!__pyx_t_20)) {
@@ -14241,7 +14578,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
           {
             Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_14);
             #if !CYTHON_ASSUME_SAFE_SIZE
-            if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 425, __pyx_L1_error)
+            if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 447, __pyx_L1_error)
             #endif
             if (__pyx_t_11 >= __pyx_temp) break;
           }
@@ -14251,7 +14588,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
           {
             Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_14);
             #if !CYTHON_ASSUME_SAFE_SIZE
-            if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 425, __pyx_L1_error)
+            if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 447, __pyx_L1_error)
             #endif
             if (__pyx_t_11 >= __pyx_temp) break;
           }
@@ -14262,13 +14599,13 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
           #endif
           ++__pyx_t_11;
         }
-        if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 425, __pyx_L1_error)
+        if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 447, __pyx_L1_error)
       } else {
         __pyx_t_13 = __pyx_t_20(__pyx_t_14);
         if (unlikely(!__pyx_t_13)) {
           PyObject* exc_type = PyErr_Occurred();
           if (exc_type) {
-            if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 425, __pyx_L1_error)
+            if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 447, __pyx_L1_error)
             PyErr_Clear();
           }
           break;
@@ -14278,7 +14615,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       __Pyx_XDECREF_SET(__pyx_v_statement, __pyx_t_13);
       __pyx_t_13 = 0;
 
-      /* "qiam/_decide.pyx":426
+      /* "qiam/_decide.pyx":448
  *                 group = by_label[group_label] = _new_group(kind, level, group_label)
  *             for statement in statements:
  *                 ref = StatementRef(label, name, statement.index, statement.sid, statement.effect,             # <<<<<<<<<<<<<<
@@ -14286,16 +14623,16 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
  *                 group.entries.append((statement, ref, source))
 */
       __pyx_t_2 = NULL;
-      __Pyx_GetModuleGlobalName(__pyx_t_15, __pyx_mstate_global->__pyx_n_u_StatementRef); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 426, __pyx_L1_error)
+      __Pyx_GetModuleGlobalName(__pyx_t_15, __pyx_mstate_global->__pyx_n_u_StatementRef); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 448, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_15);
-      __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_statement, __pyx_mstate_global->__pyx_n_u_index); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 426, __pyx_L1_error)
+      __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_statement, __pyx_mstate_global->__pyx_n_u_index); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 448, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
-      __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_statement, __pyx_mstate_global->__pyx_n_u_sid); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 426, __pyx_L1_error)
+      __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_statement, __pyx_mstate_global->__pyx_n_u_sid); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 448, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
-      __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_v_statement, __pyx_mstate_global->__pyx_n_u_effect); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 426, __pyx_L1_error)
+      __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_v_statement, __pyx_mstate_global->__pyx_n_u_effect); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 448, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
 
-      /* "qiam/_decide.pyx":427
+      /* "qiam/_decide.pyx":449
  *             for statement in statements:
  *                 ref = StatementRef(label, name, statement.index, statement.sid, statement.effect,
  *                                    Location(source, statement.path))             # <<<<<<<<<<<<<<
@@ -14303,9 +14640,9 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
  *         self._groups = tuple(sorted(by_label.values(), key=lambda g: (_ORDER[(<_Group> g).kind],
 */
       __pyx_t_21 = NULL;
-      __Pyx_GetModuleGlobalName(__pyx_t_22, __pyx_mstate_global->__pyx_n_u_Location); if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 427, __pyx_L1_error)
+      __Pyx_GetModuleGlobalName(__pyx_t_22, __pyx_mstate_global->__pyx_n_u_Location); if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 449, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_22);
-      __pyx_t_23 = __Pyx_PyObject_GetAttrStr(__pyx_v_statement, __pyx_mstate_global->__pyx_n_u_path); if (unlikely(!__pyx_t_23)) __PYX_ERR(0, 427, __pyx_L1_error)
+      __pyx_t_23 = __Pyx_PyObject_GetAttrStr(__pyx_v_statement, __pyx_mstate_global->__pyx_n_u_path); if (unlikely(!__pyx_t_23)) __PYX_ERR(0, 449, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_23);
       __pyx_t_4 = 1;
       #if CYTHON_UNPACK_METHODS
@@ -14325,7 +14662,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
         __Pyx_XDECREF(__pyx_t_21); __pyx_t_21 = 0;
         __Pyx_DECREF(__pyx_t_23); __pyx_t_23 = 0;
         __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
-        if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 427, __pyx_L1_error)
+        if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 449, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_16);
       }
       __pyx_t_4 = 1;
@@ -14349,13 +14686,13 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
         __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
         __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
         __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
-        if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 426, __pyx_L1_error)
+        if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 448, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_13);
       }
       __Pyx_XDECREF_SET(__pyx_v_ref, __pyx_t_13);
       __pyx_t_13 = 0;
 
-      /* "qiam/_decide.pyx":428
+      /* "qiam/_decide.pyx":450
  *                 ref = StatementRef(label, name, statement.index, statement.sid, statement.effect,
  *                                    Location(source, statement.path))
  *                 group.entries.append((statement, ref, source))             # <<<<<<<<<<<<<<
@@ -14364,24 +14701,24 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
 */
       if (unlikely(__pyx_v_group->entries == Py_None)) {
         PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "append");
-        __PYX_ERR(0, 428, __pyx_L1_error)
+        __PYX_ERR(0, 450, __pyx_L1_error)
       }
-      __pyx_t_13 = PyTuple_New(3); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 428, __pyx_L1_error)
+      __pyx_t_13 = PyTuple_New(3); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 450, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_13);
       __Pyx_INCREF(__pyx_v_statement);
       __Pyx_GIVEREF(__pyx_v_statement);
-      if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 0, __pyx_v_statement) != (0)) __PYX_ERR(0, 428, __pyx_L1_error);
+      if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 0, __pyx_v_statement) != (0)) __PYX_ERR(0, 450, __pyx_L1_error);
       __Pyx_INCREF(__pyx_v_ref);
       __Pyx_GIVEREF(__pyx_v_ref);
-      if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 1, __pyx_v_ref) != (0)) __PYX_ERR(0, 428, __pyx_L1_error);
+      if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 1, __pyx_v_ref) != (0)) __PYX_ERR(0, 450, __pyx_L1_error);
       __Pyx_INCREF(__pyx_v_source);
       __Pyx_GIVEREF(__pyx_v_source);
-      if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 2, __pyx_v_source) != (0)) __PYX_ERR(0, 428, __pyx_L1_error);
-      __pyx_t_24 = __Pyx_PyList_Append(__pyx_v_group->entries, __pyx_t_13); if (unlikely(__pyx_t_24 == ((int)-1))) __PYX_ERR(0, 428, __pyx_L1_error)
+      if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 2, __pyx_v_source) != (0)) __PYX_ERR(0, 450, __pyx_L1_error);
+      __pyx_t_24 = __Pyx_PyList_Append(__pyx_v_group->entries, __pyx_t_13); if (unlikely(__pyx_t_24 == ((int)-1))) __PYX_ERR(0, 450, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_13); __pyx_t_13 = 0;
 
 
-      /* "qiam/_decide.pyx":425
+      /* "qiam/_decide.pyx":447
  *             if group is None:
  *                 group = by_label[group_label] = _new_group(kind, level, group_label)
  *             for statement in statements:             # <<<<<<<<<<<<<<
@@ -14391,7 +14728,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     }
     __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
 
-    /* "qiam/_decide.pyx":420
+    /* "qiam/_decide.pyx":442
  *             for level in range(levels):
  *                 by_label[f"{kind}[{level}]"] = _new_group(kind, level, f"{kind}[{level}]")
  *         for kind, level, label, name, source, statements in items:             # <<<<<<<<<<<<<<
@@ -14401,7 +14738,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
   }
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "qiam/_decide.pyx":429
+  /* "qiam/_decide.pyx":451
  *                                    Location(source, statement.path))
  *                 group.entries.append((statement, ref, source))
  *         self._groups = tuple(sorted(by_label.values(), key=lambda g: (_ORDER[(<_Group> g).kind],             # <<<<<<<<<<<<<<
@@ -14409,9 +14746,9 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
  *         if len(self._groups) > 64:
 */
   __pyx_t_14 = NULL;
-  __pyx_t_13 = __Pyx_PyDict_Values(__pyx_v_by_label); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 429, __pyx_L1_error)
+  __pyx_t_13 = __Pyx_PyDict_Values(__pyx_v_by_label); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 451, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_13);
-  __pyx_t_15 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_9Evaluator_8__init___1__pyx_lambda_funcdef_lambda5, 0, __pyx_mstate_global->__pyx_n_u_init___locals_lambda, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 429, __pyx_L1_error)
+  __pyx_t_15 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_9Evaluator_8__init___1__pyx_lambda_funcdef_lambda5, 0, __pyx_mstate_global->__pyx_n_u_init___locals_lambda, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 451, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_15);
   #if CYTHON_VECTORCALL
   #endif
@@ -14420,13 +14757,13 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     PyObject *__pyx_callargs[3] = {__pyx_t_14, __pyx_t_13, __pyx_t_15};
     #if CYTHON_VECTORCALL
     __pyx_t_16 = __pyx_mstate_global->__pyx_tuple[0];
-    if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 429, __pyx_L1_error)
+    if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 451, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_16);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_key};
       __pyx_t_16 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 429, __pyx_L1_error)
+      if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 451, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_16);
     }
     #endif
@@ -14437,10 +14774,10 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     #endif
     __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
     __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 429, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 451, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
-  __pyx_t_16 = __Pyx_PySequence_Tuple(__pyx_t_5); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 429, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PySequence_Tuple(__pyx_t_5); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 451, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_16);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_GIVEREF(__pyx_t_16);
@@ -14448,7 +14785,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
   __Pyx_DECREF_SET(__pyx_v_self->_groups, ((PyObject*)__pyx_t_16));
   __pyx_t_16 = 0;
 
-  /* "qiam/_decide.pyx":431
+  /* "qiam/_decide.pyx":453
  *         self._groups = tuple(sorted(by_label.values(), key=lambda g: (_ORDER[(<_Group> g).kind],
  *                                                                      (<_Group> g).level)))
  *         if len(self._groups) > 64:             # <<<<<<<<<<<<<<
@@ -14459,9 +14796,9 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
   __Pyx_INCREF(__pyx_t_16);
   if (unlikely(__pyx_t_16 == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 431, __pyx_L1_error)
+    __PYX_ERR(0, 453, __pyx_L1_error)
   }
-  __pyx_t_6 = __Pyx_PyTuple_GET_SIZE(__pyx_t_16); if (unlikely(__pyx_t_6 == ((Py_ssize_t)-1))) __PYX_ERR(0, 431, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyTuple_GET_SIZE(__pyx_t_16); if (unlikely(__pyx_t_6 == ((Py_ssize_t)-1))) __PYX_ERR(0, 453, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
   __pyx_t_19 = (__pyx_t_6 > 64);
 
@@ -14469,7 +14806,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
   if (unlikely(__pyx_t_19)) {
 
 
-    /* "qiam/_decide.pyx":432
+    /* "qiam/_decide.pyx":454
  *                                                                      (<_Group> g).level)))
  *         if len(self._groups) > 64:
  *             raise ValueError("a policy set has at most 64 policy types and organization levels")             # <<<<<<<<<<<<<<
@@ -14482,14 +14819,14 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       PyObject *__pyx_callargs[2] = {__pyx_t_5, __pyx_mstate_global->__pyx_kp_u_a_policy_set_has_at_most_64_poli};
       __pyx_t_16 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
-      if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 432, __pyx_L1_error)
+      if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 454, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_16);
     }
     __Pyx_Raise(__pyx_t_16, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
-    __PYX_ERR(0, 432, __pyx_L1_error)
+    __PYX_ERR(0, 454, __pyx_L1_error)
 
-    /* "qiam/_decide.pyx":431
+    /* "qiam/_decide.pyx":453
  *         self._groups = tuple(sorted(by_label.values(), key=lambda g: (_ORDER[(<_Group> g).kind],
  *                                                                      (<_Group> g).level)))
  *         if len(self._groups) > 64:             # <<<<<<<<<<<<<<
@@ -14498,7 +14835,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
 */
   }
 
-  /* "qiam/_decide.pyx":433
+  /* "qiam/_decide.pyx":455
  *         if len(self._groups) > 64:
  *             raise ValueError("a policy set has at most 64 policy types and organization levels")
  *         index = {(<_Group> g).label: i for i, g in enumerate(self._groups)}             # <<<<<<<<<<<<<<
@@ -14506,7 +14843,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
  *         self._boundary = index.get("boundary", -1)
 */
   { /* enter inner scope */
-    __pyx_t_16 = PyDict_New(); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 433, __pyx_L23_error)
+    __pyx_t_16 = PyDict_New(); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 455, __pyx_L23_error)
     __Pyx_GOTREF(__pyx_t_16);
     __Pyx_INCREF(__pyx_mstate_global->__pyx_int_0);
     __pyx_t_5 = __pyx_mstate_global->__pyx_int_0;
@@ -14516,7 +14853,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       {
         Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_15);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 433, __pyx_L23_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 455, __pyx_L23_error)
         #endif
         if (__pyx_t_6 >= __pyx_temp) break;
       }
@@ -14526,18 +14863,18 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       __pyx_t_13 = __Pyx_PySequence_ITEM(__pyx_t_15, __pyx_t_6);
       #endif
       ++__pyx_t_6;
-      if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 433, __pyx_L23_error)
+      if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 455, __pyx_L23_error)
       __Pyx_GOTREF(__pyx_t_13);
       __Pyx_XDECREF_SET(__pyx_8genexpr3__pyx_v_g, __pyx_t_13);
       __pyx_t_13 = 0;
       __Pyx_INCREF(__pyx_t_5);
       __Pyx_XDECREF_SET(__pyx_8genexpr3__pyx_v_i, __pyx_t_5);
-      __pyx_t_13 = __Pyx_PyLong_AddObjC(__pyx_t_5, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 433, __pyx_L23_error)
+      __pyx_t_13 = __Pyx_PyLong_AddObjC(__pyx_t_5, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 455, __pyx_L23_error)
       __Pyx_GOTREF(__pyx_t_13);
       __Pyx_DECREF(__pyx_t_5);
       __pyx_t_5 = __pyx_t_13;
       __pyx_t_13 = 0;
-      if (unlikely(PyDict_SetItem(__pyx_t_16, ((struct __pyx_obj_4qiam_7_decide__Group *)__pyx_8genexpr3__pyx_v_g)->label, __pyx_8genexpr3__pyx_v_i))) __PYX_ERR(0, 433, __pyx_L23_error)
+      if (unlikely(PyDict_SetItem(__pyx_t_16, ((struct __pyx_obj_4qiam_7_decide__Group *)__pyx_8genexpr3__pyx_v_g)->label, __pyx_8genexpr3__pyx_v_i))) __PYX_ERR(0, 455, __pyx_L23_error)
     }
     __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
@@ -14553,53 +14890,53 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
   __pyx_v_index = ((PyObject*)__pyx_t_16);
   __pyx_t_16 = 0;
 
-  /* "qiam/_decide.pyx":434
+  /* "qiam/_decide.pyx":456
  *             raise ValueError("a policy set has at most 64 policy types and organization levels")
  *         index = {(<_Group> g).label: i for i, g in enumerate(self._groups)}
  *         self._identity = index.get("identity", -1)             # <<<<<<<<<<<<<<
  *         self._boundary = index.get("boundary", -1)
  *         self._session = index.get("session", -1)
 */
-  __pyx_t_16 = __Pyx_PyDict_GetItemDefault(__pyx_v_index, __pyx_mstate_global->__pyx_n_u_identity, __pyx_mstate_global->__pyx_int_neg_1); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 434, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyDict_GetItemDefault(__pyx_v_index, __pyx_mstate_global->__pyx_n_u_identity, __pyx_mstate_global->__pyx_int_neg_1); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 456, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_16);
-  __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_t_16); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 434, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_t_16); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 456, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
   __pyx_v_self->_identity = __pyx_t_8;
 
-  /* "qiam/_decide.pyx":435
+  /* "qiam/_decide.pyx":457
  *         index = {(<_Group> g).label: i for i, g in enumerate(self._groups)}
  *         self._identity = index.get("identity", -1)
  *         self._boundary = index.get("boundary", -1)             # <<<<<<<<<<<<<<
  *         self._session = index.get("session", -1)
  *         self._session_given = bool(session_given) or self._session >= 0
 */
-  __pyx_t_16 = __Pyx_PyDict_GetItemDefault(__pyx_v_index, __pyx_mstate_global->__pyx_n_u_boundary, __pyx_mstate_global->__pyx_int_neg_1); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 435, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyDict_GetItemDefault(__pyx_v_index, __pyx_mstate_global->__pyx_n_u_boundary, __pyx_mstate_global->__pyx_int_neg_1); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 457, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_16);
-  __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_t_16); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 435, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_t_16); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 457, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
   __pyx_v_self->_boundary = __pyx_t_8;
 
-  /* "qiam/_decide.pyx":436
+  /* "qiam/_decide.pyx":458
  *         self._identity = index.get("identity", -1)
  *         self._boundary = index.get("boundary", -1)
  *         self._session = index.get("session", -1)             # <<<<<<<<<<<<<<
  *         self._session_given = bool(session_given) or self._session >= 0
  *         self._resource = index.get("resource", -1)
 */
-  __pyx_t_16 = __Pyx_PyDict_GetItemDefault(__pyx_v_index, __pyx_mstate_global->__pyx_n_u_session, __pyx_mstate_global->__pyx_int_neg_1); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 436, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyDict_GetItemDefault(__pyx_v_index, __pyx_mstate_global->__pyx_n_u_session, __pyx_mstate_global->__pyx_int_neg_1); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 458, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_16);
-  __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_t_16); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 436, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_t_16); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 458, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
   __pyx_v_self->_session = __pyx_t_8;
 
-  /* "qiam/_decide.pyx":437
+  /* "qiam/_decide.pyx":459
  *         self._boundary = index.get("boundary", -1)
  *         self._session = index.get("session", -1)
  *         self._session_given = bool(session_given) or self._session >= 0             # <<<<<<<<<<<<<<
  *         self._resource = index.get("resource", -1)
  *         self._scps = tuple([i for i, g in enumerate(self._groups) if (<_Group> g).kind == "scp"])
 */
-  __pyx_t_18 = __Pyx_PyObject_IsTrue(__pyx_v_session_given); if (unlikely((__pyx_t_18 < 0))) __PYX_ERR(0, 437, __pyx_L1_error)
+  __pyx_t_18 = __Pyx_PyObject_IsTrue(__pyx_v_session_given); if (unlikely((__pyx_t_18 < 0))) __PYX_ERR(0, 459, __pyx_L1_error)
   if (!(!(!__pyx_t_18))) {
 
   } else {
@@ -14616,20 +14953,20 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
   __pyx_L28_bool_binop_done:;
   __pyx_v_self->_session_given = __pyx_t_19;
 
-  /* "qiam/_decide.pyx":438
+  /* "qiam/_decide.pyx":460
  *         self._session = index.get("session", -1)
  *         self._session_given = bool(session_given) or self._session >= 0
  *         self._resource = index.get("resource", -1)             # <<<<<<<<<<<<<<
  *         self._scps = tuple([i for i, g in enumerate(self._groups) if (<_Group> g).kind == "scp"])
  *         self._rcps = tuple([i for i, g in enumerate(self._groups) if (<_Group> g).kind == "rcp"])
 */
-  __pyx_t_16 = __Pyx_PyDict_GetItemDefault(__pyx_v_index, __pyx_mstate_global->__pyx_n_u_resource, __pyx_mstate_global->__pyx_int_neg_1); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 438, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyDict_GetItemDefault(__pyx_v_index, __pyx_mstate_global->__pyx_n_u_resource, __pyx_mstate_global->__pyx_int_neg_1); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 460, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_16);
-  __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_t_16); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 438, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_t_16); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 460, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
   __pyx_v_self->_resource = __pyx_t_8;
 
-  /* "qiam/_decide.pyx":439
+  /* "qiam/_decide.pyx":461
  *         self._session_given = bool(session_given) or self._session >= 0
  *         self._resource = index.get("resource", -1)
  *         self._scps = tuple([i for i, g in enumerate(self._groups) if (<_Group> g).kind == "scp"])             # <<<<<<<<<<<<<<
@@ -14637,7 +14974,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
  *         self._scp_bits = 0
 */
   { /* enter inner scope */
-    __pyx_t_16 = PyList_New(0); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 439, __pyx_L32_error)
+    __pyx_t_16 = PyList_New(0); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 461, __pyx_L32_error)
     __Pyx_GOTREF(__pyx_t_16);
     __Pyx_INCREF(__pyx_mstate_global->__pyx_int_0);
     __pyx_t_5 = __pyx_mstate_global->__pyx_int_0;
@@ -14647,7 +14984,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       {
         Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_15);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 439, __pyx_L32_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 461, __pyx_L32_error)
         #endif
         if (__pyx_t_6 >= __pyx_temp) break;
       }
@@ -14657,21 +14994,21 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       __pyx_t_13 = __Pyx_PySequence_ITEM(__pyx_t_15, __pyx_t_6);
       #endif
       ++__pyx_t_6;
-      if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 439, __pyx_L32_error)
+      if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 461, __pyx_L32_error)
       __Pyx_GOTREF(__pyx_t_13);
       __Pyx_XDECREF_SET(__pyx_8genexpr4__pyx_v_g, __pyx_t_13);
       __pyx_t_13 = 0;
       __Pyx_INCREF(__pyx_t_5);
       __Pyx_XDECREF_SET(__pyx_8genexpr4__pyx_v_i, __pyx_t_5);
-      __pyx_t_13 = __Pyx_PyLong_AddObjC(__pyx_t_5, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 439, __pyx_L32_error)
+      __pyx_t_13 = __Pyx_PyLong_AddObjC(__pyx_t_5, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 461, __pyx_L32_error)
       __Pyx_GOTREF(__pyx_t_13);
       __Pyx_DECREF(__pyx_t_5);
       __pyx_t_5 = __pyx_t_13;
       __pyx_t_13 = 0;
-      __pyx_t_19 = __Pyx_PyObject_CompareBoolEq_str_str(((struct __pyx_obj_4qiam_7_decide__Group *)__pyx_8genexpr4__pyx_v_g)->kind, __pyx_mstate_global->__pyx_n_u_scp, Py_EQ); if (unlikely((__pyx_t_19 < 0))) __PYX_ERR(0, 439, __pyx_L32_error)
+      __pyx_t_19 = __Pyx_PyObject_CompareBoolEq_str_str(((struct __pyx_obj_4qiam_7_decide__Group *)__pyx_8genexpr4__pyx_v_g)->kind, __pyx_mstate_global->__pyx_n_u_scp, Py_EQ); if (unlikely((__pyx_t_19 < 0))) __PYX_ERR(0, 461, __pyx_L32_error)
       if (__pyx_t_19) {
 
-        if (unlikely(__Pyx_ListComp_Append(__pyx_t_16, __pyx_8genexpr4__pyx_v_i))) __PYX_ERR(0, 439, __pyx_L32_error)
+        if (unlikely(__Pyx_ListComp_Append(__pyx_t_16, __pyx_8genexpr4__pyx_v_i))) __PYX_ERR(0, 461, __pyx_L32_error)
       }
     }
     __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
@@ -14685,7 +15022,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     goto __pyx_L1_error;
     __pyx_L37_exit_scope:;
   } /* exit inner scope */
-  __pyx_t_5 = PyList_AsTuple(((PyObject*)__pyx_t_16)); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 439, __pyx_L1_error)
+  __pyx_t_5 = PyList_AsTuple(((PyObject*)__pyx_t_16)); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 461, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
   __Pyx_GIVEREF(__pyx_t_5);
@@ -14693,7 +15030,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
   __Pyx_DECREF_SET(__pyx_v_self->_scps, ((PyObject*)__pyx_t_5));
   __pyx_t_5 = 0;
 
-  /* "qiam/_decide.pyx":440
+  /* "qiam/_decide.pyx":462
  *         self._resource = index.get("resource", -1)
  *         self._scps = tuple([i for i, g in enumerate(self._groups) if (<_Group> g).kind == "scp"])
  *         self._rcps = tuple([i for i, g in enumerate(self._groups) if (<_Group> g).kind == "rcp"])             # <<<<<<<<<<<<<<
@@ -14701,7 +15038,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
  *         self._rcp_bits = 0
 */
   { /* enter inner scope */
-    __pyx_t_5 = PyList_New(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 440, __pyx_L40_error)
+    __pyx_t_5 = PyList_New(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 462, __pyx_L40_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_INCREF(__pyx_mstate_global->__pyx_int_0);
     __pyx_t_16 = __pyx_mstate_global->__pyx_int_0;
@@ -14711,7 +15048,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       {
         Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_15);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 440, __pyx_L40_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 462, __pyx_L40_error)
         #endif
         if (__pyx_t_6 >= __pyx_temp) break;
       }
@@ -14721,21 +15058,21 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
       __pyx_t_13 = __Pyx_PySequence_ITEM(__pyx_t_15, __pyx_t_6);
       #endif
       ++__pyx_t_6;
-      if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 440, __pyx_L40_error)
+      if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 462, __pyx_L40_error)
       __Pyx_GOTREF(__pyx_t_13);
       __Pyx_XDECREF_SET(__pyx_8genexpr5__pyx_v_g, __pyx_t_13);
       __pyx_t_13 = 0;
       __Pyx_INCREF(__pyx_t_16);
       __Pyx_XDECREF_SET(__pyx_8genexpr5__pyx_v_i, __pyx_t_16);
-      __pyx_t_13 = __Pyx_PyLong_AddObjC(__pyx_t_16, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 440, __pyx_L40_error)
+      __pyx_t_13 = __Pyx_PyLong_AddObjC(__pyx_t_16, __pyx_mstate_global->__pyx_int_1, 1, 0, 0); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 462, __pyx_L40_error)
       __Pyx_GOTREF(__pyx_t_13);
       __Pyx_DECREF(__pyx_t_16);
       __pyx_t_16 = __pyx_t_13;
       __pyx_t_13 = 0;
-      __pyx_t_19 = __Pyx_PyObject_CompareBoolEq_str_str(((struct __pyx_obj_4qiam_7_decide__Group *)__pyx_8genexpr5__pyx_v_g)->kind, __pyx_mstate_global->__pyx_n_u_rcp, Py_EQ); if (unlikely((__pyx_t_19 < 0))) __PYX_ERR(0, 440, __pyx_L40_error)
+      __pyx_t_19 = __Pyx_PyObject_CompareBoolEq_str_str(((struct __pyx_obj_4qiam_7_decide__Group *)__pyx_8genexpr5__pyx_v_g)->kind, __pyx_mstate_global->__pyx_n_u_rcp, Py_EQ); if (unlikely((__pyx_t_19 < 0))) __PYX_ERR(0, 462, __pyx_L40_error)
       if (__pyx_t_19) {
 
-        if (unlikely(__Pyx_ListComp_Append(__pyx_t_5, __pyx_8genexpr5__pyx_v_i))) __PYX_ERR(0, 440, __pyx_L40_error)
+        if (unlikely(__Pyx_ListComp_Append(__pyx_t_5, __pyx_8genexpr5__pyx_v_i))) __PYX_ERR(0, 462, __pyx_L40_error)
       }
     }
     __Pyx_DECREF(__pyx_t_15); __pyx_t_15 = 0;
@@ -14749,7 +15086,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     goto __pyx_L1_error;
     __pyx_L45_exit_scope:;
   } /* exit inner scope */
-  __pyx_t_16 = PyList_AsTuple(((PyObject*)__pyx_t_5)); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 440, __pyx_L1_error)
+  __pyx_t_16 = PyList_AsTuple(((PyObject*)__pyx_t_5)); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 462, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_16);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_GIVEREF(__pyx_t_16);
@@ -14757,7 +15094,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
   __Pyx_DECREF_SET(__pyx_v_self->_rcps, ((PyObject*)__pyx_t_16));
   __pyx_t_16 = 0;
 
-  /* "qiam/_decide.pyx":441
+  /* "qiam/_decide.pyx":463
  *         self._scps = tuple([i for i, g in enumerate(self._groups) if (<_Group> g).kind == "scp"])
  *         self._rcps = tuple([i for i, g in enumerate(self._groups) if (<_Group> g).kind == "rcp"])
  *         self._scp_bits = 0             # <<<<<<<<<<<<<<
@@ -14766,7 +15103,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
 */
   __pyx_v_self->_scp_bits = 0;
 
-  /* "qiam/_decide.pyx":442
+  /* "qiam/_decide.pyx":464
  *         self._rcps = tuple([i for i, g in enumerate(self._groups) if (<_Group> g).kind == "rcp"])
  *         self._scp_bits = 0
  *         self._rcp_bits = 0             # <<<<<<<<<<<<<<
@@ -14775,7 +15112,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
 */
   __pyx_v_self->_rcp_bits = 0;
 
-  /* "qiam/_decide.pyx":443
+  /* "qiam/_decide.pyx":465
  *         self._scp_bits = 0
  *         self._rcp_bits = 0
  *         for g in self._scps:             # <<<<<<<<<<<<<<
@@ -14784,7 +15121,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
 */
   if (unlikely(__pyx_v_self->_scps == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 443, __pyx_L1_error)
+    __PYX_ERR(0, 465, __pyx_L1_error)
   }
   __pyx_t_16 = __pyx_v_self->_scps; __Pyx_INCREF(__pyx_t_16);
   __pyx_t_6 = 0;
@@ -14792,7 +15129,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     {
       Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_16);
       #if !CYTHON_ASSUME_SAFE_SIZE
-      if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 443, __pyx_L1_error)
+      if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 465, __pyx_L1_error)
       #endif
       if (__pyx_t_6 >= __pyx_temp) break;
     }
@@ -14802,23 +15139,23 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     __pyx_t_5 = __Pyx_PySequence_ITEM(__pyx_t_16, __pyx_t_6);
     #endif
     ++__pyx_t_6;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 443, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 465, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_XDECREF_SET(__pyx_v_g, __pyx_t_5);
     __pyx_t_5 = 0;
 
-    /* "qiam/_decide.pyx":444
+    /* "qiam/_decide.pyx":466
  *         self._rcp_bits = 0
  *         for g in self._scps:
  *             self._scp_bits |= 1ULL << <int> g             # <<<<<<<<<<<<<<
  *         for g in self._rcps:
  *             self._rcp_bits |= 1ULL << <int> g
 */
-    __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_v_g); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 444, __pyx_L1_error)
+    __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_v_g); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 466, __pyx_L1_error)
     __pyx_v_self->_scp_bits = (__pyx_v_self->_scp_bits | (1ULL << ((int)__pyx_t_8)));
 
 
-    /* "qiam/_decide.pyx":443
+    /* "qiam/_decide.pyx":465
  *         self._scp_bits = 0
  *         self._rcp_bits = 0
  *         for g in self._scps:             # <<<<<<<<<<<<<<
@@ -14828,7 +15165,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
   }
   __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
 
-  /* "qiam/_decide.pyx":445
+  /* "qiam/_decide.pyx":467
  *         for g in self._scps:
  *             self._scp_bits |= 1ULL << <int> g
  *         for g in self._rcps:             # <<<<<<<<<<<<<<
@@ -14837,7 +15174,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
 */
   if (unlikely(__pyx_v_self->_rcps == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 445, __pyx_L1_error)
+    __PYX_ERR(0, 467, __pyx_L1_error)
   }
   __pyx_t_16 = __pyx_v_self->_rcps; __Pyx_INCREF(__pyx_t_16);
   __pyx_t_6 = 0;
@@ -14845,7 +15182,7 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     {
       Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_16);
       #if !CYTHON_ASSUME_SAFE_SIZE
-      if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 445, __pyx_L1_error)
+      if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 467, __pyx_L1_error)
       #endif
       if (__pyx_t_6 >= __pyx_temp) break;
     }
@@ -14855,23 +15192,23 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
     __pyx_t_5 = __Pyx_PySequence_ITEM(__pyx_t_16, __pyx_t_6);
     #endif
     ++__pyx_t_6;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 445, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 467, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_XDECREF_SET(__pyx_v_g, __pyx_t_5);
     __pyx_t_5 = 0;
 
-    /* "qiam/_decide.pyx":446
+    /* "qiam/_decide.pyx":468
  *             self._scp_bits |= 1ULL << <int> g
  *         for g in self._rcps:
  *             self._rcp_bits |= 1ULL << <int> g             # <<<<<<<<<<<<<<
  *         self._warnings = tuple(warnings)
  *         self._plans = {}
 */
-    __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_v_g); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 446, __pyx_L1_error)
+    __pyx_t_8 = __Pyx_PyLong_As_int(__pyx_v_g); if (unlikely((__pyx_t_8 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 468, __pyx_L1_error)
     __pyx_v_self->_rcp_bits = (__pyx_v_self->_rcp_bits | (1ULL << ((int)__pyx_t_8)));
 
 
-    /* "qiam/_decide.pyx":445
+    /* "qiam/_decide.pyx":467
  *         for g in self._scps:
  *             self._scp_bits |= 1ULL << <int> g
  *         for g in self._rcps:             # <<<<<<<<<<<<<<
@@ -14881,50 +15218,80 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
   }
   __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
 
-  /* "qiam/_decide.pyx":447
+  /* "qiam/_decide.pyx":469
  *         for g in self._rcps:
  *             self._rcp_bits |= 1ULL << <int> g
  *         self._warnings = tuple(warnings)             # <<<<<<<<<<<<<<
  *         self._plans = {}
  *         self._all = self._build(None)
 */
-  __pyx_t_16 = __Pyx_PySequence_Tuple(__pyx_v_warnings); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 447, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PySequence_Tuple(__pyx_v_warnings); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 469, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_16);
   __Pyx_GIVEREF(__pyx_t_16);
   __Pyx_GOTREF(__pyx_v_self->_warnings);
   __Pyx_DECREF_SET(__pyx_v_self->_warnings, ((PyObject*)__pyx_t_16));
   __pyx_t_16 = 0;
 
-  /* "qiam/_decide.pyx":448
+  /* "qiam/_decide.pyx":470
  *             self._rcp_bits |= 1ULL << <int> g
  *         self._warnings = tuple(warnings)
  *         self._plans = {}             # <<<<<<<<<<<<<<
  *         self._all = self._build(None)
- * 
+ *         self._rcp_covered = _rcp_services() if self._rcps else frozenset()
 */
-  __pyx_t_16 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 448, __pyx_L1_error)
+  __pyx_t_16 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 470, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_16);
   __Pyx_GIVEREF(__pyx_t_16);
   __Pyx_GOTREF(__pyx_v_self->_plans);
   __Pyx_DECREF_SET(__pyx_v_self->_plans, ((PyObject*)__pyx_t_16));
   __pyx_t_16 = 0;
 
-  /* "qiam/_decide.pyx":449
+  /* "qiam/_decide.pyx":471
  *         self._warnings = tuple(warnings)
  *         self._plans = {}
  *         self._all = self._build(None)             # <<<<<<<<<<<<<<
+ *         self._rcp_covered = _rcp_services() if self._rcps else frozenset()
  * 
- *     cdef tuple _build(self, object service):
 */
-  __pyx_t_16 = ((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_build(__pyx_v_self, Py_None); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 449, __pyx_L1_error)
+  __pyx_t_16 = ((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_build(__pyx_v_self, Py_None); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 471, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_16);
   __Pyx_GIVEREF(__pyx_t_16);
   __Pyx_GOTREF(__pyx_v_self->_all);
   __Pyx_DECREF_SET(__pyx_v_self->_all, ((PyObject*)__pyx_t_16));
   __pyx_t_16 = 0;
 
-  /* "qiam/_decide.pyx":413
- *     cdef tuple _all
+  /* "qiam/_decide.pyx":472
+ *         self._plans = {}
+ *         self._all = self._build(None)
+ *         self._rcp_covered = _rcp_services() if self._rcps else frozenset()             # <<<<<<<<<<<<<<
+ * 
+ *     cdef tuple _build(self, object service):
+*/
+  if (__pyx_v_self->_rcps == Py_None) __pyx_t_19 = 0;
+  else
+  {
+    Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_v_self->_rcps);
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 472, __pyx_L1_error)
+    __pyx_t_19 = (__pyx_temp != 0);
+  }
+
+  if (__pyx_t_19) {
+    __pyx_t_5 = __pyx_f_4qiam_7_decide__rcp_services(); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 472, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_5);
+    __pyx_t_16 = __pyx_t_5;
+    __pyx_t_5 = 0;
+  } else {
+    __Pyx_INCREF(__pyx_mstate_global->__pyx_frozenset[0]);
+    __pyx_t_16 = __pyx_mstate_global->__pyx_frozenset[0];
+  }
+
+  __Pyx_GIVEREF(__pyx_t_16);
+  __Pyx_GOTREF(__pyx_v_self->_rcp_covered);
+  __Pyx_DECREF_SET(__pyx_v_self->_rcp_covered, __pyx_t_16);
+  __pyx_t_16 = 0;
+
+  /* "qiam/_decide.pyx":435
+ *     cdef object _rcp_covered        # the services RCPs cover, read from the catalog when there are RCPs
  * 
  *     def __init__(self, groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0):             # <<<<<<<<<<<<<<
  *         cdef dict by_label = {}
@@ -14976,8 +15343,8 @@ static int __pyx_pf_4qiam_7_decide_9Evaluator___init__(struct __pyx_obj_4qiam_7_
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":451
- *         self._all = self._build(None)
+/* "qiam/_decide.pyx":474
+ *         self._rcp_covered = _rcp_services() if self._rcps else frozenset()
  * 
  *     cdef tuple _build(self, object service):             # <<<<<<<<<<<<<<
  *         cdef list plan = []
@@ -15013,19 +15380,19 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_build", 0);
 
-  /* "qiam/_decide.pyx":452
+  /* "qiam/_decide.pyx":475
  * 
  *     cdef tuple _build(self, object service):
  *         cdef list plan = []             # <<<<<<<<<<<<<<
  *         cdef _Group group
  *         cdef Statement st
 */
-  __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 452, __pyx_L1_error)
+  __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 475, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_plan = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":457
+  /* "qiam/_decide.pyx":480
  *         cdef _Entry entry
  *         cdef int g
  *         for g in range(len(self._groups)):             # <<<<<<<<<<<<<<
@@ -15036,16 +15403,16 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
   __Pyx_INCREF(__pyx_t_1);
   if (unlikely(__pyx_t_1 == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 457, __pyx_L1_error)
+    __PYX_ERR(0, 480, __pyx_L1_error)
   }
-  __pyx_t_2 = __Pyx_PyTuple_GET_SIZE(__pyx_t_1); if (unlikely(__pyx_t_2 == ((Py_ssize_t)-1))) __PYX_ERR(0, 457, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyTuple_GET_SIZE(__pyx_t_1); if (unlikely(__pyx_t_2 == ((Py_ssize_t)-1))) __PYX_ERR(0, 480, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_t_3 = __pyx_t_2;
 
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_g = __pyx_t_4;
 
-    /* "qiam/_decide.pyx":458
+    /* "qiam/_decide.pyx":481
  *         cdef int g
  *         for g in range(len(self._groups)):
  *             group = self._groups[g]             # <<<<<<<<<<<<<<
@@ -15054,15 +15421,15 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
 */
     if (unlikely(__pyx_v_self->_groups == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 458, __pyx_L1_error)
+      __PYX_ERR(0, 481, __pyx_L1_error)
     }
     __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v_self->_groups, __pyx_v_g);
     __Pyx_INCREF(__pyx_t_1);
-    if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_4qiam_7_decide__Group))))) __PYX_ERR(0, 458, __pyx_L1_error)
+    if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_4qiam_7_decide__Group))))) __PYX_ERR(0, 481, __pyx_L1_error)
     __Pyx_XDECREF_SET(__pyx_v_group, ((struct __pyx_obj_4qiam_7_decide__Group *)__pyx_t_1));
     __pyx_t_1 = 0;
 
-    /* "qiam/_decide.pyx":459
+    /* "qiam/_decide.pyx":482
  *         for g in range(len(self._groups)):
  *             group = self._groups[g]
  *             for st, ref, source in group.entries:             # <<<<<<<<<<<<<<
@@ -15071,7 +15438,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
 */
     if (unlikely(__pyx_v_group->entries == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 459, __pyx_L1_error)
+      __PYX_ERR(0, 482, __pyx_L1_error)
     }
     __pyx_t_1 = __pyx_v_group->entries; __Pyx_INCREF(__pyx_t_1);
     __pyx_t_5 = 0;
@@ -15079,13 +15446,13 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
       {
         Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_1);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 459, __pyx_L1_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 482, __pyx_L1_error)
         #endif
         if (__pyx_t_5 >= __pyx_temp) break;
       }
       __pyx_t_6 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_1, __pyx_t_5, __Pyx_ReferenceSharing_OwnStrongReference);
       ++__pyx_t_5;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 459, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 482, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
       if ((likely(PyTuple_CheckExact(__pyx_t_6))) || (PyList_CheckExact(__pyx_t_6))) {
         PyObject* sequence = __pyx_t_6;
@@ -15093,7 +15460,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
         if (unlikely(size != 3)) {
           if (size > 3) __Pyx_RaiseTooManyValuesError(3);
           else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-          __PYX_ERR(0, 459, __pyx_L1_error)
+          __PYX_ERR(0, 482, __pyx_L1_error)
         }
         #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
         if (likely(PyTuple_CheckExact(sequence))) {
@@ -15105,27 +15472,27 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
           __Pyx_INCREF(__pyx_t_9);
         } else {
           __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-          if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 459, __pyx_L1_error)
+          if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 482, __pyx_L1_error)
           __Pyx_XGOTREF(__pyx_t_7);
           __pyx_t_8 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-          if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 459, __pyx_L1_error)
+          if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 482, __pyx_L1_error)
           __Pyx_XGOTREF(__pyx_t_8);
           __pyx_t_9 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-          if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 459, __pyx_L1_error)
+          if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 482, __pyx_L1_error)
           __Pyx_XGOTREF(__pyx_t_9);
         }
         #else
-        __pyx_t_7 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 459, __pyx_L1_error)
+        __pyx_t_7 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 482, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_7);
-        __pyx_t_8 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 459, __pyx_L1_error)
+        __pyx_t_8 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 482, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_8);
-        __pyx_t_9 = __Pyx_PySequence_ITEM(sequence, 2); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 459, __pyx_L1_error)
+        __pyx_t_9 = __Pyx_PySequence_ITEM(sequence, 2); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 482, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_9);
         #endif
         __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
       } else {
         Py_ssize_t index = -1;
-        __pyx_t_10 = PyObject_GetIter(__pyx_t_6); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 459, __pyx_L1_error)
+        __pyx_t_10 = PyObject_GetIter(__pyx_t_6); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 482, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_10);
         __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
         __pyx_t_11 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_10);
@@ -15135,7 +15502,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
         __Pyx_GOTREF(__pyx_t_8);
         index = 2; __pyx_t_9 = __pyx_t_11(__pyx_t_10); if (unlikely(!__pyx_t_9)) goto __pyx_L7_unpacking_failed;
         __Pyx_GOTREF(__pyx_t_9);
-        if (__Pyx_IternextUnpackEndCheck(__pyx_t_11(__pyx_t_10), 3) < (0)) __PYX_ERR(0, 459, __pyx_L1_error)
+        if (__Pyx_IternextUnpackEndCheck(__pyx_t_11(__pyx_t_10), 3) < (0)) __PYX_ERR(0, 482, __pyx_L1_error)
         __pyx_t_11 = NULL;
         __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
         goto __pyx_L8_unpacking_done;
@@ -15143,10 +15510,10 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
         __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
         __pyx_t_11 = NULL;
         if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-        __PYX_ERR(0, 459, __pyx_L1_error)
+        __PYX_ERR(0, 482, __pyx_L1_error)
         __pyx_L8_unpacking_done:;
       }
-      if (!(likely(((__pyx_t_7) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_7, __pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Statement))))) __PYX_ERR(0, 459, __pyx_L1_error)
+      if (!(likely(((__pyx_t_7) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_7, __pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Statement))))) __PYX_ERR(0, 482, __pyx_L1_error)
       __Pyx_XDECREF_SET(__pyx_v_st, ((struct __pyx_obj_4qiam_7_decide_Statement *)__pyx_t_7));
       __pyx_t_7 = 0;
       __Pyx_XDECREF_SET(__pyx_v_ref, __pyx_t_8);
@@ -15154,7 +15521,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
       __Pyx_XDECREF_SET(__pyx_v_source, __pyx_t_9);
       __pyx_t_9 = 0;
 
-      /* "qiam/_decide.pyx":460
+      /* "qiam/_decide.pyx":483
  *             group = self._groups[g]
  *             for st, ref, source in group.entries:
  *                 if service is None or st.services is None or service in st.services:             # <<<<<<<<<<<<<<
@@ -15179,7 +15546,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
 
         goto __pyx_L10_bool_binop_done;
       }
-      __pyx_t_13 = (__Pyx_PySequence_ContainsTF(__pyx_v_service, __pyx_v_st->services, Py_EQ)); if (unlikely((__pyx_t_13 < 0))) __PYX_ERR(0, 460, __pyx_L1_error)
+      __pyx_t_13 = (__Pyx_PySequence_ContainsTF(__pyx_v_service, __pyx_v_st->services, Py_EQ)); if (unlikely((__pyx_t_13 < 0))) __PYX_ERR(0, 483, __pyx_L1_error)
 
       __pyx_t_12 = __pyx_t_13;
 
@@ -15187,19 +15554,19 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
       if (__pyx_t_12) {
 
 
-        /* "qiam/_decide.pyx":461
+        /* "qiam/_decide.pyx":484
  *             for st, ref, source in group.entries:
  *                 if service is None or st.services is None or service in st.services:
  *                     entry = _Entry.__new__(_Entry)             # <<<<<<<<<<<<<<
  *                     entry.group = g
  *                     entry.statement = st
 */
-        __pyx_t_6 = ((PyObject *)__pyx_tp_new_4qiam_7_decide__Entry(((PyTypeObject *)__pyx_mstate_global->__pyx_ptype_4qiam_7_decide__Entry), __pyx_mstate_global->__pyx_empty_tuple, NULL)); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 461, __pyx_L1_error)
+        __pyx_t_6 = ((PyObject *)__pyx_tp_new_4qiam_7_decide__Entry(((PyTypeObject *)__pyx_mstate_global->__pyx_ptype_4qiam_7_decide__Entry), __pyx_mstate_global->__pyx_empty_tuple, NULL)); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 484, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_6);
         __Pyx_XDECREF_SET(__pyx_v_entry, ((struct __pyx_obj_4qiam_7_decide__Entry *)__pyx_t_6));
         __pyx_t_6 = 0;
 
-        /* "qiam/_decide.pyx":462
+        /* "qiam/_decide.pyx":485
  *                 if service is None or st.services is None or service in st.services:
  *                     entry = _Entry.__new__(_Entry)
  *                     entry.group = g             # <<<<<<<<<<<<<<
@@ -15208,7 +15575,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
 */
         __pyx_v_entry->group = __pyx_v_g;
 
-        /* "qiam/_decide.pyx":463
+        /* "qiam/_decide.pyx":486
  *                     entry = _Entry.__new__(_Entry)
  *                     entry.group = g
  *                     entry.statement = st             # <<<<<<<<<<<<<<
@@ -15220,7 +15587,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
         __Pyx_GOTREF((PyObject *)__pyx_v_entry->statement);
         __Pyx_DECREF_SET(__pyx_v_entry->statement, __pyx_v_st);
 
-        /* "qiam/_decide.pyx":464
+        /* "qiam/_decide.pyx":487
  *                     entry.group = g
  *                     entry.statement = st
  *                     entry.ref = ref             # <<<<<<<<<<<<<<
@@ -15232,7 +15599,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
         __Pyx_GOTREF(__pyx_v_entry->ref);
         __Pyx_DECREF_SET(__pyx_v_entry->ref, __pyx_v_ref);
 
-        /* "qiam/_decide.pyx":465
+        /* "qiam/_decide.pyx":488
  *                     entry.statement = st
  *                     entry.ref = ref
  *                     entry.source = source             # <<<<<<<<<<<<<<
@@ -15244,17 +15611,17 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
         __Pyx_GOTREF(__pyx_v_entry->source);
         __Pyx_DECREF_SET(__pyx_v_entry->source, __pyx_v_source);
 
-        /* "qiam/_decide.pyx":466
+        /* "qiam/_decide.pyx":489
  *                     entry.ref = ref
  *                     entry.source = source
  *                     plan.append(entry)             # <<<<<<<<<<<<<<
  *         return tuple(plan)
  * 
 */
-        __pyx_t_14 = __Pyx_PyList_Append(__pyx_v_plan, ((PyObject *)__pyx_v_entry)); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 466, __pyx_L1_error)
+        __pyx_t_14 = __Pyx_PyList_Append(__pyx_v_plan, ((PyObject *)__pyx_v_entry)); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 489, __pyx_L1_error)
 
 
-        /* "qiam/_decide.pyx":460
+        /* "qiam/_decide.pyx":483
  *             group = self._groups[g]
  *             for st, ref, source in group.entries:
  *                 if service is None or st.services is None or service in st.services:             # <<<<<<<<<<<<<<
@@ -15263,7 +15630,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
 */
       }
 
-      /* "qiam/_decide.pyx":459
+      /* "qiam/_decide.pyx":482
  *         for g in range(len(self._groups)):
  *             group = self._groups[g]
  *             for st, ref, source in group.entries:             # <<<<<<<<<<<<<<
@@ -15276,14 +15643,14 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
 
 
 
-  /* "qiam/_decide.pyx":467
+  /* "qiam/_decide.pyx":490
  *                     entry.source = source
  *                     plan.append(entry)
  *         return tuple(plan)             # <<<<<<<<<<<<<<
  * 
  *     cdef tuple _plan(self, object service):
 */
-  __pyx_t_1 = PyList_AsTuple(__pyx_v_plan); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 467, __pyx_L1_error)
+  __pyx_t_1 = PyList_AsTuple(__pyx_v_plan); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 490, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -15296,8 +15663,8 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":451
- *         self._all = self._build(None)
+  /* "qiam/_decide.pyx":474
+ *         self._rcp_covered = _rcp_services() if self._rcps else frozenset()
  * 
  *     cdef tuple _build(self, object service):             # <<<<<<<<<<<<<<
  *         cdef list plan = []
@@ -15327,7 +15694,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__build(struct __pyx_obj_4qiam
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":469
+/* "qiam/_decide.pyx":492
  *         return tuple(plan)
  * 
  *     cdef tuple _plan(self, object service):             # <<<<<<<<<<<<<<
@@ -15346,7 +15713,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__plan(struct __pyx_obj_4qiam_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_plan", 0);
 
-  /* "qiam/_decide.pyx":470
+  /* "qiam/_decide.pyx":493
  * 
  *     cdef tuple _plan(self, object service):
  *         plan = self._plans.get(service)             # <<<<<<<<<<<<<<
@@ -15355,14 +15722,14 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__plan(struct __pyx_obj_4qiam_
 */
   if (unlikely(__pyx_v_self->_plans == Py_None)) {
     PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "get");
-    __PYX_ERR(0, 470, __pyx_L1_error)
+    __PYX_ERR(0, 493, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyDict_GetItemDefault(__pyx_v_self->_plans, __pyx_v_service, Py_None); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 470, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyDict_GetItemDefault(__pyx_v_self->_plans, __pyx_v_service, Py_None); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 493, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_plan = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":471
+  /* "qiam/_decide.pyx":494
  *     cdef tuple _plan(self, object service):
  *         plan = self._plans.get(service)
  *         if plan is None:             # <<<<<<<<<<<<<<
@@ -15373,19 +15740,19 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__plan(struct __pyx_obj_4qiam_
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":472
+    /* "qiam/_decide.pyx":495
  *         plan = self._plans.get(service)
  *         if plan is None:
  *             plan = self._build(service)             # <<<<<<<<<<<<<<
  *             self._plans[service] = plan
  *         return <tuple> plan
 */
-    __pyx_t_1 = ((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_build(__pyx_v_self, __pyx_v_service); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 472, __pyx_L1_error)
+    __pyx_t_1 = ((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_build(__pyx_v_self, __pyx_v_service); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 495, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __Pyx_DECREF_SET(__pyx_v_plan, __pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "qiam/_decide.pyx":473
+    /* "qiam/_decide.pyx":496
  *         if plan is None:
  *             plan = self._build(service)
  *             self._plans[service] = plan             # <<<<<<<<<<<<<<
@@ -15394,11 +15761,11 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__plan(struct __pyx_obj_4qiam_
 */
     if (unlikely(__pyx_v_self->_plans == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 473, __pyx_L1_error)
+      __PYX_ERR(0, 496, __pyx_L1_error)
     }
-    if (unlikely((PyDict_SetItem(__pyx_v_self->_plans, __pyx_v_service, __pyx_v_plan) < 0))) __PYX_ERR(0, 473, __pyx_L1_error)
+    if (unlikely((PyDict_SetItem(__pyx_v_self->_plans, __pyx_v_service, __pyx_v_plan) < 0))) __PYX_ERR(0, 496, __pyx_L1_error)
 
-    /* "qiam/_decide.pyx":471
+    /* "qiam/_decide.pyx":494
  *     cdef tuple _plan(self, object service):
  *         plan = self._plans.get(service)
  *         if plan is None:             # <<<<<<<<<<<<<<
@@ -15407,7 +15774,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__plan(struct __pyx_obj_4qiam_
 */
   }
 
-  /* "qiam/_decide.pyx":474
+  /* "qiam/_decide.pyx":497
  *             plan = self._build(service)
  *             self._plans[service] = plan
  *         return <tuple> plan             # <<<<<<<<<<<<<<
@@ -15425,7 +15792,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__plan(struct __pyx_obj_4qiam_
   }
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":469
+  /* "qiam/_decide.pyx":492
  *         return tuple(plan)
  * 
  *     cdef tuple _plan(self, object service):             # <<<<<<<<<<<<<<
@@ -15445,7 +15812,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__plan(struct __pyx_obj_4qiam_
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":476
+/* "qiam/_decide.pyx":499
  *         return <tuple> plan
  * 
  *     def evaluate(self, request, tracer=None):             # <<<<<<<<<<<<<<
@@ -15494,35 +15861,35 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_request,&__pyx_mstate_global->__pyx_n_u_tracer,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 476, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 499, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 476, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 499, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 476, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 499, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "evaluate", 0) < (0)) __PYX_ERR(0, 476, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "evaluate", 0) < (0)) __PYX_ERR(0, 499, __pyx_L3_error)
       if (!values[1]) values[1] = __Pyx_NewRef(((PyObject *)Py_None));
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("evaluate", 0, 1, 2, i); __PYX_ERR(0, 476, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("evaluate", 0, 1, 2, i); __PYX_ERR(0, 499, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 476, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 499, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 476, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 499, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -15533,7 +15900,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("evaluate", 0, 1, 2, __pyx_nargs); __PYX_ERR(0, 476, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("evaluate", 0, 1, 2, __pyx_nargs); __PYX_ERR(0, 499, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -15563,14 +15930,14 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_2evaluate(struct __pyx_obj_4
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("evaluate", 0);
 
-  /* "qiam/_decide.pyx":478
+  /* "qiam/_decide.pyx":501
  *     def evaluate(self, request, tracer=None):
  *         """Decide one request; ``tracer`` is told about every statement and condition."""
  *         return self.decide(request, tracer)             # <<<<<<<<<<<<<<
  * 
  *     def evaluate_many(self, requests):
 */
-  __pyx_t_1 = ((PyObject *)((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->decide(__pyx_v_self, __pyx_v_request, __pyx_v_tracer)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 478, __pyx_L1_error)
+  __pyx_t_1 = ((PyObject *)((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->decide(__pyx_v_self, __pyx_v_request, __pyx_v_tracer)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 501, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -15583,7 +15950,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_2evaluate(struct __pyx_obj_4
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":476
+  /* "qiam/_decide.pyx":499
  *         return <tuple> plan
  * 
  *     def evaluate(self, request, tracer=None):             # <<<<<<<<<<<<<<
@@ -15602,7 +15969,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_2evaluate(struct __pyx_obj_4
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":480
+/* "qiam/_decide.pyx":503
  *         return self.decide(request, tracer)
  * 
  *     def evaluate_many(self, requests):             # <<<<<<<<<<<<<<
@@ -15650,32 +16017,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_requests,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 480, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 503, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 480, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 503, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "evaluate_many", 0) < (0)) __PYX_ERR(0, 480, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "evaluate_many", 0) < (0)) __PYX_ERR(0, 503, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("evaluate_many", 1, 1, 1, i); __PYX_ERR(0, 480, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("evaluate_many", 1, 1, 1, i); __PYX_ERR(0, 503, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 480, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 503, __pyx_L3_error)
     }
     __pyx_v_requests = values[0];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("evaluate_many", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 480, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("evaluate_many", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 503, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -15715,31 +16082,31 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_4evaluate_many(struct __pyx_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("evaluate_many", 0);
 
-  /* "qiam/_decide.pyx":482
+  /* "qiam/_decide.pyx":505
  *     def evaluate_many(self, requests):
  *         """Decide many requests, in order; requests with equal ``key`` are decided once."""
  *         cdef dict seen = {}             # <<<<<<<<<<<<<<
  *         cdef list out = []
  *         cdef object result, key
 */
-  __pyx_t_1 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 482, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 505, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_seen = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":483
+  /* "qiam/_decide.pyx":506
  *         """Decide many requests, in order; requests with equal ``key`` are decided once."""
  *         cdef dict seen = {}
  *         cdef list out = []             # <<<<<<<<<<<<<<
  *         cdef object result, key
  *         for request in requests:
 */
-  __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 483, __pyx_L1_error)
+  __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 506, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_out = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":485
+  /* "qiam/_decide.pyx":508
  *         cdef list out = []
  *         cdef object result, key
  *         for request in requests:             # <<<<<<<<<<<<<<
@@ -15751,9 +16118,9 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_4evaluate_many(struct __pyx_
     __pyx_t_2 = 0;
     __pyx_t_3 = NULL;
   } else {
-    __pyx_t_2 = -1; __pyx_t_1 = PyObject_GetIter(__pyx_v_requests); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 485, __pyx_L1_error)
+    __pyx_t_2 = -1; __pyx_t_1 = PyObject_GetIter(__pyx_v_requests); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 508, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    __pyx_t_3 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 485, __pyx_L1_error)
+    __pyx_t_3 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 508, __pyx_L1_error)
   }
   for (;;) {
     if (likely(!__pyx_t_3)) {
@@ -15761,7 +16128,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_4evaluate_many(struct __pyx_
         {
           Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_1);
           #if !CYTHON_ASSUME_SAFE_SIZE
-          if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 485, __pyx_L1_error)
+          if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 508, __pyx_L1_error)
           #endif
           if (__pyx_t_2 >= __pyx_temp) break;
         }
@@ -15771,7 +16138,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_4evaluate_many(struct __pyx_
         {
           Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_1);
           #if !CYTHON_ASSUME_SAFE_SIZE
-          if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 485, __pyx_L1_error)
+          if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 508, __pyx_L1_error)
           #endif
           if (__pyx_t_2 >= __pyx_temp) break;
         }
@@ -15782,13 +16149,13 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_4evaluate_many(struct __pyx_
         #endif
         ++__pyx_t_2;
       }
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 485, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 508, __pyx_L1_error)
     } else {
       __pyx_t_4 = __pyx_t_3(__pyx_t_1);
       if (unlikely(!__pyx_t_4)) {
         PyObject* exc_type = PyErr_Occurred();
         if (exc_type) {
-          if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 485, __pyx_L1_error)
+          if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 508, __pyx_L1_error)
           PyErr_Clear();
         }
         break;
@@ -15798,31 +16165,31 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_4evaluate_many(struct __pyx_
     __Pyx_XDECREF_SET(__pyx_v_request, __pyx_t_4);
     __pyx_t_4 = 0;
 
-    /* "qiam/_decide.pyx":486
+    /* "qiam/_decide.pyx":509
  *         cdef object result, key
  *         for request in requests:
  *             key = request.key             # <<<<<<<<<<<<<<
  *             result = seen.get(key)
  *             if result is None:
 */
-    __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_request, __pyx_mstate_global->__pyx_n_u_key); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 486, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_request, __pyx_mstate_global->__pyx_n_u_key); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 509, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __Pyx_XDECREF_SET(__pyx_v_key, __pyx_t_4);
     __pyx_t_4 = 0;
 
-    /* "qiam/_decide.pyx":487
+    /* "qiam/_decide.pyx":510
  *         for request in requests:
  *             key = request.key
  *             result = seen.get(key)             # <<<<<<<<<<<<<<
  *             if result is None:
  *                 result = self.decide(request, None)
 */
-    __pyx_t_4 = __Pyx_PyDict_GetItemDefault(__pyx_v_seen, __pyx_v_key, Py_None); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 487, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyDict_GetItemDefault(__pyx_v_seen, __pyx_v_key, Py_None); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 510, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __Pyx_XDECREF_SET(__pyx_v_result, __pyx_t_4);
     __pyx_t_4 = 0;
 
-    /* "qiam/_decide.pyx":488
+    /* "qiam/_decide.pyx":511
  *             key = request.key
  *             result = seen.get(key)
  *             if result is None:             # <<<<<<<<<<<<<<
@@ -15833,28 +16200,28 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_4evaluate_many(struct __pyx_
     if (__pyx_t_5) {
 
 
-      /* "qiam/_decide.pyx":489
+      /* "qiam/_decide.pyx":512
  *             result = seen.get(key)
  *             if result is None:
  *                 result = self.decide(request, None)             # <<<<<<<<<<<<<<
  *                 seen[key] = result
  *             out.append(result)
 */
-      __pyx_t_4 = ((PyObject *)((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->decide(__pyx_v_self, __pyx_v_request, Py_None)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 489, __pyx_L1_error)
+      __pyx_t_4 = ((PyObject *)((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->decide(__pyx_v_self, __pyx_v_request, Py_None)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 512, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
       __Pyx_DECREF_SET(__pyx_v_result, __pyx_t_4);
       __pyx_t_4 = 0;
 
-      /* "qiam/_decide.pyx":490
+      /* "qiam/_decide.pyx":513
  *             if result is None:
  *                 result = self.decide(request, None)
  *                 seen[key] = result             # <<<<<<<<<<<<<<
  *             out.append(result)
  *         return out
 */
-      if (unlikely((PyDict_SetItem(__pyx_v_seen, __pyx_v_key, __pyx_v_result) < 0))) __PYX_ERR(0, 490, __pyx_L1_error)
+      if (unlikely((PyDict_SetItem(__pyx_v_seen, __pyx_v_key, __pyx_v_result) < 0))) __PYX_ERR(0, 513, __pyx_L1_error)
 
-      /* "qiam/_decide.pyx":488
+      /* "qiam/_decide.pyx":511
  *             key = request.key
  *             result = seen.get(key)
  *             if result is None:             # <<<<<<<<<<<<<<
@@ -15863,17 +16230,17 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_4evaluate_many(struct __pyx_
 */
     }
 
-    /* "qiam/_decide.pyx":491
+    /* "qiam/_decide.pyx":514
  *                 result = self.decide(request, None)
  *                 seen[key] = result
  *             out.append(result)             # <<<<<<<<<<<<<<
  *         return out
  * 
 */
-    __pyx_t_6 = __Pyx_PyList_Append(__pyx_v_out, __pyx_v_result); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 491, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_PyList_Append(__pyx_v_out, __pyx_v_result); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 514, __pyx_L1_error)
 
 
-    /* "qiam/_decide.pyx":485
+    /* "qiam/_decide.pyx":508
  *         cdef list out = []
  *         cdef object result, key
  *         for request in requests:             # <<<<<<<<<<<<<<
@@ -15883,7 +16250,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_4evaluate_many(struct __pyx_
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":492
+  /* "qiam/_decide.pyx":515
  *                 seen[key] = result
  *             out.append(result)
  *         return out             # <<<<<<<<<<<<<<
@@ -15901,7 +16268,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_4evaluate_many(struct __pyx_
   }
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":480
+  /* "qiam/_decide.pyx":503
  *         return self.decide(request, tracer)
  * 
  *     def evaluate_many(self, requests):             # <<<<<<<<<<<<<<
@@ -15926,7 +16293,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_4evaluate_many(struct __pyx_
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":494
+/* "qiam/_decide.pyx":517
  *         return out
  * 
  *     cdef Result decide(self, object request, object tracer):             # <<<<<<<<<<<<<<
@@ -15968,14 +16335,14 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("decide", 0);
 
-  /* "qiam/_decide.pyx":495
+  /* "qiam/_decide.pyx":518
  * 
  *     cdef Result decide(self, object request, object tracer):
  *         cdef tuple facts = <tuple> request.facts             # <<<<<<<<<<<<<<
  *         cdef str action = <str> facts[F_ACTION]
  *         cdef object kind = facts[F_KIND]
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_request, __pyx_mstate_global->__pyx_n_u_facts); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 495, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_request, __pyx_mstate_global->__pyx_n_u_facts); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 518, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_t_2 = __pyx_t_1;
   __Pyx_INCREF(__pyx_t_2);
@@ -15983,7 +16350,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __pyx_v_facts = ((PyObject*)__pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "qiam/_decide.pyx":496
+  /* "qiam/_decide.pyx":519
  *     cdef Result decide(self, object request, object tracer):
  *         cdef tuple facts = <tuple> request.facts
  *         cdef str action = <str> facts[F_ACTION]             # <<<<<<<<<<<<<<
@@ -15992,14 +16359,14 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 496, __pyx_L1_error)
+    __PYX_ERR(0, 519, __pyx_L1_error)
   }
   __pyx_t_2 = __Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_ACTION);
   __Pyx_INCREF(__pyx_t_2);
   __pyx_v_action = ((PyObject*)__pyx_t_2);
   __pyx_t_2 = 0;
 
-  /* "qiam/_decide.pyx":497
+  /* "qiam/_decide.pyx":520
  *         cdef tuple facts = <tuple> request.facts
  *         cdef str action = <str> facts[F_ACTION]
  *         cdef object kind = facts[F_KIND]             # <<<<<<<<<<<<<<
@@ -16008,14 +16375,14 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 497, __pyx_L1_error)
+    __PYX_ERR(0, 520, __pyx_L1_error)
   }
   __pyx_t_2 = __Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_KIND);
   __Pyx_INCREF(__pyx_t_2);
   __pyx_v_kind = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "qiam/_decide.pyx":498
+  /* "qiam/_decide.pyx":521
  *         cdef str action = <str> facts[F_ACTION]
  *         cdef object kind = facts[F_KIND]
  *         cdef bint has_identity = facts[F_HAS_IDENTITY] is True             # <<<<<<<<<<<<<<
@@ -16024,12 +16391,12 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 498, __pyx_L1_error)
+    __PYX_ERR(0, 521, __pyx_L1_error)
   }
   __pyx_t_3 = (__Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_HAS_IDENTITY) == Py_True);
   __pyx_v_has_identity = __pyx_t_3;
 
-  /* "qiam/_decide.pyx":499
+  /* "qiam/_decide.pyx":522
  *         cdef object kind = facts[F_KIND]
  *         cdef bint has_identity = facts[F_HAS_IDENTITY] is True
  *         cdef int n = len(self._groups)             # <<<<<<<<<<<<<<
@@ -16040,13 +16407,13 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __Pyx_INCREF(__pyx_t_2);
   if (unlikely(__pyx_t_2 == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 499, __pyx_L1_error)
+    __PYX_ERR(0, 522, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(__pyx_t_2); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 499, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(__pyx_t_2); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 522, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
   __pyx_v_n = __pyx_t_4;
 
-  /* "qiam/_decide.pyx":500
+  /* "qiam/_decide.pyx":523
  *         cdef bint has_identity = facts[F_HAS_IDENTITY] is True
  *         cdef int n = len(self._groups)
  *         cdef unsigned long long mask = (~0ULL) if n == 64 else ((1ULL << n) - 1)             # <<<<<<<<<<<<<<
@@ -16065,7 +16432,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 
   __pyx_v_mask = __pyx_t_5;
 
-  /* "qiam/_decide.pyx":507
+  /* "qiam/_decide.pyx":530
  *         cdef object outcome
  *         cdef list found
  *         if action in _NO_PERMISSION_NEEDED:             # <<<<<<<<<<<<<<
@@ -16074,13 +16441,13 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   if (unlikely(__pyx_v_4qiam_7_decide__NO_PERMISSION_NEEDED == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 507, __pyx_L1_error)
+    __PYX_ERR(0, 530, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_v_action, __pyx_v_4qiam_7_decide__NO_PERMISSION_NEEDED, Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 507, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_v_action, __pyx_v_4qiam_7_decide__NO_PERMISSION_NEEDED, Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 530, __pyx_L1_error)
   if (__pyx_t_3) {
 
 
-    /* "qiam/_decide.pyx":508
+    /* "qiam/_decide.pyx":531
  *         cdef list found
  *         if action in _NO_PERMISSION_NEEDED:
  *             return _new_result(_ALLOW, _EMPTY, _EMPTY, self._warnings, _EMPTY,             # <<<<<<<<<<<<<<
@@ -16098,7 +16465,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_8 = __pyx_v_4qiam_7_decide__EMPTY;
     __Pyx_INCREF(__pyx_t_8);
 
-    /* "qiam/_decide.pyx":509
+    /* "qiam/_decide.pyx":532
  *         if action in _NO_PERMISSION_NEEDED:
  *             return _new_result(_ALLOW, _EMPTY, _EMPTY, self._warnings, _EMPTY,
  *                                (_NO_PERMISSION_NEEDED[action],), _EMPTY, True)             # <<<<<<<<<<<<<<
@@ -16107,26 +16474,26 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     if (unlikely(__pyx_v_4qiam_7_decide__NO_PERMISSION_NEEDED == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 509, __pyx_L1_error)
+      __PYX_ERR(0, 532, __pyx_L1_error)
     }
-    __pyx_t_9 = __Pyx_PyDict_GetItem(__pyx_v_4qiam_7_decide__NO_PERMISSION_NEEDED, __pyx_v_action); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 509, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyDict_GetItem(__pyx_v_4qiam_7_decide__NO_PERMISSION_NEEDED, __pyx_v_action); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 532, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_9);
-    __pyx_t_10 = PyTuple_New(1); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 509, __pyx_L1_error)
+    __pyx_t_10 = PyTuple_New(1); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 532, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_10);
     __Pyx_GIVEREF(__pyx_t_9);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_10, 0, __pyx_t_9) != (0)) __PYX_ERR(0, 509, __pyx_L1_error);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_10, 0, __pyx_t_9) != (0)) __PYX_ERR(0, 532, __pyx_L1_error);
     __pyx_t_9 = 0;
     __pyx_t_9 = __pyx_v_4qiam_7_decide__EMPTY;
     __Pyx_INCREF(__pyx_t_9);
 
-    /* "qiam/_decide.pyx":508
+    /* "qiam/_decide.pyx":531
  *         cdef list found
  *         if action in _NO_PERMISSION_NEEDED:
  *             return _new_result(_ALLOW, _EMPTY, _EMPTY, self._warnings, _EMPTY,             # <<<<<<<<<<<<<<
  *                                (_NO_PERMISSION_NEEDED[action],), _EMPTY, True)
  *         if self._identity >= 0 and not has_identity:
 */
-    __pyx_t_11 = ((PyObject *)__pyx_f_4qiam_7_decide__new_result(__pyx_t_2, ((PyObject*)__pyx_t_1), ((PyObject*)__pyx_t_6), ((PyObject*)__pyx_t_7), ((PyObject*)__pyx_t_8), ((PyObject*)__pyx_t_10), ((PyObject*)__pyx_t_9), 1)); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 508, __pyx_L1_error)
+    __pyx_t_11 = ((PyObject *)__pyx_f_4qiam_7_decide__new_result(__pyx_t_2, ((PyObject*)__pyx_t_1), ((PyObject*)__pyx_t_6), ((PyObject*)__pyx_t_7), ((PyObject*)__pyx_t_8), ((PyObject*)__pyx_t_10), ((PyObject*)__pyx_t_9), 1)); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 531, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_11);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
@@ -16146,7 +16513,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_11 = 0;
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":507
+    /* "qiam/_decide.pyx":530
  *         cdef object outcome
  *         cdef list found
  *         if action in _NO_PERMISSION_NEEDED:             # <<<<<<<<<<<<<<
@@ -16155,7 +16522,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   }
 
-  /* "qiam/_decide.pyx":510
+  /* "qiam/_decide.pyx":533
  *             return _new_result(_ALLOW, _EMPTY, _EMPTY, self._warnings, _EMPTY,
  *                                (_NO_PERMISSION_NEEDED[action],), _EMPTY, True)
  *         if self._identity >= 0 and not has_identity:             # <<<<<<<<<<<<<<
@@ -16181,7 +16548,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   if (__pyx_t_3) {
 
 
-    /* "qiam/_decide.pyx":511
+    /* "qiam/_decide.pyx":534
  *                                (_NO_PERMISSION_NEEDED[action],), _EMPTY, True)
  *         if self._identity >= 0 and not has_identity:
  *             mask &= ~(1ULL << self._identity)             # <<<<<<<<<<<<<<
@@ -16190,7 +16557,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     __pyx_v_mask = (__pyx_v_mask & (~(1ULL << __pyx_v_self->_identity)));
 
-    /* "qiam/_decide.pyx":510
+    /* "qiam/_decide.pyx":533
  *             return _new_result(_ALLOW, _EMPTY, _EMPTY, self._warnings, _EMPTY,
  *                                (_NO_PERMISSION_NEEDED[action],), _EMPTY, True)
  *         if self._identity >= 0 and not has_identity:             # <<<<<<<<<<<<<<
@@ -16199,7 +16566,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   }
 
-  /* "qiam/_decide.pyx":512
+  /* "qiam/_decide.pyx":535
  *         if self._identity >= 0 and not has_identity:
  *             mask &= ~(1ULL << self._identity)
  *         if self._boundary >= 0 and not has_identity:             # <<<<<<<<<<<<<<
@@ -16225,7 +16592,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   if (__pyx_t_3) {
 
 
-    /* "qiam/_decide.pyx":513
+    /* "qiam/_decide.pyx":536
  *             mask &= ~(1ULL << self._identity)
  *         if self._boundary >= 0 and not has_identity:
  *             mask &= ~(1ULL << self._boundary)             # <<<<<<<<<<<<<<
@@ -16234,7 +16601,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     __pyx_v_mask = (__pyx_v_mask & (~(1ULL << __pyx_v_self->_boundary)));
 
-    /* "qiam/_decide.pyx":512
+    /* "qiam/_decide.pyx":535
  *         if self._identity >= 0 and not has_identity:
  *             mask &= ~(1ULL << self._identity)
  *         if self._boundary >= 0 and not has_identity:             # <<<<<<<<<<<<<<
@@ -16243,7 +16610,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   }
 
-  /* "qiam/_decide.pyx":514
+  /* "qiam/_decide.pyx":537
  *         if self._boundary >= 0 and not has_identity:
  *             mask &= ~(1ULL << self._boundary)
  *         if self._session >= 0 and kind is not _ROLE_SESSION and kind is not _FEDERATED_USER:             # <<<<<<<<<<<<<<
@@ -16277,7 +16644,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   if (__pyx_t_3) {
 
 
-    /* "qiam/_decide.pyx":515
+    /* "qiam/_decide.pyx":538
  *             mask &= ~(1ULL << self._boundary)
  *         if self._session >= 0 and kind is not _ROLE_SESSION and kind is not _FEDERATED_USER:
  *             mask &= ~(1ULL << self._session)             # <<<<<<<<<<<<<<
@@ -16286,7 +16653,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     __pyx_v_mask = (__pyx_v_mask & (~(1ULL << __pyx_v_self->_session)));
 
-    /* "qiam/_decide.pyx":514
+    /* "qiam/_decide.pyx":537
  *         if self._boundary >= 0 and not has_identity:
  *             mask &= ~(1ULL << self._boundary)
  *         if self._session >= 0 and kind is not _ROLE_SESSION and kind is not _FEDERATED_USER:             # <<<<<<<<<<<<<<
@@ -16295,7 +16662,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   }
 
-  /* "qiam/_decide.pyx":516
+  /* "qiam/_decide.pyx":539
  *         if self._session >= 0 and kind is not _ROLE_SESSION and kind is not _FEDERATED_USER:
  *             mask &= ~(1ULL << self._session)
  *         if self._scp_bits and not (facts[F_AUTHENTICATED] is True and facts[F_SERVICE_LINKED] is False             # <<<<<<<<<<<<<<
@@ -16314,7 +16681,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   }
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 516, __pyx_L1_error)
+    __PYX_ERR(0, 539, __pyx_L1_error)
   }
   __pyx_t_13 = (__Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_AUTHENTICATED) == Py_True);
   if (__pyx_t_13) {
@@ -16326,19 +16693,19 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     goto __pyx_L17_bool_binop_done;
   }
 
-  /* "qiam/_decide.pyx":517
+  /* "qiam/_decide.pyx":540
  *             mask &= ~(1ULL << self._session)
  *         if self._scp_bits and not (facts[F_AUTHENTICATED] is True and facts[F_SERVICE_LINKED] is False
  *                                    and facts[F_MANAGEMENT] is False):             # <<<<<<<<<<<<<<
  *             mask &= ~self._scp_bits
- *         if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in _rcp_services()):
+ *         if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in self._rcp_covered):
 */
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 516, __pyx_L1_error)
+    __PYX_ERR(0, 539, __pyx_L1_error)
   }
 
-  /* "qiam/_decide.pyx":516
+  /* "qiam/_decide.pyx":539
  *         if self._session >= 0 and kind is not _ROLE_SESSION and kind is not _FEDERATED_USER:
  *             mask &= ~(1ULL << self._session)
  *         if self._scp_bits and not (facts[F_AUTHENTICATED] is True and facts[F_SERVICE_LINKED] is False             # <<<<<<<<<<<<<<
@@ -16355,16 +16722,16 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     goto __pyx_L17_bool_binop_done;
   }
 
-  /* "qiam/_decide.pyx":517
+  /* "qiam/_decide.pyx":540
  *             mask &= ~(1ULL << self._session)
  *         if self._scp_bits and not (facts[F_AUTHENTICATED] is True and facts[F_SERVICE_LINKED] is False
  *                                    and facts[F_MANAGEMENT] is False):             # <<<<<<<<<<<<<<
  *             mask &= ~self._scp_bits
- *         if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in _rcp_services()):
+ *         if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in self._rcp_covered):
 */
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 517, __pyx_L1_error)
+    __PYX_ERR(0, 540, __pyx_L1_error)
   }
   __pyx_t_13 = (__Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_MANAGEMENT) == Py_False);
 
@@ -16372,7 +16739,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 
   __pyx_L17_bool_binop_done:;
 
-  /* "qiam/_decide.pyx":516
+  /* "qiam/_decide.pyx":539
  *         if self._session >= 0 and kind is not _ROLE_SESSION and kind is not _FEDERATED_USER:
  *             mask &= ~(1ULL << self._session)
  *         if self._scp_bits and not (facts[F_AUTHENTICATED] is True and facts[F_SERVICE_LINKED] is False             # <<<<<<<<<<<<<<
@@ -16389,16 +16756,16 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   if (__pyx_t_3) {
 
 
-    /* "qiam/_decide.pyx":518
+    /* "qiam/_decide.pyx":541
  *         if self._scp_bits and not (facts[F_AUTHENTICATED] is True and facts[F_SERVICE_LINKED] is False
  *                                    and facts[F_MANAGEMENT] is False):
  *             mask &= ~self._scp_bits             # <<<<<<<<<<<<<<
- *         if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in _rcp_services()):
+ *         if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in self._rcp_covered):
  *             mask &= ~self._rcp_bits
 */
     __pyx_v_mask = (__pyx_v_mask & (~__pyx_v_self->_scp_bits));
 
-    /* "qiam/_decide.pyx":516
+    /* "qiam/_decide.pyx":539
  *         if self._session >= 0 and kind is not _ROLE_SESSION and kind is not _FEDERATED_USER:
  *             mask &= ~(1ULL << self._session)
  *         if self._scp_bits and not (facts[F_AUTHENTICATED] is True and facts[F_SERVICE_LINKED] is False             # <<<<<<<<<<<<<<
@@ -16407,10 +16774,10 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   }
 
-  /* "qiam/_decide.pyx":519
+  /* "qiam/_decide.pyx":542
  *                                    and facts[F_MANAGEMENT] is False):
  *             mask &= ~self._scp_bits
- *         if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in _rcp_services()):             # <<<<<<<<<<<<<<
+ *         if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in self._rcp_covered):             # <<<<<<<<<<<<<<
  *             mask &= ~self._rcp_bits
  * 
 */
@@ -16426,7 +16793,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   }
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 519, __pyx_L1_error)
+    __PYX_ERR(0, 542, __pyx_L1_error)
   }
   __pyx_t_13 = (__Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_RESOURCE_MANAGEMENT) == Py_True);
   if (!__pyx_t_13) {
@@ -16439,12 +16806,9 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   }
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 519, __pyx_L1_error)
+    __PYX_ERR(0, 542, __pyx_L1_error)
   }
-  __pyx_t_11 = __pyx_f_4qiam_7_decide__rcp_services(); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 519, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_11);
-  __pyx_t_13 = (__Pyx_PySequence_ContainsTF(__Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_SERVICE), __pyx_t_11, Py_NE)); if (unlikely((__pyx_t_13 < 0))) __PYX_ERR(0, 519, __pyx_L1_error)
-  __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
+  __pyx_t_13 = (__Pyx_PySequence_ContainsTF(__Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_SERVICE), __pyx_v_self->_rcp_covered, Py_NE)); if (unlikely((__pyx_t_13 < 0))) __PYX_ERR(0, 542, __pyx_L1_error)
 
   __pyx_t_3 = __pyx_t_13;
 
@@ -16452,37 +16816,37 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   if (__pyx_t_3) {
 
 
-    /* "qiam/_decide.pyx":520
+    /* "qiam/_decide.pyx":543
  *             mask &= ~self._scp_bits
- *         if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in _rcp_services()):
+ *         if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in self._rcp_covered):
  *             mask &= ~self._rcp_bits             # <<<<<<<<<<<<<<
  * 
  *         run = _Run.__new__(_Run)
 */
     __pyx_v_mask = (__pyx_v_mask & (~__pyx_v_self->_rcp_bits));
 
-    /* "qiam/_decide.pyx":519
+    /* "qiam/_decide.pyx":542
  *                                    and facts[F_MANAGEMENT] is False):
  *             mask &= ~self._scp_bits
- *         if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in _rcp_services()):             # <<<<<<<<<<<<<<
+ *         if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in self._rcp_covered):             # <<<<<<<<<<<<<<
  *             mask &= ~self._rcp_bits
  * 
 */
   }
 
-  /* "qiam/_decide.pyx":522
+  /* "qiam/_decide.pyx":545
  *             mask &= ~self._rcp_bits
  * 
  *         run = _Run.__new__(_Run)             # <<<<<<<<<<<<<<
  *         run.facts = facts
  *         run.request = request
 */
-  __pyx_t_11 = ((PyObject *)__pyx_tp_new_4qiam_7_decide__Run(((PyTypeObject *)__pyx_mstate_global->__pyx_ptype_4qiam_7_decide__Run), __pyx_mstate_global->__pyx_empty_tuple, NULL)); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 522, __pyx_L1_error)
+  __pyx_t_11 = ((PyObject *)__pyx_tp_new_4qiam_7_decide__Run(((PyTypeObject *)__pyx_mstate_global->__pyx_ptype_4qiam_7_decide__Run), __pyx_mstate_global->__pyx_empty_tuple, NULL)); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 545, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __pyx_v_run = ((struct __pyx_obj_4qiam_7_decide__Run *)__pyx_t_11);
   __pyx_t_11 = 0;
 
-  /* "qiam/_decide.pyx":523
+  /* "qiam/_decide.pyx":546
  * 
  *         run = _Run.__new__(_Run)
  *         run.facts = facts             # <<<<<<<<<<<<<<
@@ -16494,7 +16858,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __Pyx_GOTREF(__pyx_v_run->facts);
   __Pyx_DECREF_SET(__pyx_v_run->facts, __pyx_v_facts);
 
-  /* "qiam/_decide.pyx":524
+  /* "qiam/_decide.pyx":547
  *         run = _Run.__new__(_Run)
  *         run.facts = facts
  *         run.request = request             # <<<<<<<<<<<<<<
@@ -16506,7 +16870,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __Pyx_GOTREF(__pyx_v_run->request);
   __Pyx_DECREF_SET(__pyx_v_run->request, __pyx_v_request);
 
-  /* "qiam/_decide.pyx":525
+  /* "qiam/_decide.pyx":548
  *         run.facts = facts
  *         run.request = request
  *         run.caller = facts[F_CALLER]             # <<<<<<<<<<<<<<
@@ -16515,7 +16879,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 525, __pyx_L1_error)
+    __PYX_ERR(0, 548, __pyx_L1_error)
   }
   __pyx_t_11 = __Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_CALLER);
   __Pyx_INCREF(__pyx_t_11);
@@ -16524,7 +16888,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __Pyx_DECREF_SET(__pyx_v_run->caller, __pyx_t_11);
   __pyx_t_11 = 0;
 
-  /* "qiam/_decide.pyx":526
+  /* "qiam/_decide.pyx":549
  *         run.request = request
  *         run.caller = facts[F_CALLER]
  *         run.context = <dict> facts[F_CONTEXT]             # <<<<<<<<<<<<<<
@@ -16533,7 +16897,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 526, __pyx_L1_error)
+    __PYX_ERR(0, 549, __pyx_L1_error)
   }
   __pyx_t_11 = __Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_CONTEXT);
   __Pyx_INCREF(__pyx_t_11);
@@ -16542,7 +16906,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __Pyx_DECREF_SET(__pyx_v_run->context, ((PyObject*)__pyx_t_11));
   __pyx_t_11 = 0;
 
-  /* "qiam/_decide.pyx":527
+  /* "qiam/_decide.pyx":550
  *         run.caller = facts[F_CALLER]
  *         run.context = <dict> facts[F_CONTEXT]
  *         run.tracer = tracer             # <<<<<<<<<<<<<<
@@ -16554,7 +16918,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __Pyx_GOTREF(__pyx_v_run->tracer);
   __Pyx_DECREF_SET(__pyx_v_run->tracer, __pyx_v_tracer);
 
-  /* "qiam/_decide.pyx":528
+  /* "qiam/_decide.pyx":551
  *         run.context = <dict> facts[F_CONTEXT]
  *         run.tracer = tracer
  *         run.bounded = self._boundary >= 0 and has_identity             # <<<<<<<<<<<<<<
@@ -16576,7 +16940,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __pyx_L24_bool_binop_done:;
   __pyx_v_run->bounded = __pyx_t_3;
 
-  /* "qiam/_decide.pyx":529
+  /* "qiam/_decide.pyx":552
  *         run.tracer = tracer
  *         run.bounded = self._boundary >= 0 and has_identity
  *         run.action = action             # <<<<<<<<<<<<<<
@@ -16588,20 +16952,20 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __Pyx_GOTREF(__pyx_v_run->action);
   __Pyx_DECREF_SET(__pyx_v_run->action, __pyx_v_action);
 
-  /* "qiam/_decide.pyx":530
+  /* "qiam/_decide.pyx":553
  *         run.bounded = self._boundary >= 0 and has_identity
  *         run.action = action
  *         run.allows = [None] * n             # <<<<<<<<<<<<<<
  *         for entry in (self._plan(facts[F_SERVICE]) if tracer is None else self._all):
  *             if not (mask >> entry.group) & 1:
 */
-  __pyx_t_11 = PyList_New(1 * ((__pyx_v_n<0) ? 0:__pyx_v_n)); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 530, __pyx_L1_error)
+  __pyx_t_11 = PyList_New(1 * ((__pyx_v_n<0) ? 0:__pyx_v_n)); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 553, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   { Py_ssize_t __pyx_temp;
     for (__pyx_temp=0; __pyx_temp < __pyx_v_n; __pyx_temp++) {
       __Pyx_INCREF(Py_None);
       __Pyx_GIVEREF(Py_None);
-      if (__Pyx_PyList_SET_ITEM(__pyx_t_11, __pyx_temp, Py_None) != (0)) __PYX_ERR(0, 530, __pyx_L1_error);
+      if (__Pyx_PyList_SET_ITEM(__pyx_t_11, __pyx_temp, Py_None) != (0)) __PYX_ERR(0, 553, __pyx_L1_error);
     }
   }
   __Pyx_GIVEREF(__pyx_t_11);
@@ -16609,7 +16973,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __Pyx_DECREF_SET(__pyx_v_run->allows, ((PyObject*)__pyx_t_11));
   __pyx_t_11 = 0;
 
-  /* "qiam/_decide.pyx":531
+  /* "qiam/_decide.pyx":554
  *         run.action = action
  *         run.allows = [None] * n
  *         for entry in (self._plan(facts[F_SERVICE]) if tracer is None else self._all):             # <<<<<<<<<<<<<<
@@ -16620,11 +16984,11 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   if (__pyx_t_3) {
     if (unlikely(__pyx_v_facts == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 531, __pyx_L1_error)
+      __PYX_ERR(0, 554, __pyx_L1_error)
     }
     __pyx_t_9 = __Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_SERVICE);
     __Pyx_INCREF(__pyx_t_9);
-    __pyx_t_10 = ((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_plan(__pyx_v_self, __pyx_t_9); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 531, __pyx_L1_error)
+    __pyx_t_10 = ((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_plan(__pyx_v_self, __pyx_t_9); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 554, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_10);
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __pyx_t_11 = __pyx_t_10;
@@ -16636,7 +17000,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 
   if (unlikely(__pyx_t_11 == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 531, __pyx_L1_error)
+    __PYX_ERR(0, 554, __pyx_L1_error)
   }
   __pyx_t_10 = __pyx_t_11; __Pyx_INCREF(__pyx_t_10);
   __pyx_t_4 = 0;
@@ -16645,7 +17009,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     {
       Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_10);
       #if !CYTHON_ASSUME_SAFE_SIZE
-      if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 531, __pyx_L1_error)
+      if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 554, __pyx_L1_error)
       #endif
       if (__pyx_t_4 >= __pyx_temp) break;
     }
@@ -16655,13 +17019,13 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_11 = __Pyx_PySequence_ITEM(__pyx_t_10, __pyx_t_4);
     #endif
     ++__pyx_t_4;
-    if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 531, __pyx_L1_error)
+    if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 554, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_11);
-    if (!(likely(((__pyx_t_11) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_11, __pyx_mstate_global->__pyx_ptype_4qiam_7_decide__Entry))))) __PYX_ERR(0, 531, __pyx_L1_error)
+    if (!(likely(((__pyx_t_11) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_11, __pyx_mstate_global->__pyx_ptype_4qiam_7_decide__Entry))))) __PYX_ERR(0, 554, __pyx_L1_error)
     __Pyx_XDECREF_SET(__pyx_v_entry, ((struct __pyx_obj_4qiam_7_decide__Entry *)__pyx_t_11));
     __pyx_t_11 = 0;
 
-    /* "qiam/_decide.pyx":532
+    /* "qiam/_decide.pyx":555
  *         run.allows = [None] * n
  *         for entry in (self._plan(facts[F_SERVICE]) if tracer is None else self._all):
  *             if not (mask >> entry.group) & 1:             # <<<<<<<<<<<<<<
@@ -16673,7 +17037,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     if (__pyx_t_3) {
 
 
-      /* "qiam/_decide.pyx":533
+      /* "qiam/_decide.pyx":556
  *         for entry in (self._plan(facts[F_SERVICE]) if tracer is None else self._all):
  *             if not (mask >> entry.group) & 1:
  *                 continue             # <<<<<<<<<<<<<<
@@ -16682,7 +17046,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
       goto __pyx_L26_continue;
 
-      /* "qiam/_decide.pyx":532
+      /* "qiam/_decide.pyx":555
  *         run.allows = [None] * n
  *         for entry in (self._plan(facts[F_SERVICE]) if tracer is None else self._all):
  *             if not (mask >> entry.group) & 1:             # <<<<<<<<<<<<<<
@@ -16691,7 +17055,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     }
 
-    /* "qiam/_decide.pyx":534
+    /* "qiam/_decide.pyx":557
  *             if not (mask >> entry.group) & 1:
  *                 continue
  *             st = entry.statement             # <<<<<<<<<<<<<<
@@ -16703,7 +17067,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __Pyx_XDECREF_SET(__pyx_v_st, ((struct __pyx_obj_4qiam_7_decide_Statement *)__pyx_t_11));
     __pyx_t_11 = 0;
 
-    /* "qiam/_decide.pyx":535
+    /* "qiam/_decide.pyx":558
  *                 continue
  *             st = entry.statement
  *             verdict = _applies(st, entry.ref, entry.source, run)             # <<<<<<<<<<<<<<
@@ -16714,14 +17078,14 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __Pyx_INCREF(__pyx_t_11);
     __pyx_t_9 = __pyx_v_entry->source;
     __Pyx_INCREF(__pyx_t_9);
-    __pyx_t_8 = __pyx_f_4qiam_7_decide__applies(__pyx_v_st, __pyx_t_11, __pyx_t_9, __pyx_v_run); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 535, __pyx_L1_error)
+    __pyx_t_8 = __pyx_f_4qiam_7_decide__applies(__pyx_v_st, __pyx_t_11, __pyx_t_9, __pyx_v_run); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 558, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
     __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_XDECREF_SET(__pyx_v_verdict, ((PyObject*)__pyx_t_8));
     __pyx_t_8 = 0;
 
-    /* "qiam/_decide.pyx":536
+    /* "qiam/_decide.pyx":559
  *             st = entry.statement
  *             verdict = _applies(st, entry.ref, entry.source, run)
  *             outcome = verdict[0]             # <<<<<<<<<<<<<<
@@ -16730,14 +17094,14 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     if (unlikely(__pyx_v_verdict == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 536, __pyx_L1_error)
+      __PYX_ERR(0, 559, __pyx_L1_error)
     }
     __pyx_t_8 = __Pyx_PyTuple_GET_ITEM(__pyx_v_verdict, 0);
     __Pyx_INCREF(__pyx_t_8);
     __Pyx_XDECREF_SET(__pyx_v_outcome, __pyx_t_8);
     __pyx_t_8 = 0;
 
-    /* "qiam/_decide.pyx":537
+    /* "qiam/_decide.pyx":560
  *             verdict = _applies(st, entry.ref, entry.source, run)
  *             outcome = verdict[0]
  *             if outcome is False:             # <<<<<<<<<<<<<<
@@ -16748,7 +17112,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     if (__pyx_t_3) {
 
 
-      /* "qiam/_decide.pyx":538
+      /* "qiam/_decide.pyx":561
  *             outcome = verdict[0]
  *             if outcome is False:
  *                 continue             # <<<<<<<<<<<<<<
@@ -16757,7 +17121,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
       goto __pyx_L26_continue;
 
-      /* "qiam/_decide.pyx":537
+      /* "qiam/_decide.pyx":560
  *             verdict = _applies(st, entry.ref, entry.source, run)
  *             outcome = verdict[0]
  *             if outcome is False:             # <<<<<<<<<<<<<<
@@ -16766,7 +17130,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     }
 
-    /* "qiam/_decide.pyx":539
+    /* "qiam/_decide.pyx":562
  *             if outcome is False:
  *                 continue
  *             if st.allow:             # <<<<<<<<<<<<<<
@@ -16775,7 +17139,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     if (__pyx_v_st->allow) {
 
-      /* "qiam/_decide.pyx":540
+      /* "qiam/_decide.pyx":563
  *                 continue
  *             if st.allow:
  *                 if outcome is True:             # <<<<<<<<<<<<<<
@@ -16786,7 +17150,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       if (__pyx_t_3) {
 
 
-        /* "qiam/_decide.pyx":541
+        /* "qiam/_decide.pyx":564
  *             if st.allow:
  *                 if outcome is True:
  *                     found = run.allows[entry.group]             # <<<<<<<<<<<<<<
@@ -16795,15 +17159,15 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
         if (unlikely(__pyx_v_run->allows == Py_None)) {
           PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-          __PYX_ERR(0, 541, __pyx_L1_error)
+          __PYX_ERR(0, 564, __pyx_L1_error)
         }
         __pyx_t_8 = __Pyx_PyList_GET_ITEM(__pyx_v_run->allows, __pyx_v_entry->group);
         __Pyx_INCREF(__pyx_t_8);
-        if (!(likely(PyList_CheckExact(__pyx_t_8))||((__pyx_t_8) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_8))) __PYX_ERR(0, 541, __pyx_L1_error)
+        if (!(likely(PyList_CheckExact(__pyx_t_8))||((__pyx_t_8) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_8))) __PYX_ERR(0, 564, __pyx_L1_error)
         __Pyx_XDECREF_SET(__pyx_v_found, ((PyObject*)__pyx_t_8));
         __pyx_t_8 = 0;
 
-        /* "qiam/_decide.pyx":542
+        /* "qiam/_decide.pyx":565
  *                 if outcome is True:
  *                     found = run.allows[entry.group]
  *                     if found is None:             # <<<<<<<<<<<<<<
@@ -16814,19 +17178,19 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
         if (__pyx_t_3) {
 
 
-          /* "qiam/_decide.pyx":543
+          /* "qiam/_decide.pyx":566
  *                     found = run.allows[entry.group]
  *                     if found is None:
  *                         found = []             # <<<<<<<<<<<<<<
  *                         run.allows[entry.group] = found
  *                     found.append(entry.ref)
 */
-          __pyx_t_8 = PyList_New(0); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 543, __pyx_L1_error)
+          __pyx_t_8 = PyList_New(0); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 566, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_8);
           __Pyx_DECREF_SET(__pyx_v_found, ((PyObject*)__pyx_t_8));
           __pyx_t_8 = 0;
 
-          /* "qiam/_decide.pyx":544
+          /* "qiam/_decide.pyx":567
  *                     if found is None:
  *                         found = []
  *                         run.allows[entry.group] = found             # <<<<<<<<<<<<<<
@@ -16835,11 +17199,11 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
           if (unlikely(__pyx_v_run->allows == Py_None)) {
             PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-            __PYX_ERR(0, 544, __pyx_L1_error)
+            __PYX_ERR(0, 567, __pyx_L1_error)
           }
-          if (unlikely((__Pyx_SetItemInt(__pyx_v_run->allows, __pyx_v_entry->group, __pyx_v_found, int, 1, __Pyx_PyLong_From_int, 0, 0, 1, __Pyx_ReferenceSharing_SharedReference) < 0))) __PYX_ERR(0, 544, __pyx_L1_error)
+          if (unlikely((__Pyx_SetItemInt(__pyx_v_run->allows, __pyx_v_entry->group, __pyx_v_found, int, 1, __Pyx_PyLong_From_int, 0, 0, 1, __Pyx_ReferenceSharing_SharedReference) < 0))) __PYX_ERR(0, 567, __pyx_L1_error)
 
-          /* "qiam/_decide.pyx":542
+          /* "qiam/_decide.pyx":565
  *                 if outcome is True:
  *                     found = run.allows[entry.group]
  *                     if found is None:             # <<<<<<<<<<<<<<
@@ -16848,7 +17212,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
         }
 
-        /* "qiam/_decide.pyx":545
+        /* "qiam/_decide.pyx":568
  *                         found = []
  *                         run.allows[entry.group] = found
  *                     found.append(entry.ref)             # <<<<<<<<<<<<<<
@@ -16857,15 +17221,15 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
         if (unlikely(__pyx_v_found == Py_None)) {
           PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "append");
-          __PYX_ERR(0, 545, __pyx_L1_error)
+          __PYX_ERR(0, 568, __pyx_L1_error)
         }
         __pyx_t_8 = __pyx_v_entry->ref;
         __Pyx_INCREF(__pyx_t_8);
-        __pyx_t_14 = __Pyx_PyList_Append(__pyx_v_found, __pyx_t_8); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 545, __pyx_L1_error)
+        __pyx_t_14 = __Pyx_PyList_Append(__pyx_v_found, __pyx_t_8); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 568, __pyx_L1_error)
         __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
 
-        /* "qiam/_decide.pyx":546
+        /* "qiam/_decide.pyx":569
  *                         run.allows[entry.group] = found
  *                     found.append(entry.ref)
  *                     if entry.group == self._resource:             # <<<<<<<<<<<<<<
@@ -16877,7 +17241,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
         if (__pyx_t_3) {
 
 
-          /* "qiam/_decide.pyx":547
+          /* "qiam/_decide.pyx":570
  *                     found.append(entry.ref)
  *                     if entry.group == self._resource:
  *                         if run.kinds is None:             # <<<<<<<<<<<<<<
@@ -16888,21 +17252,21 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
           if (__pyx_t_3) {
 
 
-            /* "qiam/_decide.pyx":548
+            /* "qiam/_decide.pyx":571
  *                     if entry.group == self._resource:
  *                         if run.kinds is None:
  *                             run.kinds = []             # <<<<<<<<<<<<<<
  *                         run.kinds.append(verdict[1])
  *             else:
 */
-            __pyx_t_8 = PyList_New(0); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 548, __pyx_L1_error)
+            __pyx_t_8 = PyList_New(0); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 571, __pyx_L1_error)
             __Pyx_GOTREF(__pyx_t_8);
             __Pyx_GIVEREF(__pyx_t_8);
             __Pyx_GOTREF(__pyx_v_run->kinds);
             __Pyx_DECREF_SET(__pyx_v_run->kinds, ((PyObject*)__pyx_t_8));
             __pyx_t_8 = 0;
 
-            /* "qiam/_decide.pyx":547
+            /* "qiam/_decide.pyx":570
  *                     found.append(entry.ref)
  *                     if entry.group == self._resource:
  *                         if run.kinds is None:             # <<<<<<<<<<<<<<
@@ -16911,7 +17275,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
           }
 
-          /* "qiam/_decide.pyx":549
+          /* "qiam/_decide.pyx":572
  *                         if run.kinds is None:
  *                             run.kinds = []
  *                         run.kinds.append(verdict[1])             # <<<<<<<<<<<<<<
@@ -16920,19 +17284,19 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
           if (unlikely(__pyx_v_run->kinds == Py_None)) {
             PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "append");
-            __PYX_ERR(0, 549, __pyx_L1_error)
+            __PYX_ERR(0, 572, __pyx_L1_error)
           }
           if (unlikely(__pyx_v_verdict == Py_None)) {
             PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-            __PYX_ERR(0, 549, __pyx_L1_error)
+            __PYX_ERR(0, 572, __pyx_L1_error)
           }
           __pyx_t_8 = __Pyx_PyTuple_GET_ITEM(__pyx_v_verdict, 1);
           __Pyx_INCREF(__pyx_t_8);
-          __pyx_t_14 = __Pyx_PyList_Append(__pyx_v_run->kinds, __pyx_t_8); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 549, __pyx_L1_error)
+          __pyx_t_14 = __Pyx_PyList_Append(__pyx_v_run->kinds, __pyx_t_8); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 572, __pyx_L1_error)
           __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
 
-          /* "qiam/_decide.pyx":546
+          /* "qiam/_decide.pyx":569
  *                         run.allows[entry.group] = found
  *                     found.append(entry.ref)
  *                     if entry.group == self._resource:             # <<<<<<<<<<<<<<
@@ -16941,7 +17305,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
         }
 
-        /* "qiam/_decide.pyx":540
+        /* "qiam/_decide.pyx":563
  *                 continue
  *             if st.allow:
  *                 if outcome is True:             # <<<<<<<<<<<<<<
@@ -16950,7 +17314,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
       }
 
-      /* "qiam/_decide.pyx":539
+      /* "qiam/_decide.pyx":562
  *             if outcome is False:
  *                 continue
  *             if st.allow:             # <<<<<<<<<<<<<<
@@ -16960,7 +17324,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       goto __pyx_L30;
     }
 
-    /* "qiam/_decide.pyx":552
+    /* "qiam/_decide.pyx":575
  *             else:
  *                 # An undecidable Deny applies: nothing qiam cannot read may grant (fail closed).
  *                 if run.denies is None:             # <<<<<<<<<<<<<<
@@ -16972,21 +17336,21 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       if (__pyx_t_3) {
 
 
-        /* "qiam/_decide.pyx":553
+        /* "qiam/_decide.pyx":576
  *                 # An undecidable Deny applies: nothing qiam cannot read may grant (fail closed).
  *                 if run.denies is None:
  *                     run.denies = []             # <<<<<<<<<<<<<<
  *                 run.denies.append(entry.ref)
  *         return self._decide(run, mask)
 */
-        __pyx_t_8 = PyList_New(0); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 553, __pyx_L1_error)
+        __pyx_t_8 = PyList_New(0); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 576, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_8);
         __Pyx_GIVEREF(__pyx_t_8);
         __Pyx_GOTREF(__pyx_v_run->denies);
         __Pyx_DECREF_SET(__pyx_v_run->denies, ((PyObject*)__pyx_t_8));
         __pyx_t_8 = 0;
 
-        /* "qiam/_decide.pyx":552
+        /* "qiam/_decide.pyx":575
  *             else:
  *                 # An undecidable Deny applies: nothing qiam cannot read may grant (fail closed).
  *                 if run.denies is None:             # <<<<<<<<<<<<<<
@@ -16995,7 +17359,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
       }
 
-      /* "qiam/_decide.pyx":554
+      /* "qiam/_decide.pyx":577
  *                 if run.denies is None:
  *                     run.denies = []
  *                 run.denies.append(entry.ref)             # <<<<<<<<<<<<<<
@@ -17004,17 +17368,17 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
       if (unlikely(__pyx_v_run->denies == Py_None)) {
         PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "append");
-        __PYX_ERR(0, 554, __pyx_L1_error)
+        __PYX_ERR(0, 577, __pyx_L1_error)
       }
       __pyx_t_8 = __pyx_v_entry->ref;
       __Pyx_INCREF(__pyx_t_8);
-      __pyx_t_14 = __Pyx_PyList_Append(__pyx_v_run->denies, __pyx_t_8); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 554, __pyx_L1_error)
+      __pyx_t_14 = __Pyx_PyList_Append(__pyx_v_run->denies, __pyx_t_8); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 577, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
     }
     __pyx_L30:;
 
-    /* "qiam/_decide.pyx":531
+    /* "qiam/_decide.pyx":554
  *         run.action = action
  *         run.allows = [None] * n
  *         for entry in (self._plan(facts[F_SERVICE]) if tracer is None else self._all):             # <<<<<<<<<<<<<<
@@ -17025,14 +17389,14 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   }
   __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
 
-  /* "qiam/_decide.pyx":555
+  /* "qiam/_decide.pyx":578
  *                     run.denies = []
  *                 run.denies.append(entry.ref)
  *         return self._decide(run, mask)             # <<<<<<<<<<<<<<
  * 
  *     cdef inline Result _result(self, _Run run, object decision, object matched, tuple decided_by, tuple reasons):
 */
-  __pyx_t_10 = ((PyObject *)((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_decide(__pyx_v_self, __pyx_v_run, __pyx_v_mask)); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 555, __pyx_L1_error)
+  __pyx_t_10 = ((PyObject *)((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_decide(__pyx_v_self, __pyx_v_run, __pyx_v_mask)); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 578, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   {
     struct __pyx_obj_4qiam_7_decide_Result *__pyx_temp;
@@ -17045,7 +17409,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __pyx_t_10 = 0;
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":494
+  /* "qiam/_decide.pyx":517
  *         return out
  * 
  *     cdef Result decide(self, object request, object tracer):             # <<<<<<<<<<<<<<
@@ -17083,7 +17447,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":557
+/* "qiam/_decide.pyx":580
  *         return self._decide(run, mask)
  * 
  *     cdef inline Result _result(self, _Run run, object decision, object matched, tuple decided_by, tuple reasons):             # <<<<<<<<<<<<<<
@@ -17109,7 +17473,7 @@ static CYTHON_INLINE struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_dec
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_result", 0);
 
-  /* "qiam/_decide.pyx":558
+  /* "qiam/_decide.pyx":581
  * 
  *     cdef inline Result _result(self, _Run run, object decision, object matched, tuple decided_by, tuple reasons):
  *         cdef tuple facts = run.facts             # <<<<<<<<<<<<<<
@@ -17121,7 +17485,7 @@ static CYTHON_INLINE struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_dec
   __pyx_v_facts = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":559
+  /* "qiam/_decide.pyx":582
  *     cdef inline Result _result(self, _Run run, object decision, object matched, tuple decided_by, tuple reasons):
  *         cdef tuple facts = run.facts
  *         cdef bint same_account = facts[F_AUTHENTICATED] is not True or facts[F_ACCOUNT] == facts[F_OWNER_ACCOUNT]             # <<<<<<<<<<<<<<
@@ -17130,7 +17494,7 @@ static CYTHON_INLINE struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_dec
 */
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 559, __pyx_L1_error)
+    __PYX_ERR(0, 582, __pyx_L1_error)
   }
   __pyx_t_3 = (__Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_AUTHENTICATED) != Py_True);
   if (!__pyx_t_3) {
@@ -17143,20 +17507,20 @@ static CYTHON_INLINE struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_dec
   }
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 559, __pyx_L1_error)
+    __PYX_ERR(0, 582, __pyx_L1_error)
   }
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 559, __pyx_L1_error)
+    __PYX_ERR(0, 582, __pyx_L1_error)
   }
-  __pyx_t_3 = __Pyx_PyObject_CompareBoolEq_object_object(__Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_ACCOUNT), __Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_OWNER_ACCOUNT), Py_EQ); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 559, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyObject_CompareBoolEq_object_object(__Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_ACCOUNT), __Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_OWNER_ACCOUNT), Py_EQ); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 582, __pyx_L1_error)
 
   __pyx_t_2 = __pyx_t_3;
 
   __pyx_L3_bool_binop_done:;
   __pyx_v_same_account = __pyx_t_2;
 
-  /* "qiam/_decide.pyx":560
+  /* "qiam/_decide.pyx":583
  *         cdef tuple facts = run.facts
  *         cdef bint same_account = facts[F_AUTHENTICATED] is not True or facts[F_ACCOUNT] == facts[F_OWNER_ACCOUNT]
  *         return _new_result(decision, matched if type(matched) is tuple else tuple(matched),             # <<<<<<<<<<<<<<
@@ -17167,18 +17531,18 @@ static CYTHON_INLINE struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_dec
   if (__pyx_t_2) {
     __pyx_t_4 = __pyx_v_matched;
     __Pyx_INCREF(__pyx_t_4);
-    if (!(likely(PyTuple_CheckExact(__pyx_t_4))||((__pyx_t_4) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_4))) __PYX_ERR(0, 560, __pyx_L1_error)
+    if (!(likely(PyTuple_CheckExact(__pyx_t_4))||((__pyx_t_4) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_4))) __PYX_ERR(0, 583, __pyx_L1_error)
     __pyx_t_1 = __pyx_t_4;
     __pyx_t_4 = 0;
   } else {
-    __pyx_t_4 = __Pyx_PySequence_Tuple(__pyx_v_matched); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 560, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PySequence_Tuple(__pyx_v_matched); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 583, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_t_1 = __pyx_t_4;
     __pyx_t_4 = 0;
   }
 
 
-  /* "qiam/_decide.pyx":561
+  /* "qiam/_decide.pyx":584
  *         cdef bint same_account = facts[F_AUTHENTICATED] is not True or facts[F_ACCOUNT] == facts[F_OWNER_ACCOUNT]
  *         return _new_result(decision, matched if type(matched) is tuple else tuple(matched),
  *                            tuple(run.notes) if run.notes else _EMPTY, self._warnings, decided_by, reasons,             # <<<<<<<<<<<<<<
@@ -17189,16 +17553,16 @@ static CYTHON_INLINE struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_dec
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_v_run->notes);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 561, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 584, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
   if (__pyx_t_2) {
     if (unlikely(__pyx_v_run->notes == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 561, __pyx_L1_error)
+      __PYX_ERR(0, 584, __pyx_L1_error)
     }
-    __pyx_t_5 = PyList_AsTuple(__pyx_v_run->notes); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 561, __pyx_L1_error)
+    __pyx_t_5 = PyList_AsTuple(__pyx_v_run->notes); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 584, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_t_4 = __pyx_t_5;
     __pyx_t_5 = 0;
@@ -17210,7 +17574,7 @@ static CYTHON_INLINE struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_dec
   __pyx_t_5 = __pyx_v_self->_warnings;
   __Pyx_INCREF(__pyx_t_5);
 
-  /* "qiam/_decide.pyx":562
+  /* "qiam/_decide.pyx":585
  *         return _new_result(decision, matched if type(matched) is tuple else tuple(matched),
  *                            tuple(run.notes) if run.notes else _EMPTY, self._warnings, decided_by, reasons,
  *                            tuple(sorted(run.missing)) if run.missing else _EMPTY, same_account)             # <<<<<<<<<<<<<<
@@ -17221,18 +17585,18 @@ static CYTHON_INLINE struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_dec
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PySet_GET_SIZE(__pyx_v_run->missing);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 562, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 585, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
   if (__pyx_t_2) {
     __pyx_t_7 = __pyx_v_run->missing;
     __Pyx_INCREF(__pyx_t_7);
-    __pyx_t_8 = PySequence_List(__pyx_t_7); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 562, __pyx_L1_error)
+    __pyx_t_8 = PySequence_List(__pyx_t_7); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 585, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    if (unlikely((PyList_Sort(__pyx_t_8) < 0))) __PYX_ERR(0, 562, __pyx_L1_error)
-    __pyx_t_7 = PyList_AsTuple(__pyx_t_8); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 562, __pyx_L1_error)
+    if (unlikely((PyList_Sort(__pyx_t_8) < 0))) __PYX_ERR(0, 585, __pyx_L1_error)
+    __pyx_t_7 = PyList_AsTuple(__pyx_t_8); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 585, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __pyx_t_6 = __pyx_t_7;
@@ -17243,14 +17607,14 @@ static CYTHON_INLINE struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_dec
   }
 
 
-  /* "qiam/_decide.pyx":560
+  /* "qiam/_decide.pyx":583
  *         cdef tuple facts = run.facts
  *         cdef bint same_account = facts[F_AUTHENTICATED] is not True or facts[F_ACCOUNT] == facts[F_OWNER_ACCOUNT]
  *         return _new_result(decision, matched if type(matched) is tuple else tuple(matched),             # <<<<<<<<<<<<<<
  *                            tuple(run.notes) if run.notes else _EMPTY, self._warnings, decided_by, reasons,
  *                            tuple(sorted(run.missing)) if run.missing else _EMPTY, same_account)
 */
-  __pyx_t_7 = ((PyObject *)__pyx_f_4qiam_7_decide__new_result(__pyx_v_decision, ((PyObject*)__pyx_t_1), ((PyObject*)__pyx_t_4), ((PyObject*)__pyx_t_5), __pyx_v_decided_by, __pyx_v_reasons, ((PyObject*)__pyx_t_6), __pyx_v_same_account)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 560, __pyx_L1_error)
+  __pyx_t_7 = ((PyObject *)__pyx_f_4qiam_7_decide__new_result(__pyx_v_decision, ((PyObject*)__pyx_t_1), ((PyObject*)__pyx_t_4), ((PyObject*)__pyx_t_5), __pyx_v_decided_by, __pyx_v_reasons, ((PyObject*)__pyx_t_6), __pyx_v_same_account)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 583, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
@@ -17267,7 +17631,7 @@ static CYTHON_INLINE struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_dec
   __pyx_t_7 = 0;
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":557
+  /* "qiam/_decide.pyx":580
  *         return self._decide(run, mask)
  * 
  *     cdef inline Result _result(self, _Run run, object decision, object matched, tuple decided_by, tuple reasons):             # <<<<<<<<<<<<<<
@@ -17293,7 +17657,7 @@ static CYTHON_INLINE struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_dec
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":564
+/* "qiam/_decide.pyx":587
  *                            tuple(sorted(run.missing)) if run.missing else _EMPTY, same_account)
  * 
  *     cdef inline bint _applies_and_allows(self, int g, unsigned long long mask, _Run run):             # <<<<<<<<<<<<<<
@@ -17309,7 +17673,7 @@ static CYTHON_INLINE int __pyx_f_4qiam_7_decide_9Evaluator__applies_and_allows(C
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "qiam/_decide.pyx":565
+  /* "qiam/_decide.pyx":588
  * 
  *     cdef inline bint _applies_and_allows(self, int g, unsigned long long mask, _Run run):
  *         return (mask >> g) & 1 and run.allows[g] is not None             # <<<<<<<<<<<<<<
@@ -17328,7 +17692,7 @@ static CYTHON_INLINE int __pyx_f_4qiam_7_decide_9Evaluator__applies_and_allows(C
   }
   if (unlikely(__pyx_v_run->allows == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 565, __pyx_L1_error)
+    __PYX_ERR(0, 588, __pyx_L1_error)
   }
   __pyx_t_2 = (__Pyx_PyList_GET_ITEM(__pyx_v_run->allows, __pyx_v_g) != Py_None);
 
@@ -17340,7 +17704,7 @@ static CYTHON_INLINE int __pyx_f_4qiam_7_decide_9Evaluator__applies_and_allows(C
   }
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":564
+  /* "qiam/_decide.pyx":587
  *                            tuple(sorted(run.missing)) if run.missing else _EMPTY, same_account)
  * 
  *     cdef inline bint _applies_and_allows(self, int g, unsigned long long mask, _Run run):             # <<<<<<<<<<<<<<
@@ -17357,7 +17721,7 @@ static CYTHON_INLINE int __pyx_f_4qiam_7_decide_9Evaluator__applies_and_allows(C
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":567
+/* "qiam/_decide.pyx":590
  *         return (mask >> g) & 1 and run.allows[g] is not None
  * 
  *     cdef Result _decide(self, _Run run, unsigned long long mask):             # <<<<<<<<<<<<<<
@@ -17416,7 +17780,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_decide", 0);
 
-  /* "qiam/_decide.pyx":568
+  /* "qiam/_decide.pyx":591
  * 
  *     cdef Result _decide(self, _Run run, unsigned long long mask):
  *         cdef tuple facts = run.facts             # <<<<<<<<<<<<<<
@@ -17428,7 +17792,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __pyx_v_facts = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":569
+  /* "qiam/_decide.pyx":592
  *     cdef Result _decide(self, _Run run, unsigned long long mask):
  *         cdef tuple facts = run.facts
  *         cdef str action = run.action             # <<<<<<<<<<<<<<
@@ -17440,7 +17804,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __pyx_v_action = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":575
+  /* "qiam/_decide.pyx":598
  *         cdef object kind
  *         # 2. An explicit deny anywhere wins.
  *         if run.denies is not None:             # <<<<<<<<<<<<<<
@@ -17451,7 +17815,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":576
+    /* "qiam/_decide.pyx":599
  *         # 2. An explicit deny anywhere wins.
  *         if run.denies is not None:
  *             labels = tuple(dict.fromkeys([_group_of(ref) for ref in run.denies]))             # <<<<<<<<<<<<<<
@@ -17461,11 +17825,11 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_3 = ((PyObject *)(&PyDict_Type));
     __Pyx_INCREF(__pyx_t_3);
     { /* enter inner scope */
-      __pyx_t_4 = PyList_New(0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 576, __pyx_L6_error)
+      __pyx_t_4 = PyList_New(0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 599, __pyx_L6_error)
       __Pyx_GOTREF(__pyx_t_4);
       if (unlikely(__pyx_v_run->denies == Py_None)) {
         PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-        __PYX_ERR(0, 576, __pyx_L6_error)
+        __PYX_ERR(0, 599, __pyx_L6_error)
       }
       __pyx_t_5 = __pyx_v_run->denies; __Pyx_INCREF(__pyx_t_5);
       __pyx_t_6 = 0;
@@ -17473,20 +17837,20 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
         {
           Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_5);
           #if !CYTHON_ASSUME_SAFE_SIZE
-          if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 576, __pyx_L6_error)
+          if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 599, __pyx_L6_error)
           #endif
           if (__pyx_t_6 >= __pyx_temp) break;
         }
         __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_5, __pyx_t_6, __Pyx_ReferenceSharing_OwnStrongReference);
         ++__pyx_t_6;
-        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 576, __pyx_L6_error)
+        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 599, __pyx_L6_error)
         __Pyx_GOTREF(__pyx_t_7);
         __Pyx_XDECREF_SET(__pyx_8genexpr6__pyx_v_ref, __pyx_t_7);
         __pyx_t_7 = 0;
-        __pyx_t_7 = __pyx_f_4qiam_7_decide__group_of(__pyx_8genexpr6__pyx_v_ref); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 576, __pyx_L6_error)
+        __pyx_t_7 = __pyx_f_4qiam_7_decide__group_of(__pyx_8genexpr6__pyx_v_ref); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 599, __pyx_L6_error)
         __Pyx_GOTREF(__pyx_t_7);
         __Pyx_GIVEREF(__pyx_t_7);
-        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_4, __pyx_t_7))) __PYX_ERR(0, 576, __pyx_L6_error)
+        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_4, __pyx_t_7))) __PYX_ERR(0, 599, __pyx_L6_error)
         __pyx_t_7 = 0;
       }
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
@@ -17503,16 +17867,16 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_fromkeys, __pyx_callargs+__pyx_t_8, (2-__pyx_t_8) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 576, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 599, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
-    __pyx_t_4 = __Pyx_PySequence_Tuple(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 576, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PySequence_Tuple(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 599, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __pyx_v_labels = ((PyObject*)__pyx_t_4);
     __pyx_t_4 = 0;
 
-    /* "qiam/_decide.pyx":577
+    /* "qiam/_decide.pyx":600
  *         if run.denies is not None:
  *             labels = tuple(dict.fromkeys([_group_of(ref) for ref in run.denies]))
  *             return self._result(run, _EXPLICIT_DENY, run.denies, labels, _EXPLICIT)             # <<<<<<<<<<<<<<
@@ -17525,7 +17889,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __Pyx_INCREF(__pyx_t_1);
     __pyx_t_3 = __pyx_v_4qiam_7_decide__EXPLICIT;
     __Pyx_INCREF(__pyx_t_3);
-    __pyx_t_5 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_4, __pyx_t_1, __pyx_v_labels, ((PyObject*)__pyx_t_3))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 577, __pyx_L1_error)
+    __pyx_t_5 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_4, __pyx_t_1, __pyx_v_labels, ((PyObject*)__pyx_t_3))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 600, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
@@ -17541,7 +17905,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_5 = 0;
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":575
+    /* "qiam/_decide.pyx":598
  *         cdef object kind
  *         # 2. An explicit deny anywhere wins.
  *         if run.denies is not None:             # <<<<<<<<<<<<<<
@@ -17550,18 +17914,18 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   }
 
-  /* "qiam/_decide.pyx":578
+  /* "qiam/_decide.pyx":601
  *             labels = tuple(dict.fromkeys([_group_of(ref) for ref in run.denies]))
  *             return self._result(run, _EXPLICIT_DENY, run.denies, labels, _EXPLICIT)
  *         if action in _OWNED_ACTIONS:             # <<<<<<<<<<<<<<
  *             for rule, pattern, actions in _AWS_OWNED:
  *                 if action in actions and pattern.match(facts[F_RESOURCE]):
 */
-  __pyx_t_2 = (__Pyx_PySequence_ContainsTF(__pyx_v_action, __pyx_v_4qiam_7_decide__OWNED_ACTIONS, Py_EQ)); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 578, __pyx_L1_error)
+  __pyx_t_2 = (__Pyx_PySequence_ContainsTF(__pyx_v_action, __pyx_v_4qiam_7_decide__OWNED_ACTIONS, Py_EQ)); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 601, __pyx_L1_error)
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":579
+    /* "qiam/_decide.pyx":602
  *             return self._result(run, _EXPLICIT_DENY, run.denies, labels, _EXPLICIT)
  *         if action in _OWNED_ACTIONS:
  *             for rule, pattern, actions in _AWS_OWNED:             # <<<<<<<<<<<<<<
@@ -17570,7 +17934,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     if (unlikely(__pyx_v_4qiam_7_decide__AWS_OWNED == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 579, __pyx_L1_error)
+      __PYX_ERR(0, 602, __pyx_L1_error)
     }
     __pyx_t_5 = __pyx_v_4qiam_7_decide__AWS_OWNED; __Pyx_INCREF(__pyx_t_5);
     __pyx_t_6 = 0;
@@ -17578,7 +17942,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       {
         Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_5);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 579, __pyx_L1_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 602, __pyx_L1_error)
         #endif
         if (__pyx_t_6 >= __pyx_temp) break;
       }
@@ -17588,7 +17952,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       __pyx_t_3 = __Pyx_PySequence_ITEM(__pyx_t_5, __pyx_t_6);
       #endif
       ++__pyx_t_6;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 579, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 602, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       if ((likely(PyTuple_CheckExact(__pyx_t_3))) || (PyList_CheckExact(__pyx_t_3))) {
         PyObject* sequence = __pyx_t_3;
@@ -17596,7 +17960,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
         if (unlikely(size != 3)) {
           if (size > 3) __Pyx_RaiseTooManyValuesError(3);
           else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-          __PYX_ERR(0, 579, __pyx_L1_error)
+          __PYX_ERR(0, 602, __pyx_L1_error)
         }
         #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
         if (likely(PyTuple_CheckExact(sequence))) {
@@ -17608,27 +17972,27 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
           __Pyx_INCREF(__pyx_t_7);
         } else {
           __pyx_t_1 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-          if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 579, __pyx_L1_error)
+          if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 602, __pyx_L1_error)
           __Pyx_XGOTREF(__pyx_t_1);
           __pyx_t_4 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-          if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 579, __pyx_L1_error)
+          if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 602, __pyx_L1_error)
           __Pyx_XGOTREF(__pyx_t_4);
           __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-          if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 579, __pyx_L1_error)
+          if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 602, __pyx_L1_error)
           __Pyx_XGOTREF(__pyx_t_7);
         }
         #else
-        __pyx_t_1 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 579, __pyx_L1_error)
+        __pyx_t_1 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 602, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
-        __pyx_t_4 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 579, __pyx_L1_error)
+        __pyx_t_4 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 602, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
-        __pyx_t_7 = __Pyx_PySequence_ITEM(sequence, 2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 579, __pyx_L1_error)
+        __pyx_t_7 = __Pyx_PySequence_ITEM(sequence, 2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 602, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_7);
         #endif
         __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       } else {
         Py_ssize_t index = -1;
-        __pyx_t_9 = PyObject_GetIter(__pyx_t_3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 579, __pyx_L1_error)
+        __pyx_t_9 = PyObject_GetIter(__pyx_t_3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 602, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_9);
         __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
         __pyx_t_10 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_9);
@@ -17638,7 +18002,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
         __Pyx_GOTREF(__pyx_t_4);
         index = 2; __pyx_t_7 = __pyx_t_10(__pyx_t_9); if (unlikely(!__pyx_t_7)) goto __pyx_L14_unpacking_failed;
         __Pyx_GOTREF(__pyx_t_7);
-        if (__Pyx_IternextUnpackEndCheck(__pyx_t_10(__pyx_t_9), 3) < (0)) __PYX_ERR(0, 579, __pyx_L1_error)
+        if (__Pyx_IternextUnpackEndCheck(__pyx_t_10(__pyx_t_9), 3) < (0)) __PYX_ERR(0, 602, __pyx_L1_error)
         __pyx_t_10 = NULL;
         __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
         goto __pyx_L15_unpacking_done;
@@ -17646,7 +18010,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
         __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
         __pyx_t_10 = NULL;
         if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-        __PYX_ERR(0, 579, __pyx_L1_error)
+        __PYX_ERR(0, 602, __pyx_L1_error)
         __pyx_L15_unpacking_done:;
       }
       __Pyx_XDECREF_SET(__pyx_v_rule, __pyx_t_1);
@@ -17656,14 +18020,14 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       __Pyx_XDECREF_SET(__pyx_v_actions, __pyx_t_7);
       __pyx_t_7 = 0;
 
-      /* "qiam/_decide.pyx":580
+      /* "qiam/_decide.pyx":603
  *         if action in _OWNED_ACTIONS:
  *             for rule, pattern, actions in _AWS_OWNED:
  *                 if action in actions and pattern.match(facts[F_RESOURCE]):             # <<<<<<<<<<<<<<
  *                     return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, (rule,))
  * 
 */
-      __pyx_t_11 = (__Pyx_PySequence_ContainsTF(__pyx_v_action, __pyx_v_actions, Py_EQ)); if (unlikely((__pyx_t_11 < 0))) __PYX_ERR(0, 580, __pyx_L1_error)
+      __pyx_t_11 = (__Pyx_PySequence_ContainsTF(__pyx_v_action, __pyx_v_actions, Py_EQ)); if (unlikely((__pyx_t_11 < 0))) __PYX_ERR(0, 603, __pyx_L1_error)
       if (__pyx_t_11) {
 
       } else {
@@ -17676,17 +18040,17 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       __Pyx_INCREF(__pyx_t_7);
       if (unlikely(__pyx_v_facts == Py_None)) {
         PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-        __PYX_ERR(0, 580, __pyx_L1_error)
+        __PYX_ERR(0, 603, __pyx_L1_error)
       }
       __pyx_t_8 = 0;
       {
         PyObject *__pyx_callargs[2] = {__pyx_t_7, __Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_RESOURCE)};
         __pyx_t_3 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_match, __pyx_callargs+__pyx_t_8, (2-__pyx_t_8) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
-        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 580, __pyx_L1_error)
+        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 603, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
       }
-      __pyx_t_11 = __Pyx_PyObject_IsTrue(__pyx_t_3); if (unlikely((__pyx_t_11 < 0))) __PYX_ERR(0, 580, __pyx_L1_error)
+      __pyx_t_11 = __Pyx_PyObject_IsTrue(__pyx_t_3); if (unlikely((__pyx_t_11 < 0))) __PYX_ERR(0, 603, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
 
       __pyx_t_2 = __pyx_t_11;
@@ -17695,7 +18059,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       if (__pyx_t_2) {
 
 
-        /* "qiam/_decide.pyx":581
+        /* "qiam/_decide.pyx":604
  *             for rule, pattern, actions in _AWS_OWNED:
  *                 if action in actions and pattern.match(facts[F_RESOURCE]):
  *                     return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, (rule,))             # <<<<<<<<<<<<<<
@@ -17708,12 +18072,12 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
         __Pyx_INCREF(__pyx_t_7);
         __pyx_t_4 = __pyx_v_4qiam_7_decide__EMPTY;
         __Pyx_INCREF(__pyx_t_4);
-        __pyx_t_1 = PyTuple_New(1); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 581, __pyx_L1_error)
+        __pyx_t_1 = PyTuple_New(1); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 604, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
         __Pyx_INCREF(__pyx_v_rule);
         __Pyx_GIVEREF(__pyx_v_rule);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_rule) != (0)) __PYX_ERR(0, 581, __pyx_L1_error);
-        __pyx_t_9 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_3, __pyx_t_7, ((PyObject*)__pyx_t_4), ((PyObject*)__pyx_t_1))); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 581, __pyx_L1_error)
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_rule) != (0)) __PYX_ERR(0, 604, __pyx_L1_error);
+        __pyx_t_9 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_3, __pyx_t_7, ((PyObject*)__pyx_t_4), ((PyObject*)__pyx_t_1))); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 604, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_9);
         __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
         __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
@@ -17731,7 +18095,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
         __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
         goto __pyx_L0;
 
-        /* "qiam/_decide.pyx":580
+        /* "qiam/_decide.pyx":603
  *         if action in _OWNED_ACTIONS:
  *             for rule, pattern, actions in _AWS_OWNED:
  *                 if action in actions and pattern.match(facts[F_RESOURCE]):             # <<<<<<<<<<<<<<
@@ -17740,7 +18104,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
       }
 
-      /* "qiam/_decide.pyx":579
+      /* "qiam/_decide.pyx":602
  *             return self._result(run, _EXPLICIT_DENY, run.denies, labels, _EXPLICIT)
  *         if action in _OWNED_ACTIONS:
  *             for rule, pattern, actions in _AWS_OWNED:             # <<<<<<<<<<<<<<
@@ -17750,7 +18114,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     }
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-    /* "qiam/_decide.pyx":578
+    /* "qiam/_decide.pyx":601
  *             labels = tuple(dict.fromkeys([_group_of(ref) for ref in run.denies]))
  *             return self._result(run, _EXPLICIT_DENY, run.denies, labels, _EXPLICIT)
  *         if action in _OWNED_ACTIONS:             # <<<<<<<<<<<<<<
@@ -17759,21 +18123,21 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   }
 
-  /* "qiam/_decide.pyx":584
+  /* "qiam/_decide.pyx":607
  * 
  *         # 3. Guardrails: every organization level must allow; they never grant.
  *         for levels in (self._rcps, self._scps):             # <<<<<<<<<<<<<<
  *             for g in levels:
  *                 if (mask >> g) & 1 and run.allows[g] is None:
 */
-  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 584, __pyx_L1_error)
+  __pyx_t_5 = PyTuple_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 607, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_INCREF(__pyx_v_self->_rcps);
   __Pyx_GIVEREF(__pyx_v_self->_rcps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_v_self->_rcps) != (0)) __PYX_ERR(0, 584, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 0, __pyx_v_self->_rcps) != (0)) __PYX_ERR(0, 607, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_self->_scps);
   __Pyx_GIVEREF(__pyx_v_self->_scps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_v_self->_scps) != (0)) __PYX_ERR(0, 584, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_5, 1, __pyx_v_self->_scps) != (0)) __PYX_ERR(0, 607, __pyx_L1_error);
   __pyx_t_9 = __pyx_t_5; __Pyx_INCREF(__pyx_t_9);
   __pyx_t_6 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
@@ -17785,13 +18149,13 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_5 = __Pyx_PySequence_ITEM(__pyx_t_9, __pyx_t_6);
     #endif
     ++__pyx_t_6;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 584, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 607, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    if (!(likely(PyTuple_CheckExact(__pyx_t_5))||((__pyx_t_5) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_5))) __PYX_ERR(0, 584, __pyx_L1_error)
+    if (!(likely(PyTuple_CheckExact(__pyx_t_5))||((__pyx_t_5) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_5))) __PYX_ERR(0, 607, __pyx_L1_error)
     __Pyx_XDECREF_SET(__pyx_v_levels, ((PyObject*)__pyx_t_5));
     __pyx_t_5 = 0;
 
-    /* "qiam/_decide.pyx":585
+    /* "qiam/_decide.pyx":608
  *         # 3. Guardrails: every organization level must allow; they never grant.
  *         for levels in (self._rcps, self._scps):
  *             for g in levels:             # <<<<<<<<<<<<<<
@@ -17800,7 +18164,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     if (unlikely(__pyx_v_levels == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 585, __pyx_L1_error)
+      __PYX_ERR(0, 608, __pyx_L1_error)
     }
     __pyx_t_5 = __pyx_v_levels; __Pyx_INCREF(__pyx_t_5);
     __pyx_t_12 = 0;
@@ -17808,7 +18172,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       {
         Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_5);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 585, __pyx_L1_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 608, __pyx_L1_error)
         #endif
         if (__pyx_t_12 >= __pyx_temp) break;
       }
@@ -17818,13 +18182,13 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       __pyx_t_1 = __Pyx_PySequence_ITEM(__pyx_t_5, __pyx_t_12);
       #endif
       ++__pyx_t_12;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 585, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 608, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
-      __pyx_t_13 = __Pyx_PyLong_As_int(__pyx_t_1); if (unlikely((__pyx_t_13 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 585, __pyx_L1_error)
+      __pyx_t_13 = __Pyx_PyLong_As_int(__pyx_t_1); if (unlikely((__pyx_t_13 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 608, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
       __pyx_v_g = __pyx_t_13;
 
-      /* "qiam/_decide.pyx":586
+      /* "qiam/_decide.pyx":609
  *         for levels in (self._rcps, self._scps):
  *             for g in levels:
  *                 if (mask >> g) & 1 and run.allows[g] is None:             # <<<<<<<<<<<<<<
@@ -17843,7 +18207,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       }
       if (unlikely(__pyx_v_run->allows == Py_None)) {
         PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-        __PYX_ERR(0, 586, __pyx_L1_error)
+        __PYX_ERR(0, 609, __pyx_L1_error)
       }
       __pyx_t_11 = (__Pyx_PyList_GET_ITEM(__pyx_v_run->allows, __pyx_v_g) == Py_None);
 
@@ -17853,7 +18217,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       if (__pyx_t_2) {
 
 
-        /* "qiam/_decide.pyx":587
+        /* "qiam/_decide.pyx":610
  *             for g in levels:
  *                 if (mask >> g) & 1 and run.allows[g] is None:
  *                     label = (<_Group> self._groups[g]).label             # <<<<<<<<<<<<<<
@@ -17862,14 +18226,14 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
         if (unlikely(__pyx_v_self->_groups == Py_None)) {
           PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-          __PYX_ERR(0, 587, __pyx_L1_error)
+          __PYX_ERR(0, 610, __pyx_L1_error)
         }
         __pyx_t_1 = ((struct __pyx_obj_4qiam_7_decide__Group *)__Pyx_PyTuple_GET_ITEM(__pyx_v_self->_groups, __pyx_v_g))->label;
         __Pyx_INCREF(__pyx_t_1);
         __pyx_v_label = ((PyObject*)__pyx_t_1);
         __pyx_t_1 = 0;
 
-        /* "qiam/_decide.pyx":588
+        /* "qiam/_decide.pyx":611
  *                 if (mask >> g) & 1 and run.allows[g] is None:
  *                     label = (<_Group> self._groups[g]).label
  *                     return self._result(run, _IMPLICIT_DENY, _EMPTY, (label,), (label,))             # <<<<<<<<<<<<<<
@@ -17880,17 +18244,17 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
         __Pyx_INCREF(__pyx_t_1);
         __pyx_t_4 = __pyx_v_4qiam_7_decide__EMPTY;
         __Pyx_INCREF(__pyx_t_4);
-        __pyx_t_7 = PyTuple_New(1); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 588, __pyx_L1_error)
+        __pyx_t_7 = PyTuple_New(1); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 611, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_7);
         __Pyx_INCREF(__pyx_v_label);
         __Pyx_GIVEREF(__pyx_v_label);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_v_label) != (0)) __PYX_ERR(0, 588, __pyx_L1_error);
-        __pyx_t_3 = PyTuple_New(1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 588, __pyx_L1_error)
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_v_label) != (0)) __PYX_ERR(0, 611, __pyx_L1_error);
+        __pyx_t_3 = PyTuple_New(1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 611, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
         __Pyx_INCREF(__pyx_v_label);
         __Pyx_GIVEREF(__pyx_v_label);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_v_label) != (0)) __PYX_ERR(0, 588, __pyx_L1_error);
-        __pyx_t_14 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_1, __pyx_t_4, ((PyObject*)__pyx_t_7), ((PyObject*)__pyx_t_3))); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 588, __pyx_L1_error)
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_v_label) != (0)) __PYX_ERR(0, 611, __pyx_L1_error);
+        __pyx_t_14 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_1, __pyx_t_4, ((PyObject*)__pyx_t_7), ((PyObject*)__pyx_t_3))); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 611, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_14);
         __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
         __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
@@ -17909,7 +18273,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
         __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
         goto __pyx_L0;
 
-        /* "qiam/_decide.pyx":586
+        /* "qiam/_decide.pyx":609
  *         for levels in (self._rcps, self._scps):
  *             for g in levels:
  *                 if (mask >> g) & 1 and run.allows[g] is None:             # <<<<<<<<<<<<<<
@@ -17918,7 +18282,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
       }
 
-      /* "qiam/_decide.pyx":585
+      /* "qiam/_decide.pyx":608
  *         # 3. Guardrails: every organization level must allow; they never grant.
  *         for levels in (self._rcps, self._scps):
  *             for g in levels:             # <<<<<<<<<<<<<<
@@ -17928,7 +18292,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     }
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-    /* "qiam/_decide.pyx":584
+    /* "qiam/_decide.pyx":607
  * 
  *         # 3. Guardrails: every organization level must allow; they never grant.
  *         for levels in (self._rcps, self._scps):             # <<<<<<<<<<<<<<
@@ -17938,7 +18302,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   }
   __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
 
-  /* "qiam/_decide.pyx":591
+  /* "qiam/_decide.pyx":614
  * 
  *         # 4. Grants.
  *         rp_refs = run.allows[self._resource] if self._resource >= 0 else None             # <<<<<<<<<<<<<<
@@ -17950,11 +18314,11 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   if (__pyx_t_2) {
     if (unlikely(__pyx_v_run->allows == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 591, __pyx_L1_error)
+      __PYX_ERR(0, 614, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyList_GET_ITEM(__pyx_v_run->allows, __pyx_v_self->_resource);
     __Pyx_INCREF(__pyx_t_5);
-    if (!(likely(PyList_CheckExact(__pyx_t_5))||((__pyx_t_5) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_5))) __PYX_ERR(0, 591, __pyx_L1_error)
+    if (!(likely(PyList_CheckExact(__pyx_t_5))||((__pyx_t_5) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_5))) __PYX_ERR(0, 614, __pyx_L1_error)
     __pyx_t_9 = __pyx_t_5;
     __pyx_t_5 = 0;
   } else {
@@ -17962,11 +18326,11 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_9 = Py_None;
   }
 
-  if (!(likely(PyList_CheckExact(__pyx_t_9))||((__pyx_t_9) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_9))) __PYX_ERR(0, 591, __pyx_L1_error)
+  if (!(likely(PyList_CheckExact(__pyx_t_9))||((__pyx_t_9) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_9))) __PYX_ERR(0, 614, __pyx_L1_error)
   __pyx_v_rp_refs = ((PyObject*)__pyx_t_9);
   __pyx_t_9 = 0;
 
-  /* "qiam/_decide.pyx":592
+  /* "qiam/_decide.pyx":615
  *         # 4. Grants.
  *         rp_refs = run.allows[self._resource] if self._resource >= 0 else None
  *         rp_kinds = run.kinds             # <<<<<<<<<<<<<<
@@ -17978,7 +18342,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __pyx_v_rp_kinds = ((PyObject*)__pyx_t_9);
   __pyx_t_9 = 0;
 
-  /* "qiam/_decide.pyx":593
+  /* "qiam/_decide.pyx":616
  *         rp_refs = run.allows[self._resource] if self._resource >= 0 else None
  *         rp_kinds = run.kinds
  *         any_rp = rp_refs is not None             # <<<<<<<<<<<<<<
@@ -17988,7 +18352,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __pyx_t_2 = (__pyx_v_rp_refs != ((PyObject*)Py_None));
   __pyx_v_any_rp = __pyx_t_2;
 
-  /* "qiam/_decide.pyx":594
+  /* "qiam/_decide.pyx":617
  *         rp_kinds = run.kinds
  *         any_rp = rp_refs is not None
  *         if facts[F_AUTHENTICATED] is not True:  # anonymous callers, services, identity providers             # <<<<<<<<<<<<<<
@@ -17997,13 +18361,13 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 594, __pyx_L1_error)
+    __PYX_ERR(0, 617, __pyx_L1_error)
   }
   __pyx_t_2 = (__Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_AUTHENTICATED) != Py_True);
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":595
+    /* "qiam/_decide.pyx":618
  *         any_rp = rp_refs is not None
  *         if facts[F_AUTHENTICATED] is not True:  # anonymous callers, services, identity providers
  *             if any_rp:             # <<<<<<<<<<<<<<
@@ -18012,7 +18376,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     if (__pyx_v_any_rp) {
 
-      /* "qiam/_decide.pyx":596
+      /* "qiam/_decide.pyx":619
  *         if facts[F_AUTHENTICATED] is not True:  # anonymous callers, services, identity providers
  *             if any_rp:
  *                 return self._result(run, _ALLOW, rp_refs, _BY_RESOURCE, _paths(rp_kinds))             # <<<<<<<<<<<<<<
@@ -18023,9 +18387,9 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       __Pyx_INCREF(__pyx_t_9);
       __pyx_t_5 = __pyx_v_4qiam_7_decide__BY_RESOURCE;
       __Pyx_INCREF(__pyx_t_5);
-      __pyx_t_14 = __pyx_f_4qiam_7_decide__paths(__pyx_v_rp_kinds); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 596, __pyx_L1_error)
+      __pyx_t_14 = __pyx_f_4qiam_7_decide__paths(__pyx_v_rp_kinds); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 619, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_14);
-      __pyx_t_3 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_9, __pyx_v_rp_refs, ((PyObject*)__pyx_t_5), ((PyObject*)__pyx_t_14))); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 596, __pyx_L1_error)
+      __pyx_t_3 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_9, __pyx_v_rp_refs, ((PyObject*)__pyx_t_5), ((PyObject*)__pyx_t_14))); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 619, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
@@ -18041,7 +18405,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       __pyx_t_3 = 0;
       goto __pyx_L0;
 
-      /* "qiam/_decide.pyx":595
+      /* "qiam/_decide.pyx":618
  *         any_rp = rp_refs is not None
  *         if facts[F_AUTHENTICATED] is not True:  # anonymous callers, services, identity providers
  *             if any_rp:             # <<<<<<<<<<<<<<
@@ -18050,7 +18414,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     }
 
-    /* "qiam/_decide.pyx":597
+    /* "qiam/_decide.pyx":620
  *             if any_rp:
  *                 return self._result(run, _ALLOW, rp_refs, _BY_RESOURCE, _paths(rp_kinds))
  *             return self._result(run, _IMPLICIT_DENY, _EMPTY, _BY_RESOURCE, _NO_ALLOW)             # <<<<<<<<<<<<<<
@@ -18065,7 +18429,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __Pyx_INCREF(__pyx_t_5);
     __pyx_t_9 = __pyx_v_4qiam_7_decide__NO_ALLOW;
     __Pyx_INCREF(__pyx_t_9);
-    __pyx_t_7 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_3, __pyx_t_14, ((PyObject*)__pyx_t_5), ((PyObject*)__pyx_t_9))); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 597, __pyx_L1_error)
+    __pyx_t_7 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_3, __pyx_t_14, ((PyObject*)__pyx_t_5), ((PyObject*)__pyx_t_9))); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 620, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
@@ -18082,7 +18446,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_7 = 0;
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":594
+    /* "qiam/_decide.pyx":617
  *         rp_kinds = run.kinds
  *         any_rp = rp_refs is not None
  *         if facts[F_AUTHENTICATED] is not True:  # anonymous callers, services, identity providers             # <<<<<<<<<<<<<<
@@ -18091,7 +18455,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   }
 
-  /* "qiam/_decide.pyx":598
+  /* "qiam/_decide.pyx":621
  *                 return self._result(run, _ALLOW, rp_refs, _BY_RESOURCE, _paths(rp_kinds))
  *             return self._result(run, _IMPLICIT_DENY, _EMPTY, _BY_RESOURCE, _NO_ALLOW)
  *         if facts[F_PARTITION] != facts[F_OWNER_PARTITION]:             # <<<<<<<<<<<<<<
@@ -18100,17 +18464,17 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 598, __pyx_L1_error)
+    __PYX_ERR(0, 621, __pyx_L1_error)
   }
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 598, __pyx_L1_error)
+    __PYX_ERR(0, 621, __pyx_L1_error)
   }
-  __pyx_t_2 = __Pyx_PyObject_CompareBoolNe_object_object(__Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_PARTITION), __Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_OWNER_PARTITION), Py_NE); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 598, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_CompareBoolNe_object_object(__Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_PARTITION), __Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_OWNER_PARTITION), Py_NE); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 621, __pyx_L1_error)
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":600
+    /* "qiam/_decide.pyx":623
  *         if facts[F_PARTITION] != facts[F_OWNER_PARTITION]:
  *             # Resource policies never delegate across partitions (semantics.md 4.5).
  *             return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, _CROSS_PARTITION)             # <<<<<<<<<<<<<<
@@ -18125,7 +18489,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __Pyx_INCREF(__pyx_t_5);
     __pyx_t_14 = __pyx_v_4qiam_7_decide__CROSS_PARTITION;
     __Pyx_INCREF(__pyx_t_14);
-    __pyx_t_3 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_7, __pyx_t_9, ((PyObject*)__pyx_t_5), ((PyObject*)__pyx_t_14))); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 600, __pyx_L1_error)
+    __pyx_t_3 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_7, __pyx_t_9, ((PyObject*)__pyx_t_5), ((PyObject*)__pyx_t_14))); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 623, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
@@ -18142,7 +18506,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_3 = 0;
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":598
+    /* "qiam/_decide.pyx":621
  *                 return self._result(run, _ALLOW, rp_refs, _BY_RESOURCE, _paths(rp_kinds))
  *             return self._result(run, _IMPLICIT_DENY, _EMPTY, _BY_RESOURCE, _NO_ALLOW)
  *         if facts[F_PARTITION] != facts[F_OWNER_PARTITION]:             # <<<<<<<<<<<<<<
@@ -18151,7 +18515,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   }
 
-  /* "qiam/_decide.pyx":603
+  /* "qiam/_decide.pyx":626
  * 
  *         # The identity path (semantics.md 4.4 a): identity allow, boundary, session policy.
  *         kind = facts[F_KIND]             # <<<<<<<<<<<<<<
@@ -18160,14 +18524,14 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 603, __pyx_L1_error)
+    __PYX_ERR(0, 626, __pyx_L1_error)
   }
   __pyx_t_3 = __Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_KIND);
   __Pyx_INCREF(__pyx_t_3);
   __pyx_v_kind = __pyx_t_3;
   __pyx_t_3 = 0;
 
-  /* "qiam/_decide.pyx":604
+  /* "qiam/_decide.pyx":627
  *         # The identity path (semantics.md 4.4 a): identity allow, boundary, session policy.
  *         kind = facts[F_KIND]
  *         boundary_on = self._boundary >= 0 and (mask >> self._boundary) & 1             # <<<<<<<<<<<<<<
@@ -18192,7 +18556,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __pyx_L32_bool_binop_done:;
   __pyx_v_boundary_on = __pyx_t_2;
 
-  /* "qiam/_decide.pyx":605
+  /* "qiam/_decide.pyx":628
  *         kind = facts[F_KIND]
  *         boundary_on = self._boundary >= 0 and (mask >> self._boundary) & 1
  *         session_on = self._session >= 0 and (mask >> self._session) & 1             # <<<<<<<<<<<<<<
@@ -18217,7 +18581,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __pyx_L34_bool_binop_done:;
   __pyx_v_session_on = __pyx_t_2;
 
-  /* "qiam/_decide.pyx":606
+  /* "qiam/_decide.pyx":629
  *         boundary_on = self._boundary >= 0 and (mask >> self._boundary) & 1
  *         session_on = self._session >= 0 and (mask >> self._session) & 1
  *         boundary_blocks = boundary_on and run.allows[self._boundary] is None             # <<<<<<<<<<<<<<
@@ -18232,7 +18596,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   }
   if (unlikely(__pyx_v_run->allows == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 606, __pyx_L1_error)
+    __PYX_ERR(0, 629, __pyx_L1_error)
   }
   __pyx_t_11 = (__Pyx_PyList_GET_ITEM(__pyx_v_run->allows, __pyx_v_self->_boundary) == Py_None);
 
@@ -18241,7 +18605,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __pyx_L36_bool_binop_done:;
   __pyx_v_boundary_blocks = __pyx_t_2;
 
-  /* "qiam/_decide.pyx":607
+  /* "qiam/_decide.pyx":630
  *         session_on = self._session >= 0 and (mask >> self._session) & 1
  *         boundary_blocks = boundary_on and run.allows[self._boundary] is None
  *         session_blocks = session_on and run.allows[self._session] is None             # <<<<<<<<<<<<<<
@@ -18256,7 +18620,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   }
   if (unlikely(__pyx_v_run->allows == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 607, __pyx_L1_error)
+    __PYX_ERR(0, 630, __pyx_L1_error)
   }
   __pyx_t_11 = (__Pyx_PyList_GET_ITEM(__pyx_v_run->allows, __pyx_v_self->_session) == Py_None);
 
@@ -18265,7 +18629,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __pyx_L38_bool_binop_done:;
   __pyx_v_session_blocks = __pyx_t_2;
 
-  /* "qiam/_decide.pyx":608
+  /* "qiam/_decide.pyx":631
  *         boundary_blocks = boundary_on and run.allows[self._boundary] is None
  *         session_blocks = session_on and run.allows[self._session] is None
  *         if kind is _ROOT:             # <<<<<<<<<<<<<<
@@ -18276,7 +18640,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":609
+    /* "qiam/_decide.pyx":632
  *         session_blocks = session_on and run.allows[self._session] is None
  *         if kind is _ROOT:
  *             identity_ok = True  # the root user has every permission in its account             # <<<<<<<<<<<<<<
@@ -18285,7 +18649,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     __pyx_v_identity_ok = 1;
 
-    /* "qiam/_decide.pyx":610
+    /* "qiam/_decide.pyx":633
  *         if kind is _ROOT:
  *             identity_ok = True  # the root user has every permission in its account
  *             blockers = None             # <<<<<<<<<<<<<<
@@ -18295,7 +18659,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __Pyx_INCREF(Py_None);
     __pyx_v_blockers = ((PyObject*)Py_None);
 
-    /* "qiam/_decide.pyx":608
+    /* "qiam/_decide.pyx":631
  *         boundary_blocks = boundary_on and run.allows[self._boundary] is None
  *         session_blocks = session_on and run.allows[self._session] is None
  *         if kind is _ROOT:             # <<<<<<<<<<<<<<
@@ -18305,7 +18669,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     goto __pyx_L40;
   }
 
-  /* "qiam/_decide.pyx":612
+  /* "qiam/_decide.pyx":635
  *             blockers = None
  *         else:
  *             identity_ok = (self._identity >= 0 and (mask >> self._identity) & 1             # <<<<<<<<<<<<<<
@@ -18324,7 +18688,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       goto __pyx_L41_bool_binop_done;
     }
 
-    /* "qiam/_decide.pyx":613
+    /* "qiam/_decide.pyx":636
  *         else:
  *             identity_ok = (self._identity >= 0 and (mask >> self._identity) & 1
  *                            and run.allows[self._identity] is not None and not boundary_blocks             # <<<<<<<<<<<<<<
@@ -18343,7 +18707,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     }
     if (unlikely(__pyx_v_run->allows == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 613, __pyx_L1_error)
+      __PYX_ERR(0, 636, __pyx_L1_error)
     }
     __pyx_t_11 = (__Pyx_PyList_GET_ITEM(__pyx_v_run->allows, __pyx_v_self->_identity) != Py_None);
     if (__pyx_t_11) {
@@ -18355,7 +18719,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       goto __pyx_L41_bool_binop_done;
     }
 
-    /* "qiam/_decide.pyx":614
+    /* "qiam/_decide.pyx":637
  *             identity_ok = (self._identity >= 0 and (mask >> self._identity) & 1
  *                            and run.allows[self._identity] is not None and not boundary_blocks
  *                            and not session_blocks and not (kind is _FEDERATED_USER and not self._session_given))             # <<<<<<<<<<<<<<
@@ -18406,7 +18770,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_L41_bool_binop_done:;
     __pyx_v_identity_ok = __pyx_t_2;
 
-    /* "qiam/_decide.pyx":615
+    /* "qiam/_decide.pyx":638
  *                            and run.allows[self._identity] is not None and not boundary_blocks
  *                            and not session_blocks and not (kind is _FEDERATED_USER and not self._session_given))
  *             blockers = None if identity_ok else self._blockers(run, mask, boundary_blocks, session_blocks)             # <<<<<<<<<<<<<<
@@ -18417,18 +18781,18 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       __Pyx_INCREF(Py_None);
       __pyx_t_3 = Py_None;
     } else {
-      __pyx_t_14 = ((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_blockers(__pyx_v_self, __pyx_v_run, __pyx_v_mask, __pyx_v_boundary_blocks, __pyx_v_session_blocks); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 615, __pyx_L1_error)
+      __pyx_t_14 = ((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_blockers(__pyx_v_self, __pyx_v_run, __pyx_v_mask, __pyx_v_boundary_blocks, __pyx_v_session_blocks); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 638, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_14);
       __pyx_t_3 = __pyx_t_14;
       __pyx_t_14 = 0;
     }
-    if (!(likely(PyList_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_3))) __PYX_ERR(0, 615, __pyx_L1_error)
+    if (!(likely(PyList_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_3))) __PYX_ERR(0, 638, __pyx_L1_error)
     __pyx_v_blockers = ((PyObject*)__pyx_t_3);
     __pyx_t_3 = 0;
   }
   __pyx_L40:;
 
-  /* "qiam/_decide.pyx":617
+  /* "qiam/_decide.pyx":640
  *             blockers = None if identity_ok else self._blockers(run, mask, boundary_blocks, session_blocks)
  * 
  *         if facts[F_ACCOUNT] != facts[F_OWNER_ACCOUNT]:             # <<<<<<<<<<<<<<
@@ -18437,17 +18801,17 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 617, __pyx_L1_error)
+    __PYX_ERR(0, 640, __pyx_L1_error)
   }
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 617, __pyx_L1_error)
+    __PYX_ERR(0, 640, __pyx_L1_error)
   }
-  __pyx_t_2 = __Pyx_PyObject_CompareBoolNe_object_object(__Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_ACCOUNT), __Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_OWNER_ACCOUNT), Py_NE); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 617, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_CompareBoolNe_object_object(__Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_ACCOUNT), __Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_OWNER_ACCOUNT), Py_NE); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 640, __pyx_L1_error)
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":618
+    /* "qiam/_decide.pyx":641
  * 
  *         if facts[F_ACCOUNT] != facts[F_OWNER_ACCOUNT]:
  *             if any_rp and identity_ok:             # <<<<<<<<<<<<<<
@@ -18466,7 +18830,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     if (__pyx_t_2) {
 
 
-      /* "qiam/_decide.pyx":619
+      /* "qiam/_decide.pyx":642
  *         if facts[F_ACCOUNT] != facts[F_OWNER_ACCOUNT]:
  *             if any_rp and identity_ok:
  *                 return self._result(run, _ALLOW, self._identity_refs(run, mask) + rp_refs, _BY_BOTH,             # <<<<<<<<<<<<<<
@@ -18475,15 +18839,15 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
       __pyx_t_3 = __pyx_v_4qiam_7_decide__ALLOW;
       __Pyx_INCREF(__pyx_t_3);
-      __pyx_t_14 = ((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_identity_refs(__pyx_v_self, __pyx_v_run, __pyx_v_mask); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 619, __pyx_L1_error)
+      __pyx_t_14 = ((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_identity_refs(__pyx_v_self, __pyx_v_run, __pyx_v_mask); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 642, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_14);
-      __pyx_t_5 = PyNumber_Add(__pyx_t_14, __pyx_v_rp_refs); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 619, __pyx_L1_error)
+      __pyx_t_5 = PyNumber_Add(__pyx_t_14, __pyx_v_rp_refs); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 642, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
       __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
       __pyx_t_14 = __pyx_v_4qiam_7_decide__BY_BOTH;
       __Pyx_INCREF(__pyx_t_14);
 
-      /* "qiam/_decide.pyx":620
+      /* "qiam/_decide.pyx":643
  *             if any_rp and identity_ok:
  *                 return self._result(run, _ALLOW, self._identity_refs(run, mask) + rp_refs, _BY_BOTH,
  *                                     _CROSS_ACCOUNT)             # <<<<<<<<<<<<<<
@@ -18493,14 +18857,14 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       __pyx_t_9 = __pyx_v_4qiam_7_decide__CROSS_ACCOUNT;
       __Pyx_INCREF(__pyx_t_9);
 
-      /* "qiam/_decide.pyx":619
+      /* "qiam/_decide.pyx":642
  *         if facts[F_ACCOUNT] != facts[F_OWNER_ACCOUNT]:
  *             if any_rp and identity_ok:
  *                 return self._result(run, _ALLOW, self._identity_refs(run, mask) + rp_refs, _BY_BOTH,             # <<<<<<<<<<<<<<
  *                                     _CROSS_ACCOUNT)
  *             reasons = []
 */
-      __pyx_t_7 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_3, __pyx_t_5, ((PyObject*)__pyx_t_14), ((PyObject*)__pyx_t_9))); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 619, __pyx_L1_error)
+      __pyx_t_7 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_3, __pyx_t_5, ((PyObject*)__pyx_t_14), ((PyObject*)__pyx_t_9))); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 642, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
@@ -18517,7 +18881,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       __pyx_t_7 = 0;
       goto __pyx_L0;
 
-      /* "qiam/_decide.pyx":618
+      /* "qiam/_decide.pyx":641
  * 
  *         if facts[F_ACCOUNT] != facts[F_OWNER_ACCOUNT]:
  *             if any_rp and identity_ok:             # <<<<<<<<<<<<<<
@@ -18526,19 +18890,19 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     }
 
-    /* "qiam/_decide.pyx":621
+    /* "qiam/_decide.pyx":644
  *                 return self._result(run, _ALLOW, self._identity_refs(run, mask) + rp_refs, _BY_BOTH,
  *                                     _CROSS_ACCOUNT)
  *             reasons = []             # <<<<<<<<<<<<<<
  *             if not any_rp:
  *                 reasons.append("cross_account_resource_side")
 */
-    __pyx_t_7 = PyList_New(0); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 621, __pyx_L1_error)
+    __pyx_t_7 = PyList_New(0); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 644, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
     __pyx_v_reasons = ((PyObject*)__pyx_t_7);
     __pyx_t_7 = 0;
 
-    /* "qiam/_decide.pyx":622
+    /* "qiam/_decide.pyx":645
  *                                     _CROSS_ACCOUNT)
  *             reasons = []
  *             if not any_rp:             # <<<<<<<<<<<<<<
@@ -18550,17 +18914,17 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     if (__pyx_t_2) {
 
 
-      /* "qiam/_decide.pyx":623
+      /* "qiam/_decide.pyx":646
  *             reasons = []
  *             if not any_rp:
  *                 reasons.append("cross_account_resource_side")             # <<<<<<<<<<<<<<
  *             if not identity_ok:
  *                 reasons.append("cross_account_principal_side")
 */
-      __pyx_t_16 = __Pyx_PyList_Append(__pyx_v_reasons, __pyx_mstate_global->__pyx_n_u_cross_account_resource_side); if (unlikely(__pyx_t_16 == ((int)-1))) __PYX_ERR(0, 623, __pyx_L1_error)
+      __pyx_t_16 = __Pyx_PyList_Append(__pyx_v_reasons, __pyx_mstate_global->__pyx_n_u_cross_account_resource_side); if (unlikely(__pyx_t_16 == ((int)-1))) __PYX_ERR(0, 646, __pyx_L1_error)
 
 
-      /* "qiam/_decide.pyx":622
+      /* "qiam/_decide.pyx":645
  *                                     _CROSS_ACCOUNT)
  *             reasons = []
  *             if not any_rp:             # <<<<<<<<<<<<<<
@@ -18569,7 +18933,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     }
 
-    /* "qiam/_decide.pyx":624
+    /* "qiam/_decide.pyx":647
  *             if not any_rp:
  *                 reasons.append("cross_account_resource_side")
  *             if not identity_ok:             # <<<<<<<<<<<<<<
@@ -18581,27 +18945,27 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     if (__pyx_t_2) {
 
 
-      /* "qiam/_decide.pyx":625
+      /* "qiam/_decide.pyx":648
  *                 reasons.append("cross_account_resource_side")
  *             if not identity_ok:
  *                 reasons.append("cross_account_principal_side")             # <<<<<<<<<<<<<<
  *                 reasons.extend(blockers)
  *             return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, tuple(reasons))
 */
-      __pyx_t_16 = __Pyx_PyList_Append(__pyx_v_reasons, __pyx_mstate_global->__pyx_n_u_cross_account_principal_side); if (unlikely(__pyx_t_16 == ((int)-1))) __PYX_ERR(0, 625, __pyx_L1_error)
+      __pyx_t_16 = __Pyx_PyList_Append(__pyx_v_reasons, __pyx_mstate_global->__pyx_n_u_cross_account_principal_side); if (unlikely(__pyx_t_16 == ((int)-1))) __PYX_ERR(0, 648, __pyx_L1_error)
 
 
-      /* "qiam/_decide.pyx":626
+      /* "qiam/_decide.pyx":649
  *             if not identity_ok:
  *                 reasons.append("cross_account_principal_side")
  *                 reasons.extend(blockers)             # <<<<<<<<<<<<<<
  *             return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, tuple(reasons))
  * 
 */
-      __pyx_t_16 = __Pyx_PyList_Extend(__pyx_v_reasons, __pyx_v_blockers); if (unlikely(__pyx_t_16 == ((int)-1))) __PYX_ERR(0, 626, __pyx_L1_error)
+      __pyx_t_16 = __Pyx_PyList_Extend(__pyx_v_reasons, __pyx_v_blockers); if (unlikely(__pyx_t_16 == ((int)-1))) __PYX_ERR(0, 649, __pyx_L1_error)
 
 
-      /* "qiam/_decide.pyx":624
+      /* "qiam/_decide.pyx":647
  *             if not any_rp:
  *                 reasons.append("cross_account_resource_side")
  *             if not identity_ok:             # <<<<<<<<<<<<<<
@@ -18610,7 +18974,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     }
 
-    /* "qiam/_decide.pyx":627
+    /* "qiam/_decide.pyx":650
  *                 reasons.append("cross_account_principal_side")
  *                 reasons.extend(blockers)
  *             return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, tuple(reasons))             # <<<<<<<<<<<<<<
@@ -18623,9 +18987,9 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __Pyx_INCREF(__pyx_t_9);
     __pyx_t_14 = __pyx_v_4qiam_7_decide__EMPTY;
     __Pyx_INCREF(__pyx_t_14);
-    __pyx_t_5 = PyList_AsTuple(__pyx_v_reasons); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 627, __pyx_L1_error)
+    __pyx_t_5 = PyList_AsTuple(__pyx_v_reasons); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 650, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    __pyx_t_3 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_7, __pyx_t_9, ((PyObject*)__pyx_t_14), ((PyObject*)__pyx_t_5))); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 627, __pyx_L1_error)
+    __pyx_t_3 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_7, __pyx_t_9, ((PyObject*)__pyx_t_14), ((PyObject*)__pyx_t_5))); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 650, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
@@ -18642,7 +19006,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_3 = 0;
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":617
+    /* "qiam/_decide.pyx":640
  *             blockers = None if identity_ok else self._blockers(run, mask, boundary_blocks, session_blocks)
  * 
  *         if facts[F_ACCOUNT] != facts[F_OWNER_ACCOUNT]:             # <<<<<<<<<<<<<<
@@ -18651,7 +19015,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   }
 
-  /* "qiam/_decide.pyx":629
+  /* "qiam/_decide.pyx":652
  *             return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, tuple(reasons))
  * 
  *         granting = None             # <<<<<<<<<<<<<<
@@ -18661,7 +19025,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __Pyx_INCREF(Py_None);
   __pyx_v_granting = ((PyObject*)Py_None);
 
-  /* "qiam/_decide.pyx":630
+  /* "qiam/_decide.pyx":653
  * 
  *         granting = None
  *         if any_rp:             # <<<<<<<<<<<<<<
@@ -18670,7 +19034,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   if (__pyx_v_any_rp) {
 
-    /* "qiam/_decide.pyx":631
+    /* "qiam/_decide.pyx":654
  *         granting = None
  *         if any_rp:
  *             granting = [r for r, k in zip(rp_refs, rp_kinds) if _grants_alone(k, boundary_blocks, session_blocks)]             # <<<<<<<<<<<<<<
@@ -18678,7 +19042,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
  *             if granting:
 */
     { /* enter inner scope */
-      __pyx_t_3 = PyList_New(0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 631, __pyx_L58_error)
+      __pyx_t_3 = PyList_New(0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 654, __pyx_L58_error)
       __Pyx_GOTREF(__pyx_t_3);
       __pyx_t_14 = NULL;
       __pyx_t_8 = 1;
@@ -18686,7 +19050,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
         PyObject *__pyx_callargs[3] = {__pyx_t_14, __pyx_v_rp_refs, __pyx_v_rp_kinds};
         __pyx_t_5 = __Pyx_PyObject_FastCall((PyObject*)__pyx_builtin_zip, __pyx_callargs+__pyx_t_8, (3-__pyx_t_8) | (__pyx_t_8*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_14); __pyx_t_14 = 0;
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 631, __pyx_L58_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 654, __pyx_L58_error)
         __Pyx_GOTREF(__pyx_t_5);
       }
       if (likely(PyList_CheckExact(__pyx_t_5)) || PyTuple_CheckExact(__pyx_t_5)) {
@@ -18694,9 +19058,9 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
         __pyx_t_6 = 0;
         __pyx_t_17 = NULL;
       } else {
-        __pyx_t_6 = -1; __pyx_t_14 = PyObject_GetIter(__pyx_t_5); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 631, __pyx_L58_error)
+        __pyx_t_6 = -1; __pyx_t_14 = PyObject_GetIter(__pyx_t_5); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 654, __pyx_L58_error)
         __Pyx_GOTREF(__pyx_t_14);
-        __pyx_t_17 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_14); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 631, __pyx_L58_error)
+        __pyx_t_17 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_14); if (unlikely(!__pyx_t_17)) __PYX_ERR(0, 654, __pyx_L58_error)
       }
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       for (;;) {
@@ -18705,7 +19069,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
             {
               Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_14);
               #if !CYTHON_ASSUME_SAFE_SIZE
-              if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 631, __pyx_L58_error)
+              if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 654, __pyx_L58_error)
               #endif
               if (__pyx_t_6 >= __pyx_temp) break;
             }
@@ -18715,7 +19079,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
             {
               Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_14);
               #if !CYTHON_ASSUME_SAFE_SIZE
-              if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 631, __pyx_L58_error)
+              if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 654, __pyx_L58_error)
               #endif
               if (__pyx_t_6 >= __pyx_temp) break;
             }
@@ -18726,13 +19090,13 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
             #endif
             ++__pyx_t_6;
           }
-          if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 631, __pyx_L58_error)
+          if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 654, __pyx_L58_error)
         } else {
           __pyx_t_5 = __pyx_t_17(__pyx_t_14);
           if (unlikely(!__pyx_t_5)) {
             PyObject* exc_type = PyErr_Occurred();
             if (exc_type) {
-              if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 631, __pyx_L58_error)
+              if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 654, __pyx_L58_error)
               PyErr_Clear();
             }
             break;
@@ -18745,7 +19109,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
           if (unlikely(size != 2)) {
             if (size > 2) __Pyx_RaiseTooManyValuesError(2);
             else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-            __PYX_ERR(0, 631, __pyx_L58_error)
+            __PYX_ERR(0, 654, __pyx_L58_error)
           }
           #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
           if (likely(PyTuple_CheckExact(sequence))) {
@@ -18755,22 +19119,22 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
             __Pyx_INCREF(__pyx_t_7);
           } else {
             __pyx_t_9 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-            if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 631, __pyx_L58_error)
+            if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 654, __pyx_L58_error)
             __Pyx_XGOTREF(__pyx_t_9);
             __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-            if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 631, __pyx_L58_error)
+            if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 654, __pyx_L58_error)
             __Pyx_XGOTREF(__pyx_t_7);
           }
           #else
-          __pyx_t_9 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 631, __pyx_L58_error)
+          __pyx_t_9 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 654, __pyx_L58_error)
           __Pyx_GOTREF(__pyx_t_9);
-          __pyx_t_7 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 631, __pyx_L58_error)
+          __pyx_t_7 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 654, __pyx_L58_error)
           __Pyx_GOTREF(__pyx_t_7);
           #endif
           __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
         } else {
           Py_ssize_t index = -1;
-          __pyx_t_4 = PyObject_GetIter(__pyx_t_5); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 631, __pyx_L58_error)
+          __pyx_t_4 = PyObject_GetIter(__pyx_t_5); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 654, __pyx_L58_error)
           __Pyx_GOTREF(__pyx_t_4);
           __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
           __pyx_t_10 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_4);
@@ -18778,7 +19142,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
           __Pyx_GOTREF(__pyx_t_9);
           index = 1; __pyx_t_7 = __pyx_t_10(__pyx_t_4); if (unlikely(!__pyx_t_7)) goto __pyx_L61_unpacking_failed;
           __Pyx_GOTREF(__pyx_t_7);
-          if (__Pyx_IternextUnpackEndCheck(__pyx_t_10(__pyx_t_4), 2) < (0)) __PYX_ERR(0, 631, __pyx_L58_error)
+          if (__Pyx_IternextUnpackEndCheck(__pyx_t_10(__pyx_t_4), 2) < (0)) __PYX_ERR(0, 654, __pyx_L58_error)
           __pyx_t_10 = NULL;
           __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
           goto __pyx_L62_unpacking_done;
@@ -18786,17 +19150,17 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
           __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
           __pyx_t_10 = NULL;
           if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-          __PYX_ERR(0, 631, __pyx_L58_error)
+          __PYX_ERR(0, 654, __pyx_L58_error)
           __pyx_L62_unpacking_done:;
         }
         __Pyx_XDECREF_SET(__pyx_8genexpr7__pyx_v_r, __pyx_t_9);
         __pyx_t_9 = 0;
         __Pyx_XDECREF_SET(__pyx_8genexpr7__pyx_v_k, __pyx_t_7);
         __pyx_t_7 = 0;
-        __pyx_t_2 = __pyx_f_4qiam_7_decide__grants_alone(__pyx_8genexpr7__pyx_v_k, __pyx_v_boundary_blocks, __pyx_v_session_blocks); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 631, __pyx_L58_error)
+        __pyx_t_2 = __pyx_f_4qiam_7_decide__grants_alone(__pyx_8genexpr7__pyx_v_k, __pyx_v_boundary_blocks, __pyx_v_session_blocks); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 654, __pyx_L58_error)
         if (__pyx_t_2) {
 
-          if (unlikely(__Pyx_ListComp_Append(__pyx_t_3, __pyx_8genexpr7__pyx_v_r))) __PYX_ERR(0, 631, __pyx_L58_error)
+          if (unlikely(__Pyx_ListComp_Append(__pyx_t_3, __pyx_8genexpr7__pyx_v_r))) __PYX_ERR(0, 654, __pyx_L58_error)
         }
       }
       __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
@@ -18812,7 +19176,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __Pyx_DECREF_SET(__pyx_v_granting, ((PyObject*)__pyx_t_3));
     __pyx_t_3 = 0;
 
-    /* "qiam/_decide.pyx":630
+    /* "qiam/_decide.pyx":653
  * 
  *         granting = None
  *         if any_rp:             # <<<<<<<<<<<<<<
@@ -18821,7 +19185,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   }
 
-  /* "qiam/_decide.pyx":632
+  /* "qiam/_decide.pyx":655
  *         if any_rp:
  *             granting = [r for r, k in zip(rp_refs, rp_kinds) if _grants_alone(k, boundary_blocks, session_blocks)]
  *         if _requires_resource_policy(action, facts[F_RESOURCE]):             # <<<<<<<<<<<<<<
@@ -18830,17 +19194,17 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   if (unlikely(__pyx_v_facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 632, __pyx_L1_error)
+    __PYX_ERR(0, 655, __pyx_L1_error)
   }
   __pyx_t_3 = __Pyx_PyTuple_GET_ITEM(__pyx_v_facts, __pyx_e_4qiam_7_decide_F_RESOURCE);
   __Pyx_INCREF(__pyx_t_3);
-  if (!(likely(PyUnicode_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_3))) __PYX_ERR(0, 632, __pyx_L1_error)
-  __pyx_t_2 = __pyx_f_4qiam_7_decide__requires_resource_policy(__pyx_v_action, ((PyObject*)__pyx_t_3)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 632, __pyx_L1_error)
+  if (!(likely(PyUnicode_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_3))) __PYX_ERR(0, 655, __pyx_L1_error)
+  __pyx_t_2 = __pyx_f_4qiam_7_decide__requires_resource_policy(__pyx_v_action, ((PyObject*)__pyx_t_3)); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 655, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":633
+    /* "qiam/_decide.pyx":656
  *             granting = [r for r, k in zip(rp_refs, rp_kinds) if _grants_alone(k, boundary_blocks, session_blocks)]
  *         if _requires_resource_policy(action, facts[F_RESOURCE]):
  *             if granting:             # <<<<<<<<<<<<<<
@@ -18851,14 +19215,14 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     else
     {
       Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_v_granting);
-      if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 633, __pyx_L1_error)
+      if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 656, __pyx_L1_error)
       __pyx_t_2 = (__pyx_temp != 0);
     }
 
     if (__pyx_t_2) {
 
 
-      /* "qiam/_decide.pyx":634
+      /* "qiam/_decide.pyx":657
  *         if _requires_resource_policy(action, facts[F_RESOURCE]):
  *             if granting:
  *                 return self._result(run, _ALLOW, granting, _BY_RESOURCE,             # <<<<<<<<<<<<<<
@@ -18870,7 +19234,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       __pyx_t_14 = __pyx_v_4qiam_7_decide__BY_RESOURCE;
       __Pyx_INCREF(__pyx_t_14);
 
-      /* "qiam/_decide.pyx":635
+      /* "qiam/_decide.pyx":658
  *             if granting:
  *                 return self._result(run, _ALLOW, granting, _BY_RESOURCE,
  *                                     _paths([k for k in rp_kinds if _grants_alone(k, boundary_blocks,             # <<<<<<<<<<<<<<
@@ -18878,11 +19242,11 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
  *             if identity_ok and any_rp:  # the key or trust policy delegates to the account
 */
       { /* enter inner scope */
-        __pyx_t_5 = PyList_New(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 635, __pyx_L70_error)
+        __pyx_t_5 = PyList_New(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 658, __pyx_L70_error)
         __Pyx_GOTREF(__pyx_t_5);
         if (unlikely(__pyx_v_rp_kinds == Py_None)) {
           PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-          __PYX_ERR(0, 635, __pyx_L70_error)
+          __PYX_ERR(0, 658, __pyx_L70_error)
         }
         __pyx_t_7 = __pyx_v_rp_kinds; __Pyx_INCREF(__pyx_t_7);
         __pyx_t_6 = 0;
@@ -18890,27 +19254,27 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
           {
             Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_7);
             #if !CYTHON_ASSUME_SAFE_SIZE
-            if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 635, __pyx_L70_error)
+            if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 658, __pyx_L70_error)
             #endif
             if (__pyx_t_6 >= __pyx_temp) break;
           }
           __pyx_t_9 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_7, __pyx_t_6, __Pyx_ReferenceSharing_OwnStrongReference);
           ++__pyx_t_6;
-          if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 635, __pyx_L70_error)
+          if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 658, __pyx_L70_error)
           __Pyx_GOTREF(__pyx_t_9);
           __Pyx_XDECREF_SET(__pyx_8genexpr8__pyx_v_k, __pyx_t_9);
           __pyx_t_9 = 0;
 
-          /* "qiam/_decide.pyx":636
+          /* "qiam/_decide.pyx":659
  *                 return self._result(run, _ALLOW, granting, _BY_RESOURCE,
  *                                     _paths([k for k in rp_kinds if _grants_alone(k, boundary_blocks,
  *                                                                                  session_blocks)]))             # <<<<<<<<<<<<<<
  *             if identity_ok and any_rp:  # the key or trust policy delegates to the account
  *                 return self._result(run, _ALLOW, self._identity_refs(run, mask) + rp_refs, _BY_BOTH, _DELEGATED)
 */
-          __pyx_t_2 = __pyx_f_4qiam_7_decide__grants_alone(__pyx_8genexpr8__pyx_v_k, __pyx_v_boundary_blocks, __pyx_v_session_blocks); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 635, __pyx_L70_error)
+          __pyx_t_2 = __pyx_f_4qiam_7_decide__grants_alone(__pyx_8genexpr8__pyx_v_k, __pyx_v_boundary_blocks, __pyx_v_session_blocks); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 658, __pyx_L70_error)
 
-          /* "qiam/_decide.pyx":635
+          /* "qiam/_decide.pyx":658
  *             if granting:
  *                 return self._result(run, _ALLOW, granting, _BY_RESOURCE,
  *                                     _paths([k for k in rp_kinds if _grants_alone(k, boundary_blocks,             # <<<<<<<<<<<<<<
@@ -18919,7 +19283,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
           if (__pyx_t_2) {
 
-            if (unlikely(__Pyx_ListComp_Append(__pyx_t_5, __pyx_8genexpr8__pyx_v_k))) __PYX_ERR(0, 635, __pyx_L70_error)
+            if (unlikely(__Pyx_ListComp_Append(__pyx_t_5, __pyx_8genexpr8__pyx_v_k))) __PYX_ERR(0, 658, __pyx_L70_error)
           }
         }
         __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
@@ -18930,18 +19294,18 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
         goto __pyx_L1_error;
         __pyx_L75_exit_scope:;
       } /* exit inner scope */
-      __pyx_t_7 = __pyx_f_4qiam_7_decide__paths(((PyObject*)__pyx_t_5)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 635, __pyx_L1_error)
+      __pyx_t_7 = __pyx_f_4qiam_7_decide__paths(((PyObject*)__pyx_t_5)); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 658, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-      /* "qiam/_decide.pyx":634
+      /* "qiam/_decide.pyx":657
  *         if _requires_resource_policy(action, facts[F_RESOURCE]):
  *             if granting:
  *                 return self._result(run, _ALLOW, granting, _BY_RESOURCE,             # <<<<<<<<<<<<<<
  *                                     _paths([k for k in rp_kinds if _grants_alone(k, boundary_blocks,
  *                                                                                  session_blocks)]))
 */
-      __pyx_t_5 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_3, __pyx_v_granting, ((PyObject*)__pyx_t_14), ((PyObject*)__pyx_t_7))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 634, __pyx_L1_error)
+      __pyx_t_5 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_3, __pyx_v_granting, ((PyObject*)__pyx_t_14), ((PyObject*)__pyx_t_7))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 657, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
@@ -18957,7 +19321,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       __pyx_t_5 = 0;
       goto __pyx_L0;
 
-      /* "qiam/_decide.pyx":633
+      /* "qiam/_decide.pyx":656
  *             granting = [r for r, k in zip(rp_refs, rp_kinds) if _grants_alone(k, boundary_blocks, session_blocks)]
  *         if _requires_resource_policy(action, facts[F_RESOURCE]):
  *             if granting:             # <<<<<<<<<<<<<<
@@ -18966,7 +19330,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     }
 
-    /* "qiam/_decide.pyx":637
+    /* "qiam/_decide.pyx":660
  *                                     _paths([k for k in rp_kinds if _grants_alone(k, boundary_blocks,
  *                                                                                  session_blocks)]))
  *             if identity_ok and any_rp:  # the key or trust policy delegates to the account             # <<<<<<<<<<<<<<
@@ -18985,7 +19349,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     if (__pyx_t_2) {
 
 
-      /* "qiam/_decide.pyx":638
+      /* "qiam/_decide.pyx":661
  *                                                                                  session_blocks)]))
  *             if identity_ok and any_rp:  # the key or trust policy delegates to the account
  *                 return self._result(run, _ALLOW, self._identity_refs(run, mask) + rp_refs, _BY_BOTH, _DELEGATED)             # <<<<<<<<<<<<<<
@@ -18994,16 +19358,16 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
       __pyx_t_5 = __pyx_v_4qiam_7_decide__ALLOW;
       __Pyx_INCREF(__pyx_t_5);
-      __pyx_t_7 = ((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_identity_refs(__pyx_v_self, __pyx_v_run, __pyx_v_mask); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 638, __pyx_L1_error)
+      __pyx_t_7 = ((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_identity_refs(__pyx_v_self, __pyx_v_run, __pyx_v_mask); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 661, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
-      __pyx_t_14 = PyNumber_Add(__pyx_t_7, __pyx_v_rp_refs); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 638, __pyx_L1_error)
+      __pyx_t_14 = PyNumber_Add(__pyx_t_7, __pyx_v_rp_refs); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 661, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_14);
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
       __pyx_t_7 = __pyx_v_4qiam_7_decide__BY_BOTH;
       __Pyx_INCREF(__pyx_t_7);
       __pyx_t_3 = __pyx_v_4qiam_7_decide__DELEGATED;
       __Pyx_INCREF(__pyx_t_3);
-      __pyx_t_9 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_5, __pyx_t_14, ((PyObject*)__pyx_t_7), ((PyObject*)__pyx_t_3))); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 638, __pyx_L1_error)
+      __pyx_t_9 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_5, __pyx_t_14, ((PyObject*)__pyx_t_7), ((PyObject*)__pyx_t_3))); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 661, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
@@ -19020,7 +19384,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       __pyx_t_9 = 0;
       goto __pyx_L0;
 
-      /* "qiam/_decide.pyx":637
+      /* "qiam/_decide.pyx":660
  *                                     _paths([k for k in rp_kinds if _grants_alone(k, boundary_blocks,
  *                                                                                  session_blocks)]))
  *             if identity_ok and any_rp:  # the key or trust policy delegates to the account             # <<<<<<<<<<<<<<
@@ -19029,20 +19393,20 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     }
 
-    /* "qiam/_decide.pyx":639
+    /* "qiam/_decide.pyx":662
  *             if identity_ok and any_rp:  # the key or trust policy delegates to the account
  *                 return self._result(run, _ALLOW, self._identity_refs(run, mask) + rp_refs, _BY_BOTH, _DELEGATED)
  *             reasons = ["resource_policy_required"] + ([] if identity_ok else blockers)             # <<<<<<<<<<<<<<
  *             return self._result(run, _IMPLICIT_DENY, _EMPTY, _BY_RESOURCE, tuple(reasons))
  *         if identity_ok:
 */
-    __pyx_t_9 = PyList_New(1); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 639, __pyx_L1_error)
+    __pyx_t_9 = PyList_New(1); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 662, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_9);
     __Pyx_INCREF(__pyx_mstate_global->__pyx_n_u_resource_policy_required);
     __Pyx_GIVEREF(__pyx_mstate_global->__pyx_n_u_resource_policy_required);
-    if (__Pyx_PyList_SET_ITEM(__pyx_t_9, 0, __pyx_mstate_global->__pyx_n_u_resource_policy_required) != (0)) __PYX_ERR(0, 639, __pyx_L1_error);
+    if (__Pyx_PyList_SET_ITEM(__pyx_t_9, 0, __pyx_mstate_global->__pyx_n_u_resource_policy_required) != (0)) __PYX_ERR(0, 662, __pyx_L1_error);
     if (__pyx_v_identity_ok) {
-      __pyx_t_7 = PyList_New(0); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 639, __pyx_L1_error)
+      __pyx_t_7 = PyList_New(0); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 662, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
       __pyx_t_3 = __pyx_t_7;
       __pyx_t_7 = 0;
@@ -19050,14 +19414,14 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       __Pyx_INCREF(__pyx_v_blockers);
       __pyx_t_3 = __pyx_v_blockers;
     }
-    __pyx_t_7 = PyNumber_Add(__pyx_t_9, __pyx_t_3); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 639, __pyx_L1_error)
+    __pyx_t_7 = PyNumber_Add(__pyx_t_9, __pyx_t_3); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 662, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __pyx_v_reasons = ((PyObject*)__pyx_t_7);
     __pyx_t_7 = 0;
 
-    /* "qiam/_decide.pyx":640
+    /* "qiam/_decide.pyx":663
  *                 return self._result(run, _ALLOW, self._identity_refs(run, mask) + rp_refs, _BY_BOTH, _DELEGATED)
  *             reasons = ["resource_policy_required"] + ([] if identity_ok else blockers)
  *             return self._result(run, _IMPLICIT_DENY, _EMPTY, _BY_RESOURCE, tuple(reasons))             # <<<<<<<<<<<<<<
@@ -19070,9 +19434,9 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __Pyx_INCREF(__pyx_t_3);
     __pyx_t_9 = __pyx_v_4qiam_7_decide__BY_RESOURCE;
     __Pyx_INCREF(__pyx_t_9);
-    __pyx_t_14 = PyList_AsTuple(__pyx_v_reasons); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 640, __pyx_L1_error)
+    __pyx_t_14 = PyList_AsTuple(__pyx_v_reasons); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 663, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_14);
-    __pyx_t_5 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_7, __pyx_t_3, ((PyObject*)__pyx_t_9), ((PyObject*)__pyx_t_14))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 640, __pyx_L1_error)
+    __pyx_t_5 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_7, __pyx_t_3, ((PyObject*)__pyx_t_9), ((PyObject*)__pyx_t_14))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 663, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
@@ -19089,7 +19453,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_5 = 0;
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":632
+    /* "qiam/_decide.pyx":655
  *         if any_rp:
  *             granting = [r for r, k in zip(rp_refs, rp_kinds) if _grants_alone(k, boundary_blocks, session_blocks)]
  *         if _requires_resource_policy(action, facts[F_RESOURCE]):             # <<<<<<<<<<<<<<
@@ -19098,7 +19462,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   }
 
-  /* "qiam/_decide.pyx":641
+  /* "qiam/_decide.pyx":664
  *             reasons = ["resource_policy_required"] + ([] if identity_ok else blockers)
  *             return self._result(run, _IMPLICIT_DENY, _EMPTY, _BY_RESOURCE, tuple(reasons))
  *         if identity_ok:             # <<<<<<<<<<<<<<
@@ -19107,7 +19471,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   if (__pyx_v_identity_ok) {
 
-    /* "qiam/_decide.pyx":642
+    /* "qiam/_decide.pyx":665
  *             return self._result(run, _IMPLICIT_DENY, _EMPTY, _BY_RESOURCE, tuple(reasons))
  *         if identity_ok:
  *             return self._result(run, _ALLOW, self._identity_refs(run, mask), _ALLOWED_BY_IDENTITY,             # <<<<<<<<<<<<<<
@@ -19116,12 +19480,12 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
     __pyx_t_5 = __pyx_v_4qiam_7_decide__ALLOW;
     __Pyx_INCREF(__pyx_t_5);
-    __pyx_t_14 = ((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_identity_refs(__pyx_v_self, __pyx_v_run, __pyx_v_mask); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 642, __pyx_L1_error)
+    __pyx_t_14 = ((struct __pyx_vtabstruct_4qiam_7_decide_Evaluator *)__pyx_v_self->__pyx_vtab)->_identity_refs(__pyx_v_self, __pyx_v_run, __pyx_v_mask); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 665, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_14);
     __pyx_t_9 = __pyx_v_4qiam_7_decide__ALLOWED_BY_IDENTITY;
     __Pyx_INCREF(__pyx_t_9);
 
-    /* "qiam/_decide.pyx":643
+    /* "qiam/_decide.pyx":666
  *         if identity_ok:
  *             return self._result(run, _ALLOW, self._identity_refs(run, mask), _ALLOWED_BY_IDENTITY,
  *                                 _ALLOWED_BY_IDENTITY)             # <<<<<<<<<<<<<<
@@ -19131,14 +19495,14 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_3 = __pyx_v_4qiam_7_decide__ALLOWED_BY_IDENTITY;
     __Pyx_INCREF(__pyx_t_3);
 
-    /* "qiam/_decide.pyx":642
+    /* "qiam/_decide.pyx":665
  *             return self._result(run, _IMPLICIT_DENY, _EMPTY, _BY_RESOURCE, tuple(reasons))
  *         if identity_ok:
  *             return self._result(run, _ALLOW, self._identity_refs(run, mask), _ALLOWED_BY_IDENTITY,             # <<<<<<<<<<<<<<
  *                                 _ALLOWED_BY_IDENTITY)
  *         if granting:
 */
-    __pyx_t_7 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_5, __pyx_t_14, ((PyObject*)__pyx_t_9), ((PyObject*)__pyx_t_3))); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 642, __pyx_L1_error)
+    __pyx_t_7 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_5, __pyx_t_14, ((PyObject*)__pyx_t_9), ((PyObject*)__pyx_t_3))); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 665, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_7);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
@@ -19155,7 +19519,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_7 = 0;
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":641
+    /* "qiam/_decide.pyx":664
  *             reasons = ["resource_policy_required"] + ([] if identity_ok else blockers)
  *             return self._result(run, _IMPLICIT_DENY, _EMPTY, _BY_RESOURCE, tuple(reasons))
  *         if identity_ok:             # <<<<<<<<<<<<<<
@@ -19164,7 +19528,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   }
 
-  /* "qiam/_decide.pyx":644
+  /* "qiam/_decide.pyx":667
  *             return self._result(run, _ALLOW, self._identity_refs(run, mask), _ALLOWED_BY_IDENTITY,
  *                                 _ALLOWED_BY_IDENTITY)
  *         if granting:             # <<<<<<<<<<<<<<
@@ -19175,14 +19539,14 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_v_granting);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 644, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 667, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":645
+    /* "qiam/_decide.pyx":668
  *                                 _ALLOWED_BY_IDENTITY)
  *         if granting:
  *             return self._result(run, _ALLOW, granting, _BY_RESOURCE,             # <<<<<<<<<<<<<<
@@ -19194,7 +19558,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_3 = __pyx_v_4qiam_7_decide__BY_RESOURCE;
     __Pyx_INCREF(__pyx_t_3);
 
-    /* "qiam/_decide.pyx":646
+    /* "qiam/_decide.pyx":669
  *         if granting:
  *             return self._result(run, _ALLOW, granting, _BY_RESOURCE,
  *                                 _paths([k for k in rp_kinds if _grants_alone(k, boundary_blocks, session_blocks)]))             # <<<<<<<<<<<<<<
@@ -19202,11 +19566,11 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
  * 
 */
     { /* enter inner scope */
-      __pyx_t_9 = PyList_New(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 646, __pyx_L83_error)
+      __pyx_t_9 = PyList_New(0); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 669, __pyx_L83_error)
       __Pyx_GOTREF(__pyx_t_9);
       if (unlikely(__pyx_v_rp_kinds == Py_None)) {
         PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-        __PYX_ERR(0, 646, __pyx_L83_error)
+        __PYX_ERR(0, 669, __pyx_L83_error)
       }
       __pyx_t_14 = __pyx_v_rp_kinds; __Pyx_INCREF(__pyx_t_14);
       __pyx_t_6 = 0;
@@ -19214,20 +19578,20 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
         {
           Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_14);
           #if !CYTHON_ASSUME_SAFE_SIZE
-          if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 646, __pyx_L83_error)
+          if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 669, __pyx_L83_error)
           #endif
           if (__pyx_t_6 >= __pyx_temp) break;
         }
         __pyx_t_5 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_14, __pyx_t_6, __Pyx_ReferenceSharing_OwnStrongReference);
         ++__pyx_t_6;
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 646, __pyx_L83_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 669, __pyx_L83_error)
         __Pyx_GOTREF(__pyx_t_5);
         __Pyx_XDECREF_SET(__pyx_8genexpr9__pyx_v_k, __pyx_t_5);
         __pyx_t_5 = 0;
-        __pyx_t_2 = __pyx_f_4qiam_7_decide__grants_alone(__pyx_8genexpr9__pyx_v_k, __pyx_v_boundary_blocks, __pyx_v_session_blocks); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 646, __pyx_L83_error)
+        __pyx_t_2 = __pyx_f_4qiam_7_decide__grants_alone(__pyx_8genexpr9__pyx_v_k, __pyx_v_boundary_blocks, __pyx_v_session_blocks); if (unlikely(__pyx_t_2 == ((int)-1) && PyErr_Occurred())) __PYX_ERR(0, 669, __pyx_L83_error)
         if (__pyx_t_2) {
 
-          if (unlikely(__Pyx_ListComp_Append(__pyx_t_9, __pyx_8genexpr9__pyx_v_k))) __PYX_ERR(0, 646, __pyx_L83_error)
+          if (unlikely(__Pyx_ListComp_Append(__pyx_t_9, __pyx_8genexpr9__pyx_v_k))) __PYX_ERR(0, 669, __pyx_L83_error)
         }
       }
       __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
@@ -19238,18 +19602,18 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
       goto __pyx_L1_error;
       __pyx_L88_exit_scope:;
     } /* exit inner scope */
-    __pyx_t_14 = __pyx_f_4qiam_7_decide__paths(((PyObject*)__pyx_t_9)); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 646, __pyx_L1_error)
+    __pyx_t_14 = __pyx_f_4qiam_7_decide__paths(((PyObject*)__pyx_t_9)); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 669, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_14);
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
 
-    /* "qiam/_decide.pyx":645
+    /* "qiam/_decide.pyx":668
  *                                 _ALLOWED_BY_IDENTITY)
  *         if granting:
  *             return self._result(run, _ALLOW, granting, _BY_RESOURCE,             # <<<<<<<<<<<<<<
  *                                 _paths([k for k in rp_kinds if _grants_alone(k, boundary_blocks, session_blocks)]))
  *         return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, tuple(blockers))
 */
-    __pyx_t_9 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_7, __pyx_v_granting, ((PyObject*)__pyx_t_3), ((PyObject*)__pyx_t_14))); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 645, __pyx_L1_error)
+    __pyx_t_9 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_7, __pyx_v_granting, ((PyObject*)__pyx_t_3), ((PyObject*)__pyx_t_14))); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 668, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_9);
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
@@ -19265,7 +19629,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
     __pyx_t_9 = 0;
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":644
+    /* "qiam/_decide.pyx":667
  *             return self._result(run, _ALLOW, self._identity_refs(run, mask), _ALLOWED_BY_IDENTITY,
  *                                 _ALLOWED_BY_IDENTITY)
  *         if granting:             # <<<<<<<<<<<<<<
@@ -19274,7 +19638,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
 */
   }
 
-  /* "qiam/_decide.pyx":647
+  /* "qiam/_decide.pyx":670
  *             return self._result(run, _ALLOW, granting, _BY_RESOURCE,
  *                                 _paths([k for k in rp_kinds if _grants_alone(k, boundary_blocks, session_blocks)]))
  *         return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, tuple(blockers))             # <<<<<<<<<<<<<<
@@ -19289,11 +19653,11 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __Pyx_INCREF(__pyx_t_3);
   if (unlikely(__pyx_v_blockers == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 647, __pyx_L1_error)
+    __PYX_ERR(0, 670, __pyx_L1_error)
   }
-  __pyx_t_7 = PyList_AsTuple(__pyx_v_blockers); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 647, __pyx_L1_error)
+  __pyx_t_7 = PyList_AsTuple(__pyx_v_blockers); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 670, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_5 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_9, __pyx_t_14, ((PyObject*)__pyx_t_3), ((PyObject*)__pyx_t_7))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 647, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__pyx_f_4qiam_7_decide_9Evaluator__result(__pyx_v_self, __pyx_v_run, __pyx_t_9, __pyx_t_14, ((PyObject*)__pyx_t_3), ((PyObject*)__pyx_t_7))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 670, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
   __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
@@ -19310,7 +19674,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   __pyx_t_5 = 0;
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":567
+  /* "qiam/_decide.pyx":590
  *         return (mask >> g) & 1 and run.allows[g] is not None
  * 
  *     cdef Result _decide(self, _Run run, unsigned long long mask):             # <<<<<<<<<<<<<<
@@ -19361,7 +19725,7 @@ static struct __pyx_obj_4qiam_7_decide_Result *__pyx_f_4qiam_7_decide_9Evaluator
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":649
+/* "qiam/_decide.pyx":672
  *         return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, tuple(blockers))
  * 
  *     cdef list _identity_refs(self, _Run run, unsigned long long mask):             # <<<<<<<<<<<<<<
@@ -19388,39 +19752,39 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__identity_refs(struct __pyx_o
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_identity_refs", 0);
 
-  /* "qiam/_decide.pyx":651
+  /* "qiam/_decide.pyx":674
  *     cdef list _identity_refs(self, _Run run, unsigned long long mask):
  *         """The Allow statements of the identity path: identity, boundary and session policies."""
  *         cdef list refs = []             # <<<<<<<<<<<<<<
  *         for g in (self._identity, self._boundary, self._session):
  *             if g >= 0 and (mask >> <int> g) & 1 and run.allows[g] is not None:
 */
-  __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 651, __pyx_L1_error)
+  __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 674, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_refs = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":652
+  /* "qiam/_decide.pyx":675
  *         """The Allow statements of the identity path: identity, boundary and session policies."""
  *         cdef list refs = []
  *         for g in (self._identity, self._boundary, self._session):             # <<<<<<<<<<<<<<
  *             if g >= 0 and (mask >> <int> g) & 1 and run.allows[g] is not None:
  *                 refs.extend(run.allows[g])
 */
-  __pyx_t_1 = __Pyx_PyLong_From_int(__pyx_v_self->_identity); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 652, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyLong_From_int(__pyx_v_self->_identity); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 675, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->_boundary); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 652, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_From_int(__pyx_v_self->_boundary); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 675, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = __Pyx_PyLong_From_int(__pyx_v_self->_session); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 652, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_int(__pyx_v_self->_session); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 675, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = PyTuple_New(3); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 652, __pyx_L1_error)
+  __pyx_t_4 = PyTuple_New(3); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 675, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 652, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 675, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 652, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 675, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 652, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_4, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 675, __pyx_L1_error);
   __pyx_t_1 = 0;
   __pyx_t_2 = 0;
   __pyx_t_3 = 0;
@@ -19435,14 +19799,14 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__identity_refs(struct __pyx_o
     __pyx_t_4 = __Pyx_PySequence_ITEM(__pyx_t_3, __pyx_t_5);
     #endif
     ++__pyx_t_5;
-    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 652, __pyx_L1_error)
+    if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 675, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    if (__Pyx_PyInt_FromNumber(&__pyx_t_4, NULL, 1) < (0)) __PYX_ERR(0, 652, __pyx_L1_error)
-    __pyx_t_6 = __Pyx_PyLong_As_int(__pyx_t_4); if (unlikely((__pyx_t_6 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 652, __pyx_L1_error)
+    if (__Pyx_PyInt_FromNumber(&__pyx_t_4, NULL, 1) < (0)) __PYX_ERR(0, 675, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_PyLong_As_int(__pyx_t_4); if (unlikely((__pyx_t_6 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 675, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __pyx_v_g = __pyx_t_6;
 
-    /* "qiam/_decide.pyx":653
+    /* "qiam/_decide.pyx":676
  *         cdef list refs = []
  *         for g in (self._identity, self._boundary, self._session):
  *             if g >= 0 and (mask >> <int> g) & 1 and run.allows[g] is not None:             # <<<<<<<<<<<<<<
@@ -19471,7 +19835,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__identity_refs(struct __pyx_o
     }
     if (unlikely(__pyx_v_run->allows == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 653, __pyx_L1_error)
+      __PYX_ERR(0, 676, __pyx_L1_error)
     }
     __pyx_t_8 = (__Pyx_PyList_GET_ITEM(__pyx_v_run->allows, __pyx_v_g) != Py_None);
 
@@ -19481,7 +19845,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__identity_refs(struct __pyx_o
     if (__pyx_t_7) {
 
 
-      /* "qiam/_decide.pyx":654
+      /* "qiam/_decide.pyx":677
  *         for g in (self._identity, self._boundary, self._session):
  *             if g >= 0 and (mask >> <int> g) & 1 and run.allows[g] is not None:
  *                 refs.extend(run.allows[g])             # <<<<<<<<<<<<<<
@@ -19490,15 +19854,15 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__identity_refs(struct __pyx_o
 */
       if (unlikely(__pyx_v_run->allows == Py_None)) {
         PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-        __PYX_ERR(0, 654, __pyx_L1_error)
+        __PYX_ERR(0, 677, __pyx_L1_error)
       }
       __pyx_t_4 = __Pyx_PyList_GET_ITEM(__pyx_v_run->allows, __pyx_v_g);
       __Pyx_INCREF(__pyx_t_4);
-      __pyx_t_9 = __Pyx_PyList_Extend(__pyx_v_refs, __pyx_t_4); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 654, __pyx_L1_error)
+      __pyx_t_9 = __Pyx_PyList_Extend(__pyx_v_refs, __pyx_t_4); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 677, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
 
-      /* "qiam/_decide.pyx":653
+      /* "qiam/_decide.pyx":676
  *         cdef list refs = []
  *         for g in (self._identity, self._boundary, self._session):
  *             if g >= 0 and (mask >> <int> g) & 1 and run.allows[g] is not None:             # <<<<<<<<<<<<<<
@@ -19507,7 +19871,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__identity_refs(struct __pyx_o
 */
     }
 
-    /* "qiam/_decide.pyx":652
+    /* "qiam/_decide.pyx":675
  *         """The Allow statements of the identity path: identity, boundary and session policies."""
  *         cdef list refs = []
  *         for g in (self._identity, self._boundary, self._session):             # <<<<<<<<<<<<<<
@@ -19517,7 +19881,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__identity_refs(struct __pyx_o
   }
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
 
-  /* "qiam/_decide.pyx":655
+  /* "qiam/_decide.pyx":678
  *             if g >= 0 and (mask >> <int> g) & 1 and run.allows[g] is not None:
  *                 refs.extend(run.allows[g])
  *         return refs             # <<<<<<<<<<<<<<
@@ -19535,7 +19899,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__identity_refs(struct __pyx_o
   }
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":649
+  /* "qiam/_decide.pyx":672
  *         return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, tuple(blockers))
  * 
  *     cdef list _identity_refs(self, _Run run, unsigned long long mask):             # <<<<<<<<<<<<<<
@@ -19559,7 +19923,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__identity_refs(struct __pyx_o
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":657
+/* "qiam/_decide.pyx":680
  *         return refs
  * 
  *     cdef list _blockers(self, _Run run, unsigned long long mask, bint boundary_blocks, bint session_blocks):             # <<<<<<<<<<<<<<
@@ -19580,19 +19944,19 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__blockers(struct __pyx_obj_4q
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_blockers", 0);
 
-  /* "qiam/_decide.pyx":659
+  /* "qiam/_decide.pyx":682
  *     cdef list _blockers(self, _Run run, unsigned long long mask, bint boundary_blocks, bint session_blocks):
  *         """What stops the identity path."""
  *         cdef list blockers = []             # <<<<<<<<<<<<<<
  *         if not (self._identity >= 0 and (mask >> self._identity) & 1 and run.allows[self._identity] is not None):
  *             blockers.append("no_allow")
 */
-  __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 659, __pyx_L1_error)
+  __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 682, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_blockers = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":660
+  /* "qiam/_decide.pyx":683
  *         """What stops the identity path."""
  *         cdef list blockers = []
  *         if not (self._identity >= 0 and (mask >> self._identity) & 1 and run.allows[self._identity] is not None):             # <<<<<<<<<<<<<<
@@ -19621,7 +19985,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__blockers(struct __pyx_obj_4q
   }
   if (unlikely(__pyx_v_run->allows == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 660, __pyx_L1_error)
+    __PYX_ERR(0, 683, __pyx_L1_error)
   }
   __pyx_t_3 = (__Pyx_PyList_GET_ITEM(__pyx_v_run->allows, __pyx_v_self->_identity) != Py_None);
 
@@ -19634,17 +19998,17 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__blockers(struct __pyx_obj_4q
   if (__pyx_t_3) {
 
 
-    /* "qiam/_decide.pyx":661
+    /* "qiam/_decide.pyx":684
  *         cdef list blockers = []
  *         if not (self._identity >= 0 and (mask >> self._identity) & 1 and run.allows[self._identity] is not None):
  *             blockers.append("no_allow")             # <<<<<<<<<<<<<<
  *         if boundary_blocks:
  *             blockers.append("boundary")
 */
-    __pyx_t_4 = __Pyx_PyList_Append(__pyx_v_blockers, __pyx_mstate_global->__pyx_n_u_no_allow); if (unlikely(__pyx_t_4 == ((int)-1))) __PYX_ERR(0, 661, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyList_Append(__pyx_v_blockers, __pyx_mstate_global->__pyx_n_u_no_allow); if (unlikely(__pyx_t_4 == ((int)-1))) __PYX_ERR(0, 684, __pyx_L1_error)
 
 
-    /* "qiam/_decide.pyx":660
+    /* "qiam/_decide.pyx":683
  *         """What stops the identity path."""
  *         cdef list blockers = []
  *         if not (self._identity >= 0 and (mask >> self._identity) & 1 and run.allows[self._identity] is not None):             # <<<<<<<<<<<<<<
@@ -19653,7 +20017,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__blockers(struct __pyx_obj_4q
 */
   }
 
-  /* "qiam/_decide.pyx":662
+  /* "qiam/_decide.pyx":685
  *         if not (self._identity >= 0 and (mask >> self._identity) & 1 and run.allows[self._identity] is not None):
  *             blockers.append("no_allow")
  *         if boundary_blocks:             # <<<<<<<<<<<<<<
@@ -19662,17 +20026,17 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__blockers(struct __pyx_obj_4q
 */
   if (__pyx_v_boundary_blocks) {
 
-    /* "qiam/_decide.pyx":663
+    /* "qiam/_decide.pyx":686
  *             blockers.append("no_allow")
  *         if boundary_blocks:
  *             blockers.append("boundary")             # <<<<<<<<<<<<<<
  *         if run.facts[F_KIND] is _FEDERATED_USER and not self._session_given:
  *             blockers.append("federated_user_without_session_policy")
 */
-    __pyx_t_4 = __Pyx_PyList_Append(__pyx_v_blockers, __pyx_mstate_global->__pyx_n_u_boundary); if (unlikely(__pyx_t_4 == ((int)-1))) __PYX_ERR(0, 663, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyList_Append(__pyx_v_blockers, __pyx_mstate_global->__pyx_n_u_boundary); if (unlikely(__pyx_t_4 == ((int)-1))) __PYX_ERR(0, 686, __pyx_L1_error)
 
 
-    /* "qiam/_decide.pyx":662
+    /* "qiam/_decide.pyx":685
  *         if not (self._identity >= 0 and (mask >> self._identity) & 1 and run.allows[self._identity] is not None):
  *             blockers.append("no_allow")
  *         if boundary_blocks:             # <<<<<<<<<<<<<<
@@ -19681,7 +20045,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__blockers(struct __pyx_obj_4q
 */
   }
 
-  /* "qiam/_decide.pyx":664
+  /* "qiam/_decide.pyx":687
  *         if boundary_blocks:
  *             blockers.append("boundary")
  *         if run.facts[F_KIND] is _FEDERATED_USER and not self._session_given:             # <<<<<<<<<<<<<<
@@ -19690,7 +20054,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__blockers(struct __pyx_obj_4q
 */
   if (unlikely(__pyx_v_run->facts == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 664, __pyx_L1_error)
+    __PYX_ERR(0, 687, __pyx_L1_error)
   }
   __pyx_t_2 = (__Pyx_PyTuple_GET_ITEM(__pyx_v_run->facts, __pyx_e_4qiam_7_decide_F_KIND) == __pyx_v_4qiam_7_decide__FEDERATED_USER);
   if (__pyx_t_2) {
@@ -19710,17 +20074,17 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__blockers(struct __pyx_obj_4q
   if (__pyx_t_3) {
 
 
-    /* "qiam/_decide.pyx":665
+    /* "qiam/_decide.pyx":688
  *             blockers.append("boundary")
  *         if run.facts[F_KIND] is _FEDERATED_USER and not self._session_given:
  *             blockers.append("federated_user_without_session_policy")             # <<<<<<<<<<<<<<
  *         if session_blocks:
  *             blockers.append("session_policy")
 */
-    __pyx_t_4 = __Pyx_PyList_Append(__pyx_v_blockers, __pyx_mstate_global->__pyx_n_u_federated_user_without_session_p); if (unlikely(__pyx_t_4 == ((int)-1))) __PYX_ERR(0, 665, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyList_Append(__pyx_v_blockers, __pyx_mstate_global->__pyx_n_u_federated_user_without_session_p); if (unlikely(__pyx_t_4 == ((int)-1))) __PYX_ERR(0, 688, __pyx_L1_error)
 
 
-    /* "qiam/_decide.pyx":664
+    /* "qiam/_decide.pyx":687
  *         if boundary_blocks:
  *             blockers.append("boundary")
  *         if run.facts[F_KIND] is _FEDERATED_USER and not self._session_given:             # <<<<<<<<<<<<<<
@@ -19729,7 +20093,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__blockers(struct __pyx_obj_4q
 */
   }
 
-  /* "qiam/_decide.pyx":666
+  /* "qiam/_decide.pyx":689
  *         if run.facts[F_KIND] is _FEDERATED_USER and not self._session_given:
  *             blockers.append("federated_user_without_session_policy")
  *         if session_blocks:             # <<<<<<<<<<<<<<
@@ -19738,17 +20102,17 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__blockers(struct __pyx_obj_4q
 */
   if (__pyx_v_session_blocks) {
 
-    /* "qiam/_decide.pyx":667
+    /* "qiam/_decide.pyx":690
  *             blockers.append("federated_user_without_session_policy")
  *         if session_blocks:
  *             blockers.append("session_policy")             # <<<<<<<<<<<<<<
  *         return blockers
  * 
 */
-    __pyx_t_4 = __Pyx_PyList_Append(__pyx_v_blockers, __pyx_mstate_global->__pyx_n_u_session_policy); if (unlikely(__pyx_t_4 == ((int)-1))) __PYX_ERR(0, 667, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyList_Append(__pyx_v_blockers, __pyx_mstate_global->__pyx_n_u_session_policy); if (unlikely(__pyx_t_4 == ((int)-1))) __PYX_ERR(0, 690, __pyx_L1_error)
 
 
-    /* "qiam/_decide.pyx":666
+    /* "qiam/_decide.pyx":689
  *         if run.facts[F_KIND] is _FEDERATED_USER and not self._session_given:
  *             blockers.append("federated_user_without_session_policy")
  *         if session_blocks:             # <<<<<<<<<<<<<<
@@ -19757,7 +20121,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__blockers(struct __pyx_obj_4q
 */
   }
 
-  /* "qiam/_decide.pyx":668
+  /* "qiam/_decide.pyx":691
  *         if session_blocks:
  *             blockers.append("session_policy")
  *         return blockers             # <<<<<<<<<<<<<<
@@ -19775,7 +20139,7 @@ static PyObject *__pyx_f_4qiam_7_decide_9Evaluator__blockers(struct __pyx_obj_4q
   }
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":657
+  /* "qiam/_decide.pyx":680
  *         return refs
  * 
  *     cdef list _blockers(self, _Run run, unsigned long long mask, bint boundary_blocks, bint session_blocks):             # <<<<<<<<<<<<<<
@@ -19869,7 +20233,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
  *     cdef object _dict
  *     cdef bint use_setstate
  *     with CRITICAL_SECTION(self):             # <<<<<<<<<<<<<<
- *         state = (self._all, self._boundary, self._groups, self._identity, self._plans, self._rcp_bits, self._rcps, self._resource, self._scp_bits, self._scps, self._session, self._session_given, self._warnings)
+ *         state = (self._all, self._boundary, self._groups, self._identity, self._plans, self._rcp_bits, self._rcp_covered, self._rcps, self._resource, self._scp_bits, self._scps, self._session, self._session_given, self._warnings)
  *         _dict = getattr(self, '__dict__', None)
 */
   {
@@ -19882,7 +20246,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
         /* "(tree fragment)":6
  *     cdef bint use_setstate
  *     with CRITICAL_SECTION(self):
- *         state = (self._all, self._boundary, self._groups, self._identity, self._plans, self._rcp_bits, self._rcps, self._resource, self._scp_bits, self._scps, self._session, self._session_given, self._warnings)             # <<<<<<<<<<<<<<
+ *         state = (self._all, self._boundary, self._groups, self._identity, self._plans, self._rcp_bits, self._rcp_covered, self._rcps, self._resource, self._scp_bits, self._scps, self._session, self._session_given, self._warnings)             # <<<<<<<<<<<<<<
  *         _dict = getattr(self, '__dict__', None)
  *     if _dict is not None and _dict:
 */
@@ -19900,7 +20264,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
         __Pyx_GOTREF(__pyx_t_7);
         __pyx_t_8 = __Pyx_PyBool_FromLong(__pyx_v_self->_session_given); if (unlikely(!__pyx_t_8)) __PYX_ERR(1, 6, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_8);
-        __pyx_t_9 = PyTuple_New(13); if (unlikely(!__pyx_t_9)) __PYX_ERR(1, 6, __pyx_L4_error)
+        __pyx_t_9 = PyTuple_New(14); if (unlikely(!__pyx_t_9)) __PYX_ERR(1, 6, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_9);
         __Pyx_INCREF(__pyx_v_self->_all);
         __Pyx_GIVEREF(__pyx_v_self->_all);
@@ -19917,23 +20281,26 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
         if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 4, __pyx_v_self->_plans) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_GIVEREF(__pyx_t_4);
         if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 5, __pyx_t_4) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        __Pyx_INCREF(__pyx_v_self->_rcp_covered);
+        __Pyx_GIVEREF(__pyx_v_self->_rcp_covered);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 6, __pyx_v_self->_rcp_covered) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_INCREF(__pyx_v_self->_rcps);
         __Pyx_GIVEREF(__pyx_v_self->_rcps);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 6, __pyx_v_self->_rcps) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 7, __pyx_v_self->_rcps) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_GIVEREF(__pyx_t_5);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 7, __pyx_t_5) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 8, __pyx_t_5) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_GIVEREF(__pyx_t_6);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 8, __pyx_t_6) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 9, __pyx_t_6) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_INCREF(__pyx_v_self->_scps);
         __Pyx_GIVEREF(__pyx_v_self->_scps);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 9, __pyx_v_self->_scps) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 10, __pyx_v_self->_scps) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_GIVEREF(__pyx_t_7);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 10, __pyx_t_7) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 11, __pyx_t_7) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_GIVEREF(__pyx_t_8);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 11, __pyx_t_8) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 12, __pyx_t_8) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __Pyx_INCREF(__pyx_v_self->_warnings);
         __Pyx_GIVEREF(__pyx_v_self->_warnings);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 12, __pyx_v_self->_warnings) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 13, __pyx_v_self->_warnings) != (0)) __PYX_ERR(1, 6, __pyx_L4_error);
         __pyx_t_2 = 0;
         __pyx_t_3 = 0;
         __pyx_t_4 = 0;
@@ -19946,7 +20313,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
 
         /* "(tree fragment)":7
  *     with CRITICAL_SECTION(self):
- *         state = (self._all, self._boundary, self._groups, self._identity, self._plans, self._rcp_bits, self._rcps, self._resource, self._scp_bits, self._scps, self._session, self._session_given, self._warnings)
+ *         state = (self._all, self._boundary, self._groups, self._identity, self._plans, self._rcp_bits, self._rcp_covered, self._rcps, self._resource, self._scp_bits, self._scps, self._session, self._session_given, self._warnings)
  *         _dict = getattr(self, '__dict__', None)             # <<<<<<<<<<<<<<
  *     if _dict is not None and _dict:
  *         state += (_dict,)
@@ -19961,7 +20328,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
  *     cdef object _dict
  *     cdef bint use_setstate
  *     with CRITICAL_SECTION(self):             # <<<<<<<<<<<<<<
- *         state = (self._all, self._boundary, self._groups, self._identity, self._plans, self._rcp_bits, self._rcps, self._resource, self._scp_bits, self._scps, self._session, self._session_given, self._warnings)
+ *         state = (self._all, self._boundary, self._groups, self._identity, self._plans, self._rcp_bits, self._rcp_covered, self._rcps, self._resource, self._scp_bits, self._scps, self._session, self._session_given, self._warnings)
  *         _dict = getattr(self, '__dict__', None)
 */
       /*finally:*/ {
@@ -19979,7 +20346,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
   }
 
   /* "(tree fragment)":8
- *         state = (self._all, self._boundary, self._groups, self._identity, self._plans, self._rcp_bits, self._rcps, self._resource, self._scp_bits, self._scps, self._session, self._session_given, self._warnings)
+ *         state = (self._all, self._boundary, self._groups, self._identity, self._plans, self._rcp_bits, self._rcp_covered, self._rcps, self._resource, self._scp_bits, self._scps, self._session, self._session_given, self._warnings)
  *         _dict = getattr(self, '__dict__', None)
  *     if _dict is not None and _dict:             # <<<<<<<<<<<<<<
  *         state += (_dict,)
@@ -20025,12 +20392,12 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
  *         state += (_dict,)
  *         use_setstate = True             # <<<<<<<<<<<<<<
  *     else:
- *         use_setstate = self._all is not None or self._groups is not None or self._plans is not None or self._rcps is not None or self._scps is not None or self._warnings is not None
+ *         use_setstate = self._all is not None or self._groups is not None or self._plans is not None or self._rcp_covered is not None or self._rcps is not None or self._scps is not None or self._warnings is not None
 */
     __pyx_v_use_setstate = 1;
 
     /* "(tree fragment)":8
- *         state = (self._all, self._boundary, self._groups, self._identity, self._plans, self._rcp_bits, self._rcps, self._resource, self._scp_bits, self._scps, self._session, self._session_given, self._warnings)
+ *         state = (self._all, self._boundary, self._groups, self._identity, self._plans, self._rcp_bits, self._rcp_covered, self._rcps, self._resource, self._scp_bits, self._scps, self._session, self._session_given, self._warnings)
  *         _dict = getattr(self, '__dict__', None)
  *     if _dict is not None and _dict:             # <<<<<<<<<<<<<<
  *         state += (_dict,)
@@ -20042,9 +20409,9 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
   /* "(tree fragment)":12
  *         use_setstate = True
  *     else:
- *         use_setstate = self._all is not None or self._groups is not None or self._plans is not None or self._rcps is not None or self._scps is not None or self._warnings is not None             # <<<<<<<<<<<<<<
+ *         use_setstate = self._all is not None or self._groups is not None or self._plans is not None or self._rcp_covered is not None or self._rcps is not None or self._scps is not None or self._warnings is not None             # <<<<<<<<<<<<<<
  *     if use_setstate:
- *         return __pyx_unpickle_Evaluator, (type(self), 0x057e94c, None), state
+ *         return __pyx_unpickle_Evaluator, (type(self), 0x9080c25, None), state
 */
   /*else*/ {
     __pyx_t_11 = (__pyx_v_self->_all != ((PyObject*)Py_None));
@@ -20066,6 +20433,15 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
       goto __pyx_L9_bool_binop_done;
     }
     __pyx_t_11 = (__pyx_v_self->_plans != ((PyObject*)Py_None));
+    if (!__pyx_t_11) {
+
+    } else {
+
+      __pyx_t_10 = __pyx_t_11;
+
+      goto __pyx_L9_bool_binop_done;
+    }
+    __pyx_t_11 = (__pyx_v_self->_rcp_covered != Py_None);
     if (!__pyx_t_11) {
 
     } else {
@@ -20103,19 +20479,19 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
 
   /* "(tree fragment)":13
  *     else:
- *         use_setstate = self._all is not None or self._groups is not None or self._plans is not None or self._rcps is not None or self._scps is not None or self._warnings is not None
+ *         use_setstate = self._all is not None or self._groups is not None or self._plans is not None or self._rcp_covered is not None or self._rcps is not None or self._scps is not None or self._warnings is not None
  *     if use_setstate:             # <<<<<<<<<<<<<<
- *         return __pyx_unpickle_Evaluator, (type(self), 0x057e94c, None), state
+ *         return __pyx_unpickle_Evaluator, (type(self), 0x9080c25, None), state
  *     else:
 */
   if (__pyx_v_use_setstate) {
 
     /* "(tree fragment)":14
- *         use_setstate = self._all is not None or self._groups is not None or self._plans is not None or self._rcps is not None or self._scps is not None or self._warnings is not None
+ *         use_setstate = self._all is not None or self._groups is not None or self._plans is not None or self._rcp_covered is not None or self._rcps is not None or self._scps is not None or self._warnings is not None
  *     if use_setstate:
- *         return __pyx_unpickle_Evaluator, (type(self), 0x057e94c, None), state             # <<<<<<<<<<<<<<
+ *         return __pyx_unpickle_Evaluator, (type(self), 0x9080c25, None), state             # <<<<<<<<<<<<<<
  *     else:
- *         return __pyx_unpickle_Evaluator, (type(self), 0x057e94c, state)
+ *         return __pyx_unpickle_Evaluator, (type(self), 0x9080c25, state)
 */
     __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_pyx_unpickle_Evaluator); if (unlikely(!__pyx_t_9)) __PYX_ERR(1, 14, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_9);
@@ -20124,9 +20500,9 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
     __Pyx_INCREF(((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self))));
     __Pyx_GIVEREF(((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self))));
     if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self)))) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
-    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_5761356);
-    __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_5761356);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_mstate_global->__pyx_int_5761356) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
+    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_151522341);
+    __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_151522341);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_mstate_global->__pyx_int_151522341) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
     __Pyx_INCREF(Py_None);
     __Pyx_GIVEREF(Py_None);
     if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 2, Py_None) != (0)) __PYX_ERR(1, 14, __pyx_L1_error);
@@ -20154,17 +20530,17 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
 
     /* "(tree fragment)":13
  *     else:
- *         use_setstate = self._all is not None or self._groups is not None or self._plans is not None or self._rcps is not None or self._scps is not None or self._warnings is not None
+ *         use_setstate = self._all is not None or self._groups is not None or self._plans is not None or self._rcp_covered is not None or self._rcps is not None or self._scps is not None or self._warnings is not None
  *     if use_setstate:             # <<<<<<<<<<<<<<
- *         return __pyx_unpickle_Evaluator, (type(self), 0x057e94c, None), state
+ *         return __pyx_unpickle_Evaluator, (type(self), 0x9080c25, None), state
  *     else:
 */
   }
 
   /* "(tree fragment)":16
- *         return __pyx_unpickle_Evaluator, (type(self), 0x057e94c, None), state
+ *         return __pyx_unpickle_Evaluator, (type(self), 0x9080c25, None), state
  *     else:
- *         return __pyx_unpickle_Evaluator, (type(self), 0x057e94c, state)             # <<<<<<<<<<<<<<
+ *         return __pyx_unpickle_Evaluator, (type(self), 0x9080c25, state)             # <<<<<<<<<<<<<<
  * def __setstate_cython__(self, __pyx_state):
  *     __pyx_unpickle_Evaluator__set_state(self, __pyx_state)
 */
@@ -20176,9 +20552,9 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
     __Pyx_INCREF(((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self))));
     __Pyx_GIVEREF(((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self))));
     if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)Py_TYPE(((PyObject *)__pyx_v_self)))) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
-    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_5761356);
-    __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_5761356);
-    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_mstate_global->__pyx_int_5761356) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
+    __Pyx_INCREF(__pyx_mstate_global->__pyx_int_151522341);
+    __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_151522341);
+    if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_mstate_global->__pyx_int_151522341) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
     __Pyx_INCREF(__pyx_v_state);
     __Pyx_GIVEREF(__pyx_v_state);
     if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 2, __pyx_v_state) != (0)) __PYX_ERR(1, 16, __pyx_L1_error);
@@ -20232,7 +20608,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_7__reduce_cython__(struct __
 
 /* "(tree fragment)":17
  *     else:
- *         return __pyx_unpickle_Evaluator, (type(self), 0x057e94c, state)
+ *         return __pyx_unpickle_Evaluator, (type(self), 0x9080c25, state)
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     __pyx_unpickle_Evaluator__set_state(self, __pyx_state)
 */
@@ -20333,7 +20709,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_9__setstate_cython__(struct 
   __Pyx_RefNannySetupContext("__setstate_cython__", 0);
 
   /* "(tree fragment)":18
- *         return __pyx_unpickle_Evaluator, (type(self), 0x057e94c, state)
+ *         return __pyx_unpickle_Evaluator, (type(self), 0x9080c25, state)
  * def __setstate_cython__(self, __pyx_state):
  *     __pyx_unpickle_Evaluator__set_state(self, __pyx_state)             # <<<<<<<<<<<<<<
 */
@@ -20351,7 +20727,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_9__setstate_cython__(struct 
 
   /* "(tree fragment)":17
  *     else:
- *         return __pyx_unpickle_Evaluator, (type(self), 0x057e94c, state)
+ *         return __pyx_unpickle_Evaluator, (type(self), 0x9080c25, state)
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     __pyx_unpickle_Evaluator__set_state(self, __pyx_state)
 */
@@ -20370,7 +20746,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_9Evaluator_9__setstate_cython__(struct 
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":671
+/* "qiam/_decide.pyx":694
  * 
  * 
  * cdef _Group _new_group(str kind, int level, str label):             # <<<<<<<<<<<<<<
@@ -20388,19 +20764,19 @@ static struct __pyx_obj_4qiam_7_decide__Group *__pyx_f_4qiam_7_decide__new_group
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_new_group", 0);
 
-  /* "qiam/_decide.pyx":672
+  /* "qiam/_decide.pyx":695
  * 
  * cdef _Group _new_group(str kind, int level, str label):
  *     cdef _Group group = _Group.__new__(_Group)             # <<<<<<<<<<<<<<
  *     group.kind = kind
  *     group.level = level
 */
-  __pyx_t_1 = ((PyObject *)__pyx_tp_new_4qiam_7_decide__Group(((PyTypeObject *)__pyx_mstate_global->__pyx_ptype_4qiam_7_decide__Group), __pyx_mstate_global->__pyx_empty_tuple, NULL)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 672, __pyx_L1_error)
+  __pyx_t_1 = ((PyObject *)__pyx_tp_new_4qiam_7_decide__Group(((PyTypeObject *)__pyx_mstate_global->__pyx_ptype_4qiam_7_decide__Group), __pyx_mstate_global->__pyx_empty_tuple, NULL)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 695, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_group = ((struct __pyx_obj_4qiam_7_decide__Group *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":673
+  /* "qiam/_decide.pyx":696
  * cdef _Group _new_group(str kind, int level, str label):
  *     cdef _Group group = _Group.__new__(_Group)
  *     group.kind = kind             # <<<<<<<<<<<<<<
@@ -20412,7 +20788,7 @@ static struct __pyx_obj_4qiam_7_decide__Group *__pyx_f_4qiam_7_decide__new_group
   __Pyx_GOTREF(__pyx_v_group->kind);
   __Pyx_DECREF_SET(__pyx_v_group->kind, __pyx_v_kind);
 
-  /* "qiam/_decide.pyx":674
+  /* "qiam/_decide.pyx":697
  *     cdef _Group group = _Group.__new__(_Group)
  *     group.kind = kind
  *     group.level = level             # <<<<<<<<<<<<<<
@@ -20421,7 +20797,7 @@ static struct __pyx_obj_4qiam_7_decide__Group *__pyx_f_4qiam_7_decide__new_group
 */
   __pyx_v_group->level = __pyx_v_level;
 
-  /* "qiam/_decide.pyx":675
+  /* "qiam/_decide.pyx":698
  *     group.kind = kind
  *     group.level = level
  *     group.label = label             # <<<<<<<<<<<<<<
@@ -20433,21 +20809,21 @@ static struct __pyx_obj_4qiam_7_decide__Group *__pyx_f_4qiam_7_decide__new_group
   __Pyx_GOTREF(__pyx_v_group->label);
   __Pyx_DECREF_SET(__pyx_v_group->label, __pyx_v_label);
 
-  /* "qiam/_decide.pyx":676
+  /* "qiam/_decide.pyx":699
  *     group.level = level
  *     group.label = label
  *     group.entries = []             # <<<<<<<<<<<<<<
  *     return group
  * 
 */
-  __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 676, __pyx_L1_error)
+  __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 699, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v_group->entries);
   __Pyx_DECREF_SET(__pyx_v_group->entries, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":677
+  /* "qiam/_decide.pyx":700
  *     group.label = label
  *     group.entries = []
  *     return group             # <<<<<<<<<<<<<<
@@ -20465,7 +20841,7 @@ static struct __pyx_obj_4qiam_7_decide__Group *__pyx_f_4qiam_7_decide__new_group
   }
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":671
+  /* "qiam/_decide.pyx":694
  * 
  * 
  * cdef _Group _new_group(str kind, int level, str label):             # <<<<<<<<<<<<<<
@@ -20485,7 +20861,7 @@ static struct __pyx_obj_4qiam_7_decide__Group *__pyx_f_4qiam_7_decide__new_group
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":680
+/* "qiam/_decide.pyx":703
  * 
  * 
  * cdef bint _grants_alone(object named, bint boundary_blocks, bint session_blocks):             # <<<<<<<<<<<<<<
@@ -20497,7 +20873,7 @@ static int __pyx_f_4qiam_7_decide__grants_alone(PyObject *__pyx_v_named, int __p
   int __pyx_r;
   int __pyx_t_1;
 
-  /* "qiam/_decide.pyx":682
+  /* "qiam/_decide.pyx":705
  * cdef bint _grants_alone(object named, bint boundary_blocks, bint session_blocks):
  *     """Whether a resource-policy allow naming the caller this way grants by itself."""
  *     if named is _ACCOUNT:             # <<<<<<<<<<<<<<
@@ -20508,7 +20884,7 @@ static int __pyx_f_4qiam_7_decide__grants_alone(PyObject *__pyx_v_named, int __p
   if (__pyx_t_1) {
 
 
-    /* "qiam/_decide.pyx":683
+    /* "qiam/_decide.pyx":706
  *     """Whether a resource-policy allow naming the caller this way grants by itself."""
  *     if named is _ACCOUNT:
  *         return False  # the account only delegates to its own policies             # <<<<<<<<<<<<<<
@@ -20521,7 +20897,7 @@ static int __pyx_f_4qiam_7_decide__grants_alone(PyObject *__pyx_v_named, int __p
     }
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":682
+    /* "qiam/_decide.pyx":705
  * cdef bint _grants_alone(object named, bint boundary_blocks, bint session_blocks):
  *     """Whether a resource-policy allow naming the caller this way grants by itself."""
  *     if named is _ACCOUNT:             # <<<<<<<<<<<<<<
@@ -20530,7 +20906,7 @@ static int __pyx_f_4qiam_7_decide__grants_alone(PyObject *__pyx_v_named, int __p
 */
   }
 
-  /* "qiam/_decide.pyx":684
+  /* "qiam/_decide.pyx":707
  *     if named is _ACCOUNT:
  *         return False  # the account only delegates to its own policies
  *     if named is _ROLE_OF_SESSION:             # <<<<<<<<<<<<<<
@@ -20541,7 +20917,7 @@ static int __pyx_f_4qiam_7_decide__grants_alone(PyObject *__pyx_v_named, int __p
   if (__pyx_t_1) {
 
 
-    /* "qiam/_decide.pyx":685
+    /* "qiam/_decide.pyx":708
  *         return False  # the account only delegates to its own policies
  *     if named is _ROLE_OF_SESSION:
  *         return not (boundary_blocks or session_blocks)             # <<<<<<<<<<<<<<
@@ -20564,7 +20940,7 @@ static int __pyx_f_4qiam_7_decide__grants_alone(PyObject *__pyx_v_named, int __p
 
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":684
+    /* "qiam/_decide.pyx":707
  *     if named is _ACCOUNT:
  *         return False  # the account only delegates to its own policies
  *     if named is _ROLE_OF_SESSION:             # <<<<<<<<<<<<<<
@@ -20573,7 +20949,7 @@ static int __pyx_f_4qiam_7_decide__grants_alone(PyObject *__pyx_v_named, int __p
 */
   }
 
-  /* "qiam/_decide.pyx":688
+  /* "qiam/_decide.pyx":711
  *     # A user, session or federated-user ARN, or "*": not capped by boundaries or
  *     # session policies (semantics.md 4.4; the session-ARN reading is DISPUTED, E96).
  *     return True             # <<<<<<<<<<<<<<
@@ -20586,7 +20962,7 @@ static int __pyx_f_4qiam_7_decide__grants_alone(PyObject *__pyx_v_named, int __p
   }
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":680
+  /* "qiam/_decide.pyx":703
  * 
  * 
  * cdef bint _grants_alone(object named, bint boundary_blocks, bint session_blocks):             # <<<<<<<<<<<<<<
@@ -20600,7 +20976,7 @@ static int __pyx_f_4qiam_7_decide__grants_alone(PyObject *__pyx_v_named, int __p
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":691
+/* "qiam/_decide.pyx":714
  * 
  * 
  * cdef str _group_of(object ref):             # <<<<<<<<<<<<<<
@@ -20621,20 +20997,20 @@ static PyObject *__pyx_f_4qiam_7_decide__group_of(PyObject *__pyx_v_ref) {
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_group_of", 0);
 
-  /* "qiam/_decide.pyx":693
+  /* "qiam/_decide.pyx":716
  * cdef str _group_of(object ref):
  *     """The decided_by label of a statement's policy: ``identity``, ``scp[1]``, ..."""
  *     cdef str label = ref.policy             # <<<<<<<<<<<<<<
  *     if label.startswith(("scp[", "rcp[")):
  *         return label[: label.index("]") + 1]
 */
-  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_ref, __pyx_mstate_global->__pyx_n_u_policy); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 693, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_ref, __pyx_mstate_global->__pyx_n_u_policy); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 716, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  if (!(likely(PyUnicode_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_1))) __PYX_ERR(0, 693, __pyx_L1_error)
+  if (!(likely(PyUnicode_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_1))) __PYX_ERR(0, 716, __pyx_L1_error)
   __pyx_v_label = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":694
+  /* "qiam/_decide.pyx":717
  *     """The decided_by label of a statement's policy: ``identity``, ``scp[1]``, ..."""
  *     cdef str label = ref.policy
  *     if label.startswith(("scp[", "rcp[")):             # <<<<<<<<<<<<<<
@@ -20643,13 +21019,13 @@ static PyObject *__pyx_f_4qiam_7_decide__group_of(PyObject *__pyx_v_ref) {
 */
   if (unlikely(__pyx_v_label == Py_None)) {
     PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "startswith");
-    __PYX_ERR(0, 694, __pyx_L1_error)
+    __PYX_ERR(0, 717, __pyx_L1_error)
   }
-  __pyx_t_2 = __Pyx_PyUnicode_Tailmatch(__pyx_v_label, __pyx_mstate_global->__pyx_tuple[1], 0, PY_SSIZE_T_MAX, -1); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 694, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyUnicode_Tailmatch(__pyx_v_label, __pyx_mstate_global->__pyx_tuple[1], 0, PY_SSIZE_T_MAX, -1); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 717, __pyx_L1_error)
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":695
+    /* "qiam/_decide.pyx":718
  *     cdef str label = ref.policy
  *     if label.startswith(("scp[", "rcp[")):
  *         return label[: label.index("]") + 1]             # <<<<<<<<<<<<<<
@@ -20658,13 +21034,13 @@ static PyObject *__pyx_f_4qiam_7_decide__group_of(PyObject *__pyx_v_ref) {
 */
     if (unlikely(__pyx_v_label == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 695, __pyx_L1_error)
+      __PYX_ERR(0, 718, __pyx_L1_error)
     }
-    __pyx_t_1 = __Pyx_CallUnboundCMethod1(&__pyx_mstate_global->__pyx_umethod_PyUnicode_Type__index, __pyx_v_label, __pyx_mstate_global->__pyx_kp_u__6); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 695, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_CallUnboundCMethod1(&__pyx_mstate_global->__pyx_umethod_PyUnicode_Type__index, __pyx_v_label, __pyx_mstate_global->__pyx_kp_u__6); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 718, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    __pyx_t_3 = __Pyx_PyIndex_AsSsize_t(__pyx_t_1); if (unlikely((__pyx_t_3 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 695, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyIndex_AsSsize_t(__pyx_t_1); if (unlikely((__pyx_t_3 == (Py_ssize_t)-1) && PyErr_Occurred())) __PYX_ERR(0, 718, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __pyx_t_1 = __Pyx_PyUnicode_Substring(__pyx_v_label, 0, (__pyx_t_3 + 1)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 695, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyUnicode_Substring(__pyx_v_label, 0, (__pyx_t_3 + 1)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 718, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
 
     {
@@ -20678,7 +21054,7 @@ static PyObject *__pyx_f_4qiam_7_decide__group_of(PyObject *__pyx_v_ref) {
     __pyx_t_1 = 0;
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":694
+    /* "qiam/_decide.pyx":717
  *     """The decided_by label of a statement's policy: ``identity``, ``scp[1]``, ..."""
  *     cdef str label = ref.policy
  *     if label.startswith(("scp[", "rcp[")):             # <<<<<<<<<<<<<<
@@ -20687,7 +21063,7 @@ static PyObject *__pyx_f_4qiam_7_decide__group_of(PyObject *__pyx_v_ref) {
 */
   }
 
-  /* "qiam/_decide.pyx":696
+  /* "qiam/_decide.pyx":719
  *     if label.startswith(("scp[", "rcp[")):
  *         return label[: label.index("]") + 1]
  *     return label.split("[", 1)[0]             # <<<<<<<<<<<<<<
@@ -20696,15 +21072,15 @@ static PyObject *__pyx_f_4qiam_7_decide__group_of(PyObject *__pyx_v_ref) {
 */
   if (unlikely(__pyx_v_label == Py_None)) {
     PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "split");
-    __PYX_ERR(0, 696, __pyx_L1_error)
+    __PYX_ERR(0, 719, __pyx_L1_error)
   }
-  __pyx_t_1 = PyUnicode_Split(__pyx_v_label, __pyx_mstate_global->__pyx_kp_u__5, 1); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 696, __pyx_L1_error)
+  __pyx_t_1 = PyUnicode_Split(__pyx_v_label, __pyx_mstate_global->__pyx_kp_u__5, 1); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 719, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  if (!(likely(PyList_CheckExact(__pyx_t_1)) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_1))) __PYX_ERR(0, 696, __pyx_L1_error)
+  if (!(likely(PyList_CheckExact(__pyx_t_1)) || __Pyx_RaiseUnexpectedTypeError("list", __pyx_t_1))) __PYX_ERR(0, 719, __pyx_L1_error)
   __pyx_t_4 = __Pyx_PyList_GET_ITEM(__pyx_t_1, 0);
   __Pyx_INCREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (!(likely(PyUnicode_CheckExact(__pyx_t_4))||((__pyx_t_4) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_4))) __PYX_ERR(0, 696, __pyx_L1_error)
+  if (!(likely(PyUnicode_CheckExact(__pyx_t_4))||((__pyx_t_4) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_4))) __PYX_ERR(0, 719, __pyx_L1_error)
   {
     PyObject *__pyx_temp;
     {
@@ -20716,7 +21092,7 @@ static PyObject *__pyx_f_4qiam_7_decide__group_of(PyObject *__pyx_v_ref) {
   __pyx_t_4 = 0;
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":691
+  /* "qiam/_decide.pyx":714
  * 
  * 
  * cdef str _group_of(object ref):             # <<<<<<<<<<<<<<
@@ -20737,7 +21113,7 @@ static PyObject *__pyx_f_4qiam_7_decide__group_of(PyObject *__pyx_v_ref) {
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":699
+/* "qiam/_decide.pyx":722
  * 
  * 
  * cdef tuple _paths(list kinds):             # <<<<<<<<<<<<<<
@@ -20763,7 +21139,7 @@ static PyObject *__pyx_f_4qiam_7_decide__paths(PyObject *__pyx_v_kinds) {
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_paths", 0);
 
-  /* "qiam/_decide.pyx":700
+  /* "qiam/_decide.pyx":723
  * 
  * cdef tuple _paths(list kinds):
  *     return tuple(dict.fromkeys([f"resource_policy:{k.value}" for k in kinds if k is not None]))             # <<<<<<<<<<<<<<
@@ -20773,11 +21149,11 @@ static PyObject *__pyx_f_4qiam_7_decide__paths(PyObject *__pyx_v_kinds) {
   __pyx_t_2 = ((PyObject *)(&PyDict_Type));
   __Pyx_INCREF(__pyx_t_2);
   { /* enter inner scope */
-    __pyx_t_3 = PyList_New(0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 700, __pyx_L5_error)
+    __pyx_t_3 = PyList_New(0); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 723, __pyx_L5_error)
     __Pyx_GOTREF(__pyx_t_3);
     if (unlikely(__pyx_v_kinds == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 700, __pyx_L5_error)
+      __PYX_ERR(0, 723, __pyx_L5_error)
     }
     __pyx_t_4 = __pyx_v_kinds; __Pyx_INCREF(__pyx_t_4);
     __pyx_t_5 = 0;
@@ -20785,29 +21161,29 @@ static PyObject *__pyx_f_4qiam_7_decide__paths(PyObject *__pyx_v_kinds) {
       {
         Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_4);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 700, __pyx_L5_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 723, __pyx_L5_error)
         #endif
         if (__pyx_t_5 >= __pyx_temp) break;
       }
       __pyx_t_6 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_4, __pyx_t_5, __Pyx_ReferenceSharing_OwnStrongReference);
       ++__pyx_t_5;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 700, __pyx_L5_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 723, __pyx_L5_error)
       __Pyx_GOTREF(__pyx_t_6);
       __Pyx_XDECREF_SET(__pyx_9genexpr10__pyx_v_k, __pyx_t_6);
       __pyx_t_6 = 0;
       __pyx_t_7 = (__pyx_9genexpr10__pyx_v_k != Py_None);
       if (__pyx_t_7) {
 
-        __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_9genexpr10__pyx_v_k, __pyx_mstate_global->__pyx_n_u_value); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 700, __pyx_L5_error)
+        __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_9genexpr10__pyx_v_k, __pyx_mstate_global->__pyx_n_u_value); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 723, __pyx_L5_error)
         __Pyx_GOTREF(__pyx_t_6);
-        __pyx_t_8 = __Pyx_PyObject_FormatSimple(__pyx_t_6, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 700, __pyx_L5_error)
+        __pyx_t_8 = __Pyx_PyObject_FormatSimple(__pyx_t_6, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 723, __pyx_L5_error)
         __Pyx_GOTREF(__pyx_t_8);
         __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-        __pyx_t_6 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_resource_policy, __pyx_t_8); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 700, __pyx_L5_error)
+        __pyx_t_6 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_resource_policy, __pyx_t_8); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 723, __pyx_L5_error)
         __Pyx_GOTREF(__pyx_t_6);
         __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
         __Pyx_GIVEREF(__pyx_t_6);
-        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_3, __pyx_t_6))) __PYX_ERR(0, 700, __pyx_L5_error)
+        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_3, __pyx_t_6))) __PYX_ERR(0, 723, __pyx_L5_error)
         __pyx_t_6 = 0;
       }
     }
@@ -20825,10 +21201,10 @@ static PyObject *__pyx_f_4qiam_7_decide__paths(PyObject *__pyx_v_kinds) {
     __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_fromkeys, __pyx_callargs+__pyx_t_9, (2-__pyx_t_9) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 700, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 723, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_3 = __Pyx_PySequence_Tuple(__pyx_t_1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 700, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PySequence_Tuple(__pyx_t_1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 723, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   {
@@ -20842,7 +21218,7 @@ static PyObject *__pyx_f_4qiam_7_decide__paths(PyObject *__pyx_v_kinds) {
   __pyx_t_3 = 0;
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":699
+  /* "qiam/_decide.pyx":722
  * 
  * 
  * cdef tuple _paths(list kinds):             # <<<<<<<<<<<<<<
@@ -20867,7 +21243,7 @@ static PyObject *__pyx_f_4qiam_7_decide__paths(PyObject *__pyx_v_kinds) {
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":703
+/* "qiam/_decide.pyx":726
  * 
  * 
  * cdef object _principal(Statement st, _Run run):             # <<<<<<<<<<<<<<
@@ -20891,7 +21267,7 @@ static PyObject *__pyx_f_4qiam_7_decide__principal(struct __pyx_obj_4qiam_7_deci
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_principal", 0);
 
-  /* "qiam/_decide.pyx":705
+  /* "qiam/_decide.pyx":728
  * cdef object _principal(Statement st, _Run run):
  *     """How the statement's Principal / NotPrincipal names the caller; False when it does not."""
  *     matcher = st.principal             # <<<<<<<<<<<<<<
@@ -20903,7 +21279,7 @@ static PyObject *__pyx_f_4qiam_7_decide__principal(struct __pyx_obj_4qiam_7_deci
   __pyx_v_matcher = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":706
+  /* "qiam/_decide.pyx":729
  *     """How the statement's Principal / NotPrincipal names the caller; False when it does not."""
  *     matcher = st.principal
  *     if not st.not_principal:             # <<<<<<<<<<<<<<
@@ -20915,7 +21291,7 @@ static PyObject *__pyx_f_4qiam_7_decide__principal(struct __pyx_obj_4qiam_7_deci
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":707
+    /* "qiam/_decide.pyx":730
  *     matcher = st.principal
  *     if not st.not_principal:
  *         found = matcher.match(run.caller)             # <<<<<<<<<<<<<<
@@ -20929,13 +21305,13 @@ static PyObject *__pyx_f_4qiam_7_decide__principal(struct __pyx_obj_4qiam_7_deci
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_v_run->caller};
       __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_match, __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 707, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 730, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __pyx_v_found = __pyx_t_1;
     __pyx_t_1 = 0;
 
-    /* "qiam/_decide.pyx":708
+    /* "qiam/_decide.pyx":731
  *     if not st.not_principal:
  *         found = matcher.match(run.caller)
  *         return False if found is None else found             # <<<<<<<<<<<<<<
@@ -20962,7 +21338,7 @@ static PyObject *__pyx_f_4qiam_7_decide__principal(struct __pyx_obj_4qiam_7_deci
     __pyx_t_1 = 0;
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":706
+    /* "qiam/_decide.pyx":729
  *     """How the statement's Principal / NotPrincipal names the caller; False when it does not."""
  *     matcher = st.principal
  *     if not st.not_principal:             # <<<<<<<<<<<<<<
@@ -20971,7 +21347,7 @@ static PyObject *__pyx_f_4qiam_7_decide__principal(struct __pyx_obj_4qiam_7_deci
 */
   }
 
-  /* "qiam/_decide.pyx":709
+  /* "qiam/_decide.pyx":732
  *         found = matcher.match(run.caller)
  *         return False if found is None else found
  *     if not st.allow and run.bounded:             # <<<<<<<<<<<<<<
@@ -20994,7 +21370,7 @@ static PyObject *__pyx_f_4qiam_7_decide__principal(struct __pyx_obj_4qiam_7_deci
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":712
+    /* "qiam/_decide.pyx":735
  *         # A Deny with NotPrincipal always denies principals that have a permissions
  *         # boundary, whatever it lists (NotPrincipal page; semantics.md 2.4 (b)).
  *         return _NOT_PRINCIPAL             # <<<<<<<<<<<<<<
@@ -21012,7 +21388,7 @@ static PyObject *__pyx_f_4qiam_7_decide__principal(struct __pyx_obj_4qiam_7_deci
     }
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":709
+    /* "qiam/_decide.pyx":732
  *         found = matcher.match(run.caller)
  *         return False if found is None else found
  *     if not st.allow and run.bounded:             # <<<<<<<<<<<<<<
@@ -21021,7 +21397,7 @@ static PyObject *__pyx_f_4qiam_7_decide__principal(struct __pyx_obj_4qiam_7_deci
 */
   }
 
-  /* "qiam/_decide.pyx":713
+  /* "qiam/_decide.pyx":736
  *         # boundary, whatever it lists (NotPrincipal page; semantics.md 2.4 (b)).
  *         return _NOT_PRINCIPAL
  *     return False if matcher.excludes(run.caller) else _NOT_PRINCIPAL             # <<<<<<<<<<<<<<
@@ -21035,10 +21411,10 @@ static PyObject *__pyx_f_4qiam_7_decide__principal(struct __pyx_obj_4qiam_7_deci
     PyObject *__pyx_callargs[2] = {__pyx_t_6, __pyx_v_run->caller};
     __pyx_t_3 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_excludes, __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 713, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 736, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
   }
-  __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_t_3); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 713, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_t_3); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 736, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   if (__pyx_t_2) {
     __Pyx_INCREF(Py_False);
@@ -21059,7 +21435,7 @@ static PyObject *__pyx_f_4qiam_7_decide__principal(struct __pyx_obj_4qiam_7_deci
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":703
+  /* "qiam/_decide.pyx":726
  * 
  * 
  * cdef object _principal(Statement st, _Run run):             # <<<<<<<<<<<<<<
@@ -21082,7 +21458,7 @@ static PyObject *__pyx_f_4qiam_7_decide__principal(struct __pyx_obj_4qiam_7_deci
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":720
+/* "qiam/_decide.pyx":743
  * 
  * 
  * cdef tuple _applies(Statement st, object ref, object source, _Run run):             # <<<<<<<<<<<<<<
@@ -21126,7 +21502,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_applies", 0);
 
-  /* "qiam/_decide.pyx":723
+  /* "qiam/_decide.pyx":746
  *     """Whether a statement applies (True, False, or None when a condition cannot be read), and how
  *     its Principal named the caller."""
  *     cdef object tracer = run.tracer             # <<<<<<<<<<<<<<
@@ -21138,7 +21514,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   __pyx_v_tracer = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":729
+  /* "qiam/_decide.pyx":752
  *     cdef Condition condition, later
  *     cdef Py_ssize_t position, count
  *     if st._actions is not None:             # <<<<<<<<<<<<<<
@@ -21149,7 +21525,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":730
+    /* "qiam/_decide.pyx":753
  *     cdef Py_ssize_t position, count
  *     if st._actions is not None:
  *         matched = st._actions.matches_folded(run.action)             # <<<<<<<<<<<<<<
@@ -21158,11 +21534,11 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
     __pyx_t_1 = __pyx_v_run->action;
     __Pyx_INCREF(__pyx_t_1);
-    __pyx_t_2 = ((struct __pyx_vtabstruct_4qiam_6_match_GlobSet *)__pyx_v_st->_actions->__pyx_vtab)->matches_folded(__pyx_v_st->_actions, ((PyObject*)__pyx_t_1)); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 730, __pyx_L1_error)
+    __pyx_t_2 = ((struct __pyx_vtabstruct_4qiam_6_match_GlobSet *)__pyx_v_st->_actions->__pyx_vtab)->matches_folded(__pyx_v_st->_actions, ((PyObject*)__pyx_t_1)); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 753, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __pyx_v_matched = __pyx_t_2;
 
-    /* "qiam/_decide.pyx":729
+    /* "qiam/_decide.pyx":752
  *     cdef Condition condition, later
  *     cdef Py_ssize_t position, count
  *     if st._actions is not None:             # <<<<<<<<<<<<<<
@@ -21172,7 +21548,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
     goto __pyx_L3;
   }
 
-  /* "qiam/_decide.pyx":732
+  /* "qiam/_decide.pyx":755
  *         matched = st._actions.matches_folded(run.action)
  *     else:
  *         matched = st.actions.matches_any(run.action)             # <<<<<<<<<<<<<<
@@ -21187,16 +21563,16 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_v_run->action};
       __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_matches_any, __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 732, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 755, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
-    __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_t_1); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 732, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_t_1); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 755, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __pyx_v_matched = __pyx_t_2;
   }
   __pyx_L3:;
 
-  /* "qiam/_decide.pyx":733
+  /* "qiam/_decide.pyx":756
  *     else:
  *         matched = st.actions.matches_any(run.action)
  *     if matched == st.not_action:             # <<<<<<<<<<<<<<
@@ -21208,7 +21584,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":734
+    /* "qiam/_decide.pyx":757
  *         matched = st.actions.matches_any(run.action)
  *     if matched == st.not_action:
  *         if tracer is not None:             # <<<<<<<<<<<<<<
@@ -21219,7 +21595,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
     if (__pyx_t_2) {
 
 
-      /* "qiam/_decide.pyx":735
+      /* "qiam/_decide.pyx":758
  *     if matched == st.not_action:
  *         if tracer is not None:
  *             element = "NotAction" if st.not_action else "Action"             # <<<<<<<<<<<<<<
@@ -21236,7 +21612,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       __pyx_v_element = ((PyObject*)__pyx_t_1);
       __pyx_t_1 = 0;
 
-      /* "qiam/_decide.pyx":736
+      /* "qiam/_decide.pyx":759
  *         if tracer is not None:
  *             element = "NotAction" if st.not_action else "Action"
  *             tracer.statement(ref, st, False, element,             # <<<<<<<<<<<<<<
@@ -21246,7 +21622,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       __pyx_t_3 = __pyx_v_tracer;
       __Pyx_INCREF(__pyx_t_3);
 
-      /* "qiam/_decide.pyx":737
+      /* "qiam/_decide.pyx":760
  *             element = "NotAction" if st.not_action else "Action"
  *             tracer.statement(ref, st, False, element,
  *                              f"`{run.facts[F_ACTION_AS_GIVEN]}` is {'listed' if st.not_action else 'not matched'}")             # <<<<<<<<<<<<<<
@@ -21255,9 +21631,9 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
       if (unlikely(__pyx_v_run->facts == Py_None)) {
         PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-        __PYX_ERR(0, 737, __pyx_L1_error)
+        __PYX_ERR(0, 760, __pyx_L1_error)
       }
-      __pyx_t_5 = __Pyx_PyObject_FormatSimple(__Pyx_PyTuple_GET_ITEM(__pyx_v_run->facts, __pyx_e_4qiam_7_decide_F_ACTION_AS_GIVEN), __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 737, __pyx_L1_error)
+      __pyx_t_5 = __Pyx_PyObject_FormatSimple(__Pyx_PyTuple_GET_ITEM(__pyx_v_run->facts, __pyx_e_4qiam_7_decide_F_ACTION_AS_GIVEN), __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 760, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
       if (__pyx_v_st->not_action) {
         __Pyx_INCREF(__pyx_mstate_global->__pyx_n_u_listed);
@@ -21266,7 +21642,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
         __Pyx_INCREF(__pyx_mstate_global->__pyx_kp_u_not_matched);
         __pyx_t_6 = __pyx_mstate_global->__pyx_kp_u_not_matched;
       }
-      __pyx_t_7 = __Pyx_PyUnicode_Unicode(__pyx_t_6); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 737, __pyx_L1_error)
+      __pyx_t_7 = __Pyx_PyUnicode_Unicode(__pyx_t_6); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 760, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
       __pyx_t_8[0] = __pyx_mstate_global->__pyx_kp_u__7;
@@ -21282,7 +21658,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       __pyx_t_10 |= __Pyx_PyUnicode_KIND_04(__pyx_t_8[1]) | __Pyx_PyUnicode_KIND_04(__pyx_t_8[3]);
       #endif
       __pyx_t_6 = __Pyx_PyUnicode_Join(__pyx_t_8, 4, __pyx_t_9, __pyx_t_10);
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 737, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 760, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
@@ -21292,12 +21668,12 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
         __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_statement, __pyx_callargs+__pyx_t_4, (6-__pyx_t_4) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
         __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 736, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 759, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
       }
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-      /* "qiam/_decide.pyx":734
+      /* "qiam/_decide.pyx":757
  *         matched = st.actions.matches_any(run.action)
  *     if matched == st.not_action:
  *         if tracer is not None:             # <<<<<<<<<<<<<<
@@ -21306,7 +21682,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
     }
 
-    /* "qiam/_decide.pyx":738
+    /* "qiam/_decide.pyx":761
  *             tracer.statement(ref, st, False, element,
  *                              f"`{run.facts[F_ACTION_AS_GIVEN]}` is {'listed' if st.not_action else 'not matched'}")
  *         return _FALSE             # <<<<<<<<<<<<<<
@@ -21324,7 +21700,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
     }
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":733
+    /* "qiam/_decide.pyx":756
  *     else:
  *         matched = st.actions.matches_any(run.action)
  *     if matched == st.not_action:             # <<<<<<<<<<<<<<
@@ -21333,7 +21709,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
   }
 
-  /* "qiam/_decide.pyx":739
+  /* "qiam/_decide.pyx":762
  *                              f"`{run.facts[F_ACTION_AS_GIVEN]}` is {'listed' if st.not_action else 'not matched'}")
  *         return _FALSE
  *     if st.variables:             # <<<<<<<<<<<<<<
@@ -21344,23 +21720,23 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_v_st->variables);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 739, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 762, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":740
+    /* "qiam/_decide.pyx":763
  *         return _FALSE
  *     if st.variables:
  *         _check_variables(st, source, run)             # <<<<<<<<<<<<<<
  *     if st.resources is not None:
  *         resource = <str> run.facts[F_RESOURCE]
 */
-    __pyx_f_4qiam_7_decide__check_variables(__pyx_v_st, __pyx_v_source, __pyx_v_run); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 740, __pyx_L1_error)
+    __pyx_f_4qiam_7_decide__check_variables(__pyx_v_st, __pyx_v_source, __pyx_v_run); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 763, __pyx_L1_error)
 
-    /* "qiam/_decide.pyx":739
+    /* "qiam/_decide.pyx":762
  *                              f"`{run.facts[F_ACTION_AS_GIVEN]}` is {'listed' if st.not_action else 'not matched'}")
  *         return _FALSE
  *     if st.variables:             # <<<<<<<<<<<<<<
@@ -21369,7 +21745,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
   }
 
-  /* "qiam/_decide.pyx":741
+  /* "qiam/_decide.pyx":764
  *     if st.variables:
  *         _check_variables(st, source, run)
  *     if st.resources is not None:             # <<<<<<<<<<<<<<
@@ -21380,7 +21756,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":742
+    /* "qiam/_decide.pyx":765
  *         _check_variables(st, source, run)
  *     if st.resources is not None:
  *         resource = <str> run.facts[F_RESOURCE]             # <<<<<<<<<<<<<<
@@ -21389,14 +21765,14 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
     if (unlikely(__pyx_v_run->facts == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 742, __pyx_L1_error)
+      __PYX_ERR(0, 765, __pyx_L1_error)
     }
     __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v_run->facts, __pyx_e_4qiam_7_decide_F_RESOURCE);
     __Pyx_INCREF(__pyx_t_1);
     __pyx_v_resource = ((PyObject*)__pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "qiam/_decide.pyx":743
+    /* "qiam/_decide.pyx":766
  *     if st.resources is not None:
  *         resource = <str> run.facts[F_RESOURCE]
  *         if st._simple_resources:             # <<<<<<<<<<<<<<
@@ -21405,17 +21781,17 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
     if (__pyx_v_st->_simple_resources) {
 
-      /* "qiam/_decide.pyx":744
+      /* "qiam/_decide.pyx":767
  *         resource = <str> run.facts[F_RESOURCE]
  *         if st._simple_resources:
  *             matched = st._static.matches_text(resource)             # <<<<<<<<<<<<<<
  *         else:
  *             matched = st.resources.matches(resource, run.context)
 */
-      __pyx_t_2 = ((struct __pyx_vtabstruct_4qiam_6_match_ArnPatternSet *)__pyx_v_st->_static->__pyx_vtab)->matches_text(__pyx_v_st->_static, __pyx_v_resource); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 744, __pyx_L1_error)
+      __pyx_t_2 = ((struct __pyx_vtabstruct_4qiam_6_match_ArnPatternSet *)__pyx_v_st->_static->__pyx_vtab)->matches_text(__pyx_v_st->_static, __pyx_v_resource); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(0, 767, __pyx_L1_error)
       __pyx_v_matched = __pyx_t_2;
 
-      /* "qiam/_decide.pyx":743
+      /* "qiam/_decide.pyx":766
  *     if st.resources is not None:
  *         resource = <str> run.facts[F_RESOURCE]
  *         if st._simple_resources:             # <<<<<<<<<<<<<<
@@ -21425,7 +21801,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       goto __pyx_L8;
     }
 
-    /* "qiam/_decide.pyx":746
+    /* "qiam/_decide.pyx":769
  *             matched = st._static.matches_text(resource)
  *         else:
  *             matched = st.resources.matches(resource, run.context)             # <<<<<<<<<<<<<<
@@ -21440,16 +21816,16 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
         PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_v_resource, __pyx_v_run->context};
         __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_matches, __pyx_callargs+__pyx_t_4, (3-__pyx_t_4) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 746, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 769, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
       }
-      __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_t_1); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 746, __pyx_L1_error)
+      __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_t_1); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 769, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
       __pyx_v_matched = __pyx_t_2;
     }
     __pyx_L8:;
 
-    /* "qiam/_decide.pyx":747
+    /* "qiam/_decide.pyx":770
  *         else:
  *             matched = st.resources.matches(resource, run.context)
  *         if matched == st.not_resource:             # <<<<<<<<<<<<<<
@@ -21461,7 +21837,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
     if (__pyx_t_2) {
 
 
-      /* "qiam/_decide.pyx":748
+      /* "qiam/_decide.pyx":771
  *             matched = st.resources.matches(resource, run.context)
  *         if matched == st.not_resource:
  *             if tracer is not None:             # <<<<<<<<<<<<<<
@@ -21472,7 +21848,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       if (__pyx_t_2) {
 
 
-        /* "qiam/_decide.pyx":749
+        /* "qiam/_decide.pyx":772
  *         if matched == st.not_resource:
  *             if tracer is not None:
  *                 element = "NotResource" if st.not_resource else "Resource"             # <<<<<<<<<<<<<<
@@ -21489,7 +21865,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
         __pyx_v_element = ((PyObject*)__pyx_t_1);
         __pyx_t_1 = 0;
 
-        /* "qiam/_decide.pyx":750
+        /* "qiam/_decide.pyx":773
  *             if tracer is not None:
  *                 element = "NotResource" if st.not_resource else "Resource"
  *                 tracer.statement(ref, st, False, element,             # <<<<<<<<<<<<<<
@@ -21499,14 +21875,14 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
         __pyx_t_6 = __pyx_v_tracer;
         __Pyx_INCREF(__pyx_t_6);
 
-        /* "qiam/_decide.pyx":751
+        /* "qiam/_decide.pyx":774
  *                 element = "NotResource" if st.not_resource else "Resource"
  *                 tracer.statement(ref, st, False, element,
  *                                  f"`{resource}` is {'listed' if st.not_resource else 'not matched'}")             # <<<<<<<<<<<<<<
  *             return _FALSE
  *     named = None
 */
-        __pyx_t_3 = __Pyx_PyUnicode_Unicode(__pyx_v_resource); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 751, __pyx_L1_error)
+        __pyx_t_3 = __Pyx_PyUnicode_Unicode(__pyx_v_resource); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 774, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
         if (__pyx_v_st->not_resource) {
           __Pyx_INCREF(__pyx_mstate_global->__pyx_n_u_listed);
@@ -21515,7 +21891,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
           __Pyx_INCREF(__pyx_mstate_global->__pyx_kp_u_not_matched);
           __pyx_t_7 = __pyx_mstate_global->__pyx_kp_u_not_matched;
         }
-        __pyx_t_5 = __Pyx_PyUnicode_Unicode(__pyx_t_7); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 751, __pyx_L1_error)
+        __pyx_t_5 = __Pyx_PyUnicode_Unicode(__pyx_t_7); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 774, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
         __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
         __pyx_t_8[0] = __pyx_mstate_global->__pyx_kp_u__7;
@@ -21531,7 +21907,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
         __pyx_t_10 |= __Pyx_PyUnicode_KIND_04(__pyx_t_8[1]) | __Pyx_PyUnicode_KIND_04(__pyx_t_8[3]);
         #endif
         __pyx_t_7 = __Pyx_PyUnicode_Join(__pyx_t_8, 4, __pyx_t_9, __pyx_t_10);
-        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 751, __pyx_L1_error)
+        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 774, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_7);
         __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
         __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
@@ -21541,12 +21917,12 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
           __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_statement, __pyx_callargs+__pyx_t_4, (6-__pyx_t_4) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
           __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
           __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-          if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 750, __pyx_L1_error)
+          if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 773, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_1);
         }
         __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-        /* "qiam/_decide.pyx":748
+        /* "qiam/_decide.pyx":771
  *             matched = st.resources.matches(resource, run.context)
  *         if matched == st.not_resource:
  *             if tracer is not None:             # <<<<<<<<<<<<<<
@@ -21555,7 +21931,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
       }
 
-      /* "qiam/_decide.pyx":752
+      /* "qiam/_decide.pyx":775
  *                 tracer.statement(ref, st, False, element,
  *                                  f"`{resource}` is {'listed' if st.not_resource else 'not matched'}")
  *             return _FALSE             # <<<<<<<<<<<<<<
@@ -21573,7 +21949,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       }
       goto __pyx_L0;
 
-      /* "qiam/_decide.pyx":747
+      /* "qiam/_decide.pyx":770
  *         else:
  *             matched = st.resources.matches(resource, run.context)
  *         if matched == st.not_resource:             # <<<<<<<<<<<<<<
@@ -21582,7 +21958,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
     }
 
-    /* "qiam/_decide.pyx":741
+    /* "qiam/_decide.pyx":764
  *     if st.variables:
  *         _check_variables(st, source, run)
  *     if st.resources is not None:             # <<<<<<<<<<<<<<
@@ -21591,7 +21967,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
   }
 
-  /* "qiam/_decide.pyx":753
+  /* "qiam/_decide.pyx":776
  *                                  f"`{resource}` is {'listed' if st.not_resource else 'not matched'}")
  *             return _FALSE
  *     named = None             # <<<<<<<<<<<<<<
@@ -21601,7 +21977,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   __Pyx_INCREF(Py_None);
   __pyx_v_named = Py_None;
 
-  /* "qiam/_decide.pyx":754
+  /* "qiam/_decide.pyx":777
  *             return _FALSE
  *     named = None
  *     if st.principal is not None:             # <<<<<<<<<<<<<<
@@ -21612,19 +21988,19 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":755
+    /* "qiam/_decide.pyx":778
  *     named = None
  *     if st.principal is not None:
  *         named = _principal(st, run)             # <<<<<<<<<<<<<<
  *         if named is False:
  *             if tracer is not None:
 */
-    __pyx_t_1 = __pyx_f_4qiam_7_decide__principal(__pyx_v_st, __pyx_v_run); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 755, __pyx_L1_error)
+    __pyx_t_1 = __pyx_f_4qiam_7_decide__principal(__pyx_v_st, __pyx_v_run); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 778, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __Pyx_DECREF_SET(__pyx_v_named, __pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "qiam/_decide.pyx":756
+    /* "qiam/_decide.pyx":779
  *     if st.principal is not None:
  *         named = _principal(st, run)
  *         if named is False:             # <<<<<<<<<<<<<<
@@ -21635,7 +22011,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
     if (__pyx_t_2) {
 
 
-      /* "qiam/_decide.pyx":757
+      /* "qiam/_decide.pyx":780
  *         named = _principal(st, run)
  *         if named is False:
  *             if tracer is not None:             # <<<<<<<<<<<<<<
@@ -21646,7 +22022,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       if (__pyx_t_2) {
 
 
-        /* "qiam/_decide.pyx":758
+        /* "qiam/_decide.pyx":781
  *         if named is False:
  *             if tracer is not None:
  *                 element = "NotPrincipal" if st.not_principal else "Principal"             # <<<<<<<<<<<<<<
@@ -21663,16 +22039,16 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
         __pyx_v_element = ((PyObject*)__pyx_t_1);
         __pyx_t_1 = 0;
 
-        /* "qiam/_decide.pyx":759
+        /* "qiam/_decide.pyx":782
  *             if tracer is not None:
  *                 element = "NotPrincipal" if st.not_principal else "Principal"
  *                 who = run.caller.text or "the caller"             # <<<<<<<<<<<<<<
  *                 tracer.statement(ref, st, False, element,
  *                                  f"`{who}` is {'listed' if st.not_principal else 'not named'}")
 */
-        __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_v_run->caller, __pyx_mstate_global->__pyx_n_u_text); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 759, __pyx_L1_error)
+        __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_v_run->caller, __pyx_mstate_global->__pyx_n_u_text); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 782, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_7);
-        __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_t_7); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 759, __pyx_L1_error)
+        __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_t_7); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 782, __pyx_L1_error)
         if (!__pyx_t_2) {
           __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
         } else {
@@ -21687,7 +22063,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
         __pyx_v_who = __pyx_t_1;
         __pyx_t_1 = 0;
 
-        /* "qiam/_decide.pyx":760
+        /* "qiam/_decide.pyx":783
  *                 element = "NotPrincipal" if st.not_principal else "Principal"
  *                 who = run.caller.text or "the caller"
  *                 tracer.statement(ref, st, False, element,             # <<<<<<<<<<<<<<
@@ -21697,14 +22073,14 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
         __pyx_t_7 = __pyx_v_tracer;
         __Pyx_INCREF(__pyx_t_7);
 
-        /* "qiam/_decide.pyx":761
+        /* "qiam/_decide.pyx":784
  *                 who = run.caller.text or "the caller"
  *                 tracer.statement(ref, st, False, element,
  *                                  f"`{who}` is {'listed' if st.not_principal else 'not named'}")             # <<<<<<<<<<<<<<
  *             return _FALSE
  *     outcome = True
 */
-        __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_v_who, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 761, __pyx_L1_error)
+        __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_v_who, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 784, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_6);
         if (__pyx_v_st->not_principal) {
           __Pyx_INCREF(__pyx_mstate_global->__pyx_n_u_listed);
@@ -21713,7 +22089,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
           __Pyx_INCREF(__pyx_mstate_global->__pyx_kp_u_not_named);
           __pyx_t_5 = __pyx_mstate_global->__pyx_kp_u_not_named;
         }
-        __pyx_t_3 = __Pyx_PyUnicode_Unicode(__pyx_t_5); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 761, __pyx_L1_error)
+        __pyx_t_3 = __Pyx_PyUnicode_Unicode(__pyx_t_5); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 784, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
         __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
         __pyx_t_8[0] = __pyx_mstate_global->__pyx_kp_u__7;
@@ -21729,7 +22105,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
         __pyx_t_10 |= __Pyx_PyUnicode_KIND_04(__pyx_t_8[1]) | __Pyx_PyUnicode_KIND_04(__pyx_t_8[3]);
         #endif
         __pyx_t_5 = __Pyx_PyUnicode_Join(__pyx_t_8, 4, __pyx_t_9, __pyx_t_10);
-        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 761, __pyx_L1_error)
+        if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 784, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_5);
         __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
         __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
@@ -21739,12 +22115,12 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
           __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_statement, __pyx_callargs+__pyx_t_4, (6-__pyx_t_4) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
           __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
           __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-          if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 760, __pyx_L1_error)
+          if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 783, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_1);
         }
         __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-        /* "qiam/_decide.pyx":757
+        /* "qiam/_decide.pyx":780
  *         named = _principal(st, run)
  *         if named is False:
  *             if tracer is not None:             # <<<<<<<<<<<<<<
@@ -21753,7 +22129,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
       }
 
-      /* "qiam/_decide.pyx":762
+      /* "qiam/_decide.pyx":785
  *                 tracer.statement(ref, st, False, element,
  *                                  f"`{who}` is {'listed' if st.not_principal else 'not named'}")
  *             return _FALSE             # <<<<<<<<<<<<<<
@@ -21771,7 +22147,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       }
       goto __pyx_L0;
 
-      /* "qiam/_decide.pyx":756
+      /* "qiam/_decide.pyx":779
  *     if st.principal is not None:
  *         named = _principal(st, run)
  *         if named is False:             # <<<<<<<<<<<<<<
@@ -21780,7 +22156,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
     }
 
-    /* "qiam/_decide.pyx":754
+    /* "qiam/_decide.pyx":777
  *             return _FALSE
  *     named = None
  *     if st.principal is not None:             # <<<<<<<<<<<<<<
@@ -21789,7 +22165,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
   }
 
-  /* "qiam/_decide.pyx":763
+  /* "qiam/_decide.pyx":786
  *                                  f"`{who}` is {'listed' if st.not_principal else 'not named'}")
  *             return _FALSE
  *     outcome = True             # <<<<<<<<<<<<<<
@@ -21799,7 +22175,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   __Pyx_INCREF(Py_True);
   __pyx_v_outcome = Py_True;
 
-  /* "qiam/_decide.pyx":764
+  /* "qiam/_decide.pyx":787
  *             return _FALSE
  *     outcome = True
  *     count = len(st.conditions)             # <<<<<<<<<<<<<<
@@ -21810,13 +22186,13 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   __Pyx_INCREF(__pyx_t_1);
   if (unlikely(__pyx_t_1 == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 764, __pyx_L1_error)
+    __PYX_ERR(0, 787, __pyx_L1_error)
   }
-  __pyx_t_9 = __Pyx_PyTuple_GET_SIZE(__pyx_t_1); if (unlikely(__pyx_t_9 == ((Py_ssize_t)-1))) __PYX_ERR(0, 764, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyTuple_GET_SIZE(__pyx_t_1); if (unlikely(__pyx_t_9 == ((Py_ssize_t)-1))) __PYX_ERR(0, 787, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_count = __pyx_t_9;
 
-  /* "qiam/_decide.pyx":765
+  /* "qiam/_decide.pyx":788
  *     outcome = True
  *     count = len(st.conditions)
  *     for position in range(count):             # <<<<<<<<<<<<<<
@@ -21830,7 +22206,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   for (__pyx_t_12 = 0; __pyx_t_12 < __pyx_t_11; __pyx_t_12+=1) {
     __pyx_v_position = __pyx_t_12;
 
-    /* "qiam/_decide.pyx":766
+    /* "qiam/_decide.pyx":789
  *     count = len(st.conditions)
  *     for position in range(count):
  *         condition = st.conditions[position]             # <<<<<<<<<<<<<<
@@ -21839,27 +22215,27 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
     if (unlikely(__pyx_v_st->conditions == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 766, __pyx_L1_error)
+      __PYX_ERR(0, 789, __pyx_L1_error)
     }
     __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v_st->conditions, __pyx_v_position);
     __Pyx_INCREF(__pyx_t_1);
-    if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Condition))))) __PYX_ERR(0, 766, __pyx_L1_error)
+    if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Condition))))) __PYX_ERR(0, 789, __pyx_L1_error)
     __Pyx_XDECREF_SET(__pyx_v_condition, ((struct __pyx_obj_4qiam_7_decide_Condition *)__pyx_t_1));
     __pyx_t_1 = 0;
 
-    /* "qiam/_decide.pyx":767
+    /* "qiam/_decide.pyx":790
  *     for position in range(count):
  *         condition = st.conditions[position]
  *         result = _condition(condition, st, source, run)             # <<<<<<<<<<<<<<
  *         if result is False:
  *             outcome = False
 */
-    __pyx_t_1 = __pyx_f_4qiam_7_decide__condition(__pyx_v_condition, __pyx_v_st, __pyx_v_source, __pyx_v_run); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 767, __pyx_L1_error)
+    __pyx_t_1 = __pyx_f_4qiam_7_decide__condition(__pyx_v_condition, __pyx_v_st, __pyx_v_source, __pyx_v_run); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 790, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __Pyx_XDECREF_SET(__pyx_v_result, __pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "qiam/_decide.pyx":768
+    /* "qiam/_decide.pyx":791
  *         condition = st.conditions[position]
  *         result = _condition(condition, st, source, run)
  *         if result is False:             # <<<<<<<<<<<<<<
@@ -21870,7 +22246,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
     if (__pyx_t_2) {
 
 
-      /* "qiam/_decide.pyx":769
+      /* "qiam/_decide.pyx":792
  *         result = _condition(condition, st, source, run)
  *         if result is False:
  *             outcome = False             # <<<<<<<<<<<<<<
@@ -21880,7 +22256,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       __Pyx_INCREF(Py_False);
       __Pyx_DECREF_SET(__pyx_v_outcome, Py_False);
 
-      /* "qiam/_decide.pyx":771
+      /* "qiam/_decide.pyx":794
  *             outcome = False
  *             # The keys of the conditions not looked at are still ones the decision may need.
  *             for later in st.conditions[position + 1:]:             # <<<<<<<<<<<<<<
@@ -21889,9 +22265,9 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
       if (unlikely(__pyx_v_st->conditions == Py_None)) {
         PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-        __PYX_ERR(0, 771, __pyx_L1_error)
+        __PYX_ERR(0, 794, __pyx_L1_error)
       }
-      __pyx_t_1 = __Pyx_PyTuple_GetSlice(__pyx_v_st->conditions, (__pyx_v_position + 1), PY_SSIZE_T_MAX); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 771, __pyx_L1_error)
+      __pyx_t_1 = __Pyx_PyTuple_GetSlice(__pyx_v_st->conditions, (__pyx_v_position + 1), PY_SSIZE_T_MAX); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 794, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
       __pyx_t_5 = __pyx_t_1; __Pyx_INCREF(__pyx_t_5);
       __pyx_t_13 = 0;
@@ -21900,7 +22276,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
         {
           Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_5);
           #if !CYTHON_ASSUME_SAFE_SIZE
-          if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 771, __pyx_L1_error)
+          if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 794, __pyx_L1_error)
           #endif
           if (__pyx_t_13 >= __pyx_temp) break;
         }
@@ -21910,13 +22286,13 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
         __pyx_t_1 = __Pyx_PySequence_ITEM(__pyx_t_5, __pyx_t_13);
         #endif
         ++__pyx_t_13;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 771, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 794, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
-        if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Condition))))) __PYX_ERR(0, 771, __pyx_L1_error)
+        if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Condition))))) __PYX_ERR(0, 794, __pyx_L1_error)
         __Pyx_XDECREF_SET(__pyx_v_later, ((struct __pyx_obj_4qiam_7_decide_Condition *)__pyx_t_1));
         __pyx_t_1 = 0;
 
-        /* "qiam/_decide.pyx":772
+        /* "qiam/_decide.pyx":795
  *             # The keys of the conditions not looked at are still ones the decision may need.
  *             for later in st.conditions[position + 1:]:
  *                 if later.key not in run.context:             # <<<<<<<<<<<<<<
@@ -21925,13 +22301,13 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
         if (unlikely(__pyx_v_run->context == Py_None)) {
           PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-          __PYX_ERR(0, 772, __pyx_L1_error)
+          __PYX_ERR(0, 795, __pyx_L1_error)
         }
-        __pyx_t_2 = (__Pyx_PyDict_ContainsTF(__pyx_v_later->key, __pyx_v_run->context, Py_NE)); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 772, __pyx_L1_error)
+        __pyx_t_2 = (__Pyx_PyDict_ContainsTF(__pyx_v_later->key, __pyx_v_run->context, Py_NE)); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 795, __pyx_L1_error)
         if (__pyx_t_2) {
 
 
-          /* "qiam/_decide.pyx":773
+          /* "qiam/_decide.pyx":796
  *             for later in st.conditions[position + 1:]:
  *                 if later.key not in run.context:
  *                     run.miss(later.key_text)             # <<<<<<<<<<<<<<
@@ -21940,10 +22316,10 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
           __pyx_t_1 = __pyx_v_later->key_text;
           __Pyx_INCREF(__pyx_t_1);
-          ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->miss(__pyx_v_run, ((PyObject*)__pyx_t_1)); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 773, __pyx_L1_error)
+          ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->miss(__pyx_v_run, ((PyObject*)__pyx_t_1)); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 796, __pyx_L1_error)
           __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-          /* "qiam/_decide.pyx":772
+          /* "qiam/_decide.pyx":795
  *             # The keys of the conditions not looked at are still ones the decision may need.
  *             for later in st.conditions[position + 1:]:
  *                 if later.key not in run.context:             # <<<<<<<<<<<<<<
@@ -21952,7 +22328,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
         }
 
-        /* "qiam/_decide.pyx":771
+        /* "qiam/_decide.pyx":794
  *             outcome = False
  *             # The keys of the conditions not looked at are still ones the decision may need.
  *             for later in st.conditions[position + 1:]:             # <<<<<<<<<<<<<<
@@ -21962,7 +22338,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       }
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-      /* "qiam/_decide.pyx":774
+      /* "qiam/_decide.pyx":797
  *                 if later.key not in run.context:
  *                     run.miss(later.key_text)
  *             if tracer is None:             # <<<<<<<<<<<<<<
@@ -21973,7 +22349,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       if (__pyx_t_2) {
 
 
-        /* "qiam/_decide.pyx":775
+        /* "qiam/_decide.pyx":798
  *                     run.miss(later.key_text)
  *             if tracer is None:
  *                 return _FALSE             # <<<<<<<<<<<<<<
@@ -21991,7 +22367,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
         }
         goto __pyx_L0;
 
-        /* "qiam/_decide.pyx":774
+        /* "qiam/_decide.pyx":797
  *                 if later.key not in run.context:
  *                     run.miss(later.key_text)
  *             if tracer is None:             # <<<<<<<<<<<<<<
@@ -22000,7 +22376,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
       }
 
-      /* "qiam/_decide.pyx":776
+      /* "qiam/_decide.pyx":799
  *             if tracer is None:
  *                 return _FALSE
  *             break             # <<<<<<<<<<<<<<
@@ -22009,7 +22385,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
       goto __pyx_L17_break;
 
-      /* "qiam/_decide.pyx":768
+      /* "qiam/_decide.pyx":791
  *         condition = st.conditions[position]
  *         result = _condition(condition, st, source, run)
  *         if result is False:             # <<<<<<<<<<<<<<
@@ -22018,7 +22394,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
     }
 
-    /* "qiam/_decide.pyx":777
+    /* "qiam/_decide.pyx":800
  *                 return _FALSE
  *             break
  *         if result is None:             # <<<<<<<<<<<<<<
@@ -22029,7 +22405,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
     if (__pyx_t_2) {
 
 
-      /* "qiam/_decide.pyx":778
+      /* "qiam/_decide.pyx":801
  *             break
  *         if result is None:
  *             outcome = None             # <<<<<<<<<<<<<<
@@ -22039,7 +22415,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       __Pyx_INCREF(Py_None);
       __Pyx_DECREF_SET(__pyx_v_outcome, Py_None);
 
-      /* "qiam/_decide.pyx":777
+      /* "qiam/_decide.pyx":800
  *                 return _FALSE
  *             break
  *         if result is None:             # <<<<<<<<<<<<<<
@@ -22051,7 +22427,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   __pyx_L17_break:;
 
 
-  /* "qiam/_decide.pyx":779
+  /* "qiam/_decide.pyx":802
  *         if result is None:
  *             outcome = None
  *     if outcome is None:             # <<<<<<<<<<<<<<
@@ -22062,14 +22438,14 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":780
+    /* "qiam/_decide.pyx":803
  *             outcome = None
  *     if outcome is None:
  *         run.note("undecidable-condition", f"a condition of statement {st.index} could not be read",             # <<<<<<<<<<<<<<
  *                  Location(source, st.path + ("Condition",)))
  *     if tracer is not None:
 */
-    __pyx_t_5 = __Pyx_PyUnicode_From_int(__pyx_v_st->index, 0, ' ', 'd'); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 780, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyUnicode_From_int(__pyx_v_st->index, 0, ' ', 'd'); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 803, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_t_14[0] = __pyx_mstate_global->__pyx_kp_u_a_condition_of_statement;
     __pyx_t_14[1] = __pyx_t_5;
@@ -22080,11 +22456,11 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
     #endif
     __pyx_t_10 = 0;
     __pyx_t_1 = __Pyx_PyUnicode_Join(__pyx_t_14, 3, __pyx_t_9, __pyx_t_10);
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 780, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 803, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-    /* "qiam/_decide.pyx":781
+    /* "qiam/_decide.pyx":804
  *     if outcome is None:
  *         run.note("undecidable-condition", f"a condition of statement {st.index} could not be read",
  *                  Location(source, st.path + ("Condition",)))             # <<<<<<<<<<<<<<
@@ -22092,9 +22468,9 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
  *         detail = {True: "applies", False: "a condition is false", None: "a condition cannot be read"}[outcome]
 */
     __pyx_t_7 = NULL;
-    __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_Location); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 781, __pyx_L1_error)
+    __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_Location); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 804, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_6 = PyNumber_Add(__pyx_v_st->path, __pyx_mstate_global->__pyx_tuple[2]); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 781, __pyx_L1_error)
+    __pyx_t_6 = PyNumber_Add(__pyx_v_st->path, __pyx_mstate_global->__pyx_tuple[2]); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 804, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
     __pyx_t_4 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -22114,22 +22490,22 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 781, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 804, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
 
-    /* "qiam/_decide.pyx":780
+    /* "qiam/_decide.pyx":803
  *             outcome = None
  *     if outcome is None:
  *         run.note("undecidable-condition", f"a condition of statement {st.index} could not be read",             # <<<<<<<<<<<<<<
  *                  Location(source, st.path + ("Condition",)))
  *     if tracer is not None:
 */
-    ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->note(__pyx_v_run, __pyx_mstate_global->__pyx_kp_u_undecidable_condition, ((PyObject*)__pyx_t_1), __pyx_t_5); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 780, __pyx_L1_error)
+    ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->note(__pyx_v_run, __pyx_mstate_global->__pyx_kp_u_undecidable_condition, ((PyObject*)__pyx_t_1), __pyx_t_5); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 803, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-    /* "qiam/_decide.pyx":779
+    /* "qiam/_decide.pyx":802
  *         if result is None:
  *             outcome = None
  *     if outcome is None:             # <<<<<<<<<<<<<<
@@ -22138,7 +22514,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
   }
 
-  /* "qiam/_decide.pyx":782
+  /* "qiam/_decide.pyx":805
  *         run.note("undecidable-condition", f"a condition of statement {st.index} could not be read",
  *                  Location(source, st.path + ("Condition",)))
  *     if tracer is not None:             # <<<<<<<<<<<<<<
@@ -22149,25 +22525,25 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":783
+    /* "qiam/_decide.pyx":806
  *                  Location(source, st.path + ("Condition",)))
  *     if tracer is not None:
  *         detail = {True: "applies", False: "a condition is false", None: "a condition cannot be read"}[outcome]             # <<<<<<<<<<<<<<
  *         tracer.statement(ref, st, outcome, None if outcome is True else "Condition", detail)
  *     if outcome is True and named is None:
 */
-    __pyx_t_5 = __Pyx_PyDict_NewPresized(3); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 783, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_NewPresized(3); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 806, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
-    if (PyDict_SetItem(__pyx_t_5, Py_True, __pyx_mstate_global->__pyx_n_u_applies) < (0)) __PYX_ERR(0, 783, __pyx_L1_error)
-    if (PyDict_SetItem(__pyx_t_5, Py_False, __pyx_mstate_global->__pyx_kp_u_a_condition_is_false) < (0)) __PYX_ERR(0, 783, __pyx_L1_error)
-    if (PyDict_SetItem(__pyx_t_5, Py_None, __pyx_mstate_global->__pyx_kp_u_a_condition_cannot_be_read) < (0)) __PYX_ERR(0, 783, __pyx_L1_error)
-    __pyx_t_1 = __Pyx_PyDict_GetItem(__pyx_t_5, __pyx_v_outcome); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 783, __pyx_L1_error)
+    if (PyDict_SetItem(__pyx_t_5, Py_True, __pyx_mstate_global->__pyx_n_u_applies) < (0)) __PYX_ERR(0, 806, __pyx_L1_error)
+    if (PyDict_SetItem(__pyx_t_5, Py_False, __pyx_mstate_global->__pyx_kp_u_a_condition_is_false) < (0)) __PYX_ERR(0, 806, __pyx_L1_error)
+    if (PyDict_SetItem(__pyx_t_5, Py_None, __pyx_mstate_global->__pyx_kp_u_a_condition_cannot_be_read) < (0)) __PYX_ERR(0, 806, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyDict_GetItem(__pyx_t_5, __pyx_v_outcome); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 806, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __pyx_v_detail = __pyx_t_1;
     __pyx_t_1 = 0;
 
-    /* "qiam/_decide.pyx":784
+    /* "qiam/_decide.pyx":807
  *     if tracer is not None:
  *         detail = {True: "applies", False: "a condition is false", None: "a condition cannot be read"}[outcome]
  *         tracer.statement(ref, st, outcome, None if outcome is True else "Condition", detail)             # <<<<<<<<<<<<<<
@@ -22191,12 +22567,12 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
       __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_statement, __pyx_callargs+__pyx_t_4, (6-__pyx_t_4) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 784, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 807, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "qiam/_decide.pyx":782
+    /* "qiam/_decide.pyx":805
  *         run.note("undecidable-condition", f"a condition of statement {st.index} could not be read",
  *                  Location(source, st.path + ("Condition",)))
  *     if tracer is not None:             # <<<<<<<<<<<<<<
@@ -22205,7 +22581,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
   }
 
-  /* "qiam/_decide.pyx":785
+  /* "qiam/_decide.pyx":808
  *         detail = {True: "applies", False: "a condition is false", None: "a condition cannot be read"}[outcome]
  *         tracer.statement(ref, st, outcome, None if outcome is True else "Condition", detail)
  *     if outcome is True and named is None:             # <<<<<<<<<<<<<<
@@ -22229,7 +22605,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":786
+    /* "qiam/_decide.pyx":809
  *         tracer.statement(ref, st, outcome, None if outcome is True else "Condition", detail)
  *     if outcome is True and named is None:
  *         return _TRUE             # <<<<<<<<<<<<<<
@@ -22247,7 +22623,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
     }
     goto __pyx_L0;
 
-    /* "qiam/_decide.pyx":785
+    /* "qiam/_decide.pyx":808
  *         detail = {True: "applies", False: "a condition is false", None: "a condition cannot be read"}[outcome]
  *         tracer.statement(ref, st, outcome, None if outcome is True else "Condition", detail)
  *     if outcome is True and named is None:             # <<<<<<<<<<<<<<
@@ -22256,21 +22632,21 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
 */
   }
 
-  /* "qiam/_decide.pyx":787
+  /* "qiam/_decide.pyx":810
  *     if outcome is True and named is None:
  *         return _TRUE
  *     return (outcome, named)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 787, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 810, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF(__pyx_v_outcome);
   __Pyx_GIVEREF(__pyx_v_outcome);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_outcome) != (0)) __PYX_ERR(0, 787, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_outcome) != (0)) __PYX_ERR(0, 810, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_named);
   __Pyx_GIVEREF(__pyx_v_named);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_named) != (0)) __PYX_ERR(0, 787, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_named) != (0)) __PYX_ERR(0, 810, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -22282,7 +22658,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":720
+  /* "qiam/_decide.pyx":743
  * 
  * 
  * cdef tuple _applies(Statement st, object ref, object source, _Run run):             # <<<<<<<<<<<<<<
@@ -22318,7 +22694,7 @@ static PyObject *__pyx_f_4qiam_7_decide__applies(struct __pyx_obj_4qiam_7_decide
   return __pyx_r;
 }
 
-/* "qiam/_decide.pyx":790
+/* "qiam/_decide.pyx":813
  * 
  * 
  * cdef void _check_variables(Statement st, object source, _Run run) except *:             # <<<<<<<<<<<<<<
@@ -22347,7 +22723,7 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_check_variables", 0);
 
-  /* "qiam/_decide.pyx":792
+  /* "qiam/_decide.pyx":815
  * cdef void _check_variables(Statement st, object source, _Run run) except *:
  *     """Note the policy variables this request leaves without a value."""
  *     for variable in st.variables:             # <<<<<<<<<<<<<<
@@ -22356,7 +22732,7 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
 */
   if (unlikely(__pyx_v_st->variables == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 792, __pyx_L1_error)
+    __PYX_ERR(0, 815, __pyx_L1_error)
   }
   __pyx_t_1 = __pyx_v_st->variables; __Pyx_INCREF(__pyx_t_1);
   __pyx_t_2 = 0;
@@ -22364,7 +22740,7 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
     {
       Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_1);
       #if !CYTHON_ASSUME_SAFE_SIZE
-      if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 792, __pyx_L1_error)
+      if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 815, __pyx_L1_error)
       #endif
       if (__pyx_t_2 >= __pyx_temp) break;
     }
@@ -22374,12 +22750,12 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
     __pyx_t_3 = __Pyx_PySequence_ITEM(__pyx_t_1, __pyx_t_2);
     #endif
     ++__pyx_t_2;
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 792, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 815, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __Pyx_XDECREF_SET(__pyx_v_variable, __pyx_t_3);
     __pyx_t_3 = 0;
 
-    /* "qiam/_decide.pyx":793
+    /* "qiam/_decide.pyx":816
  *     """Note the policy variables this request leaves without a value."""
  *     for variable in st.variables:
  *         value = run.context.get(variable.key)             # <<<<<<<<<<<<<<
@@ -22388,17 +22764,17 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
 */
     if (unlikely(__pyx_v_run->context == Py_None)) {
       PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "get");
-      __PYX_ERR(0, 793, __pyx_L1_error)
+      __PYX_ERR(0, 816, __pyx_L1_error)
     }
-    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_variable, __pyx_mstate_global->__pyx_n_u_key); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 793, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_variable, __pyx_mstate_global->__pyx_n_u_key); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 816, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_4 = __Pyx_PyDict_GetItemDefault(__pyx_v_run->context, __pyx_t_3, Py_None); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 793, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyDict_GetItemDefault(__pyx_v_run->context, __pyx_t_3, Py_None); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 816, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_XDECREF_SET(__pyx_v_value, __pyx_t_4);
     __pyx_t_4 = 0;
 
-    /* "qiam/_decide.pyx":794
+    /* "qiam/_decide.pyx":817
  *     for variable in st.variables:
  *         value = run.context.get(variable.key)
  *         if isinstance(value, tuple):             # <<<<<<<<<<<<<<
@@ -22409,16 +22785,16 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
     if (__pyx_t_5) {
 
 
-      /* "qiam/_decide.pyx":795
+      /* "qiam/_decide.pyx":818
  *         value = run.context.get(variable.key)
  *         if isinstance(value, tuple):
  *             run.note("multivalued-variable", f"`{variable.text}` names a multivalued key and has no value",             # <<<<<<<<<<<<<<
  *                      Location(source, st.path))
  *         elif value is None and variable.default is None:
 */
-      __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_variable, __pyx_mstate_global->__pyx_n_u_text); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 795, __pyx_L1_error)
+      __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_v_variable, __pyx_mstate_global->__pyx_n_u_text); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 818, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
-      __pyx_t_3 = __Pyx_PyObject_FormatSimple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 795, __pyx_L1_error)
+      __pyx_t_3 = __Pyx_PyObject_FormatSimple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 818, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __pyx_t_6[0] = __pyx_mstate_global->__pyx_kp_u__7;
@@ -22433,11 +22809,11 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
       __pyx_t_8 |= __Pyx_PyUnicode_KIND_04(__pyx_t_6[1]);
       #endif
       __pyx_t_4 = __Pyx_PyUnicode_Join(__pyx_t_6, 3, __pyx_t_7, __pyx_t_8);
-      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 795, __pyx_L1_error)
+      if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 818, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
 
-      /* "qiam/_decide.pyx":796
+      /* "qiam/_decide.pyx":819
  *         if isinstance(value, tuple):
  *             run.note("multivalued-variable", f"`{variable.text}` names a multivalued key and has no value",
  *                      Location(source, st.path))             # <<<<<<<<<<<<<<
@@ -22445,7 +22821,7 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
  *             run.miss(variable.name)
 */
       __pyx_t_9 = NULL;
-      __Pyx_GetModuleGlobalName(__pyx_t_10, __pyx_mstate_global->__pyx_n_u_Location); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 796, __pyx_L1_error)
+      __Pyx_GetModuleGlobalName(__pyx_t_10, __pyx_mstate_global->__pyx_n_u_Location); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 819, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_10);
       __pyx_t_11 = 1;
       #if CYTHON_UNPACK_METHODS
@@ -22464,22 +22840,22 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
         __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_10, __pyx_callargs+__pyx_t_11, (3-__pyx_t_11) | (__pyx_t_11*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_9); __pyx_t_9 = 0;
         __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
-        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 796, __pyx_L1_error)
+        if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 819, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_3);
       }
 
-      /* "qiam/_decide.pyx":795
+      /* "qiam/_decide.pyx":818
  *         value = run.context.get(variable.key)
  *         if isinstance(value, tuple):
  *             run.note("multivalued-variable", f"`{variable.text}` names a multivalued key and has no value",             # <<<<<<<<<<<<<<
  *                      Location(source, st.path))
  *         elif value is None and variable.default is None:
 */
-      ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->note(__pyx_v_run, __pyx_mstate_global->__pyx_kp_u_multivalued_variable, ((PyObject*)__pyx_t_4), __pyx_t_3); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 795, __pyx_L1_error)
+      ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->note(__pyx_v_run, __pyx_mstate_global->__pyx_kp_u_multivalued_variable, ((PyObject*)__pyx_t_4), __pyx_t_3); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 818, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
 
-      /* "qiam/_decide.pyx":794
+      /* "qiam/_decide.pyx":817
  *     for variable in st.variables:
  *         value = run.context.get(variable.key)
  *         if isinstance(value, tuple):             # <<<<<<<<<<<<<<
@@ -22489,7 +22865,7 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
       goto __pyx_L5;
     }
 
-    /* "qiam/_decide.pyx":797
+    /* "qiam/_decide.pyx":820
  *             run.note("multivalued-variable", f"`{variable.text}` names a multivalued key and has no value",
  *                      Location(source, st.path))
  *         elif value is None and variable.default is None:             # <<<<<<<<<<<<<<
@@ -22505,7 +22881,7 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
 
       goto __pyx_L6_bool_binop_done;
     }
-    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_variable, __pyx_mstate_global->__pyx_n_u_default); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 797, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_variable, __pyx_mstate_global->__pyx_n_u_default); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 820, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     __pyx_t_12 = (__pyx_t_3 == Py_None);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
@@ -22516,29 +22892,29 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
     if (__pyx_t_5) {
 
 
-      /* "qiam/_decide.pyx":798
+      /* "qiam/_decide.pyx":821
  *                      Location(source, st.path))
  *         elif value is None and variable.default is None:
  *             run.miss(variable.name)             # <<<<<<<<<<<<<<
  *             run.note("unresolved-variable", f"`{variable.text}` has no value in this request: a Resource "
  *                      "or positive condition value with it matches nothing, a negated one matches",
 */
-      __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_variable, __pyx_mstate_global->__pyx_n_u_name); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 798, __pyx_L1_error)
+      __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_variable, __pyx_mstate_global->__pyx_n_u_name_2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 821, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
-      if (!(likely(PyUnicode_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_3))) __PYX_ERR(0, 798, __pyx_L1_error)
-      ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->miss(__pyx_v_run, ((PyObject*)__pyx_t_3)); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 798, __pyx_L1_error)
+      if (!(likely(PyUnicode_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_3))) __PYX_ERR(0, 821, __pyx_L1_error)
+      ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->miss(__pyx_v_run, ((PyObject*)__pyx_t_3)); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 821, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
 
-      /* "qiam/_decide.pyx":799
+      /* "qiam/_decide.pyx":822
  *         elif value is None and variable.default is None:
  *             run.miss(variable.name)
  *             run.note("unresolved-variable", f"`{variable.text}` has no value in this request: a Resource "             # <<<<<<<<<<<<<<
  *                      "or positive condition value with it matches nothing, a negated one matches",
  *                      Location(source, st.path))
 */
-      __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_variable, __pyx_mstate_global->__pyx_n_u_text); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 799, __pyx_L1_error)
+      __pyx_t_3 = __Pyx_PyObject_GetAttrStr(__pyx_v_variable, __pyx_mstate_global->__pyx_n_u_text); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 822, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
-      __pyx_t_4 = __Pyx_PyObject_FormatSimple(__pyx_t_3, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 799, __pyx_L1_error)
+      __pyx_t_4 = __Pyx_PyObject_FormatSimple(__pyx_t_3, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 822, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __pyx_t_6[0] = __pyx_mstate_global->__pyx_kp_u__7;
@@ -22553,11 +22929,11 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
       __pyx_t_8 |= __Pyx_PyUnicode_KIND_04(__pyx_t_6[1]);
       #endif
       __pyx_t_3 = __Pyx_PyUnicode_Join(__pyx_t_6, 3, __pyx_t_7, __pyx_t_8);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 799, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 822, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-      /* "qiam/_decide.pyx":801
+      /* "qiam/_decide.pyx":824
  *             run.note("unresolved-variable", f"`{variable.text}` has no value in this request: a Resource "
  *                      "or positive condition value with it matches nothing, a negated one matches",
  *                      Location(source, st.path))             # <<<<<<<<<<<<<<
@@ -22565,7 +22941,7 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
  * 
 */
       __pyx_t_10 = NULL;
-      __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_Location); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 801, __pyx_L1_error)
+      __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_Location); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 824, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
       __pyx_t_11 = 1;
       #if CYTHON_UNPACK_METHODS
@@ -22584,22 +22960,22 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
         __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_9, __pyx_callargs+__pyx_t_11, (3-__pyx_t_11) | (__pyx_t_11*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_10); __pyx_t_10 = 0;
         __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 801, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 824, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
       }
 
-      /* "qiam/_decide.pyx":799
+      /* "qiam/_decide.pyx":822
  *         elif value is None and variable.default is None:
  *             run.miss(variable.name)
  *             run.note("unresolved-variable", f"`{variable.text}` has no value in this request: a Resource "             # <<<<<<<<<<<<<<
  *                      "or positive condition value with it matches nothing, a negated one matches",
  *                      Location(source, st.path))
 */
-      ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->note(__pyx_v_run, __pyx_mstate_global->__pyx_kp_u_unresolved_variable, ((PyObject*)__pyx_t_3), __pyx_t_4); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 799, __pyx_L1_error)
+      ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->note(__pyx_v_run, __pyx_mstate_global->__pyx_kp_u_unresolved_variable, ((PyObject*)__pyx_t_3), __pyx_t_4); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 822, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-      /* "qiam/_decide.pyx":797
+      /* "qiam/_decide.pyx":820
  *             run.note("multivalued-variable", f"`{variable.text}` names a multivalued key and has no value",
  *                      Location(source, st.path))
  *         elif value is None and variable.default is None:             # <<<<<<<<<<<<<<
@@ -22609,7 +22985,7 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
     }
     __pyx_L5:;
 
-    /* "qiam/_decide.pyx":792
+    /* "qiam/_decide.pyx":815
  * cdef void _check_variables(Statement st, object source, _Run run) except *:
  *     """Note the policy variables this request leaves without a value."""
  *     for variable in st.variables:             # <<<<<<<<<<<<<<
@@ -22619,7 +22995,7 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
   }
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":790
+  /* "qiam/_decide.pyx":813
  * 
  * 
  * cdef void _check_variables(Statement st, object source, _Run run) except *:             # <<<<<<<<<<<<<<
@@ -22643,7 +23019,324 @@ static void __pyx_f_4qiam_7_decide__check_variables(struct __pyx_obj_4qiam_7_dec
   __Pyx_RefNannyFinishContext();
 }
 
-/* "qiam/_decide.pyx":804
+/* "qiam/_decide.pyx":827
+ * 
+ * 
+ * cdef object _test(Condition cc, object value, dict context):             # <<<<<<<<<<<<<<
+ *     """One request value against the condition's values: True, False, or None (cannot be read)."""
+ *     if cc.fast == 0 or type(value) is not str:
+*/
+
+static PyObject *__pyx_f_4qiam_7_decide__test(struct __pyx_obj_4qiam_7_decide_Condition *__pyx_v_cc, PyObject *__pyx_v_value, PyObject *__pyx_v_context) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  int __pyx_t_2;
+  PyObject *__pyx_t_3 = NULL;
+  PyObject *__pyx_t_4 = NULL;
+  PyObject *__pyx_t_5 = NULL;
+  size_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("_test", 0);
+
+  /* "qiam/_decide.pyx":829
+ * cdef object _test(Condition cc, object value, dict context):
+ *     """One request value against the condition's values: True, False, or None (cannot be read)."""
+ *     if cc.fast == 0 or type(value) is not str:             # <<<<<<<<<<<<<<
+ *         return cc.values.test(value, context, cc.negated)
+ *     if cc.fast == 1:
+*/
+  __pyx_t_2 = (__pyx_v_cc->fast == 0);
+
+  if (!__pyx_t_2) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_2;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_value)) != ((PyObject *)(&PyUnicode_Type)));
+
+  __pyx_t_1 = __pyx_t_2;
+
+  __pyx_L4_bool_binop_done:;
+  if (__pyx_t_1) {
+
+
+    /* "qiam/_decide.pyx":830
+ *     """One request value against the condition's values: True, False, or None (cannot be read)."""
+ *     if cc.fast == 0 or type(value) is not str:
+ *         return cc.values.test(value, context, cc.negated)             # <<<<<<<<<<<<<<
+ *     if cc.fast == 1:
+ *         return (value in cc._strings) != cc.negated
+*/
+    __pyx_t_4 = __pyx_v_cc->values;
+    __Pyx_INCREF(__pyx_t_4);
+    __pyx_t_5 = __Pyx_PyBool_FromLong(__pyx_v_cc->negated); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 830, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_5);
+    __pyx_t_6 = 0;
+    {
+      PyObject *__pyx_callargs[4] = {__pyx_t_4, __pyx_v_value, __pyx_v_context, __pyx_t_5};
+      __pyx_t_3 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_test, __pyx_callargs+__pyx_t_6, (4-__pyx_t_6) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
+      __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 830, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_3);
+    }
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __pyx_r = __pyx_t_3;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    __pyx_t_3 = 0;
+    goto __pyx_L0;
+
+    /* "qiam/_decide.pyx":829
+ * cdef object _test(Condition cc, object value, dict context):
+ *     """One request value against the condition's values: True, False, or None (cannot be read)."""
+ *     if cc.fast == 0 or type(value) is not str:             # <<<<<<<<<<<<<<
+ *         return cc.values.test(value, context, cc.negated)
+ *     if cc.fast == 1:
+*/
+  }
+
+  /* "qiam/_decide.pyx":831
+ *     if cc.fast == 0 or type(value) is not str:
+ *         return cc.values.test(value, context, cc.negated)
+ *     if cc.fast == 1:             # <<<<<<<<<<<<<<
+ *         return (value in cc._strings) != cc.negated
+ *     if cc.fast == 2:
+*/
+  __pyx_t_1 = (__pyx_v_cc->fast == 1);
+
+  if (__pyx_t_1) {
+
+
+    /* "qiam/_decide.pyx":832
+ *         return cc.values.test(value, context, cc.negated)
+ *     if cc.fast == 1:
+ *         return (value in cc._strings) != cc.negated             # <<<<<<<<<<<<<<
+ *     if cc.fast == 2:
+ *         return ((<str> value).lower() in cc._strings) != cc.negated
+*/
+    __pyx_t_1 = (__Pyx_PySequence_ContainsTF(__pyx_v_value, __pyx_v_cc->_strings, Py_EQ)); if (unlikely((__pyx_t_1 < 0))) __PYX_ERR(0, 832, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyBool_FromLong((__pyx_t_1 != __pyx_v_cc->negated)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 832, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_3);
+
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __pyx_r = __pyx_t_3;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    __pyx_t_3 = 0;
+    goto __pyx_L0;
+
+    /* "qiam/_decide.pyx":831
+ *     if cc.fast == 0 or type(value) is not str:
+ *         return cc.values.test(value, context, cc.negated)
+ *     if cc.fast == 1:             # <<<<<<<<<<<<<<
+ *         return (value in cc._strings) != cc.negated
+ *     if cc.fast == 2:
+*/
+  }
+
+  /* "qiam/_decide.pyx":833
+ *     if cc.fast == 1:
+ *         return (value in cc._strings) != cc.negated
+ *     if cc.fast == 2:             # <<<<<<<<<<<<<<
+ *         return ((<str> value).lower() in cc._strings) != cc.negated
+ *     if cc.fast == 3:
+*/
+  __pyx_t_1 = (__pyx_v_cc->fast == 2);
+
+  if (__pyx_t_1) {
+
+
+    /* "qiam/_decide.pyx":834
+ *         return (value in cc._strings) != cc.negated
+ *     if cc.fast == 2:
+ *         return ((<str> value).lower() in cc._strings) != cc.negated             # <<<<<<<<<<<<<<
+ *     if cc.fast == 3:
+ *         return cc._globs.matches_folded(<str> value) != cc.negated
+*/
+    __pyx_t_5 = __pyx_v_value;
+    __Pyx_INCREF(__pyx_t_5);
+    __pyx_t_6 = 0;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_5, NULL};
+      __pyx_t_3 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_lower, __pyx_callargs+__pyx_t_6, (1-__pyx_t_6) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_5); __pyx_t_5 = 0;
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 834, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_3);
+    }
+    if (!(likely(PyUnicode_CheckExact(__pyx_t_3))||((__pyx_t_3) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_3))) __PYX_ERR(0, 834, __pyx_L1_error)
+    __pyx_t_1 = (__Pyx_PySequence_ContainsTF(__pyx_t_3, __pyx_v_cc->_strings, Py_EQ)); if (unlikely((__pyx_t_1 < 0))) __PYX_ERR(0, 834, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __pyx_t_3 = __Pyx_PyBool_FromLong((__pyx_t_1 != __pyx_v_cc->negated)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 834, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_3);
+
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __pyx_r = __pyx_t_3;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    __pyx_t_3 = 0;
+    goto __pyx_L0;
+
+    /* "qiam/_decide.pyx":833
+ *     if cc.fast == 1:
+ *         return (value in cc._strings) != cc.negated
+ *     if cc.fast == 2:             # <<<<<<<<<<<<<<
+ *         return ((<str> value).lower() in cc._strings) != cc.negated
+ *     if cc.fast == 3:
+*/
+  }
+
+  /* "qiam/_decide.pyx":835
+ *     if cc.fast == 2:
+ *         return ((<str> value).lower() in cc._strings) != cc.negated
+ *     if cc.fast == 3:             # <<<<<<<<<<<<<<
+ *         return cc._globs.matches_folded(<str> value) != cc.negated
+ *     # Not an ARN: ArnLike and ArnNotLike are both false (semantics.md 3.3, IMPL).
+*/
+  __pyx_t_1 = (__pyx_v_cc->fast == 3);
+
+  if (__pyx_t_1) {
+
+
+    /* "qiam/_decide.pyx":836
+ *         return ((<str> value).lower() in cc._strings) != cc.negated
+ *     if cc.fast == 3:
+ *         return cc._globs.matches_folded(<str> value) != cc.negated             # <<<<<<<<<<<<<<
+ *     # Not an ARN: ArnLike and ArnNotLike are both false (semantics.md 3.3, IMPL).
+ *     if (<str> value).count(":") < 5:
+*/
+    __pyx_t_1 = ((struct __pyx_vtabstruct_4qiam_6_match_GlobSet *)__pyx_v_cc->_globs->__pyx_vtab)->matches_folded(__pyx_v_cc->_globs, ((PyObject*)__pyx_v_value)); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 836, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyBool_FromLong((__pyx_t_1 != __pyx_v_cc->negated)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 836, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_3);
+
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __pyx_r = __pyx_t_3;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    __pyx_t_3 = 0;
+    goto __pyx_L0;
+
+    /* "qiam/_decide.pyx":835
+ *     if cc.fast == 2:
+ *         return ((<str> value).lower() in cc._strings) != cc.negated
+ *     if cc.fast == 3:             # <<<<<<<<<<<<<<
+ *         return cc._globs.matches_folded(<str> value) != cc.negated
+ *     # Not an ARN: ArnLike and ArnNotLike are both false (semantics.md 3.3, IMPL).
+*/
+  }
+
+  /* "qiam/_decide.pyx":838
+ *         return cc._globs.matches_folded(<str> value) != cc.negated
+ *     # Not an ARN: ArnLike and ArnNotLike are both false (semantics.md 3.3, IMPL).
+ *     if (<str> value).count(":") < 5:             # <<<<<<<<<<<<<<
+ *         return False
+ *     return cc._arns.matches_text(<str> value) != cc.negated
+*/
+  if (unlikely(__pyx_v_value == Py_None)) {
+    PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "count");
+    __PYX_ERR(0, 838, __pyx_L1_error)
+  }
+  __pyx_t_7 = PyUnicode_Count(((PyObject*)__pyx_v_value), __pyx_mstate_global->__pyx_kp_u__8, 0, PY_SSIZE_T_MAX); if (unlikely(__pyx_t_7 == ((Py_ssize_t)-1))) __PYX_ERR(0, 838, __pyx_L1_error)
+  __pyx_t_1 = (__pyx_t_7 < 5);
+
+
+  if (__pyx_t_1) {
+
+
+    /* "qiam/_decide.pyx":839
+ *     # Not an ARN: ArnLike and ArnNotLike are both false (semantics.md 3.3, IMPL).
+ *     if (<str> value).count(":") < 5:
+ *         return False             # <<<<<<<<<<<<<<
+ *     return cc._arns.matches_text(<str> value) != cc.negated
+ * 
+*/
+    {
+      PyObject *__pyx_temp;
+      {
+        __pyx_temp = __pyx_r;
+        __Pyx_INCREF(Py_False);
+        __pyx_r = Py_False;
+      }
+      __Pyx_XDECREF(__pyx_temp);
+    }
+    goto __pyx_L0;
+
+    /* "qiam/_decide.pyx":838
+ *         return cc._globs.matches_folded(<str> value) != cc.negated
+ *     # Not an ARN: ArnLike and ArnNotLike are both false (semantics.md 3.3, IMPL).
+ *     if (<str> value).count(":") < 5:             # <<<<<<<<<<<<<<
+ *         return False
+ *     return cc._arns.matches_text(<str> value) != cc.negated
+*/
+  }
+
+  /* "qiam/_decide.pyx":840
+ *     if (<str> value).count(":") < 5:
+ *         return False
+ *     return cc._arns.matches_text(<str> value) != cc.negated             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_1 = ((struct __pyx_vtabstruct_4qiam_6_match_ArnPatternSet *)__pyx_v_cc->_arns->__pyx_vtab)->matches_text(__pyx_v_cc->_arns, ((PyObject*)__pyx_v_value)); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 840, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyBool_FromLong((__pyx_t_1 != __pyx_v_cc->negated)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 840, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_3;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_3 = 0;
+  goto __pyx_L0;
+
+  /* "qiam/_decide.pyx":827
+ * 
+ * 
+ * cdef object _test(Condition cc, object value, dict context):             # <<<<<<<<<<<<<<
+ *     """One request value against the condition's values: True, False, or None (cannot be read)."""
+ *     if cc.fast == 0 or type(value) is not str:
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_XDECREF(__pyx_t_4);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_AddTraceback("qiam._decide._test", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = 0;
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "qiam/_decide.pyx":843
  * 
  * 
  * cdef object _condition(Condition cc, Statement st, object source, _Run run):             # <<<<<<<<<<<<<<
@@ -22687,7 +23380,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_condition", 0);
 
-  /* "qiam/_decide.pyx":806
+  /* "qiam/_decide.pyx":845
  * cdef object _condition(Condition cc, Statement st, object source, _Run run):
  *     """One key under one operator (semantics.md 3.2 to 3.5)."""
  *     cdef dict context = run.context             # <<<<<<<<<<<<<<
@@ -22699,7 +23392,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
   __pyx_v_context = ((PyObject*)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":807
+  /* "qiam/_decide.pyx":846
  *     """One key under one operator (semantics.md 3.2 to 3.5)."""
  *     cdef dict context = run.context
  *     cdef object raw = context.get(cc.key)             # <<<<<<<<<<<<<<
@@ -22708,14 +23401,14 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
   if (unlikely(__pyx_v_context == Py_None)) {
     PyErr_Format(PyExc_AttributeError, "\047NoneType\047 object has no attribute \047%.30s\047", "get");
-    __PYX_ERR(0, 807, __pyx_L1_error)
+    __PYX_ERR(0, 846, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyDict_GetItemDefault(__pyx_v_context, __pyx_v_cc->key, Py_None); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 807, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyDict_GetItemDefault(__pyx_v_context, __pyx_v_cc->key, Py_None); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 846, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_v_raw = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "qiam/_decide.pyx":812
+  /* "qiam/_decide.pyx":851
  *     cdef bint present, every, unknown
  *     cdef list values
  *     if raw is None:             # <<<<<<<<<<<<<<
@@ -22726,7 +23419,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":813
+    /* "qiam/_decide.pyx":852
  *     cdef list values
  *     if raw is None:
  *         run.miss(cc.key_text)             # <<<<<<<<<<<<<<
@@ -22735,10 +23428,10 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
     __pyx_t_1 = __pyx_v_cc->key_text;
     __Pyx_INCREF(__pyx_t_1);
-    ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->miss(__pyx_v_run, ((PyObject*)__pyx_t_1)); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 813, __pyx_L1_error)
+    ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->miss(__pyx_v_run, ((PyObject*)__pyx_t_1)); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 852, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "qiam/_decide.pyx":812
+    /* "qiam/_decide.pyx":851
  *     cdef bint present, every, unknown
  *     cdef list values
  *     if raw is None:             # <<<<<<<<<<<<<<
@@ -22747,7 +23440,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
   }
 
-  /* "qiam/_decide.pyx":814
+  /* "qiam/_decide.pyx":853
  *     if raw is None:
  *         run.miss(cc.key_text)
  *     if cc.null:             # <<<<<<<<<<<<<<
@@ -22756,7 +23449,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
   if (__pyx_v_cc->null) {
 
-    /* "qiam/_decide.pyx":816
+    /* "qiam/_decide.pyx":855
  *     if cc.null:
  *         # An empty string (or a set of empty strings) is null (semantics.md 3.3, docs' reading).
  *         present = raw is not None and raw != "" and (type(raw) is not tuple or any(raw))             # <<<<<<<<<<<<<<
@@ -22772,7 +23465,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 
       goto __pyx_L5_bool_binop_done;
     }
-    __pyx_t_3 = __Pyx_PyObject_CompareBoolNe_object_str(__pyx_v_raw, __pyx_mstate_global->__pyx_kp_u__8, Py_NE); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 816, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_CompareBoolNe_object_str(__pyx_v_raw, __pyx_mstate_global->__pyx_kp_u__9, Py_NE); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 855, __pyx_L1_error)
     if (__pyx_t_3) {
 
     } else {
@@ -22796,10 +23489,10 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
       PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_v_raw};
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_builtin_any, __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 816, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 855, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
-    __pyx_t_3 = __Pyx_PyObject_IsTrue(__pyx_t_1); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 816, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyObject_IsTrue(__pyx_t_1); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 855, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
     __pyx_t_2 = __pyx_t_3;
@@ -22807,7 +23500,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
     __pyx_L5_bool_binop_done:;
     __pyx_v_present = __pyx_t_2;
 
-    /* "qiam/_decide.pyx":817
+    /* "qiam/_decide.pyx":856
  *         # An empty string (or a set of empty strings) is null (semantics.md 3.3, docs' reading).
  *         present = raw is not None and raw != "" and (type(raw) is not tuple or any(raw))
  *         result = any([wants_absent is not present for wants_absent in cc.values])             # <<<<<<<<<<<<<<
@@ -22816,16 +23509,16 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
     __pyx_t_4 = NULL;
     { /* enter inner scope */
-      __pyx_t_6 = PyList_New(0); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 817, __pyx_L11_error)
+      __pyx_t_6 = PyList_New(0); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 856, __pyx_L11_error)
       __Pyx_GOTREF(__pyx_t_6);
       if (likely(PyList_CheckExact(__pyx_v_cc->values)) || PyTuple_CheckExact(__pyx_v_cc->values)) {
         __pyx_t_7 = __pyx_v_cc->values; __Pyx_INCREF(__pyx_t_7);
         __pyx_t_8 = 0;
         __pyx_t_9 = NULL;
       } else {
-        __pyx_t_8 = -1; __pyx_t_7 = PyObject_GetIter(__pyx_v_cc->values); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 817, __pyx_L11_error)
+        __pyx_t_8 = -1; __pyx_t_7 = PyObject_GetIter(__pyx_v_cc->values); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 856, __pyx_L11_error)
         __Pyx_GOTREF(__pyx_t_7);
-        __pyx_t_9 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_7); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 817, __pyx_L11_error)
+        __pyx_t_9 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_7); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 856, __pyx_L11_error)
       }
       for (;;) {
         if (likely(!__pyx_t_9)) {
@@ -22833,7 +23526,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
             {
               Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_7);
               #if !CYTHON_ASSUME_SAFE_SIZE
-              if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 817, __pyx_L11_error)
+              if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 856, __pyx_L11_error)
               #endif
               if (__pyx_t_8 >= __pyx_temp) break;
             }
@@ -22843,7 +23536,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
             {
               Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_7);
               #if !CYTHON_ASSUME_SAFE_SIZE
-              if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 817, __pyx_L11_error)
+              if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 856, __pyx_L11_error)
               #endif
               if (__pyx_t_8 >= __pyx_temp) break;
             }
@@ -22854,13 +23547,13 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
             #endif
             ++__pyx_t_8;
           }
-          if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 817, __pyx_L11_error)
+          if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 856, __pyx_L11_error)
         } else {
           __pyx_t_10 = __pyx_t_9(__pyx_t_7);
           if (unlikely(!__pyx_t_10)) {
             PyObject* exc_type = PyErr_Occurred();
             if (exc_type) {
-              if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 817, __pyx_L11_error)
+              if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 856, __pyx_L11_error)
               PyErr_Clear();
             }
             break;
@@ -22869,15 +23562,15 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
         __Pyx_GOTREF(__pyx_t_10);
         __Pyx_XDECREF_SET(__pyx_9genexpr11__pyx_v_wants_absent, __pyx_t_10);
         __pyx_t_10 = 0;
-        __pyx_t_10 = __Pyx_PyBool_FromLong(__pyx_v_present); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 817, __pyx_L11_error)
+        __pyx_t_10 = __Pyx_PyBool_FromLong(__pyx_v_present); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 856, __pyx_L11_error)
         __Pyx_GOTREF(__pyx_t_10);
         __pyx_t_2 = (__pyx_9genexpr11__pyx_v_wants_absent != __pyx_t_10);
         __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
-        __pyx_t_10 = __Pyx_PyBool_FromLong(__pyx_t_2); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 817, __pyx_L11_error)
+        __pyx_t_10 = __Pyx_PyBool_FromLong(__pyx_t_2); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 856, __pyx_L11_error)
         __Pyx_GOTREF(__pyx_t_10);
 
         __Pyx_GIVEREF(__pyx_t_10);
-        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_6, __pyx_t_10))) __PYX_ERR(0, 817, __pyx_L11_error)
+        if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_6, __pyx_t_10))) __PYX_ERR(0, 856, __pyx_L11_error)
         __pyx_t_10 = 0;
       }
       __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
@@ -22894,13 +23587,13 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_builtin_any, __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 817, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 856, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __pyx_v_result = __pyx_t_1;
     __pyx_t_1 = 0;
 
-    /* "qiam/_decide.pyx":818
+    /* "qiam/_decide.pyx":857
  *         present = raw is not None and raw != "" and (type(raw) is not tuple or any(raw))
  *         result = any([wants_absent is not present for wants_absent in cc.values])
  *         reason = "the key is present" if present else "the key is absent"             # <<<<<<<<<<<<<<
@@ -22917,7 +23610,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
     __pyx_v_reason = ((PyObject*)__pyx_t_1);
     __pyx_t_1 = 0;
 
-    /* "qiam/_decide.pyx":814
+    /* "qiam/_decide.pyx":853
  *     if raw is None:
  *         run.miss(cc.key_text)
  *     if cc.null:             # <<<<<<<<<<<<<<
@@ -22927,7 +23620,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
     goto __pyx_L4;
   }
 
-  /* "qiam/_decide.pyx":819
+  /* "qiam/_decide.pyx":858
  *         result = any([wants_absent is not present for wants_absent in cc.values])
  *         reason = "the key is present" if present else "the key is absent"
  *     elif raw is None:             # <<<<<<<<<<<<<<
@@ -22938,7 +23631,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":820
+    /* "qiam/_decide.pyx":859
  *         reason = "the key is present" if present else "the key is absent"
  *     elif raw is None:
  *         if cc.if_exists:             # <<<<<<<<<<<<<<
@@ -22947,7 +23640,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
     if (__pyx_v_cc->if_exists) {
 
-      /* "qiam/_decide.pyx":821
+      /* "qiam/_decide.pyx":860
  *     elif raw is None:
  *         if cc.if_exists:
  *             result, reason = True, "the key is absent and the operator ends in IfExists"             # <<<<<<<<<<<<<<
@@ -22963,7 +23656,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
       __pyx_v_reason = ((PyObject*)__pyx_t_6);
       __pyx_t_6 = 0;
 
-      /* "qiam/_decide.pyx":820
+      /* "qiam/_decide.pyx":859
  *         reason = "the key is present" if present else "the key is absent"
  *     elif raw is None:
  *         if cc.if_exists:             # <<<<<<<<<<<<<<
@@ -22973,7 +23666,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
       goto __pyx_L16;
     }
 
-    /* "qiam/_decide.pyx":822
+    /* "qiam/_decide.pyx":861
  *         if cc.if_exists:
  *             result, reason = True, "the key is absent and the operator ends in IfExists"
  *         elif cc.prefix:             # <<<<<<<<<<<<<<
@@ -22985,28 +23678,28 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
     if (__pyx_t_2) {
 
 
-      /* "qiam/_decide.pyx":823
+      /* "qiam/_decide.pyx":862
  *             result, reason = True, "the key is absent and the operator ends in IfExists"
  *         elif cc.prefix:
  *             result = cc.prefix == 1             # <<<<<<<<<<<<<<
  *             reason = f"the key is absent: {cc.set_prefix} is {'true' if result else 'false'}"
  *         else:
 */
-      __pyx_t_6 = __Pyx_PyBool_FromLong((__pyx_v_cc->prefix == 1)); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 823, __pyx_L1_error)
+      __pyx_t_6 = __Pyx_PyBool_FromLong((__pyx_v_cc->prefix == 1)); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 862, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
       __pyx_v_result = __pyx_t_6;
       __pyx_t_6 = 0;
 
-      /* "qiam/_decide.pyx":824
+      /* "qiam/_decide.pyx":863
  *         elif cc.prefix:
  *             result = cc.prefix == 1
  *             reason = f"the key is absent: {cc.set_prefix} is {'true' if result else 'false'}"             # <<<<<<<<<<<<<<
  *         else:
  *             result = cc.negated
 */
-      __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_v_cc->set_prefix, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 824, __pyx_L1_error)
+      __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_v_cc->set_prefix, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 863, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
-      __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_result); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 824, __pyx_L1_error)
+      __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_result); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 863, __pyx_L1_error)
       if (__pyx_t_2) {
         __Pyx_INCREF(__pyx_mstate_global->__pyx_n_u_true);
         __pyx_t_1 = __pyx_mstate_global->__pyx_n_u_true;
@@ -23015,7 +23708,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
         __pyx_t_1 = __pyx_mstate_global->__pyx_n_u_false;
       }
 
-      __pyx_t_4 = __Pyx_PyUnicode_Unicode(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 824, __pyx_L1_error)
+      __pyx_t_4 = __Pyx_PyUnicode_Unicode(__pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 863, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
       __pyx_t_11[0] = __pyx_mstate_global->__pyx_kp_u_the_key_is_absent_2;
@@ -23031,14 +23724,14 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
       __pyx_t_12 |= __Pyx_PyUnicode_KIND_04(__pyx_t_11[1]) | __Pyx_PyUnicode_KIND_04(__pyx_t_11[3]);
       #endif
       __pyx_t_1 = __Pyx_PyUnicode_Join(__pyx_t_11, 4, __pyx_t_8, __pyx_t_12);
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 824, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 863, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
       __pyx_v_reason = ((PyObject*)__pyx_t_1);
       __pyx_t_1 = 0;
 
-      /* "qiam/_decide.pyx":822
+      /* "qiam/_decide.pyx":861
  *         if cc.if_exists:
  *             result, reason = True, "the key is absent and the operator ends in IfExists"
  *         elif cc.prefix:             # <<<<<<<<<<<<<<
@@ -23048,7 +23741,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
       goto __pyx_L16;
     }
 
-    /* "qiam/_decide.pyx":826
+    /* "qiam/_decide.pyx":865
  *             reason = f"the key is absent: {cc.set_prefix} is {'true' if result else 'false'}"
  *         else:
  *             result = cc.negated             # <<<<<<<<<<<<<<
@@ -23056,12 +23749,12 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
  *     elif not cc.prefix:
 */
     /*else*/ {
-      __pyx_t_1 = __Pyx_PyBool_FromLong(__pyx_v_cc->negated); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 826, __pyx_L1_error)
+      __pyx_t_1 = __Pyx_PyBool_FromLong(__pyx_v_cc->negated); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 865, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
       __pyx_v_result = __pyx_t_1;
       __pyx_t_1 = 0;
 
-      /* "qiam/_decide.pyx":827
+      /* "qiam/_decide.pyx":866
  *         else:
  *             result = cc.negated
  *             reason = "the key is absent and the operator is " + ("negated" if cc.negated else "positive")             # <<<<<<<<<<<<<<
@@ -23075,7 +23768,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
         __Pyx_INCREF(__pyx_mstate_global->__pyx_n_u_positive);
         __pyx_t_1 = __pyx_mstate_global->__pyx_n_u_positive;
       }
-      __pyx_t_4 = __Pyx_PyUnicode_ConcatSafe(__pyx_mstate_global->__pyx_kp_u_the_key_is_absent_and_the_operat_2, __pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 827, __pyx_L1_error)
+      __pyx_t_4 = __Pyx_PyUnicode_ConcatSafe(__pyx_mstate_global->__pyx_kp_u_the_key_is_absent_and_the_operat_2, __pyx_t_1); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 866, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
       __pyx_v_reason = ((PyObject*)__pyx_t_4);
@@ -23083,7 +23776,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
     }
     __pyx_L16:;
 
-    /* "qiam/_decide.pyx":819
+    /* "qiam/_decide.pyx":858
  *         result = any([wants_absent is not present for wants_absent in cc.values])
  *         reason = "the key is present" if present else "the key is absent"
  *     elif raw is None:             # <<<<<<<<<<<<<<
@@ -23093,7 +23786,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
     goto __pyx_L4;
   }
 
-  /* "qiam/_decide.pyx":828
+  /* "qiam/_decide.pyx":867
  *             result = cc.negated
  *             reason = "the key is absent and the operator is " + ("negated" if cc.negated else "positive")
  *     elif not cc.prefix:             # <<<<<<<<<<<<<<
@@ -23105,7 +23798,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":829
+    /* "qiam/_decide.pyx":868
  *             reason = "the key is absent and the operator is " + ("negated" if cc.negated else "positive")
  *     elif not cc.prefix:
  *         if type(raw) is tuple:             # <<<<<<<<<<<<<<
@@ -23116,7 +23809,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
     if (__pyx_t_2) {
 
 
-      /* "qiam/_decide.pyx":831
+      /* "qiam/_decide.pyx":870
  *         if type(raw) is tuple:
  *             # DISPUTED (semantics.md 3.5, E79): iam-simulate's reading, false for every operator.
  *             result, reason = False, "the key has several values and the operator has no set prefix"             # <<<<<<<<<<<<<<
@@ -23132,16 +23825,16 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
       __pyx_v_reason = ((PyObject*)__pyx_t_1);
       __pyx_t_1 = 0;
 
-      /* "qiam/_decide.pyx":833
+      /* "qiam/_decide.pyx":872
  *             result, reason = False, "the key has several values and the operator has no set prefix"
  *             run.note("multivalued-key-without-set-operator",
  *                      f"`{cc.key_text}` has several values; `{cc.operator}` needs ForAnyValue: or "             # <<<<<<<<<<<<<<
  *                      "ForAllValues:, and is read as false", Location(source, cc.path))
- *         elif cc.exact is not None:
+ *         else:
 */
-      __pyx_t_1 = __Pyx_PyUnicode_Unicode(__pyx_v_cc->key_text); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 833, __pyx_L1_error)
+      __pyx_t_1 = __Pyx_PyUnicode_Unicode(__pyx_v_cc->key_text); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 872, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
-      __pyx_t_4 = __Pyx_PyUnicode_Unicode(__pyx_v_cc->__pyx_operator); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 833, __pyx_L1_error)
+      __pyx_t_4 = __Pyx_PyUnicode_Unicode(__pyx_v_cc->__pyx_operator); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 872, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_4);
       __pyx_t_13[0] = __pyx_mstate_global->__pyx_kp_u__7;
       __pyx_t_13[1] = __pyx_t_1;
@@ -23157,20 +23850,20 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
       __pyx_t_12 |= __Pyx_PyUnicode_KIND_04(__pyx_t_13[1]) | __Pyx_PyUnicode_KIND_04(__pyx_t_13[3]);
       #endif
       __pyx_t_6 = __Pyx_PyUnicode_Join(__pyx_t_13, 5, __pyx_t_8, __pyx_t_12);
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 833, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 872, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-      /* "qiam/_decide.pyx":834
+      /* "qiam/_decide.pyx":873
  *             run.note("multivalued-key-without-set-operator",
  *                      f"`{cc.key_text}` has several values; `{cc.operator}` needs ForAnyValue: or "
  *                      "ForAllValues:, and is read as false", Location(source, cc.path))             # <<<<<<<<<<<<<<
- *         elif cc.exact is not None:
- *             result = (raw in <frozenset> cc.exact) != cc.negated
+ *         else:
+ *             result = _test(cc, raw, context)
 */
       __pyx_t_1 = NULL;
-      __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_Location); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 834, __pyx_L1_error)
+      __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_Location); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 873, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
       __pyx_t_5 = 1;
       #if CYTHON_UNPACK_METHODS
@@ -23189,22 +23882,22 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
         __pyx_t_4 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_7, __pyx_callargs+__pyx_t_5, (3-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
         __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 834, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 873, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
       }
 
-      /* "qiam/_decide.pyx":832
+      /* "qiam/_decide.pyx":871
  *             # DISPUTED (semantics.md 3.5, E79): iam-simulate's reading, false for every operator.
  *             result, reason = False, "the key has several values and the operator has no set prefix"
  *             run.note("multivalued-key-without-set-operator",             # <<<<<<<<<<<<<<
  *                      f"`{cc.key_text}` has several values; `{cc.operator}` needs ForAnyValue: or "
  *                      "ForAllValues:, and is read as false", Location(source, cc.path))
 */
-      ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->note(__pyx_v_run, __pyx_mstate_global->__pyx_kp_u_multivalued_key_without_set_oper, ((PyObject*)__pyx_t_6), __pyx_t_4); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 832, __pyx_L1_error)
+      ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->note(__pyx_v_run, __pyx_mstate_global->__pyx_kp_u_multivalued_key_without_set_oper, ((PyObject*)__pyx_t_6), __pyx_t_4); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 871, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-      /* "qiam/_decide.pyx":829
+      /* "qiam/_decide.pyx":868
  *             reason = "the key is absent and the operator is " + ("negated" if cc.negated else "positive")
  *     elif not cc.prefix:
  *         if type(raw) is tuple:             # <<<<<<<<<<<<<<
@@ -23214,78 +23907,22 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
       goto __pyx_L17;
     }
 
-    /* "qiam/_decide.pyx":835
- *                      f"`{cc.key_text}` has several values; `{cc.operator}` needs ForAnyValue: or "
+    /* "qiam/_decide.pyx":875
  *                      "ForAllValues:, and is read as false", Location(source, cc.path))
- *         elif cc.exact is not None:             # <<<<<<<<<<<<<<
- *             result = (raw in <frozenset> cc.exact) != cc.negated
- *             reason = "compared"
-*/
-    __pyx_t_2 = (__pyx_v_cc->exact != Py_None);
-    if (__pyx_t_2) {
-
-
-      /* "qiam/_decide.pyx":836
- *                      "ForAllValues:, and is read as false", Location(source, cc.path))
- *         elif cc.exact is not None:
- *             result = (raw in <frozenset> cc.exact) != cc.negated             # <<<<<<<<<<<<<<
- *             reason = "compared"
  *         else:
-*/
-      __pyx_t_2 = (__Pyx_PySequence_ContainsTF(__pyx_v_raw, __pyx_v_cc->exact, Py_EQ)); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 836, __pyx_L1_error)
-      __pyx_t_4 = __Pyx_PyBool_FromLong((__pyx_t_2 != __pyx_v_cc->negated)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 836, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_4);
-
-      __pyx_v_result = __pyx_t_4;
-      __pyx_t_4 = 0;
-
-      /* "qiam/_decide.pyx":837
- *         elif cc.exact is not None:
- *             result = (raw in <frozenset> cc.exact) != cc.negated
- *             reason = "compared"             # <<<<<<<<<<<<<<
- *         else:
- *             result = cc.values.test(raw, context, cc.negated)
-*/
-      __Pyx_INCREF(__pyx_mstate_global->__pyx_n_u_compared);
-      __pyx_v_reason = __pyx_mstate_global->__pyx_n_u_compared;
-
-      /* "qiam/_decide.pyx":835
- *                      f"`{cc.key_text}` has several values; `{cc.operator}` needs ForAnyValue: or "
- *                      "ForAllValues:, and is read as false", Location(source, cc.path))
- *         elif cc.exact is not None:             # <<<<<<<<<<<<<<
- *             result = (raw in <frozenset> cc.exact) != cc.negated
- *             reason = "compared"
-*/
-      goto __pyx_L17;
-    }
-
-    /* "qiam/_decide.pyx":839
- *             reason = "compared"
- *         else:
- *             result = cc.values.test(raw, context, cc.negated)             # <<<<<<<<<<<<<<
+ *             result = _test(cc, raw, context)             # <<<<<<<<<<<<<<
  *             reason = "compared"
  *     else:
 */
     /*else*/ {
-      __pyx_t_6 = __pyx_v_cc->values;
-      __Pyx_INCREF(__pyx_t_6);
-      __pyx_t_7 = __Pyx_PyBool_FromLong(__pyx_v_cc->negated); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 839, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_7);
-      __pyx_t_5 = 0;
-      {
-        PyObject *__pyx_callargs[4] = {__pyx_t_6, __pyx_v_raw, __pyx_v_context, __pyx_t_7};
-        __pyx_t_4 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_test, __pyx_callargs+__pyx_t_5, (4-__pyx_t_5) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-        __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
-        __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 839, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_4);
-      }
+      __pyx_t_4 = __pyx_f_4qiam_7_decide__test(__pyx_v_cc, __pyx_v_raw, __pyx_v_context); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 875, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_4);
       __pyx_v_result = __pyx_t_4;
       __pyx_t_4 = 0;
 
-      /* "qiam/_decide.pyx":840
+      /* "qiam/_decide.pyx":876
  *         else:
- *             result = cc.values.test(raw, context, cc.negated)
+ *             result = _test(cc, raw, context)
  *             reason = "compared"             # <<<<<<<<<<<<<<
  *     else:
  *         # Empty strings make a null set (semantics.md 3.5, DISPUTED E80: the docs' reading).
@@ -23295,7 +23932,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
     }
     __pyx_L17:;
 
-    /* "qiam/_decide.pyx":828
+    /* "qiam/_decide.pyx":867
  *             result = cc.negated
  *             reason = "the key is absent and the operator is " + ("negated" if cc.negated else "positive")
  *     elif not cc.prefix:             # <<<<<<<<<<<<<<
@@ -23305,7 +23942,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
     goto __pyx_L4;
   }
 
-  /* "qiam/_decide.pyx":843
+  /* "qiam/_decide.pyx":879
  *     else:
  *         # Empty strings make a null set (semantics.md 3.5, DISPUTED E80: the docs' reading).
  *         values = [v for v in ((raw,) if type(raw) is str else raw) if v != ""]             # <<<<<<<<<<<<<<
@@ -23314,81 +23951,81 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
   /*else*/ {
     { /* enter inner scope */
-      __pyx_t_4 = PyList_New(0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 843, __pyx_L20_error)
+      __pyx_t_4 = PyList_New(0); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 879, __pyx_L20_error)
       __Pyx_GOTREF(__pyx_t_4);
       __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_raw)) == ((PyObject *)(&PyUnicode_Type)));
       if (__pyx_t_2) {
-        __pyx_t_6 = PyTuple_New(1); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 843, __pyx_L20_error)
-        __Pyx_GOTREF(__pyx_t_6);
+        __pyx_t_7 = PyTuple_New(1); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 879, __pyx_L20_error)
+        __Pyx_GOTREF(__pyx_t_7);
         __Pyx_INCREF(__pyx_v_raw);
         __Pyx_GIVEREF(__pyx_v_raw);
-        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_v_raw) != (0)) __PYX_ERR(0, 843, __pyx_L20_error);
-        __pyx_t_7 = __pyx_t_6;
-        __pyx_t_6 = 0;
+        if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_v_raw) != (0)) __PYX_ERR(0, 879, __pyx_L20_error);
+        __pyx_t_6 = __pyx_t_7;
+        __pyx_t_7 = 0;
       } else {
         __Pyx_INCREF(__pyx_v_raw);
-        __pyx_t_7 = __pyx_v_raw;
+        __pyx_t_6 = __pyx_v_raw;
       }
 
-      if (likely(PyList_CheckExact(__pyx_t_7)) || PyTuple_CheckExact(__pyx_t_7)) {
-        __pyx_t_6 = __pyx_t_7; __Pyx_INCREF(__pyx_t_6);
+      if (likely(PyList_CheckExact(__pyx_t_6)) || PyTuple_CheckExact(__pyx_t_6)) {
+        __pyx_t_7 = __pyx_t_6; __Pyx_INCREF(__pyx_t_7);
         __pyx_t_8 = 0;
         __pyx_t_9 = NULL;
       } else {
-        __pyx_t_8 = -1; __pyx_t_6 = PyObject_GetIter(__pyx_t_7); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 843, __pyx_L20_error)
-        __Pyx_GOTREF(__pyx_t_6);
-        __pyx_t_9 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_6); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 843, __pyx_L20_error)
+        __pyx_t_8 = -1; __pyx_t_7 = PyObject_GetIter(__pyx_t_6); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 879, __pyx_L20_error)
+        __Pyx_GOTREF(__pyx_t_7);
+        __pyx_t_9 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_7); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 879, __pyx_L20_error)
       }
-      __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+      __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
       for (;;) {
         if (likely(!__pyx_t_9)) {
-          if (likely(PyList_CheckExact(__pyx_t_6))) {
+          if (likely(PyList_CheckExact(__pyx_t_7))) {
             {
-              Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_6);
+              Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_7);
               #if !CYTHON_ASSUME_SAFE_SIZE
-              if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 843, __pyx_L20_error)
+              if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 879, __pyx_L20_error)
               #endif
               if (__pyx_t_8 >= __pyx_temp) break;
             }
-            __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_6, __pyx_t_8, __Pyx_ReferenceSharing_OwnStrongReference);
+            __pyx_t_6 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_7, __pyx_t_8, __Pyx_ReferenceSharing_OwnStrongReference);
             ++__pyx_t_8;
           } else {
             {
-              Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_6);
+              Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_7);
               #if !CYTHON_ASSUME_SAFE_SIZE
-              if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 843, __pyx_L20_error)
+              if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 879, __pyx_L20_error)
               #endif
               if (__pyx_t_8 >= __pyx_temp) break;
             }
             #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
-            __pyx_t_7 = __Pyx_NewRef(PyTuple_GET_ITEM(__pyx_t_6, __pyx_t_8));
+            __pyx_t_6 = __Pyx_NewRef(PyTuple_GET_ITEM(__pyx_t_7, __pyx_t_8));
             #else
-            __pyx_t_7 = __Pyx_PySequence_ITEM(__pyx_t_6, __pyx_t_8);
+            __pyx_t_6 = __Pyx_PySequence_ITEM(__pyx_t_7, __pyx_t_8);
             #endif
             ++__pyx_t_8;
           }
-          if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 843, __pyx_L20_error)
+          if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 879, __pyx_L20_error)
         } else {
-          __pyx_t_7 = __pyx_t_9(__pyx_t_6);
-          if (unlikely(!__pyx_t_7)) {
+          __pyx_t_6 = __pyx_t_9(__pyx_t_7);
+          if (unlikely(!__pyx_t_6)) {
             PyObject* exc_type = PyErr_Occurred();
             if (exc_type) {
-              if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 843, __pyx_L20_error)
+              if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 879, __pyx_L20_error)
               PyErr_Clear();
             }
             break;
           }
         }
-        __Pyx_GOTREF(__pyx_t_7);
-        __Pyx_XDECREF_SET(__pyx_9genexpr12__pyx_v_v, __pyx_t_7);
-        __pyx_t_7 = 0;
-        __pyx_t_2 = __Pyx_PyObject_CompareBoolNe_object_str(__pyx_9genexpr12__pyx_v_v, __pyx_mstate_global->__pyx_kp_u__8, Py_NE); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 843, __pyx_L20_error)
+        __Pyx_GOTREF(__pyx_t_6);
+        __Pyx_XDECREF_SET(__pyx_9genexpr12__pyx_v_v, __pyx_t_6);
+        __pyx_t_6 = 0;
+        __pyx_t_2 = __Pyx_PyObject_CompareBoolNe_object_str(__pyx_9genexpr12__pyx_v_v, __pyx_mstate_global->__pyx_kp_u__9, Py_NE); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 879, __pyx_L20_error)
         if (__pyx_t_2) {
 
-          if (unlikely(__Pyx_ListComp_Append(__pyx_t_4, __pyx_9genexpr12__pyx_v_v))) __PYX_ERR(0, 843, __pyx_L20_error)
+          if (unlikely(__Pyx_ListComp_Append(__pyx_t_4, __pyx_9genexpr12__pyx_v_v))) __PYX_ERR(0, 879, __pyx_L20_error)
         }
       }
-      __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+      __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
       __Pyx_XDECREF(__pyx_9genexpr12__pyx_v_v); __pyx_9genexpr12__pyx_v_v = 0;
       goto __pyx_L25_exit_scope;
       __pyx_L20_error:;
@@ -23399,7 +24036,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
     __pyx_v_values = ((PyObject*)__pyx_t_4);
     __pyx_t_4 = 0;
 
-    /* "qiam/_decide.pyx":844
+    /* "qiam/_decide.pyx":880
  *         # Empty strings make a null set (semantics.md 3.5, DISPUTED E80: the docs' reading).
  *         values = [v for v in ((raw,) if type(raw) is str else raw) if v != ""]
  *         every = cc.prefix == 1             # <<<<<<<<<<<<<<
@@ -23408,32 +24045,32 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
     __pyx_v_every = (__pyx_v_cc->prefix == 1);
 
-    /* "qiam/_decide.pyx":845
+    /* "qiam/_decide.pyx":881
  *         values = [v for v in ((raw,) if type(raw) is str else raw) if v != ""]
  *         every = cc.prefix == 1
  *         result = every             # <<<<<<<<<<<<<<
  *         unknown = False
  *         for value in values:
 */
-    __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_v_every); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 845, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyBool_FromLong(__pyx_v_every); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 881, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
     __pyx_v_result = __pyx_t_4;
     __pyx_t_4 = 0;
 
-    /* "qiam/_decide.pyx":846
+    /* "qiam/_decide.pyx":882
  *         every = cc.prefix == 1
  *         result = every
  *         unknown = False             # <<<<<<<<<<<<<<
  *         for value in values:
- *             one = cc.values.test(value, context, cc.negated)
+ *             one = _test(cc, value, context)
 */
     __pyx_v_unknown = 0;
 
-    /* "qiam/_decide.pyx":847
+    /* "qiam/_decide.pyx":883
  *         result = every
  *         unknown = False
  *         for value in values:             # <<<<<<<<<<<<<<
- *             one = cc.values.test(value, context, cc.negated)
+ *             one = _test(cc, value, context)
  *             if one is None:
 */
     __pyx_t_4 = __pyx_v_values; __Pyx_INCREF(__pyx_t_4);
@@ -23442,43 +24079,32 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
       {
         Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_4);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 847, __pyx_L1_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 883, __pyx_L1_error)
         #endif
         if (__pyx_t_8 >= __pyx_temp) break;
       }
-      __pyx_t_6 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_4, __pyx_t_8, __Pyx_ReferenceSharing_OwnStrongReference);
+      __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_4, __pyx_t_8, __Pyx_ReferenceSharing_OwnStrongReference);
       ++__pyx_t_8;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 847, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_6);
-      __Pyx_XDECREF_SET(__pyx_v_value, __pyx_t_6);
-      __pyx_t_6 = 0;
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 883, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_7);
+      __Pyx_XDECREF_SET(__pyx_v_value, __pyx_t_7);
+      __pyx_t_7 = 0;
 
-      /* "qiam/_decide.pyx":848
+      /* "qiam/_decide.pyx":884
  *         unknown = False
  *         for value in values:
- *             one = cc.values.test(value, context, cc.negated)             # <<<<<<<<<<<<<<
+ *             one = _test(cc, value, context)             # <<<<<<<<<<<<<<
  *             if one is None:
  *                 unknown = True
 */
-      __pyx_t_7 = __pyx_v_cc->values;
-      __Pyx_INCREF(__pyx_t_7);
-      __pyx_t_1 = __Pyx_PyBool_FromLong(__pyx_v_cc->negated); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 848, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_1);
-      __pyx_t_5 = 0;
-      {
-        PyObject *__pyx_callargs[4] = {__pyx_t_7, __pyx_v_value, __pyx_v_context, __pyx_t_1};
-        __pyx_t_6 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_test, __pyx_callargs+__pyx_t_5, (4-__pyx_t_5) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-        __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
-        __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 848, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_6);
-      }
-      __Pyx_XDECREF_SET(__pyx_v_one, __pyx_t_6);
-      __pyx_t_6 = 0;
+      __pyx_t_7 = __pyx_f_4qiam_7_decide__test(__pyx_v_cc, __pyx_v_value, __pyx_v_context); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 884, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_7);
+      __Pyx_XDECREF_SET(__pyx_v_one, __pyx_t_7);
+      __pyx_t_7 = 0;
 
-      /* "qiam/_decide.pyx":849
+      /* "qiam/_decide.pyx":885
  *         for value in values:
- *             one = cc.values.test(value, context, cc.negated)
+ *             one = _test(cc, value, context)
  *             if one is None:             # <<<<<<<<<<<<<<
  *                 unknown = True
  *             elif one is not every:
@@ -23487,8 +24113,8 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
       if (__pyx_t_2) {
 
 
-        /* "qiam/_decide.pyx":850
- *             one = cc.values.test(value, context, cc.negated)
+        /* "qiam/_decide.pyx":886
+ *             one = _test(cc, value, context)
  *             if one is None:
  *                 unknown = True             # <<<<<<<<<<<<<<
  *             elif one is not every:
@@ -23496,9 +24122,9 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
         __pyx_v_unknown = 1;
 
-        /* "qiam/_decide.pyx":849
+        /* "qiam/_decide.pyx":885
  *         for value in values:
- *             one = cc.values.test(value, context, cc.negated)
+ *             one = _test(cc, value, context)
  *             if one is None:             # <<<<<<<<<<<<<<
  *                 unknown = True
  *             elif one is not every:
@@ -23506,21 +24132,21 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
         goto __pyx_L28;
       }
 
-      /* "qiam/_decide.pyx":851
+      /* "qiam/_decide.pyx":887
  *             if one is None:
  *                 unknown = True
  *             elif one is not every:             # <<<<<<<<<<<<<<
  *                 result = one
  *                 unknown = False
 */
-      __pyx_t_6 = __Pyx_PyBool_FromLong(__pyx_v_every); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 851, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_6);
-      __pyx_t_2 = (__pyx_v_one != __pyx_t_6);
-      __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+      __pyx_t_7 = __Pyx_PyBool_FromLong(__pyx_v_every); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 887, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_7);
+      __pyx_t_2 = (__pyx_v_one != __pyx_t_7);
+      __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
       if (__pyx_t_2) {
 
 
-        /* "qiam/_decide.pyx":852
+        /* "qiam/_decide.pyx":888
  *                 unknown = True
  *             elif one is not every:
  *                 result = one             # <<<<<<<<<<<<<<
@@ -23530,7 +24156,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
         __Pyx_INCREF(__pyx_v_one);
         __Pyx_DECREF_SET(__pyx_v_result, __pyx_v_one);
 
-        /* "qiam/_decide.pyx":853
+        /* "qiam/_decide.pyx":889
  *             elif one is not every:
  *                 result = one
  *                 unknown = False             # <<<<<<<<<<<<<<
@@ -23539,7 +24165,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
         __pyx_v_unknown = 0;
 
-        /* "qiam/_decide.pyx":854
+        /* "qiam/_decide.pyx":890
  *                 result = one
  *                 unknown = False
  *                 break             # <<<<<<<<<<<<<<
@@ -23548,7 +24174,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
         goto __pyx_L27_break;
 
-        /* "qiam/_decide.pyx":851
+        /* "qiam/_decide.pyx":887
  *             if one is None:
  *                 unknown = True
  *             elif one is not every:             # <<<<<<<<<<<<<<
@@ -23558,11 +24184,11 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
       }
       __pyx_L28:;
 
-      /* "qiam/_decide.pyx":847
+      /* "qiam/_decide.pyx":883
  *         result = every
  *         unknown = False
  *         for value in values:             # <<<<<<<<<<<<<<
- *             one = cc.values.test(value, context, cc.negated)
+ *             one = _test(cc, value, context)
  *             if one is None:
 */
     }
@@ -23573,7 +24199,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
     goto __pyx_L29_for_end;
     __pyx_L29_for_end:;
 
-    /* "qiam/_decide.pyx":855
+    /* "qiam/_decide.pyx":891
  *                 unknown = False
  *                 break
  *         if unknown:             # <<<<<<<<<<<<<<
@@ -23582,7 +24208,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
     if (__pyx_v_unknown) {
 
-      /* "qiam/_decide.pyx":856
+      /* "qiam/_decide.pyx":892
  *                 break
  *         if unknown:
  *             result = None             # <<<<<<<<<<<<<<
@@ -23592,7 +24218,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
       __Pyx_INCREF(Py_None);
       __Pyx_DECREF_SET(__pyx_v_result, Py_None);
 
-      /* "qiam/_decide.pyx":855
+      /* "qiam/_decide.pyx":891
  *                 unknown = False
  *                 break
  *         if unknown:             # <<<<<<<<<<<<<<
@@ -23601,22 +24227,22 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
     }
 
-    /* "qiam/_decide.pyx":857
+    /* "qiam/_decide.pyx":893
  *         if unknown:
  *             result = None
  *         reason = f"{cc.set_prefix} over {len(values)} value(s)"             # <<<<<<<<<<<<<<
  *     if result is None:
  *         reason = "a value cannot be read"
 */
-    __pyx_t_4 = __Pyx_PyObject_FormatSimple(__pyx_v_cc->set_prefix, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 857, __pyx_L1_error)
+    __pyx_t_4 = __Pyx_PyObject_FormatSimple(__pyx_v_cc->set_prefix, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 893, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_4);
-    __pyx_t_8 = __Pyx_PyList_GET_SIZE(__pyx_v_values); if (unlikely(__pyx_t_8 == ((Py_ssize_t)-1))) __PYX_ERR(0, 857, __pyx_L1_error)
-    __pyx_t_6 = __Pyx_PyUnicode_From_Py_ssize_t(__pyx_t_8, 0, ' ', 'd'); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 857, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_6);
+    __pyx_t_8 = __Pyx_PyList_GET_SIZE(__pyx_v_values); if (unlikely(__pyx_t_8 == ((Py_ssize_t)-1))) __PYX_ERR(0, 893, __pyx_L1_error)
+    __pyx_t_7 = __Pyx_PyUnicode_From_Py_ssize_t(__pyx_t_8, 0, ' ', 'd'); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 893, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_7);
 
     __pyx_t_11[0] = __pyx_t_4;
     __pyx_t_11[1] = __pyx_mstate_global->__pyx_kp_u_over;
-    __pyx_t_11[2] = __pyx_t_6;
+    __pyx_t_11[2] = __pyx_t_7;
     __pyx_t_11[3] = __pyx_mstate_global->__pyx_kp_u_value_s;
     __pyx_t_8 = 15;
     #if __Pyx_PyUnicode_Join_CAN_USE_KIND_AND_LENGTH
@@ -23626,17 +24252,17 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
     #if __Pyx_PyUnicode_Join_CAN_USE_KIND_AND_LENGTH
     __pyx_t_12 |= __Pyx_PyUnicode_KIND_04(__pyx_t_11[0]);
     #endif
-    __pyx_t_1 = __Pyx_PyUnicode_Join(__pyx_t_11, 4, __pyx_t_8, __pyx_t_12);
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 857, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_1);
+    __pyx_t_6 = __Pyx_PyUnicode_Join(__pyx_t_11, 4, __pyx_t_8, __pyx_t_12);
+    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 893, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_6);
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    __pyx_v_reason = ((PyObject*)__pyx_t_1);
-    __pyx_t_1 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    __pyx_v_reason = ((PyObject*)__pyx_t_6);
+    __pyx_t_6 = 0;
   }
   __pyx_L4:;
 
-  /* "qiam/_decide.pyx":858
+  /* "qiam/_decide.pyx":894
  *             result = None
  *         reason = f"{cc.set_prefix} over {len(values)} value(s)"
  *     if result is None:             # <<<<<<<<<<<<<<
@@ -23647,7 +24273,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
   if (__pyx_t_2) {
 
 
-    /* "qiam/_decide.pyx":859
+    /* "qiam/_decide.pyx":895
  *         reason = f"{cc.set_prefix} over {len(values)} value(s)"
  *     if result is None:
  *         reason = "a value cannot be read"             # <<<<<<<<<<<<<<
@@ -23657,7 +24283,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
     __Pyx_INCREF(__pyx_mstate_global->__pyx_kp_u_a_value_cannot_be_read);
     __Pyx_DECREF_SET(__pyx_v_reason, __pyx_mstate_global->__pyx_kp_u_a_value_cannot_be_read);
 
-    /* "qiam/_decide.pyx":860
+    /* "qiam/_decide.pyx":896
  *     if result is None:
  *         reason = "a value cannot be read"
  *         for value in (raw,) if type(raw) is str else raw or ():             # <<<<<<<<<<<<<<
@@ -23666,82 +24292,82 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
     __pyx_t_2 = (((PyObject *)Py_TYPE(__pyx_v_raw)) == ((PyObject *)(&PyUnicode_Type)));
     if (__pyx_t_2) {
-      __pyx_t_6 = PyTuple_New(1); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 860, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_6);
+      __pyx_t_7 = PyTuple_New(1); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 896, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_7);
       __Pyx_INCREF(__pyx_v_raw);
       __Pyx_GIVEREF(__pyx_v_raw);
-      if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_v_raw) != (0)) __PYX_ERR(0, 860, __pyx_L1_error);
-      __pyx_t_1 = __pyx_t_6;
-      __pyx_t_6 = 0;
+      if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_v_raw) != (0)) __PYX_ERR(0, 896, __pyx_L1_error);
+      __pyx_t_6 = __pyx_t_7;
+      __pyx_t_7 = 0;
     } else {
-      __pyx_t_3 = __Pyx_PyObject_IsTrue(__pyx_v_raw); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 860, __pyx_L1_error)
+      __pyx_t_3 = __Pyx_PyObject_IsTrue(__pyx_v_raw); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 896, __pyx_L1_error)
       if (!__pyx_t_3) {
       } else {
         __Pyx_INCREF(__pyx_v_raw);
-        __pyx_t_6 = __pyx_v_raw;
+        __pyx_t_7 = __pyx_v_raw;
         goto __pyx_L34_bool_binop_done;
       }
       __Pyx_INCREF(__pyx_mstate_global->__pyx_empty_tuple);
-      __pyx_t_6 = __pyx_mstate_global->__pyx_empty_tuple;
+      __pyx_t_7 = __pyx_mstate_global->__pyx_empty_tuple;
       __pyx_L34_bool_binop_done:;
-      __pyx_t_1 = __pyx_t_6;
-      __pyx_t_6 = 0;
+      __pyx_t_6 = __pyx_t_7;
+      __pyx_t_7 = 0;
     }
 
-    if (likely(PyList_CheckExact(__pyx_t_1)) || PyTuple_CheckExact(__pyx_t_1)) {
-      __pyx_t_6 = __pyx_t_1; __Pyx_INCREF(__pyx_t_6);
+    if (likely(PyList_CheckExact(__pyx_t_6)) || PyTuple_CheckExact(__pyx_t_6)) {
+      __pyx_t_7 = __pyx_t_6; __Pyx_INCREF(__pyx_t_7);
       __pyx_t_8 = 0;
       __pyx_t_9 = NULL;
     } else {
-      __pyx_t_8 = -1; __pyx_t_6 = PyObject_GetIter(__pyx_t_1); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 860, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_6);
-      __pyx_t_9 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_6); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 860, __pyx_L1_error)
+      __pyx_t_8 = -1; __pyx_t_7 = PyObject_GetIter(__pyx_t_6); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 896, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_7);
+      __pyx_t_9 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_7); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 896, __pyx_L1_error)
     }
-    __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     for (;;) {
       if (likely(!__pyx_t_9)) {
-        if (likely(PyList_CheckExact(__pyx_t_6))) {
+        if (likely(PyList_CheckExact(__pyx_t_7))) {
           {
-            Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_6);
+            Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_7);
             #if !CYTHON_ASSUME_SAFE_SIZE
-            if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 860, __pyx_L1_error)
+            if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 896, __pyx_L1_error)
             #endif
             if (__pyx_t_8 >= __pyx_temp) break;
           }
-          __pyx_t_1 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_6, __pyx_t_8, __Pyx_ReferenceSharing_OwnStrongReference);
+          __pyx_t_6 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_7, __pyx_t_8, __Pyx_ReferenceSharing_OwnStrongReference);
           ++__pyx_t_8;
         } else {
           {
-            Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_6);
+            Py_ssize_t __pyx_temp = __Pyx_PyTuple_GET_SIZE(__pyx_t_7);
             #if !CYTHON_ASSUME_SAFE_SIZE
-            if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 860, __pyx_L1_error)
+            if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 896, __pyx_L1_error)
             #endif
             if (__pyx_t_8 >= __pyx_temp) break;
           }
           #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
-          __pyx_t_1 = __Pyx_NewRef(PyTuple_GET_ITEM(__pyx_t_6, __pyx_t_8));
+          __pyx_t_6 = __Pyx_NewRef(PyTuple_GET_ITEM(__pyx_t_7, __pyx_t_8));
           #else
-          __pyx_t_1 = __Pyx_PySequence_ITEM(__pyx_t_6, __pyx_t_8);
+          __pyx_t_6 = __Pyx_PySequence_ITEM(__pyx_t_7, __pyx_t_8);
           #endif
           ++__pyx_t_8;
         }
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 860, __pyx_L1_error)
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 896, __pyx_L1_error)
       } else {
-        __pyx_t_1 = __pyx_t_9(__pyx_t_6);
-        if (unlikely(!__pyx_t_1)) {
+        __pyx_t_6 = __pyx_t_9(__pyx_t_7);
+        if (unlikely(!__pyx_t_6)) {
           PyObject* exc_type = PyErr_Occurred();
           if (exc_type) {
-            if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 860, __pyx_L1_error)
+            if (unlikely(!__Pyx_PyErr_GivenExceptionMatches(exc_type, PyExc_StopIteration))) __PYX_ERR(0, 896, __pyx_L1_error)
             PyErr_Clear();
           }
           break;
         }
       }
-      __Pyx_GOTREF(__pyx_t_1);
-      __Pyx_XDECREF_SET(__pyx_v_value, __pyx_t_1);
-      __pyx_t_1 = 0;
+      __Pyx_GOTREF(__pyx_t_6);
+      __Pyx_XDECREF_SET(__pyx_v_value, __pyx_t_6);
+      __pyx_t_6 = 0;
 
-      /* "qiam/_decide.pyx":861
+      /* "qiam/_decide.pyx":897
  *         reason = "a value cannot be read"
  *         for value in (raw,) if type(raw) is str else raw or ():
  *             if not cc.values.reads(value):             # <<<<<<<<<<<<<<
@@ -23753,30 +24379,30 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
       __pyx_t_5 = 0;
       {
         PyObject *__pyx_callargs[2] = {__pyx_t_4, __pyx_v_value};
-        __pyx_t_1 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_reads, __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __pyx_t_6 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_reads, __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 861, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_1);
+        if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 897, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_6);
       }
-      __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_t_1); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 861, __pyx_L1_error)
-      __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+      __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_t_6); if (unlikely((__pyx_t_2 < 0))) __PYX_ERR(0, 897, __pyx_L1_error)
+      __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
       __pyx_t_3 = (!__pyx_t_2);
 
 
       if (__pyx_t_3) {
 
 
-        /* "qiam/_decide.pyx":862
+        /* "qiam/_decide.pyx":898
  *         for value in (raw,) if type(raw) is str else raw or ():
  *             if not cc.values.reads(value):
  *                 reason = f"the request value `{value}` cannot be read"             # <<<<<<<<<<<<<<
  *                 run.note("invalid-request-value", f"`{cc.key_text}` = `{value}` is not a value "
  *                          f"`{cc.operator.rpartition(':')[2].removesuffix('IfExists')}` can read",
 */
-        __pyx_t_1 = __Pyx_PyObject_FormatSimple(__pyx_v_value, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 862, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_1);
+        __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_v_value, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 898, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_6);
         __pyx_t_14[0] = __pyx_mstate_global->__pyx_kp_u_the_request_value;
-        __pyx_t_14[1] = __pyx_t_1;
+        __pyx_t_14[1] = __pyx_t_6;
         __pyx_t_14[2] = __pyx_mstate_global->__pyx_kp_u_cannot_be_read;
         __pyx_t_15 = 35;
         #if __Pyx_PyUnicode_Join_CAN_USE_KIND_AND_LENGTH
@@ -23787,57 +24413,57 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
         __pyx_t_12 |= __Pyx_PyUnicode_KIND_04(__pyx_t_14[1]);
         #endif
         __pyx_t_4 = __Pyx_PyUnicode_Join(__pyx_t_14, 3, __pyx_t_15, __pyx_t_12);
-        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 862, __pyx_L1_error)
+        if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 898, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
-        __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+        __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
         __Pyx_DECREF_SET(__pyx_v_reason, ((PyObject*)__pyx_t_4));
         __pyx_t_4 = 0;
 
-        /* "qiam/_decide.pyx":863
+        /* "qiam/_decide.pyx":899
  *             if not cc.values.reads(value):
  *                 reason = f"the request value `{value}` cannot be read"
  *                 run.note("invalid-request-value", f"`{cc.key_text}` = `{value}` is not a value "             # <<<<<<<<<<<<<<
  *                          f"`{cc.operator.rpartition(':')[2].removesuffix('IfExists')}` can read",
  *                          Location(source, cc.path))
 */
-        __pyx_t_4 = __Pyx_PyUnicode_Unicode(__pyx_v_cc->key_text); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 863, __pyx_L1_error)
+        __pyx_t_4 = __Pyx_PyUnicode_Unicode(__pyx_v_cc->key_text); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 899, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
-        __pyx_t_1 = __Pyx_PyObject_FormatSimple(__pyx_v_value, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 863, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_1);
+        __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_v_value, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 899, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_6);
 
-        /* "qiam/_decide.pyx":864
+        /* "qiam/_decide.pyx":900
  *                 reason = f"the request value `{value}` cannot be read"
  *                 run.note("invalid-request-value", f"`{cc.key_text}` = `{value}` is not a value "
  *                          f"`{cc.operator.rpartition(':')[2].removesuffix('IfExists')}` can read",             # <<<<<<<<<<<<<<
  *                          Location(source, cc.path))
  *     if run.tracer is not None:
 */
-        __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_v_cc->__pyx_operator, __pyx_mstate_global->__pyx_n_u_rpartition); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 864, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_7);
-        __pyx_t_10 = __Pyx_PyObject_Call(__pyx_t_7, __pyx_mstate_global->__pyx_tuple[3], NULL); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 864, __pyx_L1_error)
+        __pyx_t_1 = __Pyx_PyObject_GetAttrStr(__pyx_v_cc->__pyx_operator, __pyx_mstate_global->__pyx_n_u_rpartition); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 900, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_1);
+        __pyx_t_10 = __Pyx_PyObject_Call(__pyx_t_1, __pyx_mstate_global->__pyx_tuple[3], NULL); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 900, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_10);
-        __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-        if (!(likely(PyTuple_CheckExact(__pyx_t_10)) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_10))) __PYX_ERR(0, 864, __pyx_L1_error)
-        __pyx_t_7 = __Pyx_PyTuple_GET_ITEM(__pyx_t_10, 2);
-        __Pyx_INCREF(__pyx_t_7);
+        __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+        if (!(likely(PyTuple_CheckExact(__pyx_t_10)) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_10))) __PYX_ERR(0, 900, __pyx_L1_error)
+        __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_t_10, 2);
+        __Pyx_INCREF(__pyx_t_1);
         __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
-        if (!(likely(PyUnicode_CheckExact(__pyx_t_7))||((__pyx_t_7) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_7))) __PYX_ERR(0, 864, __pyx_L1_error)
-        __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_removesuffix); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 864, __pyx_L1_error)
+        if (!(likely(PyUnicode_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_1))) __PYX_ERR(0, 900, __pyx_L1_error)
+        __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_1, __pyx_mstate_global->__pyx_n_u_removesuffix); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 900, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_10);
-        __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-        __pyx_t_7 = __Pyx_PyObject_Call(__pyx_t_10, __pyx_mstate_global->__pyx_tuple[4], NULL); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 864, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_7);
+        __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
+        __pyx_t_1 = __Pyx_PyObject_Call(__pyx_t_10, __pyx_mstate_global->__pyx_tuple[4], NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 900, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_1);
         __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
-        if (!(likely(PyUnicode_CheckExact(__pyx_t_7)) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_7))) __PYX_ERR(0, 864, __pyx_L1_error)
+        if (!(likely(PyUnicode_CheckExact(__pyx_t_1)) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_1))) __PYX_ERR(0, 900, __pyx_L1_error)
         __pyx_t_16[0] = __pyx_mstate_global->__pyx_kp_u__7;
         __pyx_t_16[1] = __pyx_t_4;
-        __pyx_t_16[2] = __pyx_mstate_global->__pyx_kp_u__9;
-        __pyx_t_16[3] = __pyx_t_1;
+        __pyx_t_16[2] = __pyx_mstate_global->__pyx_kp_u__10;
+        __pyx_t_16[3] = __pyx_t_6;
         __pyx_t_16[4] = __pyx_mstate_global->__pyx_kp_u_is_not_a_value;
-        __pyx_t_16[5] = __pyx_t_7;
+        __pyx_t_16[5] = __pyx_t_1;
         __pyx_t_16[6] = __pyx_mstate_global->__pyx_kp_u_can_read;
 
-        /* "qiam/_decide.pyx":863
+        /* "qiam/_decide.pyx":899
  *             if not cc.values.reads(value):
  *                 reason = f"the request value `{value}` cannot be read"
  *                 run.note("invalid-request-value", f"`{cc.key_text}` = `{value}` is not a value "             # <<<<<<<<<<<<<<
@@ -23853,55 +24479,55 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
         __pyx_t_12 |= __Pyx_PyUnicode_KIND_04(__pyx_t_16[1]) | __Pyx_PyUnicode_KIND_04(__pyx_t_16[3]) | __Pyx_PyUnicode_KIND_04(__pyx_t_16[5]);
         #endif
         __pyx_t_10 = __Pyx_PyUnicode_Join(__pyx_t_16, 7, __pyx_t_15, __pyx_t_12);
-        if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 863, __pyx_L1_error)
+        if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 899, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_10);
         __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+        __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
         __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-        __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
 
-        /* "qiam/_decide.pyx":865
+        /* "qiam/_decide.pyx":901
  *                 run.note("invalid-request-value", f"`{cc.key_text}` = `{value}` is not a value "
  *                          f"`{cc.operator.rpartition(':')[2].removesuffix('IfExists')}` can read",
  *                          Location(source, cc.path))             # <<<<<<<<<<<<<<
  *     if run.tracer is not None:
  *         run.tracer.condition(st, cc, raw is not None, result, reason)
 */
-        __pyx_t_1 = NULL;
-        __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Location); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 865, __pyx_L1_error)
+        __pyx_t_6 = NULL;
+        __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_Location); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 901, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_4);
         __pyx_t_5 = 1;
         #if CYTHON_UNPACK_METHODS
         if (unlikely(PyMethod_Check(__pyx_t_4))) {
-          __pyx_t_1 = PyMethod_GET_SELF(__pyx_t_4);
-          assert(__pyx_t_1);
+          __pyx_t_6 = PyMethod_GET_SELF(__pyx_t_4);
+          assert(__pyx_t_6);
           PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
-          __Pyx_INCREF(__pyx_t_1);
+          __Pyx_INCREF(__pyx_t_6);
           __Pyx_INCREF(__pyx__function);
           __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
           __pyx_t_5 = 0;
         }
         #endif
         {
-          PyObject *__pyx_callargs[3] = {__pyx_t_1, __pyx_v_source, __pyx_v_cc->path};
-          __pyx_t_7 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_5, (3-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-          __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
+          PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_v_source, __pyx_v_cc->path};
+          __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_5, (3-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+          __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
           __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-          if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 865, __pyx_L1_error)
-          __Pyx_GOTREF(__pyx_t_7);
+          if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 901, __pyx_L1_error)
+          __Pyx_GOTREF(__pyx_t_1);
         }
 
-        /* "qiam/_decide.pyx":863
+        /* "qiam/_decide.pyx":899
  *             if not cc.values.reads(value):
  *                 reason = f"the request value `{value}` cannot be read"
  *                 run.note("invalid-request-value", f"`{cc.key_text}` = `{value}` is not a value "             # <<<<<<<<<<<<<<
  *                          f"`{cc.operator.rpartition(':')[2].removesuffix('IfExists')}` can read",
  *                          Location(source, cc.path))
 */
-        ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->note(__pyx_v_run, __pyx_mstate_global->__pyx_kp_u_invalid_request_value, ((PyObject*)__pyx_t_10), __pyx_t_7); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 863, __pyx_L1_error)
+        ((struct __pyx_vtabstruct_4qiam_7_decide__Run *)__pyx_v_run->__pyx_vtab)->note(__pyx_v_run, __pyx_mstate_global->__pyx_kp_u_invalid_request_value, ((PyObject*)__pyx_t_10), __pyx_t_1); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 899, __pyx_L1_error)
         __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
-        __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+        __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-        /* "qiam/_decide.pyx":861
+        /* "qiam/_decide.pyx":897
  *         reason = "a value cannot be read"
  *         for value in (raw,) if type(raw) is str else raw or ():
  *             if not cc.values.reads(value):             # <<<<<<<<<<<<<<
@@ -23910,7 +24536,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
       }
 
-      /* "qiam/_decide.pyx":860
+      /* "qiam/_decide.pyx":896
  *     if result is None:
  *         reason = "a value cannot be read"
  *         for value in (raw,) if type(raw) is str else raw or ():             # <<<<<<<<<<<<<<
@@ -23918,9 +24544,9 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
  *                 reason = f"the request value `{value}` cannot be read"
 */
     }
-    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
 
-    /* "qiam/_decide.pyx":858
+    /* "qiam/_decide.pyx":894
  *             result = None
  *         reason = f"{cc.set_prefix} over {len(values)} value(s)"
  *     if result is None:             # <<<<<<<<<<<<<<
@@ -23929,7 +24555,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
   }
 
-  /* "qiam/_decide.pyx":866
+  /* "qiam/_decide.pyx":902
  *                          f"`{cc.operator.rpartition(':')[2].removesuffix('IfExists')}` can read",
  *                          Location(source, cc.path))
  *     if run.tracer is not None:             # <<<<<<<<<<<<<<
@@ -23940,30 +24566,30 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
   if (__pyx_t_3) {
 
 
-    /* "qiam/_decide.pyx":867
+    /* "qiam/_decide.pyx":903
  *                          Location(source, cc.path))
  *     if run.tracer is not None:
  *         run.tracer.condition(st, cc, raw is not None, result, reason)             # <<<<<<<<<<<<<<
  *     return result
 */
-    __pyx_t_7 = __pyx_v_run->tracer;
-    __Pyx_INCREF(__pyx_t_7);
+    __pyx_t_1 = __pyx_v_run->tracer;
+    __Pyx_INCREF(__pyx_t_1);
     __pyx_t_3 = (__pyx_v_raw != Py_None);
-    __pyx_t_10 = __Pyx_PyBool_FromLong(__pyx_t_3); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 867, __pyx_L1_error)
+    __pyx_t_10 = __Pyx_PyBool_FromLong(__pyx_t_3); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 903, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_10);
 
     __pyx_t_5 = 0;
     {
-      PyObject *__pyx_callargs[6] = {__pyx_t_7, ((PyObject *)__pyx_v_st), ((PyObject *)__pyx_v_cc), __pyx_t_10, __pyx_v_result, __pyx_v_reason};
-      __pyx_t_6 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_condition, __pyx_callargs+__pyx_t_5, (6-__pyx_t_5) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
+      PyObject *__pyx_callargs[6] = {__pyx_t_1, ((PyObject *)__pyx_v_st), ((PyObject *)__pyx_v_cc), __pyx_t_10, __pyx_v_result, __pyx_v_reason};
+      __pyx_t_7 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_condition, __pyx_callargs+__pyx_t_5, (6-__pyx_t_5) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 867, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_6);
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 903, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_7);
     }
-    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
 
-    /* "qiam/_decide.pyx":866
+    /* "qiam/_decide.pyx":902
  *                          f"`{cc.operator.rpartition(':')[2].removesuffix('IfExists')}` can read",
  *                          Location(source, cc.path))
  *     if run.tracer is not None:             # <<<<<<<<<<<<<<
@@ -23972,7 +24598,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
 */
   }
 
-  /* "qiam/_decide.pyx":868
+  /* "qiam/_decide.pyx":904
  *     if run.tracer is not None:
  *         run.tracer.condition(st, cc, raw is not None, result, reason)
  *     return result             # <<<<<<<<<<<<<<
@@ -23988,7 +24614,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
   }
   goto __pyx_L0;
 
-  /* "qiam/_decide.pyx":804
+  /* "qiam/_decide.pyx":843
  * 
  * 
  * cdef object _condition(Condition cc, Statement st, object source, _Run run):             # <<<<<<<<<<<<<<
@@ -24028,7 +24654,7 @@ static PyObject *__pyx_f_4qiam_7_decide__condition(struct __pyx_obj_4qiam_7_deci
  *     int __Pyx_UpdateUnpickledDict(object, object, Py_ssize_t) except -1
  * def __pyx_unpickle_Condition(__pyx_type, long __pyx_checksum, tuple __pyx_state):             # <<<<<<<<<<<<<<
  *     cdef object __pyx_result
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x34ec0b2, 0xe1140ed, 0x7515395, b'exact, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x713dc43, 0x97379c2, 0x20edc89, b'_arns, _globs, _strings, exact, fast, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values')
 */
 
 /* Python wrapper */
@@ -24160,16 +24786,16 @@ static PyObject *__pyx_pf_4qiam_7_decide___pyx_unpickle_Condition(CYTHON_UNUSED 
   /* "(tree fragment)":6
  * def __pyx_unpickle_Condition(__pyx_type, long __pyx_checksum, tuple __pyx_state):
  *     cdef object __pyx_result
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x34ec0b2, 0xe1140ed, 0x7515395, b'exact, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values')             # <<<<<<<<<<<<<<
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x713dc43, 0x97379c2, 0x20edc89, b'_arns, _globs, _strings, exact, fast, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values')             # <<<<<<<<<<<<<<
  *     __pyx_result = Condition.__new__(__pyx_type)
  *     if __pyx_state is not None:
 */
-  __pyx_t_1 = __Pyx_CheckUnpickleChecksum(__pyx_v___pyx_checksum, 0x34ec0b2, 0xe1140ed, 0x7515395, __pyx_k_exact_if_exists_key_key_text_neg); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(1, 6, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_CheckUnpickleChecksum(__pyx_v___pyx_checksum, 0x713dc43, 0x97379c2, 0x20edc89, __pyx_k_arns__globs__strings_exact_fast); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(1, 6, __pyx_L1_error)
 
 
   /* "(tree fragment)":7
  *     cdef object __pyx_result
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x34ec0b2, 0xe1140ed, 0x7515395, b'exact, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x713dc43, 0x97379c2, 0x20edc89, b'_arns, _globs, _strings, exact, fast, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values')
  *     __pyx_result = Condition.__new__(__pyx_type)             # <<<<<<<<<<<<<<
  *     if __pyx_state is not None:
  *         __pyx_unpickle_Condition__set_state(<Condition> __pyx_result, __pyx_state)
@@ -24188,7 +24814,7 @@ static PyObject *__pyx_pf_4qiam_7_decide___pyx_unpickle_Condition(CYTHON_UNUSED 
   __pyx_t_2 = 0;
 
   /* "(tree fragment)":8
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x34ec0b2, 0xe1140ed, 0x7515395, b'exact, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x713dc43, 0x97379c2, 0x20edc89, b'_arns, _globs, _strings, exact, fast, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values')
  *     __pyx_result = Condition.__new__(__pyx_type)
  *     if __pyx_state is not None:             # <<<<<<<<<<<<<<
  *         __pyx_unpickle_Condition__set_state(<Condition> __pyx_result, __pyx_state)
@@ -24214,7 +24840,7 @@ static PyObject *__pyx_pf_4qiam_7_decide___pyx_unpickle_Condition(CYTHON_UNUSED 
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
     /* "(tree fragment)":8
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x34ec0b2, 0xe1140ed, 0x7515395, b'exact, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x713dc43, 0x97379c2, 0x20edc89, b'_arns, _globs, _strings, exact, fast, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values')
  *     __pyx_result = Condition.__new__(__pyx_type)
  *     if __pyx_state is not None:             # <<<<<<<<<<<<<<
  *         __pyx_unpickle_Condition__set_state(<Condition> __pyx_result, __pyx_state)
@@ -24227,7 +24853,7 @@ static PyObject *__pyx_pf_4qiam_7_decide___pyx_unpickle_Condition(CYTHON_UNUSED 
  *         __pyx_unpickle_Condition__set_state(<Condition> __pyx_result, __pyx_state)
  *     return __pyx_result             # <<<<<<<<<<<<<<
  * cdef __pyx_unpickle_Condition__set_state(Condition __pyx_result, __pyx_state: tuple):
- *     __pyx_result.exact = __pyx_state[0]; __pyx_result.if_exists = __pyx_state[1]; __pyx_result.key = __pyx_state[2]; __pyx_result.key_text = __pyx_state[3]; __pyx_result.negated = __pyx_state[4]; __pyx_result.null = __pyx_state[5]; __pyx_result.operator = __pyx_state[6]; __pyx_result.path = __pyx_state[7]; __pyx_result.prefix = __pyx_state[8]; __pyx_result.set_prefix = __pyx_state[9]; __pyx_result.texts = __pyx_state[10]; __pyx_result.values = __pyx_state[11]
+ *     __pyx_result._arns = __pyx_state[0]; __pyx_result._globs = __pyx_state[1]; __pyx_result._strings = __pyx_state[2]; __pyx_result.exact = __pyx_state[3]; __pyx_result.fast = __pyx_state[4]; __pyx_result.if_exists = __pyx_state[5]; __pyx_result.key = __pyx_state[6]; __pyx_result.key_text = __pyx_state[7]; __pyx_result.negated = __pyx_state[8]; __pyx_result.null = __pyx_state[9]; __pyx_result.operator = __pyx_state[10]; __pyx_result.path = __pyx_state[11]; __pyx_result.prefix = __pyx_state[12]; __pyx_result.set_prefix = __pyx_state[13]; __pyx_result.texts = __pyx_state[14]; __pyx_result.values = __pyx_state[15]
 */
   {
     PyObject *__pyx_temp;
@@ -24245,7 +24871,7 @@ static PyObject *__pyx_pf_4qiam_7_decide___pyx_unpickle_Condition(CYTHON_UNUSED 
  *     int __Pyx_UpdateUnpickledDict(object, object, Py_ssize_t) except -1
  * def __pyx_unpickle_Condition(__pyx_type, long __pyx_checksum, tuple __pyx_state):             # <<<<<<<<<<<<<<
  *     cdef object __pyx_result
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x34ec0b2, 0xe1140ed, 0x7515395, b'exact, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x713dc43, 0x97379c2, 0x20edc89, b'_arns, _globs, _strings, exact, fast, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values')
 */
 
   /* function exit code */
@@ -24265,8 +24891,8 @@ static PyObject *__pyx_pf_4qiam_7_decide___pyx_unpickle_Condition(CYTHON_UNUSED 
  *         __pyx_unpickle_Condition__set_state(<Condition> __pyx_result, __pyx_state)
  *     return __pyx_result
  * cdef __pyx_unpickle_Condition__set_state(Condition __pyx_result, __pyx_state: tuple):             # <<<<<<<<<<<<<<
- *     __pyx_result.exact = __pyx_state[0]; __pyx_result.if_exists = __pyx_state[1]; __pyx_result.key = __pyx_state[2]; __pyx_result.key_text = __pyx_state[3]; __pyx_result.negated = __pyx_state[4]; __pyx_result.null = __pyx_state[5]; __pyx_result.operator = __pyx_state[6]; __pyx_result.path = __pyx_state[7]; __pyx_result.prefix = __pyx_state[8]; __pyx_result.set_prefix = __pyx_state[9]; __pyx_result.texts = __pyx_state[10]; __pyx_result.values = __pyx_state[11]
- *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 12)
+ *     __pyx_result._arns = __pyx_state[0]; __pyx_result._globs = __pyx_state[1]; __pyx_result._strings = __pyx_state[2]; __pyx_result.exact = __pyx_state[3]; __pyx_result.fast = __pyx_state[4]; __pyx_result.if_exists = __pyx_state[5]; __pyx_result.key = __pyx_state[6]; __pyx_result.key_text = __pyx_state[7]; __pyx_result.negated = __pyx_state[8]; __pyx_result.null = __pyx_state[9]; __pyx_result.operator = __pyx_state[10]; __pyx_result.path = __pyx_state[11]; __pyx_result.prefix = __pyx_state[12]; __pyx_result.set_prefix = __pyx_state[13]; __pyx_result.texts = __pyx_state[14]; __pyx_result.values = __pyx_state[15]
+ *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 16)
 */
 
 static PyObject *__pyx_f_4qiam_7_decide___pyx_unpickle_Condition__set_state(struct __pyx_obj_4qiam_7_decide_Condition *__pyx_v___pyx_result, PyObject *__pyx_v___pyx_state) {
@@ -24283,65 +24909,88 @@ static PyObject *__pyx_f_4qiam_7_decide___pyx_unpickle_Condition__set_state(stru
   /* "(tree fragment)":12
  *     return __pyx_result
  * cdef __pyx_unpickle_Condition__set_state(Condition __pyx_result, __pyx_state: tuple):
- *     __pyx_result.exact = __pyx_state[0]; __pyx_result.if_exists = __pyx_state[1]; __pyx_result.key = __pyx_state[2]; __pyx_result.key_text = __pyx_state[3]; __pyx_result.negated = __pyx_state[4]; __pyx_result.null = __pyx_state[5]; __pyx_result.operator = __pyx_state[6]; __pyx_result.path = __pyx_state[7]; __pyx_result.prefix = __pyx_state[8]; __pyx_result.set_prefix = __pyx_state[9]; __pyx_result.texts = __pyx_state[10]; __pyx_result.values = __pyx_state[11]             # <<<<<<<<<<<<<<
- *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 12)
+ *     __pyx_result._arns = __pyx_state[0]; __pyx_result._globs = __pyx_state[1]; __pyx_result._strings = __pyx_state[2]; __pyx_result.exact = __pyx_state[3]; __pyx_result.fast = __pyx_state[4]; __pyx_result.if_exists = __pyx_state[5]; __pyx_result.key = __pyx_state[6]; __pyx_result.key_text = __pyx_state[7]; __pyx_result.negated = __pyx_state[8]; __pyx_result.null = __pyx_state[9]; __pyx_result.operator = __pyx_state[10]; __pyx_result.path = __pyx_state[11]; __pyx_result.prefix = __pyx_state[12]; __pyx_result.set_prefix = __pyx_state[13]; __pyx_result.texts = __pyx_state[14]; __pyx_result.values = __pyx_state[15]             # <<<<<<<<<<<<<<
+ *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 16)
 */
   __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 0);
+  __Pyx_INCREF(__pyx_t_1);
+  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_4qiam_6_match_ArnPatternSet))))) __PYX_ERR(1, 12, __pyx_L1_error)
+  __Pyx_GIVEREF(__pyx_t_1);
+  __Pyx_GOTREF((PyObject *)__pyx_v___pyx_result->_arns);
+  __Pyx_DECREF_SET(__pyx_v___pyx_result->_arns, ((struct __pyx_obj_4qiam_6_match_ArnPatternSet *)__pyx_t_1));
+  __pyx_t_1 = 0;
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 1);
+  __Pyx_INCREF(__pyx_t_1);
+  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_4qiam_6_match_GlobSet))))) __PYX_ERR(1, 12, __pyx_L1_error)
+  __Pyx_GIVEREF(__pyx_t_1);
+  __Pyx_GOTREF((PyObject *)__pyx_v___pyx_result->_globs);
+  __Pyx_DECREF_SET(__pyx_v___pyx_result->_globs, ((struct __pyx_obj_4qiam_6_match_GlobSet *)__pyx_t_1));
+  __pyx_t_1 = 0;
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 2);
+  __Pyx_INCREF(__pyx_t_1);
+  if (!(likely(PyFrozenSet_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("frozenset", __pyx_t_1))) __PYX_ERR(1, 12, __pyx_L1_error)
+  __Pyx_GIVEREF(__pyx_t_1);
+  __Pyx_GOTREF(__pyx_v___pyx_result->_strings);
+  __Pyx_DECREF_SET(__pyx_v___pyx_result->_strings, ((PyObject*)__pyx_t_1));
+  __pyx_t_1 = 0;
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 3);
   __Pyx_INCREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v___pyx_result->exact);
   __Pyx_DECREF_SET(__pyx_v___pyx_result->exact, __pyx_t_1);
   __pyx_t_1 = 0;
-  __pyx_t_2 = __Pyx_PyObject_IsTrue(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 1)); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
-  __pyx_v___pyx_result->if_exists = __pyx_t_2;
-  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 2);
+  __pyx_t_2 = __Pyx_PyLong_As_int(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 4)); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
+  __pyx_v___pyx_result->fast = __pyx_t_2;
+  __pyx_t_3 = __Pyx_PyObject_IsTrue(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 5)); if (unlikely((__pyx_t_3 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
+  __pyx_v___pyx_result->if_exists = __pyx_t_3;
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 6);
   __Pyx_INCREF(__pyx_t_1);
   if (!(likely(PyUnicode_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_1))) __PYX_ERR(1, 12, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v___pyx_result->key);
   __Pyx_DECREF_SET(__pyx_v___pyx_result->key, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 3);
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 7);
   __Pyx_INCREF(__pyx_t_1);
   if (!(likely(PyUnicode_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_1))) __PYX_ERR(1, 12, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v___pyx_result->key_text);
   __Pyx_DECREF_SET(__pyx_v___pyx_result->key_text, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
-  __pyx_t_2 = __Pyx_PyObject_IsTrue(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 4)); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
-  __pyx_v___pyx_result->negated = __pyx_t_2;
-  __pyx_t_2 = __Pyx_PyObject_IsTrue(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 5)); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
-  __pyx_v___pyx_result->null = __pyx_t_2;
-  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 6);
+  __pyx_t_3 = __Pyx_PyObject_IsTrue(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 8)); if (unlikely((__pyx_t_3 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
+  __pyx_v___pyx_result->negated = __pyx_t_3;
+  __pyx_t_3 = __Pyx_PyObject_IsTrue(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 9)); if (unlikely((__pyx_t_3 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
+  __pyx_v___pyx_result->null = __pyx_t_3;
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 10);
   __Pyx_INCREF(__pyx_t_1);
   if (!(likely(PyUnicode_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("str", __pyx_t_1))) __PYX_ERR(1, 12, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v___pyx_result->__pyx_operator);
   __Pyx_DECREF_SET(__pyx_v___pyx_result->__pyx_operator, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 7);
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 11);
   __Pyx_INCREF(__pyx_t_1);
   if (!(likely(PyTuple_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_1))) __PYX_ERR(1, 12, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v___pyx_result->path);
   __Pyx_DECREF_SET(__pyx_v___pyx_result->path, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
-  __pyx_t_3 = __Pyx_PyLong_As_int(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 8)); if (unlikely((__pyx_t_3 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
-  __pyx_v___pyx_result->prefix = __pyx_t_3;
-  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 9);
+  __pyx_t_2 = __Pyx_PyLong_As_int(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 12)); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
+  __pyx_v___pyx_result->prefix = __pyx_t_2;
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 13);
   __Pyx_INCREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v___pyx_result->set_prefix);
   __Pyx_DECREF_SET(__pyx_v___pyx_result->set_prefix, __pyx_t_1);
   __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 10);
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 14);
   __Pyx_INCREF(__pyx_t_1);
   if (!(likely(PyTuple_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_1))) __PYX_ERR(1, 12, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v___pyx_result->texts);
   __Pyx_DECREF_SET(__pyx_v___pyx_result->texts, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
-  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 11);
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 15);
   __Pyx_INCREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v___pyx_result->values);
@@ -24350,18 +24999,18 @@ static PyObject *__pyx_f_4qiam_7_decide___pyx_unpickle_Condition__set_state(stru
 
   /* "(tree fragment)":13
  * cdef __pyx_unpickle_Condition__set_state(Condition __pyx_result, __pyx_state: tuple):
- *     __pyx_result.exact = __pyx_state[0]; __pyx_result.if_exists = __pyx_state[1]; __pyx_result.key = __pyx_state[2]; __pyx_result.key_text = __pyx_state[3]; __pyx_result.negated = __pyx_state[4]; __pyx_result.null = __pyx_state[5]; __pyx_result.operator = __pyx_state[6]; __pyx_result.path = __pyx_state[7]; __pyx_result.prefix = __pyx_state[8]; __pyx_result.set_prefix = __pyx_state[9]; __pyx_result.texts = __pyx_state[10]; __pyx_result.values = __pyx_state[11]
- *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 12)             # <<<<<<<<<<<<<<
+ *     __pyx_result._arns = __pyx_state[0]; __pyx_result._globs = __pyx_state[1]; __pyx_result._strings = __pyx_state[2]; __pyx_result.exact = __pyx_state[3]; __pyx_result.fast = __pyx_state[4]; __pyx_result.if_exists = __pyx_state[5]; __pyx_result.key = __pyx_state[6]; __pyx_result.key_text = __pyx_state[7]; __pyx_result.negated = __pyx_state[8]; __pyx_result.null = __pyx_state[9]; __pyx_result.operator = __pyx_state[10]; __pyx_result.path = __pyx_state[11]; __pyx_result.prefix = __pyx_state[12]; __pyx_result.set_prefix = __pyx_state[13]; __pyx_result.texts = __pyx_state[14]; __pyx_result.values = __pyx_state[15]
+ *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 16)             # <<<<<<<<<<<<<<
 */
-  __pyx_t_3 = __Pyx_UpdateUnpickledDict(((PyObject *)__pyx_v___pyx_result), __pyx_v___pyx_state, 12); if (unlikely(__pyx_t_3 == ((int)-1))) __PYX_ERR(1, 13, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_UpdateUnpickledDict(((PyObject *)__pyx_v___pyx_result), __pyx_v___pyx_state, 16); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(1, 13, __pyx_L1_error)
 
 
   /* "(tree fragment)":11
  *         __pyx_unpickle_Condition__set_state(<Condition> __pyx_result, __pyx_state)
  *     return __pyx_result
  * cdef __pyx_unpickle_Condition__set_state(Condition __pyx_result, __pyx_state: tuple):             # <<<<<<<<<<<<<<
- *     __pyx_result.exact = __pyx_state[0]; __pyx_result.if_exists = __pyx_state[1]; __pyx_result.key = __pyx_state[2]; __pyx_result.key_text = __pyx_state[3]; __pyx_result.negated = __pyx_state[4]; __pyx_result.null = __pyx_state[5]; __pyx_result.operator = __pyx_state[6]; __pyx_result.path = __pyx_state[7]; __pyx_result.prefix = __pyx_state[8]; __pyx_result.set_prefix = __pyx_state[9]; __pyx_result.texts = __pyx_state[10]; __pyx_result.values = __pyx_state[11]
- *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 12)
+ *     __pyx_result._arns = __pyx_state[0]; __pyx_result._globs = __pyx_state[1]; __pyx_result._strings = __pyx_state[2]; __pyx_result.exact = __pyx_state[3]; __pyx_result.fast = __pyx_state[4]; __pyx_result.if_exists = __pyx_state[5]; __pyx_result.key = __pyx_state[6]; __pyx_result.key_text = __pyx_state[7]; __pyx_result.negated = __pyx_state[8]; __pyx_result.null = __pyx_state[9]; __pyx_result.operator = __pyx_state[10]; __pyx_result.path = __pyx_state[11]; __pyx_result.prefix = __pyx_state[12]; __pyx_result.set_prefix = __pyx_state[13]; __pyx_result.texts = __pyx_state[14]; __pyx_result.values = __pyx_state[15]
+ *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 16)
 */
 
   /* function exit code */
@@ -26099,7 +26748,7 @@ static PyObject *__pyx_f_4qiam_7_decide___pyx_unpickle__Run__set_state(struct __
  *     int __Pyx_UpdateUnpickledDict(object, object, Py_ssize_t) except -1
  * def __pyx_unpickle_Evaluator(__pyx_type, long __pyx_checksum, tuple __pyx_state):             # <<<<<<<<<<<<<<
  *     cdef object __pyx_result
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x057e94c, 0x37dc5a7, 0x41094f8, b'_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x9080c25, 0x17330da, 0x6ad3104, b'_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcp_covered, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings')
 */
 
 /* Python wrapper */
@@ -26231,16 +26880,16 @@ static PyObject *__pyx_pf_4qiam_7_decide_12__pyx_unpickle_Evaluator(CYTHON_UNUSE
   /* "(tree fragment)":6
  * def __pyx_unpickle_Evaluator(__pyx_type, long __pyx_checksum, tuple __pyx_state):
  *     cdef object __pyx_result
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x057e94c, 0x37dc5a7, 0x41094f8, b'_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings')             # <<<<<<<<<<<<<<
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x9080c25, 0x17330da, 0x6ad3104, b'_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcp_covered, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings')             # <<<<<<<<<<<<<<
  *     __pyx_result = Evaluator.__new__(__pyx_type)
  *     if __pyx_state is not None:
 */
-  __pyx_t_1 = __Pyx_CheckUnpickleChecksum(__pyx_v___pyx_checksum, 0x057e94c, 0x37dc5a7, 0x41094f8, __pyx_k_all__boundary__groups__identity); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(1, 6, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_CheckUnpickleChecksum(__pyx_v___pyx_checksum, 0x9080c25, 0x17330da, 0x6ad3104, __pyx_k_all__boundary__groups__identity); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(1, 6, __pyx_L1_error)
 
 
   /* "(tree fragment)":7
  *     cdef object __pyx_result
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x057e94c, 0x37dc5a7, 0x41094f8, b'_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x9080c25, 0x17330da, 0x6ad3104, b'_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcp_covered, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings')
  *     __pyx_result = Evaluator.__new__(__pyx_type)             # <<<<<<<<<<<<<<
  *     if __pyx_state is not None:
  *         __pyx_unpickle_Evaluator__set_state(<Evaluator> __pyx_result, __pyx_state)
@@ -26259,7 +26908,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_12__pyx_unpickle_Evaluator(CYTHON_UNUSE
   __pyx_t_2 = 0;
 
   /* "(tree fragment)":8
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x057e94c, 0x37dc5a7, 0x41094f8, b'_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x9080c25, 0x17330da, 0x6ad3104, b'_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcp_covered, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings')
  *     __pyx_result = Evaluator.__new__(__pyx_type)
  *     if __pyx_state is not None:             # <<<<<<<<<<<<<<
  *         __pyx_unpickle_Evaluator__set_state(<Evaluator> __pyx_result, __pyx_state)
@@ -26285,7 +26934,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_12__pyx_unpickle_Evaluator(CYTHON_UNUSE
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
 
     /* "(tree fragment)":8
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x057e94c, 0x37dc5a7, 0x41094f8, b'_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x9080c25, 0x17330da, 0x6ad3104, b'_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcp_covered, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings')
  *     __pyx_result = Evaluator.__new__(__pyx_type)
  *     if __pyx_state is not None:             # <<<<<<<<<<<<<<
  *         __pyx_unpickle_Evaluator__set_state(<Evaluator> __pyx_result, __pyx_state)
@@ -26298,7 +26947,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_12__pyx_unpickle_Evaluator(CYTHON_UNUSE
  *         __pyx_unpickle_Evaluator__set_state(<Evaluator> __pyx_result, __pyx_state)
  *     return __pyx_result             # <<<<<<<<<<<<<<
  * cdef __pyx_unpickle_Evaluator__set_state(Evaluator __pyx_result, __pyx_state: tuple):
- *     __pyx_result._all = __pyx_state[0]; __pyx_result._boundary = __pyx_state[1]; __pyx_result._groups = __pyx_state[2]; __pyx_result._identity = __pyx_state[3]; __pyx_result._plans = __pyx_state[4]; __pyx_result._rcp_bits = __pyx_state[5]; __pyx_result._rcps = __pyx_state[6]; __pyx_result._resource = __pyx_state[7]; __pyx_result._scp_bits = __pyx_state[8]; __pyx_result._scps = __pyx_state[9]; __pyx_result._session = __pyx_state[10]; __pyx_result._session_given = __pyx_state[11]; __pyx_result._warnings = __pyx_state[12]
+ *     __pyx_result._all = __pyx_state[0]; __pyx_result._boundary = __pyx_state[1]; __pyx_result._groups = __pyx_state[2]; __pyx_result._identity = __pyx_state[3]; __pyx_result._plans = __pyx_state[4]; __pyx_result._rcp_bits = __pyx_state[5]; __pyx_result._rcp_covered = __pyx_state[6]; __pyx_result._rcps = __pyx_state[7]; __pyx_result._resource = __pyx_state[8]; __pyx_result._scp_bits = __pyx_state[9]; __pyx_result._scps = __pyx_state[10]; __pyx_result._session = __pyx_state[11]; __pyx_result._session_given = __pyx_state[12]; __pyx_result._warnings = __pyx_state[13]
 */
   {
     PyObject *__pyx_temp;
@@ -26316,7 +26965,7 @@ static PyObject *__pyx_pf_4qiam_7_decide_12__pyx_unpickle_Evaluator(CYTHON_UNUSE
  *     int __Pyx_UpdateUnpickledDict(object, object, Py_ssize_t) except -1
  * def __pyx_unpickle_Evaluator(__pyx_type, long __pyx_checksum, tuple __pyx_state):             # <<<<<<<<<<<<<<
  *     cdef object __pyx_result
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x057e94c, 0x37dc5a7, 0x41094f8, b'_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x9080c25, 0x17330da, 0x6ad3104, b'_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcp_covered, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings')
 */
 
   /* function exit code */
@@ -26336,8 +26985,8 @@ static PyObject *__pyx_pf_4qiam_7_decide_12__pyx_unpickle_Evaluator(CYTHON_UNUSE
  *         __pyx_unpickle_Evaluator__set_state(<Evaluator> __pyx_result, __pyx_state)
  *     return __pyx_result
  * cdef __pyx_unpickle_Evaluator__set_state(Evaluator __pyx_result, __pyx_state: tuple):             # <<<<<<<<<<<<<<
- *     __pyx_result._all = __pyx_state[0]; __pyx_result._boundary = __pyx_state[1]; __pyx_result._groups = __pyx_state[2]; __pyx_result._identity = __pyx_state[3]; __pyx_result._plans = __pyx_state[4]; __pyx_result._rcp_bits = __pyx_state[5]; __pyx_result._rcps = __pyx_state[6]; __pyx_result._resource = __pyx_state[7]; __pyx_result._scp_bits = __pyx_state[8]; __pyx_result._scps = __pyx_state[9]; __pyx_result._session = __pyx_state[10]; __pyx_result._session_given = __pyx_state[11]; __pyx_result._warnings = __pyx_state[12]
- *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 13)
+ *     __pyx_result._all = __pyx_state[0]; __pyx_result._boundary = __pyx_state[1]; __pyx_result._groups = __pyx_state[2]; __pyx_result._identity = __pyx_state[3]; __pyx_result._plans = __pyx_state[4]; __pyx_result._rcp_bits = __pyx_state[5]; __pyx_result._rcp_covered = __pyx_state[6]; __pyx_result._rcps = __pyx_state[7]; __pyx_result._resource = __pyx_state[8]; __pyx_result._scp_bits = __pyx_state[9]; __pyx_result._scps = __pyx_state[10]; __pyx_result._session = __pyx_state[11]; __pyx_result._session_given = __pyx_state[12]; __pyx_result._warnings = __pyx_state[13]
+ *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 14)
 */
 
 static PyObject *__pyx_f_4qiam_7_decide___pyx_unpickle_Evaluator__set_state(struct __pyx_obj_4qiam_7_decide_Evaluator *__pyx_v___pyx_result, PyObject *__pyx_v___pyx_state) {
@@ -26355,8 +27004,8 @@ static PyObject *__pyx_f_4qiam_7_decide___pyx_unpickle_Evaluator__set_state(stru
   /* "(tree fragment)":12
  *     return __pyx_result
  * cdef __pyx_unpickle_Evaluator__set_state(Evaluator __pyx_result, __pyx_state: tuple):
- *     __pyx_result._all = __pyx_state[0]; __pyx_result._boundary = __pyx_state[1]; __pyx_result._groups = __pyx_state[2]; __pyx_result._identity = __pyx_state[3]; __pyx_result._plans = __pyx_state[4]; __pyx_result._rcp_bits = __pyx_state[5]; __pyx_result._rcps = __pyx_state[6]; __pyx_result._resource = __pyx_state[7]; __pyx_result._scp_bits = __pyx_state[8]; __pyx_result._scps = __pyx_state[9]; __pyx_result._session = __pyx_state[10]; __pyx_result._session_given = __pyx_state[11]; __pyx_result._warnings = __pyx_state[12]             # <<<<<<<<<<<<<<
- *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 13)
+ *     __pyx_result._all = __pyx_state[0]; __pyx_result._boundary = __pyx_state[1]; __pyx_result._groups = __pyx_state[2]; __pyx_result._identity = __pyx_state[3]; __pyx_result._plans = __pyx_state[4]; __pyx_result._rcp_bits = __pyx_state[5]; __pyx_result._rcp_covered = __pyx_state[6]; __pyx_result._rcps = __pyx_state[7]; __pyx_result._resource = __pyx_state[8]; __pyx_result._scp_bits = __pyx_state[9]; __pyx_result._scps = __pyx_state[10]; __pyx_result._session = __pyx_state[11]; __pyx_result._session_given = __pyx_state[12]; __pyx_result._warnings = __pyx_state[13]             # <<<<<<<<<<<<<<
+ *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 14)
 */
   __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 0);
   __Pyx_INCREF(__pyx_t_1);
@@ -26387,27 +27036,33 @@ static PyObject *__pyx_f_4qiam_7_decide___pyx_unpickle_Evaluator__set_state(stru
   __pyx_v___pyx_result->_rcp_bits = __pyx_t_3;
   __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 6);
   __Pyx_INCREF(__pyx_t_1);
+  __Pyx_GIVEREF(__pyx_t_1);
+  __Pyx_GOTREF(__pyx_v___pyx_result->_rcp_covered);
+  __Pyx_DECREF_SET(__pyx_v___pyx_result->_rcp_covered, __pyx_t_1);
+  __pyx_t_1 = 0;
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 7);
+  __Pyx_INCREF(__pyx_t_1);
   if (!(likely(PyTuple_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_1))) __PYX_ERR(1, 12, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v___pyx_result->_rcps);
   __Pyx_DECREF_SET(__pyx_v___pyx_result->_rcps, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
-  __pyx_t_2 = __Pyx_PyLong_As_int(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 7)); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_As_int(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 8)); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
   __pyx_v___pyx_result->_resource = __pyx_t_2;
-  __pyx_t_3 = __Pyx_PyLong_As_unsigned_PY_LONG_LONG(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 8)); if (unlikely((__pyx_t_3 == (unsigned PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_As_unsigned_PY_LONG_LONG(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 9)); if (unlikely((__pyx_t_3 == (unsigned PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
   __pyx_v___pyx_result->_scp_bits = __pyx_t_3;
-  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 9);
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 10);
   __Pyx_INCREF(__pyx_t_1);
   if (!(likely(PyTuple_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_1))) __PYX_ERR(1, 12, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v___pyx_result->_scps);
   __Pyx_DECREF_SET(__pyx_v___pyx_result->_scps, ((PyObject*)__pyx_t_1));
   __pyx_t_1 = 0;
-  __pyx_t_2 = __Pyx_PyLong_As_int(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 10)); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_As_int(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 11)); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
   __pyx_v___pyx_result->_session = __pyx_t_2;
-  __pyx_t_4 = __Pyx_PyObject_IsTrue(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 11)); if (unlikely((__pyx_t_4 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_IsTrue(__Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 12)); if (unlikely((__pyx_t_4 == (int)-1) && PyErr_Occurred())) __PYX_ERR(1, 12, __pyx_L1_error)
   __pyx_v___pyx_result->_session_given = __pyx_t_4;
-  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 12);
+  __pyx_t_1 = __Pyx_PyTuple_GET_ITEM(__pyx_v___pyx_state, 13);
   __Pyx_INCREF(__pyx_t_1);
   if (!(likely(PyTuple_CheckExact(__pyx_t_1))||((__pyx_t_1) == Py_None) || __Pyx_RaiseUnexpectedTypeError("tuple", __pyx_t_1))) __PYX_ERR(1, 12, __pyx_L1_error)
   __Pyx_GIVEREF(__pyx_t_1);
@@ -26417,18 +27072,18 @@ static PyObject *__pyx_f_4qiam_7_decide___pyx_unpickle_Evaluator__set_state(stru
 
   /* "(tree fragment)":13
  * cdef __pyx_unpickle_Evaluator__set_state(Evaluator __pyx_result, __pyx_state: tuple):
- *     __pyx_result._all = __pyx_state[0]; __pyx_result._boundary = __pyx_state[1]; __pyx_result._groups = __pyx_state[2]; __pyx_result._identity = __pyx_state[3]; __pyx_result._plans = __pyx_state[4]; __pyx_result._rcp_bits = __pyx_state[5]; __pyx_result._rcps = __pyx_state[6]; __pyx_result._resource = __pyx_state[7]; __pyx_result._scp_bits = __pyx_state[8]; __pyx_result._scps = __pyx_state[9]; __pyx_result._session = __pyx_state[10]; __pyx_result._session_given = __pyx_state[11]; __pyx_result._warnings = __pyx_state[12]
- *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 13)             # <<<<<<<<<<<<<<
+ *     __pyx_result._all = __pyx_state[0]; __pyx_result._boundary = __pyx_state[1]; __pyx_result._groups = __pyx_state[2]; __pyx_result._identity = __pyx_state[3]; __pyx_result._plans = __pyx_state[4]; __pyx_result._rcp_bits = __pyx_state[5]; __pyx_result._rcp_covered = __pyx_state[6]; __pyx_result._rcps = __pyx_state[7]; __pyx_result._resource = __pyx_state[8]; __pyx_result._scp_bits = __pyx_state[9]; __pyx_result._scps = __pyx_state[10]; __pyx_result._session = __pyx_state[11]; __pyx_result._session_given = __pyx_state[12]; __pyx_result._warnings = __pyx_state[13]
+ *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 14)             # <<<<<<<<<<<<<<
 */
-  __pyx_t_2 = __Pyx_UpdateUnpickledDict(((PyObject *)__pyx_v___pyx_result), __pyx_v___pyx_state, 13); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(1, 13, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_UpdateUnpickledDict(((PyObject *)__pyx_v___pyx_result), __pyx_v___pyx_state, 14); if (unlikely(__pyx_t_2 == ((int)-1))) __PYX_ERR(1, 13, __pyx_L1_error)
 
 
   /* "(tree fragment)":11
  *         __pyx_unpickle_Evaluator__set_state(<Evaluator> __pyx_result, __pyx_state)
  *     return __pyx_result
  * cdef __pyx_unpickle_Evaluator__set_state(Evaluator __pyx_result, __pyx_state: tuple):             # <<<<<<<<<<<<<<
- *     __pyx_result._all = __pyx_state[0]; __pyx_result._boundary = __pyx_state[1]; __pyx_result._groups = __pyx_state[2]; __pyx_result._identity = __pyx_state[3]; __pyx_result._plans = __pyx_state[4]; __pyx_result._rcp_bits = __pyx_state[5]; __pyx_result._rcps = __pyx_state[6]; __pyx_result._resource = __pyx_state[7]; __pyx_result._scp_bits = __pyx_state[8]; __pyx_result._scps = __pyx_state[9]; __pyx_result._session = __pyx_state[10]; __pyx_result._session_given = __pyx_state[11]; __pyx_result._warnings = __pyx_state[12]
- *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 13)
+ *     __pyx_result._all = __pyx_state[0]; __pyx_result._boundary = __pyx_state[1]; __pyx_result._groups = __pyx_state[2]; __pyx_result._identity = __pyx_state[3]; __pyx_result._plans = __pyx_state[4]; __pyx_result._rcp_bits = __pyx_state[5]; __pyx_result._rcp_covered = __pyx_state[6]; __pyx_result._rcps = __pyx_state[7]; __pyx_result._resource = __pyx_state[8]; __pyx_result._scp_bits = __pyx_state[9]; __pyx_result._scps = __pyx_state[10]; __pyx_result._session = __pyx_state[11]; __pyx_result._session_given = __pyx_state[12]; __pyx_result._warnings = __pyx_state[13]
+ *     __Pyx_UpdateUnpickledDict(__pyx_result, __pyx_state, 14)
 */
 
   /* function exit code */
@@ -26461,6 +27116,9 @@ static PyObject *__pyx_tp_new__initialisation_4qiam_7_decide_Condition(PyObject 
   p->__pyx_operator = ((PyObject*)Py_None); Py_INCREF(Py_None);
   p->texts = ((PyObject*)Py_None); Py_INCREF(Py_None);
   p->path = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  p->_strings = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  p->_globs = ((struct __pyx_obj_4qiam_6_match_GlobSet *)Py_None); Py_INCREF(Py_None);
+  p->_arns = ((struct __pyx_obj_4qiam_6_match_ArnPatternSet *)Py_None); Py_INCREF(Py_None);
   return o;
 }
 
@@ -26530,6 +27188,9 @@ static void __pyx_tp_dealloc_4qiam_7_decide_Condition(PyObject *o) {
   Py_CLEAR(p->__pyx_operator);
   Py_CLEAR(p->texts);
   Py_CLEAR(p->path);
+  Py_CLEAR(p->_strings);
+  Py_CLEAR(p->_globs);
+  Py_CLEAR(p->_arns);
   PyTypeObject *tp = Py_TYPE(o);
   #if CYTHON_USE_TYPE_SLOTS
   (*tp->tp_free)(o);
@@ -26566,6 +27227,15 @@ static int __pyx_tp_traverse_4qiam_7_decide_Condition(PyObject *o, visitproc v, 
   if (p->path) {
     e = (*v)(p->path, a); if (e) return e;
   }
+  if (p->_strings) {
+    e = (*v)(p->_strings, a); if (e) return e;
+  }
+  if (p->_globs) {
+    e = (*v)(((PyObject *)p->_globs), a); if (e) return e;
+  }
+  if (p->_arns) {
+    e = (*v)(((PyObject *)p->_arns), a); if (e) return e;
+  }
   return 0;
 }
 
@@ -26586,6 +27256,15 @@ static int __pyx_tp_clear_4qiam_7_decide_Condition(PyObject *o) {
   Py_XDECREF(tmp);
   tmp = ((PyObject*)p->path);
   p->path = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  tmp = ((PyObject*)p->_strings);
+  p->_strings = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  tmp = ((PyObject*)p->_globs);
+  p->_globs = ((struct __pyx_obj_4qiam_6_match_GlobSet *)Py_None); Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  tmp = ((PyObject*)p->_arns);
+  p->_arns = ((struct __pyx_obj_4qiam_6_match_ArnPatternSet *)Py_None); Py_INCREF(Py_None);
   Py_XDECREF(tmp);
   return 0;
 }
@@ -27161,7 +27840,6 @@ static PyObject *__pyx_tp_new_vectorcall_4qiam_7_decide_Result(PyTypeObject *t,
     #else
     (void) PyObject_INIT(o, t);
     #endif
-    PyObject_GC_Track(o);
   } else
   #endif
   {
@@ -27209,13 +27887,12 @@ static int __pyx_tp_init_4qiam_7_decide_Result(PyObject *o, PyObject *args, PyOb
 static void __pyx_tp_dealloc_4qiam_7_decide_Result(PyObject *o) {
   struct __pyx_obj_4qiam_7_decide_Result *p = (struct __pyx_obj_4qiam_7_decide_Result *)o;
   #if CYTHON_USE_TP_FINALIZE
-  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && !__Pyx_PyObject_GC_IsFinalized(o)) {
+  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && (!PyType_IS_GC(Py_TYPE(o)) || !__Pyx_PyObject_GC_IsFinalized(o))) {
     if (__Pyx_PyObject_GetSlot(o, tp_dealloc, destructor) == __pyx_tp_dealloc_4qiam_7_decide_Result) {
       if (PyObject_CallFinalizerFromDealloc(o)) return;
     }
   }
   #endif
-  PyObject_GC_UnTrack(o);
   Py_CLEAR(p->decision);
   Py_CLEAR(p->matched);
   Py_CLEAR(p->diagnostics);
@@ -27243,64 +27920,6 @@ static void __pyx_tp_dealloc_4qiam_7_decide_Result(PyObject *o) {
     Py_DECREF(tp);
     #endif
   }
-}
-
-static int __pyx_tp_traverse_4qiam_7_decide_Result(PyObject *o, visitproc v, void *a) {
-  int e;
-  struct __pyx_obj_4qiam_7_decide_Result *p = (struct __pyx_obj_4qiam_7_decide_Result *)o;
-  {
-    e = __Pyx_call_type_traverse(o, 1, v, a);
-    if (e) return e;
-  }
-  if (p->decision) {
-    e = (*v)(p->decision, a); if (e) return e;
-  }
-  if (p->matched) {
-    e = (*v)(p->matched, a); if (e) return e;
-  }
-  if (p->diagnostics) {
-    e = (*v)(p->diagnostics, a); if (e) return e;
-  }
-  if (p->warnings) {
-    e = (*v)(p->warnings, a); if (e) return e;
-  }
-  if (p->decided_by) {
-    e = (*v)(p->decided_by, a); if (e) return e;
-  }
-  if (p->reasons) {
-    e = (*v)(p->reasons, a); if (e) return e;
-  }
-  if (p->missing_context_keys) {
-    e = (*v)(p->missing_context_keys, a); if (e) return e;
-  }
-  return 0;
-}
-
-static int __pyx_tp_clear_4qiam_7_decide_Result(PyObject *o) {
-  PyObject* tmp;
-  struct __pyx_obj_4qiam_7_decide_Result *p = (struct __pyx_obj_4qiam_7_decide_Result *)o;
-  tmp = ((PyObject*)p->decision);
-  p->decision = Py_None; Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->matched);
-  p->matched = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->diagnostics);
-  p->diagnostics = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->warnings);
-  p->warnings = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->decided_by);
-  p->decided_by = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->reasons);
-  p->reasons = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->missing_context_keys);
-  p->missing_context_keys = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  return 0;
 }
 
 static PyObject *__pyx_getprop_4qiam_7_decide_6Result_allowed(PyObject *o, CYTHON_UNUSED void *x) {
@@ -27363,8 +27982,6 @@ static PyType_Slot __pyx_type_4qiam_7_decide_Result_slots[] = {
   {Py_tp_dealloc, (void *)__pyx_tp_dealloc_4qiam_7_decide_Result},
   {Py_tp_repr, (void *)__pyx_pw_4qiam_7_decide_6Result_3__repr__},
   {Py_tp_doc, (void *)PyDoc_STR("The decision, the statements that decided it, and why.\n\n    ``matched``: for an explicit deny every Deny statement that applies; for an\n    allow the Allow statements of the path that granted (identity policies and\n    the boundary and session policies that let them through, or the resource\n    policy); for an implicit deny nothing. ``decided_by`` names the policy\n    types (and organization levels) that decided. ``reasons`` gives the grant\n    path of an allow (``identity``, ``resource_policy:direct``, ...) or what\n    blocked an implicit deny (``no_allow``, ``boundary``, ``session_policy``,\n    ``scp[1]``, ``rcp[0]``, ``resource_policy_required``,\n    ``cross_account_resource_side``, ``cross_account_principal_side``,\n    ``federated_user_without_session_policy``, ``cross_partition``,\n    ``aws-owned-resource:...``), or ``no-permission-needed``.\n    ``missing_context_keys`` are keys that conditions of otherwise applicable\n    statements asked for and the request did not carry (the simulator\047s\n    MissingContextValues). ``warnings`` are the validation findings of the\n    policies; ``diagnostics`` what evaluating this request noticed.\n    ")},
-  {Py_tp_traverse, (void *)__pyx_tp_traverse_4qiam_7_decide_Result},
-  {Py_tp_clear, (void *)__pyx_tp_clear_4qiam_7_decide_Result},
   {Py_tp_methods, (void *)__pyx_methods_4qiam_7_decide_Result},
   {Py_tp_getset, (void *)__pyx_getsets_4qiam_7_decide_Result},
   {Py_tp_init, (void *)__pyx_tp_init_4qiam_7_decide_Result},
@@ -27380,7 +27997,7 @@ static PyType_Spec __pyx_type_4qiam_7_decide_Result_spec = {
   "qiam._decide.Result",
   sizeof(struct __pyx_obj_4qiam_7_decide_Result),
   0,
-  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC,
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE,
   __pyx_type_4qiam_7_decide_Result_slots,
 };
 #else
@@ -27405,10 +28022,10 @@ static PyTypeObject __pyx_type_4qiam_7_decide_Result = {
   0, /*tp_getattro*/
   0, /*tp_setattro*/
   0, /*tp_as_buffer*/
-  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE, /*tp_flags*/
   PyDoc_STR("The decision, the statements that decided it, and why.\n\n    ``matched``: for an explicit deny every Deny statement that applies; for an\n    allow the Allow statements of the path that granted (identity policies and\n    the boundary and session policies that let them through, or the resource\n    policy); for an implicit deny nothing. ``decided_by`` names the policy\n    types (and organization levels) that decided. ``reasons`` gives the grant\n    path of an allow (``identity``, ``resource_policy:direct``, ...) or what\n    blocked an implicit deny (``no_allow``, ``boundary``, ``session_policy``,\n    ``scp[1]``, ``rcp[0]``, ``resource_policy_required``,\n    ``cross_account_resource_side``, ``cross_account_principal_side``,\n    ``federated_user_without_session_policy``, ``cross_partition``,\n    ``aws-owned-resource:...``), or ``no-permission-needed``.\n    ``missing_context_keys`` are keys that conditions of otherwise applicable\n    statements asked for and the request did not carry (the simulator\047s\n    MissingContextValues). ``warnings`` are the validation findings of the\n    policies; ``diagnostics`` what evaluating this request noticed.\n    "), /*tp_doc*/
-  __pyx_tp_traverse_4qiam_7_decide_Result, /*tp_traverse*/
-  __pyx_tp_clear_4qiam_7_decide_Result, /*tp_clear*/
+  0, /*tp_traverse*/
+  0, /*tp_clear*/
   0, /*tp_richcompare*/
   0, /*tp_weaklistoffset*/
   0, /*tp_iter*/
@@ -27928,7 +28545,6 @@ static PyObject *__pyx_tp_new_vectorcall_4qiam_7_decide__Run(PyTypeObject *t,
     #else
     (void) PyObject_INIT(o, t);
     #endif
-    PyObject_GC_Track(o);
   } else
   #endif
   {
@@ -27964,13 +28580,12 @@ static PyObject *__pyx_tp_vectorcall_4qiam_7_decide__Run(PyObject *t, PyObject *
 static void __pyx_tp_dealloc_4qiam_7_decide__Run(PyObject *o) {
   struct __pyx_obj_4qiam_7_decide__Run *p = (struct __pyx_obj_4qiam_7_decide__Run *)o;
   #if CYTHON_USE_TP_FINALIZE
-  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && !__Pyx_PyObject_GC_IsFinalized(o)) {
+  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && (!PyType_IS_GC(Py_TYPE(o)) || !__Pyx_PyObject_GC_IsFinalized(o))) {
     if (__Pyx_PyObject_GetSlot(o, tp_dealloc, destructor) == __pyx_tp_dealloc_4qiam_7_decide__Run) {
       if (PyObject_CallFinalizerFromDealloc(o)) return;
     }
   }
   #endif
-  PyObject_GC_UnTrack(o);
   Py_CLEAR(p->facts);
   Py_CLEAR(p->request);
   Py_CLEAR(p->caller);
@@ -28004,82 +28619,6 @@ static void __pyx_tp_dealloc_4qiam_7_decide__Run(PyObject *o) {
   }
 }
 
-static int __pyx_tp_traverse_4qiam_7_decide__Run(PyObject *o, visitproc v, void *a) {
-  int e;
-  struct __pyx_obj_4qiam_7_decide__Run *p = (struct __pyx_obj_4qiam_7_decide__Run *)o;
-  {
-    e = __Pyx_call_type_traverse(o, 1, v, a);
-    if (e) return e;
-  }
-  if (p->facts) {
-    e = (*v)(p->facts, a); if (e) return e;
-  }
-  if (p->request) {
-    e = (*v)(p->request, a); if (e) return e;
-  }
-  if (p->caller) {
-    e = (*v)(p->caller, a); if (e) return e;
-  }
-  if (p->context) {
-    e = (*v)(p->context, a); if (e) return e;
-  }
-  if (p->tracer) {
-    e = (*v)(p->tracer, a); if (e) return e;
-  }
-  if (p->allows) {
-    e = (*v)(p->allows, a); if (e) return e;
-  }
-  if (p->denies) {
-    e = (*v)(p->denies, a); if (e) return e;
-  }
-  if (p->kinds) {
-    e = (*v)(p->kinds, a); if (e) return e;
-  }
-  if (p->missing) {
-    e = (*v)(p->missing, a); if (e) return e;
-  }
-  if (p->notes) {
-    e = (*v)(p->notes, a); if (e) return e;
-  }
-  return 0;
-}
-
-static int __pyx_tp_clear_4qiam_7_decide__Run(PyObject *o) {
-  PyObject* tmp;
-  struct __pyx_obj_4qiam_7_decide__Run *p = (struct __pyx_obj_4qiam_7_decide__Run *)o;
-  tmp = ((PyObject*)p->facts);
-  p->facts = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->request);
-  p->request = Py_None; Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->caller);
-  p->caller = Py_None; Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->context);
-  p->context = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->tracer);
-  p->tracer = Py_None; Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->allows);
-  p->allows = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->denies);
-  p->denies = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->kinds);
-  p->kinds = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->missing);
-  p->missing = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  tmp = ((PyObject*)p->notes);
-  p->notes = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  return 0;
-}
-
 static PyMethodDef __pyx_methods_4qiam_7_decide__Run[] = {
   {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_4qiam_7_decide_4_Run_1__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
   {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_4qiam_7_decide_4_Run_3__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
@@ -28089,8 +28628,6 @@ static PyMethodDef __pyx_methods_4qiam_7_decide__Run[] = {
 static PyType_Slot __pyx_type_4qiam_7_decide__Run_slots[] = {
   {Py_tp_dealloc, (void *)__pyx_tp_dealloc_4qiam_7_decide__Run},
   {Py_tp_doc, (void *)PyDoc_STR("The state of one evaluation.")},
-  {Py_tp_traverse, (void *)__pyx_tp_traverse_4qiam_7_decide__Run},
-  {Py_tp_clear, (void *)__pyx_tp_clear_4qiam_7_decide__Run},
   {Py_tp_methods, (void *)__pyx_methods_4qiam_7_decide__Run},
   {Py_tp_new, (void *)__pyx_tp_new_4qiam_7_decide__Run},
   #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
@@ -28104,7 +28641,7 @@ static PyType_Spec __pyx_type_4qiam_7_decide__Run_spec = {
   "qiam._decide._Run",
   sizeof(struct __pyx_obj_4qiam_7_decide__Run),
   0,
-  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC,
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE,
   __pyx_type_4qiam_7_decide__Run_slots,
 };
 #else
@@ -28129,10 +28666,10 @@ static PyTypeObject __pyx_type_4qiam_7_decide__Run = {
   0, /*tp_getattro*/
   0, /*tp_setattro*/
   0, /*tp_as_buffer*/
-  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE, /*tp_flags*/
   PyDoc_STR("The state of one evaluation."), /*tp_doc*/
-  __pyx_tp_traverse_4qiam_7_decide__Run, /*tp_traverse*/
-  __pyx_tp_clear_4qiam_7_decide__Run, /*tp_clear*/
+  0, /*tp_traverse*/
+  0, /*tp_clear*/
   0, /*tp_richcompare*/
   0, /*tp_weaklistoffset*/
   0, /*tp_iter*/
@@ -28202,6 +28739,7 @@ static PyObject *__pyx_tp_new__initialisation_4qiam_7_decide_Evaluator(PyObject 
   p->_warnings = ((PyObject*)Py_None); Py_INCREF(Py_None);
   p->_plans = ((PyObject*)Py_None); Py_INCREF(Py_None);
   p->_all = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  p->_rcp_covered = Py_None; Py_INCREF(Py_None);
   return o;
 }
 
@@ -28269,6 +28807,7 @@ static void __pyx_tp_dealloc_4qiam_7_decide_Evaluator(PyObject *o) {
   Py_CLEAR(p->_warnings);
   Py_CLEAR(p->_plans);
   Py_CLEAR(p->_all);
+  Py_CLEAR(p->_rcp_covered);
   PyTypeObject *tp = Py_TYPE(o);
   #if CYTHON_USE_TYPE_SLOTS
   (*tp->tp_free)(o);
@@ -28308,6 +28847,9 @@ static int __pyx_tp_traverse_4qiam_7_decide_Evaluator(PyObject *o, visitproc v, 
   if (p->_all) {
     e = (*v)(p->_all, a); if (e) return e;
   }
+  if (p->_rcp_covered) {
+    e = (*v)(p->_rcp_covered, a); if (e) return e;
+  }
   return 0;
 }
 
@@ -28331,6 +28873,9 @@ static int __pyx_tp_clear_4qiam_7_decide_Evaluator(PyObject *o) {
   Py_XDECREF(tmp);
   tmp = ((PyObject*)p->_all);
   p->_all = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  tmp = ((PyObject*)p->_rcp_covered);
+  p->_rcp_covered = Py_None; Py_INCREF(Py_None);
   Py_XDECREF(tmp);
   return 0;
 }
@@ -28570,14 +29115,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide_Statement(__pyx_mstate
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide_Statement", 0);
   /*--- Exttype __pyx_obj_4qiam_7_decide_Statement ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_4qiam_7_decide_Statement = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_4qiam_7_decide_Statement_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_4qiam_7_decide_Statement)) __PYX_ERR(0, 143, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_4qiam_7_decide_Statement = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_4qiam_7_decide_Statement_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_4qiam_7_decide_Statement)) __PYX_ERR(0, 162, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_4qiam_7_decide_Statement = &__pyx_type_4qiam_7_decide_Statement;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_4qiam_7_decide_Statement) < (0)) __PYX_ERR(0, 143, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_4qiam_7_decide_Statement) < (0)) __PYX_ERR(0, 162, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_4qiam_7_decide_Statement);
@@ -28587,8 +29132,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide_Statement(__pyx_mstate
     __pyx_mstate->__pyx_ptype_4qiam_7_decide_Statement->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Statement_2, (PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide_Statement) < (0)) __PYX_ERR(0, 143, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide_Statement) < (0)) __PYX_ERR(0, 143, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Statement_2, (PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide_Statement) < (0)) __PYX_ERR(0, 162, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide_Statement) < (0)) __PYX_ERR(0, 162, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -28605,14 +29150,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide_Result(__pyx_mstatetyp
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide_Result", 0);
   /*--- Exttype __pyx_obj_4qiam_7_decide_Result ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_4qiam_7_decide_Result = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_4qiam_7_decide_Result_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_4qiam_7_decide_Result)) __PYX_ERR(0, 218, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_4qiam_7_decide_Result = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_4qiam_7_decide_Result_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_4qiam_7_decide_Result)) __PYX_ERR(0, 237, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_4qiam_7_decide_Result = &__pyx_type_4qiam_7_decide_Result;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_4qiam_7_decide_Result) < (0)) __PYX_ERR(0, 218, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_4qiam_7_decide_Result) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_4qiam_7_decide_Result);
@@ -28622,8 +29167,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide_Result(__pyx_mstatetyp
     __pyx_mstate->__pyx_ptype_4qiam_7_decide_Result->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Result_2, (PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide_Result) < (0)) __PYX_ERR(0, 218, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide_Result) < (0)) __PYX_ERR(0, 218, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Result_2, (PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide_Result) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide_Result) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -28640,14 +29185,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide__Entry(__pyx_mstatetyp
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide__Entry", 0);
   /*--- Exttype __pyx_obj_4qiam_7_decide__Entry ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_4qiam_7_decide__Entry = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_4qiam_7_decide__Entry_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_4qiam_7_decide__Entry)) __PYX_ERR(0, 298, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_4qiam_7_decide__Entry = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_4qiam_7_decide__Entry_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_4qiam_7_decide__Entry)) __PYX_ERR(0, 318, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_4qiam_7_decide__Entry = &__pyx_type_4qiam_7_decide__Entry;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_4qiam_7_decide__Entry) < (0)) __PYX_ERR(0, 298, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_4qiam_7_decide__Entry) < (0)) __PYX_ERR(0, 318, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_4qiam_7_decide__Entry);
@@ -28657,8 +29202,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide__Entry(__pyx_mstatetyp
     __pyx_mstate->__pyx_ptype_4qiam_7_decide__Entry->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Entry, (PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide__Entry) < (0)) __PYX_ERR(0, 298, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide__Entry) < (0)) __PYX_ERR(0, 298, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Entry, (PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide__Entry) < (0)) __PYX_ERR(0, 318, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide__Entry) < (0)) __PYX_ERR(0, 318, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -28675,14 +29220,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide__Group(__pyx_mstatetyp
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide__Group", 0);
   /*--- Exttype __pyx_obj_4qiam_7_decide__Group ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_4qiam_7_decide__Group = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_4qiam_7_decide__Group_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_4qiam_7_decide__Group)) __PYX_ERR(0, 307, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_4qiam_7_decide__Group = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_4qiam_7_decide__Group_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_4qiam_7_decide__Group)) __PYX_ERR(0, 327, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_4qiam_7_decide__Group = &__pyx_type_4qiam_7_decide__Group;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_4qiam_7_decide__Group) < (0)) __PYX_ERR(0, 307, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_4qiam_7_decide__Group) < (0)) __PYX_ERR(0, 327, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_4qiam_7_decide__Group);
@@ -28692,8 +29237,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide__Group(__pyx_mstatetyp
     __pyx_mstate->__pyx_ptype_4qiam_7_decide__Group->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Group, (PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide__Group) < (0)) __PYX_ERR(0, 307, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide__Group) < (0)) __PYX_ERR(0, 307, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Group, (PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide__Group) < (0)) __PYX_ERR(0, 327, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide__Group) < (0)) __PYX_ERR(0, 327, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -28713,14 +29258,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide__Run(__pyx_mstatetype 
   __pyx_vtable_4qiam_7_decide__Run.note = (void (*)(struct __pyx_obj_4qiam_7_decide__Run *, PyObject *, PyObject *, PyObject *))__pyx_f_4qiam_7_decide_4_Run_note;
   __pyx_vtable_4qiam_7_decide__Run.miss = (void (*)(struct __pyx_obj_4qiam_7_decide__Run *, PyObject *))__pyx_f_4qiam_7_decide_4_Run_miss;
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_4qiam_7_decide__Run = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_4qiam_7_decide__Run_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_4qiam_7_decide__Run)) __PYX_ERR(0, 343, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_4qiam_7_decide__Run = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_4qiam_7_decide__Run_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_4qiam_7_decide__Run)) __PYX_ERR(0, 363, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_4qiam_7_decide__Run = &__pyx_type_4qiam_7_decide__Run;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_4qiam_7_decide__Run) < (0)) __PYX_ERR(0, 343, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_4qiam_7_decide__Run) < (0)) __PYX_ERR(0, 363, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_4qiam_7_decide__Run);
@@ -28730,9 +29275,9 @@ static int __Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide__Run(__pyx_mstatetype 
     __pyx_mstate->__pyx_ptype_4qiam_7_decide__Run->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_4qiam_7_decide__Run, __pyx_vtabptr_4qiam_7_decide__Run) < (0)) __PYX_ERR(0, 343, __pyx_L1_error)
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Run, (PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide__Run) < (0)) __PYX_ERR(0, 343, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide__Run) < (0)) __PYX_ERR(0, 343, __pyx_L1_error)
+  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_4qiam_7_decide__Run, __pyx_vtabptr_4qiam_7_decide__Run) < (0)) __PYX_ERR(0, 363, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Run, (PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide__Run) < (0)) __PYX_ERR(0, 363, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide__Run) < (0)) __PYX_ERR(0, 363, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -28758,14 +29303,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide_Evaluator(__pyx_mstate
   __pyx_vtable_4qiam_7_decide_Evaluator._identity_refs = (PyObject *(*)(struct __pyx_obj_4qiam_7_decide_Evaluator *, struct __pyx_obj_4qiam_7_decide__Run *, unsigned PY_LONG_LONG))__pyx_f_4qiam_7_decide_9Evaluator__identity_refs;
   __pyx_vtable_4qiam_7_decide_Evaluator._blockers = (PyObject *(*)(struct __pyx_obj_4qiam_7_decide_Evaluator *, struct __pyx_obj_4qiam_7_decide__Run *, unsigned PY_LONG_LONG, int, int))__pyx_f_4qiam_7_decide_9Evaluator__blockers;
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_4qiam_7_decide_Evaluator_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator)) __PYX_ERR(0, 374, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_4qiam_7_decide_Evaluator_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator)) __PYX_ERR(0, 395, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator = &__pyx_type_4qiam_7_decide_Evaluator;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator) < (0)) __PYX_ERR(0, 374, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator) < (0)) __PYX_ERR(0, 395, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator);
@@ -28775,9 +29320,9 @@ static int __Pyx_modinit_Exttype___pyx_obj_4qiam_7_decide_Evaluator(__pyx_mstate
     __pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator, __pyx_vtabptr_4qiam_7_decide_Evaluator) < (0)) __PYX_ERR(0, 374, __pyx_L1_error)
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Evaluator, (PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator) < (0)) __PYX_ERR(0, 374, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator) < (0)) __PYX_ERR(0, 374, __pyx_L1_error)
+  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator, __pyx_vtabptr_4qiam_7_decide_Evaluator) < (0)) __PYX_ERR(0, 395, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_Evaluator, (PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator) < (0)) __PYX_ERR(0, 395, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_4qiam_7_decide_Evaluator) < (0)) __PYX_ERR(0, 395, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -29138,7 +29683,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
   stringtab_initialized = 1;
   if (__Pyx_InitGlobals() < (0)) __PYX_ERR(0, 1, __pyx_L1_error)
   if (__pyx_module_is_main_qiam___decide) {
-    if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_name_2, __pyx_mstate_global->__pyx_n_u_main) < (0)) __PYX_ERR(0, 1, __pyx_L1_error)
+    if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_name, __pyx_mstate_global->__pyx_n_u_main) < (0)) __PYX_ERR(0, 1, __pyx_L1_error)
   }
   {
     PyObject *modules = PyImport_GetModuleDict(); if (unlikely(!modules)) __PYX_ERR(0, 1, __pyx_L1_error)
@@ -29930,7 +30475,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
 
   /* "(tree fragment)":17
  *     else:
- *         return __pyx_unpickle_Condition, (type(self), 0x34ec0b2, state)
+ *         return __pyx_unpickle_Condition, (type(self), 0x713dc43, state)
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     __pyx_unpickle_Condition__set_state(self, __pyx_state)
 */
@@ -29942,7 +30487,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Condition, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_8) < (0)) __PYX_ERR(1, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
-  /* "qiam/_decide.pyx":169
+  /* "qiam/_decide.pyx":188
  *     """
  * 
  *     __signature__ = inspect.signature(             # <<<<<<<<<<<<<<
@@ -29950,20 +30495,20 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
  *         conditions, path, services, variables: None)
 */
   __pyx_t_9 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_inspect); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 169, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_inspect); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_signature); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 169, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_signature); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
 
-  /* "qiam/_decide.pyx":170
+  /* "qiam/_decide.pyx":189
  * 
  *     __signature__ = inspect.signature(
  *         lambda index, sid, allow, actions, not_action, resources, not_resource, principal, not_principal,             # <<<<<<<<<<<<<<
  *         conditions, path, services, variables: None)
  * 
 */
-  __pyx_t_6 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_9Statement_4__pyx_lambda_funcdef_4qiam_7_decide_9Statement_lambda1, 0, __pyx_mstate_global->__pyx_n_u_Statement_lambda, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 170, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_9Statement_4__pyx_lambda_funcdef_4qiam_7_decide_9Statement_lambda1, 0, __pyx_mstate_global->__pyx_n_u_Statement_lambda, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 189, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_6);
@@ -29975,10 +30520,10 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
     __Pyx_XDECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 169, __pyx_L1_error)
+    if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 188, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
   }
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Statement, __pyx_mstate_global->__pyx_n_u_signature_2, __pyx_t_8) < (0)) __PYX_ERR(0, 169, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Statement, __pyx_mstate_global->__pyx_n_u_signature_2, __pyx_t_8) < (0)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
   /* "(tree fragment)":1
@@ -30008,7 +30553,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Statement, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_8) < (0)) __PYX_ERR(1, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
-  /* "qiam/_decide.pyx":239
+  /* "qiam/_decide.pyx":259
  *     """
  * 
  *     __signature__ = inspect.signature(             # <<<<<<<<<<<<<<
@@ -30016,20 +30561,20 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
  *         missing_context_keys=(), same_account=True: None)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_inspect); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 239, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_inspect); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 259, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_signature); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 239, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_signature); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 259, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
 
-  /* "qiam/_decide.pyx":240
+  /* "qiam/_decide.pyx":260
  * 
  *     __signature__ = inspect.signature(
  *         lambda decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),             # <<<<<<<<<<<<<<
  *         missing_context_keys=(), same_account=True: None)
  * 
 */
-  __pyx_t_6 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_6Result_6__pyx_lambda_funcdef_4qiam_7_decide_6Result_lambda2, 0, __pyx_mstate_global->__pyx_n_u_Result_lambda, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 240, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_6Result_6__pyx_lambda_funcdef_4qiam_7_decide_6Result_lambda2, 0, __pyx_mstate_global->__pyx_n_u_Result_lambda, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 260, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_6);
@@ -30042,25 +30587,25 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
-    if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 239, __pyx_L1_error)
+    if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 259, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
   }
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Result, __pyx_mstate_global->__pyx_n_u_signature_2, __pyx_t_8) < (0)) __PYX_ERR(0, 239, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Result, __pyx_mstate_global->__pyx_n_u_signature_2, __pyx_t_8) < (0)) __PYX_ERR(0, 259, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
-  /* "qiam/_decide.pyx":271
+  /* "qiam/_decide.pyx":291
  *         return f"Result({self.decision}, matched={len(self.matched)}, reasons={self.reasons!r})"
  * 
  *     def to_dict(self):             # <<<<<<<<<<<<<<
  *         """The batch format's output fields."""
  *         return {
 */
-  __pyx_t_8 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_6Result_5to_dict, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Result_to_dict, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 271, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_6Result_5to_dict, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Result_to_dict, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 291, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_8);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Result, __pyx_mstate_global->__pyx_n_u_to_dict, __pyx_t_8) < (0)) __PYX_ERR(0, 271, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Result, __pyx_mstate_global->__pyx_n_u_to_dict, __pyx_t_8) < (0)) __PYX_ERR(0, 291, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
   /* "(tree fragment)":1
@@ -30144,7 +30689,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide__Group, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_8) < (0)) __PYX_ERR(1, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
-  /* "qiam/_decide.pyx":333
+  /* "qiam/_decide.pyx":353
  *     F_ACTION_AS_GIVEN = 15
  * 
  * cdef tuple _ALLOWED_BY_IDENTITY = ("identity",)             # <<<<<<<<<<<<<<
@@ -30156,7 +30701,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
   __Pyx_DECREF_SET(__pyx_v_4qiam_7_decide__ALLOWED_BY_IDENTITY, __pyx_mstate_global->__pyx_tuple[6]);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[6]);
 
-  /* "qiam/_decide.pyx":334
+  /* "qiam/_decide.pyx":354
  * 
  * cdef tuple _ALLOWED_BY_IDENTITY = ("identity",)
  * cdef tuple _BY_RESOURCE = ("resource",)             # <<<<<<<<<<<<<<
@@ -30168,7 +30713,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
   __Pyx_DECREF_SET(__pyx_v_4qiam_7_decide__BY_RESOURCE, __pyx_mstate_global->__pyx_tuple[7]);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[7]);
 
-  /* "qiam/_decide.pyx":335
+  /* "qiam/_decide.pyx":355
  * cdef tuple _ALLOWED_BY_IDENTITY = ("identity",)
  * cdef tuple _BY_RESOURCE = ("resource",)
  * cdef tuple _BY_BOTH = ("identity", "resource")             # <<<<<<<<<<<<<<
@@ -30180,7 +30725,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
   __Pyx_DECREF_SET(__pyx_v_4qiam_7_decide__BY_BOTH, __pyx_mstate_global->__pyx_tuple[8]);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[8]);
 
-  /* "qiam/_decide.pyx":336
+  /* "qiam/_decide.pyx":356
  * cdef tuple _BY_RESOURCE = ("resource",)
  * cdef tuple _BY_BOTH = ("identity", "resource")
  * cdef tuple _NO_ALLOW = ("no_allow",)             # <<<<<<<<<<<<<<
@@ -30192,7 +30737,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
   __Pyx_DECREF_SET(__pyx_v_4qiam_7_decide__NO_ALLOW, __pyx_mstate_global->__pyx_tuple[9]);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[9]);
 
-  /* "qiam/_decide.pyx":337
+  /* "qiam/_decide.pyx":357
  * cdef tuple _BY_BOTH = ("identity", "resource")
  * cdef tuple _NO_ALLOW = ("no_allow",)
  * cdef tuple _EXPLICIT = ("explicit_deny",)             # <<<<<<<<<<<<<<
@@ -30204,7 +30749,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
   __Pyx_DECREF_SET(__pyx_v_4qiam_7_decide__EXPLICIT, __pyx_mstate_global->__pyx_tuple[10]);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[10]);
 
-  /* "qiam/_decide.pyx":338
+  /* "qiam/_decide.pyx":358
  * cdef tuple _NO_ALLOW = ("no_allow",)
  * cdef tuple _EXPLICIT = ("explicit_deny",)
  * cdef tuple _CROSS_ACCOUNT = ("cross_account",)             # <<<<<<<<<<<<<<
@@ -30216,7 +30761,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
   __Pyx_DECREF_SET(__pyx_v_4qiam_7_decide__CROSS_ACCOUNT, __pyx_mstate_global->__pyx_tuple[11]);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[11]);
 
-  /* "qiam/_decide.pyx":339
+  /* "qiam/_decide.pyx":359
  * cdef tuple _EXPLICIT = ("explicit_deny",)
  * cdef tuple _CROSS_ACCOUNT = ("cross_account",)
  * cdef tuple _CROSS_PARTITION = ("cross_partition",)             # <<<<<<<<<<<<<<
@@ -30228,7 +30773,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
   __Pyx_DECREF_SET(__pyx_v_4qiam_7_decide__CROSS_PARTITION, __pyx_mstate_global->__pyx_tuple[12]);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[12]);
 
-  /* "qiam/_decide.pyx":340
+  /* "qiam/_decide.pyx":360
  * cdef tuple _CROSS_ACCOUNT = ("cross_account",)
  * cdef tuple _CROSS_PARTITION = ("cross_partition",)
  * cdef tuple _DELEGATED = ("identity", "resource_policy:account")             # <<<<<<<<<<<<<<
@@ -30267,7 +30812,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide__Run, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_8) < (0)) __PYX_ERR(1, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
-  /* "qiam/_decide.pyx":396
+  /* "qiam/_decide.pyx":417
  *     """
  * 
  *     __signature__ = inspect.signature(             # <<<<<<<<<<<<<<
@@ -30275,25 +30820,25 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
  * 
 */
   __pyx_t_9 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_inspect); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 396, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_inspect); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 417, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_signature); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 396, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_signature); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 417, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
 
-  /* "qiam/_decide.pyx":397
+  /* "qiam/_decide.pyx":418
  * 
  *     __signature__ = inspect.signature(
  *         lambda groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0: None)             # <<<<<<<<<<<<<<
  * 
  *     cdef tuple _groups
 */
-  __pyx_t_6 = __Pyx_PyDict_NewPresized(3); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 397, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyDict_NewPresized(3); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 418, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  if (PyDict_SetItem(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_session_given, Py_False) < (0)) __PYX_ERR(0, 397, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_scp_levels, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 397, __pyx_L1_error)
-  if (PyDict_SetItem(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_rcp_levels, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 397, __pyx_L1_error)
-  __pyx_t_10 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_9Evaluator_6__pyx_lambda_funcdef_4qiam_7_decide_9Evaluator_lambda3, 0, __pyx_mstate_global->__pyx_n_u_Evaluator_lambda, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[18])); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 397, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_session_given, Py_False) < (0)) __PYX_ERR(0, 418, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_scp_levels, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 418, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_rcp_levels, __pyx_mstate_global->__pyx_int_0) < (0)) __PYX_ERR(0, 418, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_9Evaluator_6__pyx_lambda_funcdef_4qiam_7_decide_9Evaluator_lambda3, 0, __pyx_mstate_global->__pyx_n_u_Evaluator_lambda, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[18])); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 418, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_10);
@@ -30308,41 +30853,41 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
     __Pyx_XDECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 396, __pyx_L1_error)
+    if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 417, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
   }
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Evaluator, __pyx_mstate_global->__pyx_n_u_signature_2, __pyx_t_8) < (0)) __PYX_ERR(0, 396, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Evaluator, __pyx_mstate_global->__pyx_n_u_signature_2, __pyx_t_8) < (0)) __PYX_ERR(0, 417, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
-  /* "qiam/_decide.pyx":476
+  /* "qiam/_decide.pyx":499
  *         return <tuple> plan
  * 
  *     def evaluate(self, request, tracer=None):             # <<<<<<<<<<<<<<
  *         """Decide one request; ``tracer`` is told about every statement and condition."""
  *         return self.decide(request, tracer)
 */
-  __pyx_t_8 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_9Evaluator_3evaluate, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Evaluator_evaluate, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[19])); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 476, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_9Evaluator_3evaluate, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Evaluator_evaluate, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[19])); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 499, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_8);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_8, __pyx_mstate_global->__pyx_tuple[15]);
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Evaluator, __pyx_mstate_global->__pyx_n_u_evaluate, __pyx_t_8) < (0)) __PYX_ERR(0, 476, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Evaluator, __pyx_mstate_global->__pyx_n_u_evaluate, __pyx_t_8) < (0)) __PYX_ERR(0, 499, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
-  /* "qiam/_decide.pyx":480
+  /* "qiam/_decide.pyx":503
  *         return self.decide(request, tracer)
  * 
  *     def evaluate_many(self, requests):             # <<<<<<<<<<<<<<
  *         """Decide many requests, in order; requests with equal ``key`` are decided once."""
  *         cdef dict seen = {}
 */
-  __pyx_t_8 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_9Evaluator_5evaluate_many, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Evaluator_evaluate_many, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[20])); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 480, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_9Evaluator_5evaluate_many, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_Evaluator_evaluate_many, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[20])); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 503, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_8);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Evaluator, __pyx_mstate_global->__pyx_n_u_evaluate_many, __pyx_t_8) < (0)) __PYX_ERR(0, 480, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Evaluator, __pyx_mstate_global->__pyx_n_u_evaluate_many, __pyx_t_8) < (0)) __PYX_ERR(0, 503, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
   /* "(tree fragment)":1
@@ -30360,7 +30905,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
 
   /* "(tree fragment)":17
  *     else:
- *         return __pyx_unpickle_Evaluator, (type(self), 0x057e94c, state)
+ *         return __pyx_unpickle_Evaluator, (type(self), 0x9080c25, state)
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     __pyx_unpickle_Evaluator__set_state(self, __pyx_state)
 */
@@ -30372,7 +30917,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_4qiam_7_decide_Evaluator, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_8) < (0)) __PYX_ERR(1, 17, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
 
-  /* "qiam/_decide.pyx":716
+  /* "qiam/_decide.pyx":739
  * 
  * 
  * cdef tuple _FALSE = (False, None)             # <<<<<<<<<<<<<<
@@ -30384,7 +30929,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
   __Pyx_DECREF_SET(__pyx_v_4qiam_7_decide__FALSE, __pyx_mstate_global->__pyx_tuple[16]);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[16]);
 
-  /* "qiam/_decide.pyx":717
+  /* "qiam/_decide.pyx":740
  * 
  * cdef tuple _FALSE = (False, None)
  * cdef tuple _TRUE = (True, None)             # <<<<<<<<<<<<<<
@@ -30401,7 +30946,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
  *     int __Pyx_UpdateUnpickledDict(object, object, Py_ssize_t) except -1
  * def __pyx_unpickle_Condition(__pyx_type, long __pyx_checksum, tuple __pyx_state):             # <<<<<<<<<<<<<<
  *     cdef object __pyx_result
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x34ec0b2, 0xe1140ed, 0x7515395, b'exact, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x713dc43, 0x97379c2, 0x20edc89, b'_arns, _globs, _strings, exact, fast, if_exists, key, key_text, negated, null, operator, path, prefix, set_prefix, texts, values')
 */
   __pyx_t_8 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_1__pyx_unpickle_Condition, 0, __pyx_mstate_global->__pyx_n_u_pyx_unpickle_Condition, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[23])); if (unlikely(!__pyx_t_8)) __PYX_ERR(1, 4, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
@@ -30485,7 +31030,7 @@ __Pyx_RefNannySetupContext("PyInit__decide", 0);
  *     int __Pyx_UpdateUnpickledDict(object, object, Py_ssize_t) except -1
  * def __pyx_unpickle_Evaluator(__pyx_type, long __pyx_checksum, tuple __pyx_state):             # <<<<<<<<<<<<<<
  *     cdef object __pyx_result
- *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x057e94c, 0x37dc5a7, 0x41094f8, b'_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings')
+ *     __Pyx_CheckUnpickleChecksum(__pyx_checksum, 0x9080c25, 0x17330da, 0x6ad3104, b'_all, _boundary, _groups, _identity, _plans, _rcp_bits, _rcp_covered, _rcps, _resource, _scp_bits, _scps, _session, _session_given, _warnings')
 */
   __pyx_t_8 = __Pyx_CyFunction_New(&__pyx_mdef_4qiam_7_decide_13__pyx_unpickle_Evaluator, 0, __pyx_mstate_global->__pyx_n_u_pyx_unpickle_Evaluator, NULL, __pyx_mstate_global->__pyx_n_u_qiam__decide, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[29])); if (unlikely(!__pyx_t_8)) __PYX_ERR(1, 4, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
@@ -30551,10 +31096,10 @@ static int __Pyx_InitCachedBuiltins(__pyx_mstatetype *__pyx_mstate) {
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
-  __pyx_builtin_sorted = __Pyx_GetBuiltinName(__pyx_mstate->__pyx_n_u_sorted); if (!__pyx_builtin_sorted) __PYX_ERR(0, 416, __pyx_L1_error)
-  __pyx_builtin_enumerate = __Pyx_GetBuiltinName(__pyx_mstate->__pyx_n_u_enumerate); if (!__pyx_builtin_enumerate) __PYX_ERR(0, 433, __pyx_L1_error)
-  __pyx_builtin_zip = __Pyx_GetBuiltinName(__pyx_mstate->__pyx_n_u_zip); if (!__pyx_builtin_zip) __PYX_ERR(0, 631, __pyx_L1_error)
-  __pyx_builtin_any = __Pyx_GetBuiltinName(__pyx_mstate->__pyx_n_u_any); if (!__pyx_builtin_any) __PYX_ERR(0, 816, __pyx_L1_error)
+  __pyx_builtin_sorted = __Pyx_GetBuiltinName(__pyx_mstate->__pyx_n_u_sorted); if (!__pyx_builtin_sorted) __PYX_ERR(0, 438, __pyx_L1_error)
+  __pyx_builtin_enumerate = __Pyx_GetBuiltinName(__pyx_mstate->__pyx_n_u_enumerate); if (!__pyx_builtin_enumerate) __PYX_ERR(0, 455, __pyx_L1_error)
+  __pyx_builtin_zip = __Pyx_GetBuiltinName(__pyx_mstate->__pyx_n_u_zip); if (!__pyx_builtin_zip) __PYX_ERR(0, 654, __pyx_L1_error)
+  __pyx_builtin_any = __Pyx_GetBuiltinName(__pyx_mstate->__pyx_n_u_any); if (!__pyx_builtin_any) __PYX_ERR(0, 855, __pyx_L1_error)
 
   /* Cached unbound methods */
   __pyx_mstate->__pyx_umethod_PyDict_Type_get.type = (PyObject*)&PyDict_Type;
@@ -30581,7 +31126,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   CYTHON_UNUSED_VAR(__pyx_mstate);
   __Pyx_RefNannySetupContext("__Pyx_InitCachedConstants", 0);
 
-  /* "qiam/_decide.pyx":416
+  /* "qiam/_decide.pyx":438
  *         cdef dict by_label = {}
  *         cdef _Group group
  *         items = sorted(groups, key=lambda g: (_ORDER[g[0]], g[1]))             # <<<<<<<<<<<<<<
@@ -30590,12 +31135,21 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_key};
-    __pyx_mstate_global->__pyx_tuple[0] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[0])) __PYX_ERR(0, 416, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[0] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[0])) __PYX_ERR(0, 438, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[0]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[0]);
 
-  /* "qiam/_decide.pyx":694
+  /* "qiam/_decide.pyx":472
+ *         self._plans = {}
+ *         self._all = self._build(None)
+ *         self._rcp_covered = _rcp_services() if self._rcps else frozenset()             # <<<<<<<<<<<<<<
+ * 
+ *     cdef tuple _build(self, object service):
+*/
+  __pyx_mstate_global->__pyx_frozenset[0] = PyFrozenSet_New(NULL); if (unlikely(!__pyx_mstate_global->__pyx_frozenset[0])) __PYX_ERR(0, 472, __pyx_L1_error)
+
+  /* "qiam/_decide.pyx":717
  *     """The decided_by label of a statement's policy: ``identity``, ``scp[1]``, ..."""
  *     cdef str label = ref.policy
  *     if label.startswith(("scp[", "rcp[")):             # <<<<<<<<<<<<<<
@@ -30604,12 +31158,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[2] = {__pyx_mstate_global->__pyx_kp_u_scp_2, __pyx_mstate_global->__pyx_kp_u_rcp_2};
-    __pyx_mstate_global->__pyx_tuple[1] = __Pyx_PyTuple_FromArray(__pyx_temp, 2); if (unlikely(!__pyx_mstate_global->__pyx_tuple[1])) __PYX_ERR(0, 694, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[1] = __Pyx_PyTuple_FromArray(__pyx_temp, 2); if (unlikely(!__pyx_mstate_global->__pyx_tuple[1])) __PYX_ERR(0, 717, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[1]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "qiam/_decide.pyx":781
+  /* "qiam/_decide.pyx":804
  *     if outcome is None:
  *         run.note("undecidable-condition", f"a condition of statement {st.index} could not be read",
  *                  Location(source, st.path + ("Condition",)))             # <<<<<<<<<<<<<<
@@ -30618,12 +31172,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_Condition_2};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 781, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 804, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
 
-  /* "qiam/_decide.pyx":864
+  /* "qiam/_decide.pyx":900
  *                 reason = f"the request value `{value}` cannot be read"
  *                 run.note("invalid-request-value", f"`{cc.key_text}` = `{value}` is not a value "
  *                          f"`{cc.operator.rpartition(':')[2].removesuffix('IfExists')}` can read",             # <<<<<<<<<<<<<<
@@ -30631,28 +31185,19 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
  *     if run.tracer is not None:
 */
   {
-    PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_kp_u__10};
-    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 864, __pyx_L1_error)
+    PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_kp_u__8};
+    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 900, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[3]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[3]);
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_IfExists};
-    __pyx_mstate_global->__pyx_tuple[4] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[4])) __PYX_ERR(0, 864, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[4] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[4])) __PYX_ERR(0, 900, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[4]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[4]);
 
-  /* "qiam/_decide.pyx":55
- *      frozenset({"kms:createalias", "kms:deletealias", "kms:updatealias"})),
- * )
- * cdef frozenset _OWNED_ACTIONS = frozenset().union(*[actions for _, _, actions in _AWS_OWNED])             # <<<<<<<<<<<<<<
- * 
- * # Where the resource policy is required even in the same account (semantics.md 4.4).
-*/
-  __pyx_mstate_global->__pyx_frozenset[0] = PyFrozenSet_New(NULL); if (unlikely(!__pyx_mstate_global->__pyx_frozenset[0])) __PYX_ERR(0, 55, __pyx_L1_error)
-
-  /* "qiam/_decide.pyx":240
+  /* "qiam/_decide.pyx":260
  * 
  *     __signature__ = inspect.signature(
  *         lambda decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),             # <<<<<<<<<<<<<<
@@ -30661,12 +31206,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[7] = {__pyx_mstate_global->__pyx_empty_tuple, __pyx_mstate_global->__pyx_empty_tuple, __pyx_mstate_global->__pyx_empty_tuple, __pyx_mstate_global->__pyx_empty_tuple, __pyx_mstate_global->__pyx_empty_tuple, __pyx_mstate_global->__pyx_empty_tuple, Py_True};
-    __pyx_mstate_global->__pyx_tuple[5] = __Pyx_PyTuple_FromArray(__pyx_temp, 7); if (unlikely(!__pyx_mstate_global->__pyx_tuple[5])) __PYX_ERR(0, 240, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[5] = __Pyx_PyTuple_FromArray(__pyx_temp, 7); if (unlikely(!__pyx_mstate_global->__pyx_tuple[5])) __PYX_ERR(0, 260, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[5]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[5]);
 
-  /* "qiam/_decide.pyx":333
+  /* "qiam/_decide.pyx":353
  *     F_ACTION_AS_GIVEN = 15
  * 
  * cdef tuple _ALLOWED_BY_IDENTITY = ("identity",)             # <<<<<<<<<<<<<<
@@ -30675,12 +31220,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_identity};
-    __pyx_mstate_global->__pyx_tuple[6] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[6])) __PYX_ERR(0, 333, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[6] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[6])) __PYX_ERR(0, 353, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[6]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[6]);
 
-  /* "qiam/_decide.pyx":334
+  /* "qiam/_decide.pyx":354
  * 
  * cdef tuple _ALLOWED_BY_IDENTITY = ("identity",)
  * cdef tuple _BY_RESOURCE = ("resource",)             # <<<<<<<<<<<<<<
@@ -30689,12 +31234,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_resource};
-    __pyx_mstate_global->__pyx_tuple[7] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[7])) __PYX_ERR(0, 334, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[7] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[7])) __PYX_ERR(0, 354, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[7]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[7]);
 
-  /* "qiam/_decide.pyx":335
+  /* "qiam/_decide.pyx":355
  * cdef tuple _ALLOWED_BY_IDENTITY = ("identity",)
  * cdef tuple _BY_RESOURCE = ("resource",)
  * cdef tuple _BY_BOTH = ("identity", "resource")             # <<<<<<<<<<<<<<
@@ -30703,12 +31248,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[2] = {__pyx_mstate_global->__pyx_n_u_identity, __pyx_mstate_global->__pyx_n_u_resource};
-    __pyx_mstate_global->__pyx_tuple[8] = __Pyx_PyTuple_FromArray(__pyx_temp, 2); if (unlikely(!__pyx_mstate_global->__pyx_tuple[8])) __PYX_ERR(0, 335, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[8] = __Pyx_PyTuple_FromArray(__pyx_temp, 2); if (unlikely(!__pyx_mstate_global->__pyx_tuple[8])) __PYX_ERR(0, 355, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[8]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[8]);
 
-  /* "qiam/_decide.pyx":336
+  /* "qiam/_decide.pyx":356
  * cdef tuple _BY_RESOURCE = ("resource",)
  * cdef tuple _BY_BOTH = ("identity", "resource")
  * cdef tuple _NO_ALLOW = ("no_allow",)             # <<<<<<<<<<<<<<
@@ -30717,12 +31262,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_no_allow};
-    __pyx_mstate_global->__pyx_tuple[9] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[9])) __PYX_ERR(0, 336, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[9] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[9])) __PYX_ERR(0, 356, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[9]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[9]);
 
-  /* "qiam/_decide.pyx":337
+  /* "qiam/_decide.pyx":357
  * cdef tuple _BY_BOTH = ("identity", "resource")
  * cdef tuple _NO_ALLOW = ("no_allow",)
  * cdef tuple _EXPLICIT = ("explicit_deny",)             # <<<<<<<<<<<<<<
@@ -30731,12 +31276,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_explicit_deny};
-    __pyx_mstate_global->__pyx_tuple[10] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[10])) __PYX_ERR(0, 337, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[10] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[10])) __PYX_ERR(0, 357, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[10]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[10]);
 
-  /* "qiam/_decide.pyx":338
+  /* "qiam/_decide.pyx":358
  * cdef tuple _NO_ALLOW = ("no_allow",)
  * cdef tuple _EXPLICIT = ("explicit_deny",)
  * cdef tuple _CROSS_ACCOUNT = ("cross_account",)             # <<<<<<<<<<<<<<
@@ -30745,12 +31290,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_cross_account};
-    __pyx_mstate_global->__pyx_tuple[11] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[11])) __PYX_ERR(0, 338, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[11] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[11])) __PYX_ERR(0, 358, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[11]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[11]);
 
-  /* "qiam/_decide.pyx":339
+  /* "qiam/_decide.pyx":359
  * cdef tuple _EXPLICIT = ("explicit_deny",)
  * cdef tuple _CROSS_ACCOUNT = ("cross_account",)
  * cdef tuple _CROSS_PARTITION = ("cross_partition",)             # <<<<<<<<<<<<<<
@@ -30759,12 +31304,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_cross_partition};
-    __pyx_mstate_global->__pyx_tuple[12] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[12])) __PYX_ERR(0, 339, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[12] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[12])) __PYX_ERR(0, 359, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[12]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[12]);
 
-  /* "qiam/_decide.pyx":340
+  /* "qiam/_decide.pyx":360
  * cdef tuple _CROSS_ACCOUNT = ("cross_account",)
  * cdef tuple _CROSS_PARTITION = ("cross_partition",)
  * cdef tuple _DELEGATED = ("identity", "resource_policy:account")             # <<<<<<<<<<<<<<
@@ -30773,12 +31318,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[2] = {__pyx_mstate_global->__pyx_n_u_identity, __pyx_mstate_global->__pyx_kp_u_resource_policy_account};
-    __pyx_mstate_global->__pyx_tuple[13] = __Pyx_PyTuple_FromArray(__pyx_temp, 2); if (unlikely(!__pyx_mstate_global->__pyx_tuple[13])) __PYX_ERR(0, 340, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[13] = __Pyx_PyTuple_FromArray(__pyx_temp, 2); if (unlikely(!__pyx_mstate_global->__pyx_tuple[13])) __PYX_ERR(0, 360, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[13]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[13]);
 
-  /* "qiam/_decide.pyx":397
+  /* "qiam/_decide.pyx":418
  * 
  *     __signature__ = inspect.signature(
  *         lambda groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0: None)             # <<<<<<<<<<<<<<
@@ -30787,12 +31332,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_empty_tuple};
-    __pyx_mstate_global->__pyx_tuple[14] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[14])) __PYX_ERR(0, 397, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[14] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[14])) __PYX_ERR(0, 418, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[14]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[14]);
 
-  /* "qiam/_decide.pyx":476
+  /* "qiam/_decide.pyx":499
  *         return <tuple> plan
  * 
  *     def evaluate(self, request, tracer=None):             # <<<<<<<<<<<<<<
@@ -30801,12 +31346,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {Py_None};
-    __pyx_mstate_global->__pyx_tuple[15] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[15])) __PYX_ERR(0, 476, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[15] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[15])) __PYX_ERR(0, 499, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[15]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[15]);
 
-  /* "qiam/_decide.pyx":716
+  /* "qiam/_decide.pyx":739
  * 
  * 
  * cdef tuple _FALSE = (False, None)             # <<<<<<<<<<<<<<
@@ -30815,12 +31360,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[2] = {Py_False, Py_None};
-    __pyx_mstate_global->__pyx_tuple[16] = __Pyx_PyTuple_FromArray(__pyx_temp, 2); if (unlikely(!__pyx_mstate_global->__pyx_tuple[16])) __PYX_ERR(0, 716, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[16] = __Pyx_PyTuple_FromArray(__pyx_temp, 2); if (unlikely(!__pyx_mstate_global->__pyx_tuple[16])) __PYX_ERR(0, 739, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[16]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[16]);
 
-  /* "qiam/_decide.pyx":717
+  /* "qiam/_decide.pyx":740
  * 
  * cdef tuple _FALSE = (False, None)
  * cdef tuple _TRUE = (True, None)             # <<<<<<<<<<<<<<
@@ -30829,7 +31374,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[2] = {Py_True, Py_None};
-    __pyx_mstate_global->__pyx_tuple[17] = __Pyx_PyTuple_FromArray(__pyx_temp, 2); if (unlikely(!__pyx_mstate_global->__pyx_tuple[17])) __PYX_ERR(0, 717, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[17] = __Pyx_PyTuple_FromArray(__pyx_temp, 2); if (unlikely(!__pyx_mstate_global->__pyx_tuple[17])) __PYX_ERR(0, 740, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[17]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[17]);
@@ -30893,38 +31438,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{0},{18},{4},{6},{9},{15},{1},{2},{10},{10},{1},{1},{1},{10},{4},{179},{7},{10},{1},{1},{1},{5},{10},{16},{117},{23},{5},{18},{42},{59},{26},{20},{25},{64},{22},{8},{43},{26},{26},{40},{30},{40},{37},{36},{7},{6},{2},{20},{16},{23},{14},{27},{16},{23},{14},{33},{20},{27},{20},{12},{30},{17},{27},{13},{11},{15},{13},{26},{14},{25},{21},{9},{4},{15},{15},{15},{36},{20},{20},{11},{9},{4},{16},{23},{4},{56},{20},{14},{22},{29},{21},{21},{14},{10},{61},{17},{51},{38},{19},{18},{19},{21},{19},{8},{7},{5},{6},{5},{10},{9},{18},{27},{29},{8},{4},{10},{13},{9},{18},{27},{29},{18},{23},{14},{12},{11},{13},{8},{8},{9},{13},{9},{12},{11},{9},{15},{12},{4},{8},{6},{15},{24},{26},{14},{8},{9},{18},{27},{29},{12},{7},{6},{24},{26},{6},{24},{26},{4},{22},{24},{20},{7},{12},{8},{8},{12},{26},{8},{10},{8},{7},{14},{12},{11},{10},{24},{24},{21},{24},{21},{21},{19},{14},{12},{10},{17},{13},{12},{12},{19},{13},{8},{5},{13},{7},{5},{3},{7},{18},{8},{18},{4},{8},{7},{9},{10},{13},{28},{27},{15},{1},{10},{8},{7},{11},{6},{9},{8},{13},{5},{8},{13},{5},{5},{37},{8},{1},{3},{6},{8},{9},{5},{7},{5},{3},{8},{6},{12},{1},{5},{7},{7},{11},{7},{20},{4},{7},{8},{10},{13},{12},{4},{8},{3},{4},{6},{3},{8},{9},{12},{12},{13},{11},{15},{3},{10},{12},{2},{5},{7},{12},{7},{8},{8},{24},{9},{6},{10},{12},{3},{10},{4},{4},{8},{7},{13},{14},{10},{10},{3},{9},{6},{5},{9},{6},{9},{4},{4},{5},{7},{6},{4},{5},{6},{12},{5},{6},{9},{8},{3}};
-    const struct { const unsigned int length: 10; } bytes_length_index[] = {{11},{11},{11},{55},{55},{55},{318},{136},{369},{475},{137},{565},{307},{98},{82},{5},{18},{22},{18},{17},{22},{6}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{0},{18},{4},{6},{9},{15},{1},{2},{10},{10},{1},{1},{1},{10},{4},{179},{7},{10},{1},{1},{1},{5},{10},{16},{117},{23},{5},{18},{42},{59},{26},{20},{25},{64},{22},{8},{43},{26},{26},{40},{30},{40},{37},{36},{7},{6},{2},{20},{16},{23},{14},{27},{16},{23},{14},{33},{20},{27},{20},{12},{30},{17},{27},{13},{11},{15},{13},{26},{14},{25},{21},{9},{4},{15},{15},{15},{36},{20},{20},{11},{9},{4},{16},{23},{4},{56},{20},{14},{22},{29},{21},{21},{14},{10},{61},{17},{51},{38},{19},{18},{19},{21},{19},{8},{7},{5},{6},{5},{10},{9},{18},{27},{29},{8},{4},{10},{13},{9},{18},{27},{29},{18},{23},{14},{12},{11},{13},{8},{16},{8},{9},{13},{9},{12},{11},{13},{9},{15},{12},{4},{8},{6},{15},{24},{26},{14},{8},{9},{18},{27},{29},{12},{7},{6},{24},{26},{6},{24},{26},{4},{22},{24},{20},{7},{12},{8},{8},{12},{26},{8},{10},{8},{7},{14},{12},{11},{10},{24},{24},{21},{24},{21},{21},{19},{14},{12},{10},{17},{13},{12},{12},{19},{13},{8},{5},{13},{7},{5},{3},{7},{18},{8},{18},{4},{8},{7},{9},{10},{13},{28},{27},{15},{1},{10},{8},{7},{11},{6},{9},{8},{13},{5},{8},{13},{5},{5},{37},{8},{1},{3},{6},{8},{9},{5},{7},{5},{3},{8},{6},{12},{5},{1},{5},{7},{7},{11},{7},{20},{4},{7},{8},{10},{13},{12},{4},{8},{3},{4},{6},{3},{8},{9},{12},{12},{13},{11},{15},{3},{10},{12},{2},{5},{7},{12},{7},{8},{8},{24},{9},{6},{10},{12},{3},{10},{4},{4},{8},{7},{13},{14},{10},{10},{3},{9},{6},{5},{9},{6},{9},{4},{4},{5},{7},{6},{4},{5},{6},{12},{5},{6},{9},{8},{3}};
+    const struct { const unsigned int length: 10; } bytes_length_index[] = {{11},{11},{11},{55},{55},{55},{375},{136},{531},{475},{137},{565},{307},{98},{82},{5},{18},{22},{18},{17},{22},{6}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (3288 bytes) */
-static const char cstring[] = "x\332\235X\313{\333T\026\047\222:\004\3107\020\332\362\030\340\033u\010\223\2664)\231\351\323\005\246n\354\270\241\251\363r\232\244!Q\256\245k[\261,\311\272R\022\207\266\303\262K/\275\364RK/\275\364\322K-\275\354\237\300\2370\347\350\345W\313\024\370\032\377\356=\367\236{\317\373\036!\312\206\243)\242n\330b\236\212\026%\212\2502Q4\216\251%\212\307Ds\350ev\345\262mQ*\026,R\254P\335\276r\345\232xM\254\020[.Q\345\207k\310\304\014\235\3750\237\370\317\242\241+\252\255\032\372\345\254\241\323\254aS\321.\021[\\\254\331%C\307\223\025\252\251yj\021\233j5\221\331\226*\333p\023l\322\305\265\364\332\334\215;7D\242+p\346\021\225m&2\047/k\2041\312D\243 \346\035U\263U]\264k&e\363\342rA\254\031\216\250S\252\210\266!\232\260o\220\301.Q]d\324\306\2018Kt\320\221\240l\022\260\253zqVTT\013.Q\217)r/\021\215\321\371\r\312\034\315\276\274\t;)\352zyo\377\360P\374A\204\037\031DD\373\370\243\001{\035\212%\302\300\200\201\265D\024\257\004\212Z\264\352Pf\047D\"\302\241\206c\311T4,\3214\230\352_)G\246\n\371NT\273$\252vhW<\020\216\321\213\327\200_\247E\020G\021\301\244\321rp)\243\340&\242\005\047\260{(%\334\354\377\240\200$<\032\310:\251\300\231D\254\200v\252OU\3042\255\371\266\036\024\377\320\267&\023\227\014+\251\327\236 )\201b\343\\\323\3749K\\\363\331|\035!\\\200\273\200\266#\003*\r[hpE}\315n\360,\213\014\0162\232\206\246\3125\337s(\032\204O\305`\266x\353F\264\342\273\337\227\301\260\212DW\317|\267\212\032XCc\221\322#\"(\212\004SJ,=\261w\220\330\3776\241\222J\"\261\367\335\334\335\375_\026\376\365<a\031\032\275NN\330\234E\031\265\216\251r}t+\014\257\206\333\206W\200+\021H6\260R\256\260\220\245\177\007\321T\302\360\222\327\357\363\177\301)\276\030\306\211N\025\024\306\217\034\274c\256BtR\004\"l\231\363\217\372?\373\002\231\336\260)Rs\0165RTF\362\032\245:\376\026e\324\212\3306\221K\270\030\034\2034\031,i\277a\016\201\310\300\t}2\262\366gx\231*C\356\353e\252DKP\013\350\340y\203\363\201\363\002\3620\223/\030\265**\303],o8\272B\254\332\310\206\221\223\337 \304\270\242XI\242u\323\261\177\347\262h5""f\205\250Uh\201@\232\215\351a\223b\177\037L\242\033\034}h\305\237\306k\246\002\326\003q\234\312\210J\301\312\360>\337\227\224\311\226jbF\250:\244\202\212\216\367K\321\234\237\030*\013\334\254`\344\341_\340 ?\240p\032\230*\236\206\002\340t\240v\3701\210\025\313p\3549Py\3160\261\246\033\326\340\236cb\251x\223n\314\365\2557\207\365\205*\230\232\341\013\202C,O\212%\233{Q\214J\201\242\211\3219\221\341\275\322m\006[\341Z\311\264hA=\205\252\306\374L\307G\347\232x8X\254\016\261z\035\016\224\263Cf\311\327\253`\263\353\222BeU\241\363f\355\224\331,\3217\362\360\014\325d\244\242\215SOh\036\370u[\265k\270X\244\266L4\215Z\203D\2202\320`\220\010\016\206\007\n\315\201OS\300\204#\254\310\343u\335\257t\270\034\0319\252\330X!\003\013D\314P]I\036\034l\217\021\306\017\241:\324yx\255\226\013\351S\025\244z\013\026\325\177T\207w%\006I&\226\225\340\3660\350\242\047\010R\006\255\215\3610\027W~GG\377j\307\003\301\362\275F*y\205\374\230\\\\\\\335\312\346\222++\253\333I\0317\203K\215\223E\337V\217T]\211[\215x0\037\361\366)\222dQ\305\201\360\221\375\006D\222\006\227\3205\370\354\304\213)\220\020\235\222\242z-\245\222\242\016\317\216*\247w\326V\226\027\227sR*\235\335M\243:h\213x\020\337\332\247\214\335:\2704vk\177\221\006#:N\221\240\246\327\226\322\251\364F2\227NI[\233\351\215\301 \037\010\357\345\307\003\322F\256]1d\377\211|\214\031\207\306\313\256\346\244\265\215\345\354\342\362Zr\005\332\264\300\3020X\263T]VM\242\3018j[b\332\306\352JZZ]\2226\323\233\233\313\253Y\177\032\217Ws\321\376\240\207\n~c\353\204\3231\323\304\3641\273\204+\266!)\320$nbJ@\372\304\235Y<\210\257\350S\306n\031\\\032\273(^\334\240\205\355\344Fv9\233\221\322\272m\325\202\337\361\323b\372\330QR\3062\0343\370}\r_D\037\347\333pt\374{\rO@\035\347\220\326j\247\360\227\002\333HYz\212\302K\022d\007.\205\275.\3051\032\017\261\340\3502b1:\t\376Su\025\326\300\200\020\037\032\3731\266\244\004\361\246\372\227T\014\305\321\374\275X\242}\244\047\010P4%\250\336r\031\nb0\263|\177\005\343\360\006\034b\263\026\214\034\335T\3452\234\026\047""\341\010=\216\373\021\372\306\300\31111\366\332\010=t\335\0101\360\313\010\021\215\356\223\216m,=\250V\325!Z\244i\350\ti\334\047\021\201\236\342\004\037\242\210\207\rX\3675>cjQ\047\266c\371\353\320\220\330\221\203T&\311\006\310\010_7\224\370\311\310\010\326;H{b\232\232J\031a5\310Bc>\336\026\367!244\024|)\331\026\221i\236\310e\331\200bkTL\002r\"\252\032\215kn<\2006\301`L\n_\324\241\t\274\253a\312\203\304p\324\320Z\374$\367\227\340\"\333?S\t\236TE\312\327\224\260\230\206\335\220\022\327SF\013\005\370\354\242:\276\244`\236\250\306\r\325:z\nV\240\247\262\346@?CO\301\0022\204*<\241\265\002,0\377\023\242\000\215\004\036\240H\016tvR\330\216H\341\313\032v\014\005\313\250\300\343\304\212\020\367E\014\002\026=\304j\001\374\207\325\021\352!\014tf\342\307 \304\024\203\375\360\017\374sjk\260\201*\232A\024\tJ(\321\214b\305o[\302\336%\374\032\013\001\362\256\006\237Y\014\272o\277\333\321\213\340T\035\217\221P\004\214\221\360SN7$\337\275\220\246R\340n\034\305V\307Idf\335\201\215\341\003\014\352\231\304.\005\232\231\206\031}L\306\214\330\327\314\207}\215?\016\205\366\307\221G\374\t\265,\303b\3760\346\206\316\310\204\177R\360!\205\243\260cf\026\305\217(\026~\351[\264b\034CN\026\240\363\010\237\371\020X$\365H\337&\341:|m+\021\235\005\325\302\212#\207a\002\365\273;\026\213\301\340\263\204Q\255\020\211\022\2727\362r\021\324\327\207]\336o\014\373\3158x=\316=fX\340\002?5\343\317N\034\340\377\212\250\230\232O\206\177\3507\374c\341\013\344g\227e[\016ut\354]\374\306\030\"/\316s\277\323\tZ\266\250\233a\047\360\245\007q\300\316T\363\327\211\236\360\217\346\245\346-w\032\2073\315d\363\211\273\200\303\331f\325\375\213K~\235x%\374\275Q\365\304\357Z\037\264\357u\312\336\372FO8_\277Q?mT\233\260\355\335_\237\325o7.\365&\377\331$\315\023Wo\047{\302\007/\027\336\300v\253\361Ys\272yi\200\355\262;\341~\336\232\357L\374\036\333\335\306C\020l}\200\355[w\301]i\377\265CB\266\337&\337y\377\013\\\230\256_\250o7R\315)7\325z\277=\323\326\2723]\325\333\336\363\366\212^\261\354\225\231\307N~{\347\235\323\211\024""\007\220\342\036\"<\344r\0109n\007a\207;D8\344\024\004\2053\020\014\216!0.\305#\037\377\020\341!\277\314\367&?\252\277[\2576\376\322\320\\_\261\343\227\333\365t\343Bc\2757\371q\035$\372\264^}\005?v\343V\363S\367\234\273\331\022Z\313\355\355N\272{\276\233\362\326v\274\035\311\223\024O\t\304\263<\253\346\325^\300\331\377\235x\200\027>\340\226\020\226\270\307\010\217#Aw\021v\271\237\021~\216\344-#\2249\013\301\002yQ\232jo\362C\357\303\253\356\214K\334\223V\271\363iw\342\3250ez\304z;\215\\\363\223\246\355\336m\245\332\023o\257\335\315\346\273M\307]t\355\326\235\366\355\3167\035\006\206/{\273\207\336!\351\3131\013\347.\270\231\326\275v\261\263\376j\230B^#\307\227n\256\365I\313\206PP\272W\275\\`,\331\223uO\017,\365\034T}1\221A\2153\334#\204G\221\023C\333\204N,!\2248\225{{\215n7g\335\213\256\334\272\320\332j\317v.v\344\356\205\356So\373\300;\000\t\n^\341\310;\262=\373\0278\367\331D\022\217Or\303A\225E\310r[\010[\334S\204\247\334>\302>G\020\010WA\250p6\202\315\325\020j\3343\204g\334}\014\261\373|\006!\303g\021\262\374&\302&\377\004\341\t\377\024\341)\237G\310\363*\202\312\037\361\177\316\361\273\r\245y\305\275\341\236\265/\264wc\203\023\217P\217V\274J\325\253\306\006\017\025\\AX\031I\236<B\236+ \024\270\342\0370\370\235\346m\367\033\227\265fZ%\210\217\255\356\327\335\234\267\276\353\307\020\210P\362J\232\2479\236\363\014\016~\036eG\032!\315-#,s\353\010\353\221$\241\251\207\263y8IN\020N\2703\2043\356\005\302\013.\215vL\363+\010+\374:\302:\237C\310\361;\010;<A |\t\241\304W\020*\274\211`\3626\202\315\377\202\360\013\377@@9\205\014BF\370\t\341\047!\213\220\025\266\021\266\205\003\204\003AF\220\205\002BA8B8\022,\004K\250!\324\2043\241\357\332o\2329w\332\235m}\321\316t\026^\rS\222#\256}\332\260\301\2663n\251\245\264/\275\275C\35663\356\315\026\337\272\321:\356W\254m?\005\244?\227\324{M\301\233\271\323\026\332?\305\001\006\336\205\362\007\321\005\256\r\n\337\"\272a1J\347U\204\325\221Rg\"\230Q\336,\242\251\027G2e\003a\203?@8\210RDG\320y\013\301\342\237#<\347\223h\334d\344\242G\010""\217\204\025\341\355\355\224hn\273\351\326y(\230\357A\236\235\353nzk9/\267\357\355\203b\252\247B\330\232\236\031\204mX!\302x\r\023h\ra-\n[\tA\212\342\265\210P\214\302\266\212P\345N\021N\271\347\010\317\243B\021\276L\253\010\253Q\205\330C\330\033\261B\030\257a\240\326\020j\3743\204g\374}T\377~\024\250\353\010\353\302\023\204\047\302.\302\256\260\217\260/\344\021\362\202\212\240\n:\202.T\021\252\202\203\340\010\367\317\341a\3472\010\231s\017\317\375\271\302\264\337\234i\226\241\014\037tnt\316\274\365-o+\260\350\231w\026\004LXh7\0206\270\315?Pr\276\207\236\205\266\376\riq\265\223\351\336\364\3266\275M\010p\360\033<\306pE\334.\204\005>,|\341c\034\372-\254\177G\010G\221\213\216\021\216\243\222\036zj\tm\274\304?Fx\034E\350\026\302\026\277\213\260\313\313\0102\024q<\214/\363o\233g\311W\223\357\365\246>k\010\215e\350\224\246@\303\306\004t[\347\233)h:r\255\351\336\324\337\0323\r\002\205`\001W\355\306\002tI\023\275\251\031\3300\341^p\201\347\313\200\362\0310N7.7\277\206rr\321UZW\333\017\332J\347\022\336\360yc\2727\t\353\257&\247^>\252W{S\037\327g\2014u\261\236C\3536Ho\352\303\227\047u\031h\037}\016\224mh\333v]\322\373\350B=\tmY2X&uT\350e\365\345D\357\372w\315{n\241\225l\255\267H\313i\047\333\353m\002\257}\241\373\000\2736\250\375O{K\253]\013\372@\017;R\320\372\245\215\035 \224\246\2447)z\342M\357f\246\363\302\333\202B\262\353M^\362.-\264\276j\033\335\237\221\363\253y<\332\233\204\307K\377\037\337%\225\301";
-    PyObject *data = __Pyx_DecompressString(cstring, 3288, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (3379 bytes) */
+static const char cstring[] = "x\332\245X\313[\333V\026/\2222\245-\337\2644\351\244\231N\277Q\246t\362h e&O\322vb\260!\024b\300\230\030B@\276\226\256maY\262u%\300\344\321.Yz\351\245\227Zz\351\245\227,\265\3642\177B\377\2049G/\277\222\016_\247_\360\357\336s\357\271\367\274\357QE\331\2605E\324\rK\314Q\321\244D\021U&\212\306!5E\361\220h6\275\316n\\\267LJ\305\274I\ne\252[7n\334\022o\211eb\311E\252\374x\013\231\230\241\263\037g\346\376\263`\350\212j\251\206~=i\3504iXT\264\212\304\022\027jV\321\320\361d\205jj\216\232\304\242ZMd\226\251\312\026\334\004\233tq=\261>}\347\301\035\221\350\n\234y@e\213\211\314\316\311\032a\2142\321\310\2139[\325,U\027\255Z\205\262\031q9/\326\014[\324)UD\313\020+\260\257\237\301*R]d\324\302\201x\215\350\240#A\331$`W\365\3025QQM\270D=\244\310\275H4FgR\224\331\232u}\023vR\324\365\372\356^6+\376(\302\217\014\"\242}\274Q\237\275\262b\22100\240o-\021\305+\202\242&\255\332\224Ys\"\021\341P\3036e*\032\246X1\230\352])\207\246\n\370\216T\253(\252V`W<\020\216\321\013\267\200_\247\005\020G\021\301\244\341\262\177)\243\340&\242\371\047\260G(%\334\354\375\240\200$8\032\310:)\303\231D,\203v\252GU\304\022\255y\266\356\027?\353Y\223\211\213\206\031\323k\317\2204\207b\343\\\323\2749\233\273\345\261y:B\270\000w\036mG\372T\032\264P\377\212\372\216\335\340Y\026\032\034d\254\030\232*\327<\317\241h\020>e\203Y\342\275;\341\212\347~O\006\303,\020]=\361\334*j`\r\215\205J\017\211\240(\022L)1\365\271\335\375\271\275\357\346TR\236\233\333\375~\372\341\336\313\331\177\275\2363\r\215\336&Gl\332\244\214\232\207T\271=\274\025\2067\203m\203+\3005\347K\326\267R*\263\200\245w\007\321T\302\360\222w\357\363~\301)\236\030\306\221N\025\024\306\213\034\274c\272LtR\000\"l\231\366\216\372\037\373|\231\336\263)Ts\0325RTFr\032\245:\376\026d\324\212X\026\221\213\270\350\037\2034\031,i\275g\016\201\310\300\t=2\262\366fx\231*C\356\353%\252\204KP\013h\377y\375\363\276\363|\362 \223\047\0305\313*\303],g\330\272B\314\332\320\206\241\223\337#\304\250\242XI\302\365\212m\375\316e\341j\304\nQ\253\320<\2014\033\321\303\"\205\336>""\230\2047\330\372\300\2127\215\326*\nX\017\304\261\313C*\371+\203\373<_R&\233j\0053B\325!\025Tt\274W\212\246\275\304P\231\357f\005#\017\377|\007y\001\205S\337T\3214\020\000\247}\265\303\213A\254X\206mM\203\312\323F\005k\272a\366\3579$\246\2127\351\306t\317z\323X_\250\202\251\031\274 8\304\362\244\230re7\214Q\311WtnxNdx\257t\213\301V\270V\252\2304\257\036CUc^\246\343\243sK\314\366\027\253,V\257l_9\3132S\276]\005\233\335\226\024*\253\n\235\251\324\216\231\305\346zF\036\234\241\232\214\224\265Q\352\021\315\001\277n\251V\r\027\013\324\222\211\246Q\263\237\010R\372\032\364\023\301\301\360@\2419\360i\362\231p\204\025y\264\256{\225\016\227C#\207\025\033+\244o\201\220\031\252+\311\201\203\255\021\302\350!T\207:\017\257\325r>q\254\202T\347`Q\275Gup\327\\?\251\202e\305\277=\010\272\360\t\202\224Akc<LG\225\337\326\321\277\332a_\260\374\240\221rN!?\305\026\026\326\266\222\351\330\352\352Z&&\343fp\251q\264\340\331jE\325\225\250\325\210\0063!o\217\"I&Ul\010\037\331k@$\251\177\t]\203\317N\264\030\007\t\321)q\252\327\342*)\350\360\354\250rb{}uya9-\305\023\311\235\004\252\203\266\210\006\321\255=\312\310\255\375K#\267\366\026\251?\242\243\024\tjzm1\021O\244b\351D\\\332\332L\244\372\203\274/\274\227\237\366I\033\272v\031T1\351\002a\324\337\277j\310\336\223\371\0243\020\215\231\\KK\353\251\345\344\302\362zl\025\3326\337\3420X7U]V+D\203q\330\306\254\303\333@M\335?*\332\220Z[MHk\213\322fbssy-\351M\243\361Z:d\366\033,\37772]0\035\261[D\0371Z\260b\031\222\002\035\344&\346\013\344V\324\266E\203\350\212\036e\344\226\376\245\221\213\242\305\024\315gb\251\344rrIJ\350\226Y\363\177GO\213\350#GIK\246aW\374\337w\360\205\364Q\276\224\255\343\337;x|\352(\207\264^;\206\2778\330FJ\322c\024^\222 up)h\204)\216\321x\210y[\227\021\013\341I\360\237\252\253\260\006\006\204`\321\330O\221%%\010F\325\273\244l(\266\346\355\305\372\355!=B\200\212*Ai\227KP-\375\231\351\371\313\037\0077\340\020;9\177d\353\025U.\301iQ\206\016\321\243\244\030\242\247\372N\216\210\221\327\206\350\201\353\206\210\276_\206\210ht\217th""a]B\265\2526\321BM\003OH\243>\t\t\364\030\047\370J\205<\254\317\272\357\360\031S\013:\261l\323[\207n\305\n\035\2442I6@F\370\364\241\304\313LF\260\030BM \225\212\246RFX\r\262\320\230\211\266EM\212\014\335\016\005_J\226Id\232#rI6\240\022\033\345\n\0019\021U\215F\0059\032@\017a0&\005\317\355\300\004\036\335 \345Ab8j`-z\257{Kp\221\345\235\251\370\357\255\"\345jJPi\203VI\211\212-\243\371<|\223Q\035\237Y0OX\000\007\n!=\006+\320cY\263\241\331\241\307`\001\031B\025\336\327Z\036\026\230\367}\221\207.\003\017P$\033\332>)\350U\244\340\331\r\332\211\274i\224\341\345b\005\210\373\002\006\001\013_i5\017\376\303\322\t\305\021\006:\253\340\227\"\304\024\203\375\360\017\374sli\260\201*\232A\024\t\352)\321\214\0028\005:\035\257\261\t\272\233\340{-\000H\276\032|\2101\350\317\275~H/\200gu<KB90P\202\217=\335\220<\037C\256J\276\317q\024\231\036\047\241\255u\0336\006O4\350X!V\321W\257bT\302\317\315\210\021;\237\231\240\363\361\306\201\344\3368t\2137\241\246i\230\314\033F\334\320;U\340\237\344\177j\341(\350\251\231I\3613\213\005\377/\300\244e\343\020\0223\017\275I\320\010\004\300B\251\207:;\t\327\341{\\\t\351\314/\031f\024>\014\263\250\327\377\261H\014\006\037.\214j\371P\224\300\307\241\253\013\240\276>\350\367^\353\330k\327\301\365Q\0022\303\004\027x\371\031}\230\342\000\377gE\271\242yd\370\207~\303?\026<C^\212\231\226iS[\307\356\306k\235!\374\242d\367z!\277\251\013\373\035v\004\337\202\020\007\354D\255\374:\326\025\376\321\274\332\274\347L\342p\252\031k>sfqx\255Yu\376\344\220_\307\336\n\177oT]\361\373\326\047\355G\235\222\273\221\352\n\027\353w\352\307\215j\023\266}\370\353\253\372\375\306\325\356\370?\233\244y\344\350\355XW\370\344t\366=l\367\032_6\047\233W\373\330\256;c\316\225\326Lg\354\367\330\0366\236\200`\033}l\3379\263\316j\373\317\035\022\260\3756\376\301\307_\341\302d\375R=\323\2107\047\234x\353\343\366T[;\233:S\335\314\256\273[p\013%\267t\342\236\274\371\355\203\017~\031[\342\000\226\270\025\204\025.\203\220\341v\021v\271\002B\201+!\2248\206\300\270#\204#n\236\007\230\347\027""\021\026\371\014B\206\337E\330\345_\360\335\361\317\352\037\326\253\215?54\307S\363\3604SO4.56\272\343\237\327A\276\313\365\352[\370\261\032\367\232\227\235\013\316fKh-\2673\235\304\331\305\263\270\273\276\355nK\256\244\270\212/l\rN=\031\213\341\3051n\021a\221[FX\346\236\"<\345\322\010\351P\356,B\226\223\021\344P\013\035A\347l\004\233;A8\341^#\274\346b(w\214_EX\3457\0216\3714\217\202W\273\343\237\272\237\336t\246\034\342\034\265J\235\313gco\007)\223Cf\337n\244\233\177iZ\316\303V\274=v~C\334m~\330\264\235\005\307j=h\337\357|\333a\340\261\222\273\223u\263\244\047\30758w\326Yj=j\027:\033o\007)\344\035r\\\001)K\355K\355\355N\372\354\262\273\236v\323p\036\330\365\300=\320]\275\346\326^\203\252o\306\236\240\031\236p\253\010\253\334&\302f\030\0139\204\034\227G\310se\2042WE\250\206V|\203\360\206[A\273\255\360k\010k\377GH\334o^s\276p\344\326\245\326v/$\236\273\317\211K\362n^u\325\262[\266\\\353%\034\374*\214\2128B\234\013\024\031\214\212\035\204\035\356\005\302\21308\016\020\016BE\016\021\016\271\032B-\214\212%\024}\211O\"$\303\250x\206\360\214\177\216\360\234\317\"d\371\002B\201\327\0204\336@0x\206\300\370_\020~\341\027\005\014[a\005aEH\"$\205\024BJ\330A\330\021\262\010Y\201\"P\241\210P\0244\004M\260\020,\341%\302K\341\225\360\307Bs\247\2414o8w\234\023\010\211\235\216rv\323MC\252\201]\251K\301\250U\267\372\236\220\010,\271\215\260=\024\022\005\356\374\256}\320\274\357|\353\260\326T\253\010\021\274u\366\315Y\332\335\330\361\242\034D(\272E\315\325l\327~\205\366\037\233\307\363\347\271\004B\"L\370\r\204\215P\222=\204\275\320\247\n\202\022\326+\023\301\014\353\325`\250&\320)\2110\3417\0206 \341QI~\033a\233\047\010\204/\"\024\3712B\231\257 Tx\013\301\342_\"\274\344\347\321)\363\302\022\302\222\3603\302\317\241\2073\010\031a\037a_\220\021d!\217\220\027\016\020\016\004\023\301\024j\0105\341\244\317\265\3376\323\316\244s\255\365U{\2513\373v\220\022\033r\355\363\206\005\266\235r\212-\245}\365\374\016y\330\\r\356\266\370\326\235\326a/\3272nf\337\335\227\376X\331\331m\n\356\324\203""\266\320\3769\n0\277\346@t\201k\375Wg\001\335\260\020\276:k\010kC\tZA\250p\026\202\305-\240\251\027\370\301\224L!\244\370}\204}>\207\220\343u\004\2357\021L\3765\302k>\206\306\215\205.\n\222pU8\277\235\346\232\031\047\321\272\010%\375#\310\263\013g\233^1\335s\367@1\250H\020\266\025\267\342\207mP\212\202x\r\022h\035a=\014[\tA\n\343u\360\231\r*\3221\302qX\212\036\243\032\217\3718B<\254\260A)\n*\354\240\025\202x\r\002\265\206P\343_!\274\342\037\243\372\217\303@\335@\330\020\236!<\013K\321\036\302\236\220C\310\t*\202*\350\010\272PE\250\n6\202-<\276\200\207]XBX\272\360\344\302\037+L{\315\251f\t\n\376~\347N\347\304\335\330r\267|\213FmJ\022\355\220\344R\010)x\241\316\357\271\037\240\035\243\255\177CZ\334\354,\235\335u\3277\335M\010p\360\033t\026p\005s\331\021\232:|I\006\237\220\300oA\375;\307\243\0214DO\021\236\206\021\272\205\260\305\357 \354\3602\202\314\037 \034\360%\376\274y\026{;\376Qw\342\313\206\320X\206&p\0024l\214A#y\261\031\207\016*\335\232\354N\374\2651\325 P\010fq\325j\314B\0038\326\235\230\202\rc\316%\007x\376\346S\276\004\306\311\306\365\3467PN\276p\224\326\315\366|[\351\\\305\033\2564&\273\343\260\376v|\342t\245^\355N|^\277\006\244\211/\352i\264n\203t\047>==\252\313@\373\354\nP2\320\221\3568\244\373\331\245z\014:\316\230\277L\352\250\320i\365t\254{\373\373\346#\047\337\212\2656Z\244e\267c\355\2156\201\2366\1776\217\r)\324\376\347\335\305\2653\023Z\\\027\233m\320\372\324\302\346\026JS\314\035\027]\361\256{w\251\363\306\335\202B\262\343\216_u\257\316\266\276n\033g/\220\363\353\031<\332\035\207\307K\377/\002\317\330J";
+    PyObject *data = __Pyx_DecompressString(cstring, 3379, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (4398 bytes) */
-static const char cstring[] = "\377 could n\377ot be re\377ad is  o\377ver  val\377ue(s)(tr\377ee fragm\377ent)), ,\377 matched\373=,1\001sons=\377.:?Condi\377tion(Non\377eNote th\377at Cytho\375nV\001delibe\377rately s\237trictg\000\"\000n\377 PEP-484\357 and\206\000jec\377ts subcl\377asses of\377 builtin\377 types. \377If you n\377eed to p\374%\000%\tthen s\373et\200\000e \047an\352\341\000a\230\001_<\000ing\337\047 dirb\000iv\376\242\000o False\377.Result(\363St\236\000\350\001([]`\357` = \002\000can\316\233\"` cG\002\250%` \247has\276 \250# \233\001h\376\300 request\357: a R\000our\377ce or po\311s\236 p\000c\243%1\004wi\237th it\321$M\001tuh\243\000,=\000neg\255 cd \320 \027\005o\003se\244@\233al\242Cs;\242\001\272@`\344\276A\315Aa\214\004\277\000nam\256\300 a m\333\000i\322BdO key\347\"\263\t`\311\"\377s ForAnyeV\374A:\263\001\014\001ll\013\002\207s:,\236B\337\002\254`\372\000f\006\270!a \311\007\224+\016\t\332`\035\016\362\327@s\351%\254 poli\343cy\265B\326!\274`mos\037t 64 \023\004\372B\242b\177organiz\322B\233 l\213 ls\355\005t\014d\377d_notear\377n:[^:]+:\377iam::[0-\3779]{12}:r\377ole/aws-\377reserved\211/\033\r3\000* \0047\0133\000:\\\256\003)\010kmsd\002*Y\010\037aliasa\001\022\023\\\002|\222@\202\002owned\211\001\372\265b:\226\001manag\004\022\000\265@-F\002\253\001\r\030\302#\016\024\372\337\005-\365\001disaboleen\002\001gc\227!?attach\222!\211C~\253!create\000\r\376\251Cversion\360\035\007\315!+\007\320!icel\337inked\023\005de\003leD\t\004\tE\010!\003\047\013\224\002\337ermisr\001sb\177oundary\321A\200%\007\260\007d\003n\024\327\017\306\207\001\270\005p\303utR\030\026\005\256\204\002\317ase\377tdefault\216\207.tag\302\047\n\000\232%u\361n\r\n\n\002\023\006pdat\177eassume\377+\361u\025\002\032\013\307Bescr;ip\201\212\001inv\360`\302aZ\206\210\002-\312\212\002is\341Cd\236\204\001\000\242\204\001\320C\227\204\002\261\204\001\217C\006\006a\003\265\204\002\362\261\207\010-\200\204\001\256\210\001out-\277set-op\320\212\001o\275r\030\tvari\323an\327o-p\242F-\252\212\001ed\360\354\213""\001\273\213\004\367\213\001\233\210\001drcp\257[res\246\211\002_\377\206\003:n\000\racc\350@ts(\000\377set_pref?ix mus\272\214\002\361\213\001W, `\241\210\t`\361\211\001`\304\210\010\377`src/qia\377m/_decid\377e.pyxsts\361:\333\047\000\013\225\212\001saml\356\004\017web=\000nti\373ty=\001getca\357ller\t\tset\330\314\003\036\t\207`se\265\204\002th\003e /\003\006\001\216\212\001\311\213\001\312\212\013\214\215\002\300%\001\335%\351\213\005\330\214\001\374\0035\005is\227 ab\336@t\000\0163\017e\367nds\252\214\001IfEx\271i\376\000\020 is Y\016:`\007\t\215@v\005\371\214\004\373\213\005un\351\"\332\343\207\001-\362\214\006un\354Alv\367ed-\245e<lam\377bda>ACCO\377UNTALLOW\373Ac\317\217\001Allow=C\334\"Kind\342\217\006\353\217\006\371.4\005\010\007__red\337uce_c\374\217\002__\220\017\t\227A\344\216\001\024\006D\215`\301\210\001D\377enyDiagn\377osticEXP\377LICIT_DE\367NYE\217\221\001ator\200\000\006m\006\010\007e\016\017\te\016@\007e\372W\003e\000\017_many\377FEDERATE?D_USER\206\216\t\243\216\010sIM\243\010\323ELoc\365\220\002\371M\260\222\001\271!NOT_P\377RINCIPAL\367Not\334#NotP\377rincipal\347Not\257\220\005\013\006ROL\377E_OF_SES\317SION\n\002\003\006OT\000\337\220\005\276\221\003\304\221\003\213F\010\004\200N\017\006\375.\376:\004to_dict\035S\347\220\001ity\221\222\006\232\222\006\356F\340\010\007\346N\017\t\346N\344\222\006Ref\377WARNING__Entry\000\003.\264n\374\017\006\261n_Group\340\000\003%\020\031\002M\000&\017Run\341_\001\000Y\020\020\003X\017_Py\375x\001\000Dict_N\373ex\253@f__al\047l__\004\000\346\224\003e\010\001\271!\336\020\001func\030\001ge\371t\350\221\002$\001init_\357_.<l\235`ls>\332\270\205\006_\355`inF\001mo\307dulC\002\276\223\001X\001ne\365w_\001p{\000chec\277ksum__\n\001r\300\266\225\002\006\003[\004!\001\250\226\001\033\003un\017pickK\000\235\227\006\t\014\324\205\006\002!\014RO\010<\006\232\226\006N\014\264D\216\002`i\006\221D\006\014\361!\266\002vt\373\220\001\236\266!qual\342\005\264\207\004_\214\356O\316\207\005ex\352!\205\214\001\226%s\374\323(""\241Psignat;ur\225Btes\373 \331\204\002\277_is_co\271`toinea\352\210\002sa\354\210\001\377anyappli\377esasynci\263o.\036\006\354\220\006cl2\000_\376\255@traceba\377ckcodeco\277mpared\004\001i\363le\346\227\006\357\227\006scrogss_\313\215\004\000\n_p\377\206\005\037_side\016\013\232\216\006\021\007\352f\000t\362\232\002d\315\215\003d_b\323yd\306\211\004\207\221\004d\307\211\006se\177ffecten\317\220\001\307ate\356\210\005\366\210\005\347\210\002ex\376\203 exclude\367sex\377\000cit__denyf\234 s\354\227\002\367fed\304\233\002d_us\227er_\210\220\004_\323\215\004\273\217\004f\377romkeysg\257getg\231\206\001s\253\216\005iwf_e\364\214\002ind\006\000\367nsp\211\233\001tems\377keykey_t\377extliste\377dload_ca?talogm\364\234\002\367\234\004\372\377\234\003s\000\004_anym\277essage\224\224\002n\025g\322@nC\001_\177\001\200\232\001\304\232\004\373no\247\206\001ownot\301_\351C\006\001\355&\023\001\202\221\005nu\373ll\326\221\005outpa;th\233\231\003pop\305\233\005\246F\002\324\220\001.\321\220\004\007\002\256\004\023\002\212E \002?errors+\002\344F\377srcprcp_8\303\231\003\006\001\260\226\004sre\226\237\001\004\000\375a\346\236\001remove?suffix\340\234\004\347\234\004\351s\270\222\005\271\222\014_\212\235\001ire\325d\330\222\005s\250\207\003r\261fsa\327me_\324\222\007s~\006se?enself\203\005\262\221\004\016\336Egiv\034\001\202\227\002\256\223\004\217\223\007\356\203\226\007sid\363\205\006sor\340\321@\355\233\002\356\233\006\374\233\001\207\240\001mpl\235a\224\206\001est\373A\377As\374\373\213\004\331\205\002rtrueuOnion\372\225\003\367`_\300\217\005\364\251\241\002\256\241\002s\363\224\005swar\377ningszip\377\200\001\330\004\"\240!\240\3676\250\021\007\001$\240A\240\367V\2501\022\001\047\240q\250\377\006\250a\200\001\340\004\037\377\230q\320 0\260\013\270\377;\300k\320QR\330\004\377\023\2204\220x\230q\240\376:\000\007\200|\2207\230!\377\330\010&\240a\240w\250\377n\270A\330\004\013\2101\376 \0246\230\030\240\021\240!\373\330\004.\006(\250\001\250\031\357\260.\300\001\033\0319\230H\372""\226\000Q,\010+\2501\250L\357\270\016\300ag\004\360\010\000\373\n\033\203\001\021\220\024\220W\377\230D\240\014\250D\260\n\377\270$\270l\310$\310i\377\320W[\320[g\320g\377k\320ks\320sw\360\277\000\000x\001D\002\004\000D\273\002H\003\001H\002T\n\001T\273\002X\021\001X\002`\030\001`\273\002d\037\001d\002o&\001o{\002s-\001s\002D\0034\001\373\003H\003\001H\003I\003\330\377\010\020\220\007\220q\230\006\367\230l\250\324\002v\210W\220\377E\230\024\230Q\330\010\022\375\220\226 \027\220q\340\010\027\377\220t\2306\240\027\250\005\377\250S\260\004\260I\270W\377\300E\310\023\310D\320P\377X\320X_\320_d\320\375d\231\003r\320ry\320y\335~\237\000\177\001B\236\001B\002]F\245\001F\002M\254\001M\241\005]Y\272\001Y\002\\\301\001\\\250\005]k\317\001k\002r\326\001r\255\000\376\343!q\330\010\017\320\017*\377\250$\250a\250w\260k\037\300\027\310\001\340\004\013\366@\261*\377X\230T\240\026\240t\250\3379\260D\270\001\264\200\0475\240\377\007\240u\250C\250t\260\1778\2707\300%\300s\366 \177k\320Y`\320`a~\007\375\047U\0001\250G\260;\270\207g\300Q\203\002\010\007\350`w\016\034\277\250T\260\026\260t\366`d\357\310*\320T\247#c\320c\327n\320n\244#}\311@~\001]G\310AG\002K\317AK\275E\364\225$\276Dh\353Ah\002i\002\376\206\202\0477\240\047\250\025\250c\377\260\024\260U\270\047\300\025\377\300c\310\024\310Z\320W\367^\320^\177\000f\320fj\277\320jt\320t{\313`|[\001A\312aA\002\307kN\337awN\002U\346aU\002Z\355awZ\002]\364a]\002a\373awa\002m\202\204\001m\002t\211\204\001wt\002y\220\204\001y\002|\227\204\001w|\002@\346a@\003G\355awG\003N\364aN\003S\373awS\003V\202\204\001V\003Z\211\204\001wZ\003b\220\204\001b\003i\227\204\001\357i\003j\003\303\2023Y\230d\377\240)\2504\250z\270\024\367\270Y\300\351%a\320ae\377\320em\320mq\320q\247y\320y\353#\257\205\004L\300\205\001L\272\256\205\014b\325\205\001b\002f\334\205\001f\373\002g\306\201(8\2407\250%\277\250s\260$\260h\235`U\177\310#\310T\320QY\277b\376\200\000h\320hl\320lu\177\320u|\360\000\000}\226\205\005\335E\303\206\001E\002I\312\206\001I\002\205Q\321\206\001Q\277""\206\005\344$\300\206\013\227\205\013w\356\202\207\001w\002z\211\207\001z\002~\356\220\207\001~\002E\337\206\001E\003L\356\346\206\001L\003Q\355\206\001Q\003T\356\364\206\001T\003X\373\206\001X\003a\356\202\207\001a\003h\211\207\001h\003m\356\220\207\001m\003p\227\207\001p\003t\356\236\207\001t\003{\245\207\001{\003B\177\004\360\000\000B\004G\003\001wG\004J\n\001J\004N\021\001wN\004W\030\001W\004^\037\001w^\004c&\001c\004f-\001wf\004j4\001j\004r;\001\367r\004yB\001y\004z\004\376\312\206\007%\240T\250\021\250\047?\260\033\270G\3001\317\206\002\010\007wA\200\001\205\211\nZ\230t\331 \177$\250h\260d\270!\210\210\047\3779\240G\2505\260\003\260W4\260v\250\210\007W\376\204\002_\237\2063\377[\240\004\320$8\270\004\373\270J\330f`\320`d\320Qd\333`\330@\363\210\003C\227\212\001C\307\206\005UO\245\212\001O\334\210\014p\272\212\001p\260\205\005\325C\220\212\001C\233\205\014R\245\212\001R\003\325^\254\212\001^\233\205\005n\272\212\001n\003\335r\301\212\001r\003}\310\212\001}\003\325A\237AA\233EK\255AK\004\373L\004\260\212\047:\240W\250E\377\260\023\260D\270\t\300\027\377\310\005\310S\320PT\320\377T]\320]d\320di\377\320il\320lp\320pP\261\204\003\360\213\004\251\204\004\272\205\004P\210\214\001P\366\213\005\325_\226\214\001_\366\213\005g\244\214\001g\002\272\325\212\004q\262\214\001q\002x\271\214\001xK\002}\300\214\001}\241\207\005\223\214\004O\235\214\001\025O\232\207\005[\253\214\001[\367\014\251\204\004\242\204\004\335y\316\214\001y\003|\325\214\001|\003\325@\254\204\001@\241\204\005Q\272\204\001Q\004\335V\301\204\001V\004Y\310\204\001Y\004\335]\317\204\001]\004b\326\204\001b\004\335i\335\204\001i\004n\344\204\001n\004\335q\353\204\001q\004u\362\204\001u\004\377@\005\360\000\000@\005G\336\003\001G\005H\005\334\2133]\240\377$\240k\260\024\260^\300\3774\300z\320QU\320UN\314#z\320z\244\215\003\342\211\004R\317\216\001\367R\002S\271\212(<\240w\250\377e\2603\260d\270*\300\377G\3105\320PS\320S\377W\320Wd\320dk\320\001k\262@\246\217\006\332\212\004\250\217\004\206\216\004\261D\266\217""\004\255j\316\217\001j\002\234Dv\334\217\001vt\313\212\005\243DF\271\217\001F\003M\300\217\001\353M\003\233\204\004U\316\217\001U\003Y\356\325\217\001Y\003c\334\217\001c\003j\336\343\217\001j\003k\003\225\215%A\340\377\010\t\330\014\030\230\004\230\377I\240Q\330\014\027\220q\377\230\001\230\030\240\023\240D\377\250\005\250T\260\021\330\014\377\032\230$\230a\230t\240\3751\032\001t\2301\230D\240\357\001\330\014$\036\000\001\250\024\325\2501\000\034\014\003\0306\000\021\230\377(\240#\240T\250\025\250\377d\260*\270B\270d\300\373!\200_\000\031\230\021\330\010\376\035\000\340\010\014\210K\220q\337\330\014\022\220\047\020\000\014\025\373\220T\356\220\001\230a\330\014\017\357\210w\220c$\000\020\031\230\377\024\230W\240A\240Y\250\377a\330\020\024\220A\220W\353\230A\031\003a7\000\010\017\210\377q\210\001\330/0\240;\377\250f\260A\260Q\260a\377\260u\270A\270Q\270a\277\270;\300f\310B\262\222\001Y\377\320YZ\330FO\310r\377\320QR\320\004\047\240q\365\3404\000t\354\223\001\2309\240A\377\320\010 \320 5\3205\377G\300~\320UX\320X\377Y\320\010!\320!1\260\337\035\270o\310\\6\001\035.~W\001\320\010m\320mn";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 4398, 7251);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (4527 bytes) */
+static const char cstring[] = "\377 could n\377ot be re\377ad is  o\377ver  val\377ue(s)(tr\377ee fragm\377ent)), ,\377 matched\373=,1\001sons=\377.:?Condi\377tion(Non\377eNote th\377at Cytho\375nV\001delibe\377rately s\237trictg\000\"\000n\377 PEP-484\357 and\206\000jec\377ts subcl\377asses of\377 builtin\377 types. \377If you n\377eed to p\374%\000%\tthen s\373et\200\000e \047an\352\341\000a\230\001_<\000ing\337\047 dirb\000iv\376\242\000o False\377.Result(\363St\236\000\350\001([]`\357` = \002\000can\316\233\"` cG\002\250%` \247has\276 \250# \233\001h\376\300 request\357: a R\000our\377ce or po\311s\236 p\000c\243%1\004wi\237th it\321$M\001tuh\243\000,=\000neg\255 cd \320 \027\005o\003se\244@\233al\242Cs;\242\001\272@`\344\276A\315Aa\214\004\277\000nam\256\300 a m\333\000i\322BdO key\347\"\263\t`\311\"\377s ForAnyeV\374A:\263\001\014\001ll\013\002\207s:,\236B\337\002\254`\372\000f\006\270!a \311\007\224+\016\t\332`\035\016\362\327@s\351%\254 poli\343cy\265B\326!\274`mos\037t 64 \023\004\372B\242b\177organiz\322B\233 l\213 ls\355\005t\014d\377d_notear\377n:[^:]+:\377iam::[0-\3779]{12}:r\377ole/aws-\377reserved\211/\033\r3\000* \0047\0133\000:\\\256\003)\010kmsd\002*Y\010\037aliasa\001\022\023\\\002|\222@\202\002owned\211\001\372\265b:\226\001manag\004\022\000\265@-F\002\253\001\r\030\302#\016\024\372\337\005-\365\001disaboleen\002\001gc\227!?attach\222!\211C~\253!create\000\r\376\251Cversion\360\035\007\315!+\007\320!icel\337inked\023\005de\003leD\t\004\tE\010!\003\047\013\224\002\337ermisr\001sb\177oundary\321A\200%\007\260\007d\003n\024\327\017\306\207\001\270\005p\303utR\030\026\005\256\204\002\317ase\377tdefault\216\207.tag\302\047\n\000\232%u\361n\r\n\n\002\023\006pdat\177eassume\377+\361u\025\002\032\013\307Bescr;ip\201\212\001inv\360`\302aZ\206\210\002-\312\212\002is\341Cd\236\204\001\000\242\204\001\320C\227\204\002\261\204\001\217C\006\006a\003\265\204\002\362\261\207\010-\200\204\001\256\210\001out-\277set-op\320\212\001o\275r\030\tvari\323an\327o-p\242F-\252\212\001ed\360\354\213""\001\273\213\004\367\213\001\233\210\001drcp\257[res\246\211\002_\377\206\003:n\000\racc\350@ts(\000\377set_pref?ix mus\272\214\002\361\213\001W, `\241\210\t`\361\211\001`\304\210\010\377`src/qia\377m/_decid\377e.pyxsts\361:\333\047\000\013\225\212\001saml\356\004\017web=\000nti\373ty=\001getca\357ller\t\tset\330\314\003\036\t\207`se\265\204\002th\003e /\003\006\001\216\212\001\311\213\001\312\212\013\214\215\002\300%\001\335%\351\213\005\330\214\001\374\0035\005is\227 ab\336@t\000\0163\017e\367nds\252\214\001IfEx\271i\376\000\020 is Y\016:`\007\t\215@v\005\371\214\004\373\213\005un\351\"\332\343\207\001-\362\214\006un\354Alv\367ed-\245e<lam\377bda>ACCO\377UNTALLOW\373Ac\317\217\001Allow=C\334\"Kind\342\217\006\353\217\006\371.4\005\010\007__red\337uce_c\374\217\002__\220\017\t\227A\344\216\001\024\006D\215`\301\210\001D\377enyDiagn\377osticEXP\377LICIT_DE\367NYE\217\221\001ator\200\000\006m\006\010\007e\016\017\te\016@\007e\372W\003e\000\017_many\377FEDERATE?D_USER\206\216\t\243\216\010\323IM\243\010\323EI\310\000re\357Case\274\216\003Loc\362\205\221\002M\300\222\001\311!NOT_\377PRINCIPA\357LNot\354#Not\377Principa\357lNot\277\220\005Pat\317tern\207\217\003\030\006RO\377LE_OF_SE\237SSION\n\002\003\006O\001T\374\220\005\333\221\003\341\221\003\250F\010\004\235N\017\006\374\232N:\004to_dic;tS\204\221\001ity\256\222\006\267\222\006\300\213f\010\007\203n\017\t\203n\201\223\006Re\377fWARNING\277_Entry\000\003.\370\321n\017\006\316n_Grou\301p\000\003%\020\031\002M\000&\017Ru\303n_\001\000Y\020\020\003X\017_P\373yx\001\000Dict_\367Nex\270@f__aOll__\004\000\203\225\003e\010\001\274\271!\020\001func\030\001g\363et\205\222\002$\001init\337__.<l\252`ls\375>\325\205\006__main>F\001modulC\002\333\223\001\256X\001new_\001p{\000c\377hecksum_\005_\n\001r\323\225\002\006\003[\004!\001\305\226\001~\033\003unpickK\000\020\272\227\006\t\014\361\205\006!\014RO\010<\006\267\226\006\000N\014\264D\216\002i\006\221D\006\014\361!\266\002\363vt\230\221\001\266!quald\342\005\321\207\004_\356O""\353\207\005ex\352!\344\242\214\001\226%s\323(\241Psig\337natur\225Bte\371s\373 \331\204\002_is_c}o\271`tinea\207\211\002\373sa\211\211\001anyap\377pliesasy\237ncio.\036\006\211\221\006c\365l2\000_\255@trac\377ebackcod\377ecompare\235d\004\001ile\203\230\006\214\230\006s?cross_\350\215\004\000\n\373_p\214\207\005_sideP\016\013\267\216\006\021\007f\000t\217\233\002d\352\215\003\237d_byd\343\211\004\244\221\004d\376\344\211\006seffect;en\354\220\001ate\213\211\005\223\211\005\366\204\211\002ex\203 excl\277udesex\377\000c\377it_denyf\272\234 s\211\230\002fed\341\233\002d\277_user_\245\220\004_\374\360\215\004\330\217\004fromke\177ysggetg\231\206\001\275s\310\216\005if_e\221\215\002i\273nd\006\000nsp\246\233\001t\377emskeyke\377y_textli\377stedload\377_catalog?lowerm\226\235\002\231\235\004\372\241\235\003s\000\004_anym\277essage\266\224\002n\025g\327@nH\001_\204\001\242\232\001\346\232\004\373no\254\206\001ownot\301_\356C\006\001\362&\023\001\244\221\005nu\373ll\370\221\005outpa;th\275\231\003pop\347\233\005\253F\002\366\220\001.\363\220\004\007\002\263\004\023\002\217E \002?errors+\002\351F\377srcprcp_8\345\231\003\006\001\322\226\004sre\270\237\001\004\000\375a\210\237\001remove?suffix\202\235\004\211\235\004\351s\332\222\005\333\222\014_\254\235\001ire\325d\372\222\005s\255\207\003r\266fsa\327me_\366\222\007s~\006se?enself\203\005\324\221\004\016\343Egiv\034\001\244\227\002\320\223\004\261\223\007\356\245\226\007sid\370\205\006sor\340\326@\217\234\002\220\234\006\236\234\001\251\240\001mpl\235a\231\206\001est\200a\204as\374\200\214\004\336\205\002rtrueuOnion\234\226\003\374`_\342\217\005\364\313\241\002\320\241\002s\225\225\005swar\377ningszip\377\200\001\330\004\"\240!\240\3676\250\021\007\001$\240A\240\367V\2501\022\001\047\240q\250\377\006\250a\200\001\340\004\037\377\230q\320 0\260\013\270\377;\300k\320QR\330\004\377\023\2204\220x\230q\240\376:\000\007\200|\2207\230!\377\330\010&\240a\240w\250\377n\270A\330\004\013\2101\376 \0246\230\030\240\021\240!\373\330""\004.\006(\250\001\250\031\357\260.\300\001\033\0319\230H\372\226\000Q,\010+\2501\250L\357\270\016\300ag\004\360\010\000\373\n\033\203\001\021\220\024\220W\377\230D\240\014\250D\260\n\377\270$\270l\310$\310i\377\320W[\320[g\320g\377k\320kz\320z~\360\277\000\000\177\001G\002\004\000G\273\002K\003\001K\002W\n\001W\273\002[\021\001[\002g\030\001g\273\002k\037\001k\002s&\001s{\002w-\001w\002B\003<\000wB\003F\003\001F\003W\n\001\367W\003[\021\001[\003\\\003\377\330\010\020\220\007\220q\230\357\006\230l\250\342\002v\210W\377\220E\230\024\230Q\330\010\373\022\220\244 \027\220q\340\010\377\027\220t\2306\240\027\250\377\005\250S\260\004\260I\270\377W\300E\310\023\310D\320\377PX\320X_\320_d\353\320d\247\003y\247\000z\001A\356\246\001A\002F\255\001F\002I\356\264\001I\002M\273\001M\002T\352\302\001T\260\005`\320\001`\002c\352\327\001c\276\005n\345\001n\002u\356\354\001u\002z\363\001z\002}\356\372\001}\002A\311\001A\003L\356\320\001L\003S\327\001S\003T\375\003\234Aq\330\010\017\320\017\377*\250$\250a\250w\260?k\300\027\310\001\340\004\013\257`\376\352*X\230T\240\026\240t\277\2509\260D\270\001\337\200\0475\377\240\007\240u\250C\250t\377\2608\2707\300%\300s\376\257@k\320Y`\320`a\372~\007\047U\0001\250G\260;\317\270g\300Q\203\002\010\007a\200\365\001w\016\031\265\000k\270\024\270\377X\300T\310\027\320PT\363\320TM\000\325 j\320jn\277\320ny\320y}\202`~\273\001H\201aH\002L\210aL\253\002S\217aS\204eb\235ab\273\002f\244af\002m\253am\253\002q\262aq\276%~\300a~\273\002K\217aK\003O\226aO\376\330\20287\240\047\250\025\250c\357\260\024\260X\211gZ\320Z\377a\320af\320fi\320\377im\320mt\320t{\257\360\000\000|\216eD\303\204\001D\351\002\302\004\210kY\337\204\001Y\002\\V\346\204\001\\\002\226dj\364\204\001j\301\005]v\202\205\001v\002y\211\205\001y\216e]G\337\204\001G\003N\346\204\001N\216e\335V\364\204\001V\003Z\373\204\001Z\003\335`\202\205\001`\003g\211\205\001g\003\335l\220\205\001l\003o\227\205\001o\003\335s\236\205\001s\003\177\245\205\001\177\003\377F\004\360\000\000F\004K\356\003\001K\004N""\n\001N\004R\356\021\001R\004Y\030\001Y\004`\356\037\001`\004e&\001e\004h\356-\001h\004l4\001l\004t\356;\001t\004{B\001{\004|\375\004\345\2033Y\230d\240)\250\3674\250z\220`Y\300d\310\277*\320TX\320X\325 e;\320e\322 q\320q\374T\331\205\004mX\251\207\001X\002\205kg\002\304\206\047\3778\2407\250%\250s\260\377$\260h\270g\300U\310?#\310T\320QY\341\204\002\200\000\377h\320hl\320lu\320\377u|\360\000\000}\001B\256\227\210\001B\002E\236\210\001E\351\206\005QV\254\210\001Q\002\203\004]\272\210\001]\314EUd\310\210\001d\250\210\005r\326\210\001r\250\210\005T\352\206\004\244\204\004E\272\210\001E\351\206\005Q\310\210\001wQ\003T\317\210\001T\003X\326\210\001wX\003a\335\210\001a\003h\344\210\001wh\003m\353\210\001m\003p\362\210\001wp\003t\371\210\001t\003{\200\211\001w{\003B\327AB\004G\336AWG\004J\345AJ\332EW\363AwW\004^\372A^\004c\201awc\004f\210af\004j\217awj\004r\226ar\004y\235a\367y\004z\320H%\240T\250\377\021\250\047\260\033\270G\300\3511\361\207\002\010\007A\337\206\014Z\230t\376\331 $\250h\260d\270!\376\325\211\0479\240G\2505\260\003\357\2604\260v\365\211\007W\320W\357^\320^_\301\2073[\240\004\177\320$8\270\004\270J\330fP\356\207\003\333`\330@\360\213\003C\362\213\001C\356\213\005\325O\200\214\001O\222\206\014p\225\214\001p\002\335t\234\214\001t\002C\353\213\001C\003\272\205\206\013R\200\214\001R\003^\207\214\001^\273\003b\216\214\001b\003n\225\214\001n\273\003r\234\214\001r\003}\243\214\001}\313\003A\372\205\001A\233E\376\205\004L\004\376\375\213\047:\240W\250E\260\023\377\260D\270\t\300\027\310\005\373\310S\310\211\002]\320]d\320\377di\320il\320lpC\320p\261\204\003\204\210\004\232\214\004\315\211\004P\343\215\0015P\257\204\005_\361\215\001_\002\251\204\004\331\215\013\252\324\211\004x\224\216\001x\231\214\005@\352\215\001@\013\003D\361\215\001D\332\211\005\204\210\004\356\215\004\370\013t\251\204\004\242\204\004y\251\216\001y\003|\260\216\001W|\003@\207\210\001@\241\204\005Q\225\210\001WQ\004V\234\210\001V\203\210\005]\252\210\001w]\004b\261\210\001b\004i\270\210\001wi""\004n\277\210\001n\004q\306\210\001\367q\004u\315\210\001u\004@\005\277\360\000\000@\005G\003\001G\367\005H\005\376\2143]\240$\240\377k\260\024\260^\3004\300?z\320QU\320U\314#\236\220\006\335N\243\220\001N\002R\252\220\001R\002\375S\310\207(<\240w\250e\260\3773\260d\270*\300G\310\3775\320PS\320SW\320\177Wd\320dk\320k\262@\377s\320sw\360\000\000x@\330\217\005\265\213\013\261D\331\217\004\222\213 \212\221\004M\233\221\001\353M\003\233\204\004U\251\221\001U\003Y\356\260\221\001Y\003c\267\221\001c\003j\336\276\221\001j\003k\003\267\216%A\340\377\010\t\330\014\030\230\004\230\377I\240Q\330\014\027\220q\377\230\001\230\030\240\023\240D\377\250\005\250T\260\021\330\014\377\032\230$\230a\230t\240\3751\032\001t\2301\230D\240\357\001\330\014$\036\000\001\250\024\325\2501\000\034\014\003\0306\000\021\230\377(\240#\240T\250\025\250\377d\260*\270B\270d\300\373!\200_\000\031\230\021\330\010\376\035\000\340\010\014\210K\220q\337\330\014\022\220\047\020\000\014\025\373\220T\273\222\001\230a\330\014\017\357\210w\220c$\000\020\031\230\377\024\230W\240A\240Y\250\377a\330\020\024\220A\220W\353\230A\031\003a7\000\010\017\210\377q\210\001\330/0\240;\377\250f\260A\260Q\260a\377\260u\270A\270Q\270a\277\270;\300f\310B\215\224\001Y\377\320YZ\330FO\310r\377\320QR\320\004\047\240q\365\3404\000t\307\225\001\2309\240A\377\320\010 \320 5\3205\377G\300~\320UX\320X\377Y\320\010!\320!1\260\337\035\270o\310\\6\001\035.~W\001\320\010m\320mn";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 4527, 7504);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (7251 bytes) */
-static const char bytes[] = " could not be read is  over  value(s)(tree fragment)), , matched=, reasons=.:?Condition(NoneNote that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.Result(Statement([]`` = `` can read` cannot be read` has no value in this request: a Resource or positive condition value with it matches nothing, a negated one matches` has several values; `` is ` is not a value `` names a multivalued key and has no value` needs ForAnyValue: or ForAllValues:, and is read as falsea condition cannot be reada condition is falsea condition of statement a policy set has at most 64 policy types and organization levelsa value cannot be readadd_notearn:[^:]+:iam::[0-9]{12}:role/aws-reserved/arn:[^:]+:iam::[^:]*:role/arn:[^:]+:iam::aws:policy/arn:[^:]+:kms:[^:]*:[0-9]{12}:alias/aws/arn:[^:]+:kms:[^:]*:[^:]*:key/aws-owned-resource:aws-managed-key-aliasaws-owned-resource:aws-managed-policyaws-owned-resource:aws-reserved-roledisableenablegciam:attachrolepolicyiam:createpolicyiam:createpolicyversioniam:createroleiam:createservicelinkedroleiam:deletepolicyiam:deletepolicyversioniam:deleteroleiam:deleterolepermissionsboundaryiam:deleterolepolicyiam:deleteservicelinkedroleiam:detachrolepolicyiam:passroleiam:putrolepermissionsboundaryiam:putrolepolicyiam:setdefaultpolicyversioniam:tagpolicyiam:tagroleiam:untagpolicyiam:untagroleiam:updateassumerolepolicyiam:updateroleiam:updateroledescriptioninvalid-request-valueisenabledkms:kms:createaliaskms:deletealiaskms:updatealiasmultivalued-key-without-set-operatormultivalued-variableno-permission-needednot matchednot namedrcp[resource_policy:resource_policy:accountscp[set_prefix must be None, `ForAllValues` or `ForAnyValue`src/qiam/_decide.pyxsts:assumerolests:assumerolewithsamlsts:assumerolewithwebidentitysts:getcalleridentitysts:setsourceidentitysts:tagsessionthe callerthe key has several values and the operator has no set prefixthe ""key is absentthe key is absent and the operator ends in IfExiststhe key is absent and the operator is the key is absent: the key is presentthe request value `undecidable-conditionunresolved-variable<lambda>ACCOUNTALLOWActionAllowCallerKindConditionCondition.<lambda>Condition.__reduce_cython__Condition.__setstate_cython__DecisionDenyDiagnosticEXPLICIT_DENYEvaluatorEvaluator.<lambda>Evaluator.__reduce_cython__Evaluator.__setstate_cython__Evaluator.evaluateEvaluator.evaluate_manyFEDERATED_USERForAllValuesForAnyValueIMPLICIT_DENYIfExistsLocationMatchKindNOT_PRINCIPALNotActionNotPrincipalNotResourcePrincipalROLE_OF_SESSIONROLE_SESSIONROOTResourceResultResult.<lambda>Result.__reduce_cython__Result.__setstate_cython__Result.to_dictSeverityStatementStatement.<lambda>Statement.__reduce_cython__Statement.__setstate_cython__StatementRefWARNING_Entry_Entry.__reduce_cython___Entry.__setstate_cython___Group_Group.__reduce_cython___Group.__setstate_cython___Run_Run.__reduce_cython___Run.__setstate_cython____Pyx_PyDict_NextRef__all____annotate____dict____func____getstate____init__.<locals>.<lambda>__main____module____name____new____pyx_checksum__pyx_result__pyx_state__pyx_type__pyx_unpickle_Condition__pyx_unpickle_Evaluator__pyx_unpickle_Result__pyx_unpickle_Statement__pyx_unpickle__Entry__pyx_unpickle__Group__pyx_unpickle__Run__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____signature____test___dict_is_coroutineactionsallowanyappliesasyncio.coroutinesboundarycline_in_tracebackcodecomparedcompileconditionconditionscross_accountcross_account_principal_sidecross_account_resource_sidecross_partitionddecided_bydecisiondefaultdiagnosticseffectenumerateevaluateevaluate_manyexactexcludesexplicit_denyfactsfalsefederated_user_without_session_policyfromkeysggetgroupsidentityif_existsindexinspectitemskeykey_textlistedload_catalogmmatchmatchedmatchesmatches_anymessagemissing_context_keysnamenegatedno_allownot_actionnot_principalnot_r""esourcenulloperatoroutpathpolicypoppositiveprincipalqiam._decideqiam.catalogqiam.decisionqiam.errorsqiam.principalsrcprcp_levelsrcp_servicesrereadsreasonsremovesuffixrequestrequestsresourceresource_policy_requiredresourcesresultrpartitionsame_accountscpscp_levelsseenselfservicessessionsession_givensession_policyset_prefixsetdefaultsidsignaturesortedstatestatementstatictemplatestesttexttextsto_dicttracertrueunionupdateuse_setstatevaluevaluesvariableswarningszip\200\001\330\004\"\240!\2406\250\021\200\001\330\004$\240A\240V\2501\200\001\330\004\047\240q\250\006\250a\200\001\340\004\037\230q\320 0\260\013\270;\300k\320QR\330\004\023\2204\220x\230q\240\001\330\004\007\200|\2207\230!\330\010&\240a\240w\250n\270A\330\004\013\2101\200\001\340\004\037\230q\320 0\260\013\270;\300k\320QR\330\004\023\2206\230\030\240\021\240!\330\004\007\200|\2207\230!\330\010(\250\001\250\031\260.\300\001\330\004\013\2101\200\001\340\004\037\230q\320 0\260\013\270;\300k\320QR\330\004\023\2209\230H\240A\240Q\330\004\007\200|\2207\230!\330\010+\2501\250L\270\016\300a\330\004\013\2101\200\001\360\010\000\n\033\230!\330\010\021\220\024\220W\230D\240\014\250D\260\n\270$\270l\310$\310i\320W[\320[g\320gk\320ks\320sw\360\000\000x\001D\002\360\000\000D\002H\002\360\000\000H\002T\002\360\000\000T\002X\002\360\000\000X\002`\002\360\000\000`\002d\002\360\000\000d\002o\002\360\000\000o\002s\002\360\000\000s\002D\003\360\000\000D\003H\003\360\000\000H\003I\003\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\2306\240\027\250\005\250S\260\004\260I\270W\300E\310\023\310D\320PX\320X_\320_d\320dg\320gk\320kr\320ry\320y~\360\000\000\177\001B\002\360\000\000B\002F\002\360\000\000F\002M\002\360\000\000M\002T\002\360\000\000T\002Y\002\360\000\000Y\002\\\002\360\000\000\\\002`\002\360\000\000`\002k\002\360\000\000k\002r\002\360\000\000r\002s\002\330\004\007\200q\330\010\017\320\017*\250$\250a\250w\260k\300\027\310\001\340\010\017""\320\017*\250$\250a\250w\260k\300\021\200\001\360\010\000\n\033\230!\330\010\021\220\024\220X\230T\240\026\240t\2509\260D\270\001\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\2305\240\007\240u\250C\250t\2608\2707\300%\300s\310$\310k\320Y`\320`a\330\004\007\200q\330\010\017\320\017\047\240t\2501\250G\260;\270g\300Q\340\010\017\320\017\047\240t\2501\250G\260;\270a\200\001\360\010\000\n\033\230!\330\010\021\220\024\220X\230T\240\034\250T\260\026\260t\270;\300d\310*\320TX\320X_\320_c\320cn\320nr\320ry\320y}\360\000\000~\001G\002\360\000\000G\002K\002\360\000\000K\002X\002\360\000\000X\002\\\002\360\000\000\\\002d\002\360\000\000d\002h\002\360\000\000h\002i\002\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\2307\240\047\250\025\250c\260\024\260U\270\047\300\025\300c\310\024\310Z\320W^\320^c\320cf\320fj\320jt\320t{\360\000\000|\001A\002\360\000\000A\002D\002\360\000\000D\002H\002\360\000\000H\002N\002\360\000\000N\002U\002\360\000\000U\002Z\002\360\000\000Z\002]\002\360\000\000]\002a\002\360\000\000a\002m\002\360\000\000m\002t\002\360\000\000t\002y\002\360\000\000y\002|\002\360\000\000|\002@\003\360\000\000@\003G\003\360\000\000G\003N\003\360\000\000N\003S\003\360\000\000S\003V\003\360\000\000V\003Z\003\360\000\000Z\003b\003\360\000\000b\003i\003\360\000\000i\003j\003\330\004\007\200q\330\010\017\320\017*\250$\250a\250w\260k\300\027\310\001\340\010\017\320\017*\250$\250a\250w\260k\300\021\200\001\360\010\000\n\033\230!\330\010\021\220\024\220Y\230d\240)\2504\250z\270\024\270Y\300d\310*\320TX\320Xa\320ae\320em\320mq\320qy\320y}\360\000\000~\001H\002\360\000\000H\002L\002\360\000\000L\002T\002\360\000\000T\002X\002\360\000\000X\002b\002\360\000\000b\002f\002\360\000\000f\002g\002\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340""\010\027\220t\2308\2407\250%\250s\260$\260h\270g\300U\310#\310T\320QY\320Y`\320`e\320eh\320hl\320lu\320u|\360\000\000}\001B\002\360\000\000B\002E\002\360\000\000E\002I\002\360\000\000I\002Q\002\360\000\000Q\002X\002\360\000\000X\002]\002\360\000\000]\002`\002\360\000\000`\002d\002\360\000\000d\002k\002\360\000\000k\002r\002\360\000\000r\002w\002\360\000\000w\002z\002\360\000\000z\002~\002\360\000\000~\002E\003\360\000\000E\003L\003\360\000\000L\003Q\003\360\000\000Q\003T\003\360\000\000T\003X\003\360\000\000X\003a\003\360\000\000a\003h\003\360\000\000h\003m\003\360\000\000m\003p\003\360\000\000p\003t\003\360\000\000t\003{\003\360\000\000{\003B\004\360\000\000B\004G\004\360\000\000G\004J\004\360\000\000J\004N\004\360\000\000N\004W\004\360\000\000W\004^\004\360\000\000^\004c\004\360\000\000c\004f\004\360\000\000f\004j\004\360\000\000j\004r\004\360\000\000r\004y\004\360\000\000y\004z\004\330\004\007\200q\330\010\017\320\017%\240T\250\021\250\047\260\033\270G\3001\340\010\017\320\017%\240T\250\021\250\047\260\033\270A\200\001\360\010\000\n\033\230!\330\010\021\220\024\220Z\230t\2407\250$\250h\260d\270!\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\2309\240G\2505\260\003\2604\260v\270W\300E\310\023\310D\320PW\320W^\320^_\330\004\007\200q\330\010\017\320\017\047\240t\2501\250G\260;\270g\300Q\340\010\017\320\017\047\240t\2501\250G\260;\270a\200\001\360\010\000\n\033\230!\330\010\021\220\024\220[\240\004\320$8\270\004\270J\300d\310*\320TX\320X`\320`d\320dq\320qu\320u~\360\000\000\177\001C\002\360\000\000C\002K\002\360\000\000K\002O\002\360\000\000O\002\\\002\360\000\000\\\002`\002\360\000\000`\002p\002\360\000\000p\002t\002\360\000\000t\002C\003\360\000\000C\003G\003\360\000\000G\003N\003\360\000\000N\003R\003\360\000\000R\003^\003\360\000\000^\003b\003\360\000\000b\003n\003\360\000\000n\003r\003\360\000\000r\003}\003\360\000\000}\003A\004\360\000\000A\004G\004\360\000\000G\004K\004\360""\000\000K\004L\004\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\230:\240W\250E\260\023\260D\270\t\300\027\310\005\310S\320PT\320T]\320]d\320di\320il\320lp\320p|\360\000\000}\001D\002\360\000\000D\002I\002\360\000\000I\002L\002\360\000\000L\002P\002\360\000\000P\002X\002\360\000\000X\002_\002\360\000\000_\002d\002\360\000\000d\002g\002\360\000\000g\002k\002\360\000\000k\002q\002\360\000\000q\002x\002\360\000\000x\002}\002\360\000\000}\002@\003\360\000\000@\003D\003\360\000\000D\003O\003\360\000\000O\003V\003\360\000\000V\003[\003\360\000\000[\003^\003\360\000\000^\003b\003\360\000\000b\003m\003\360\000\000m\003t\003\360\000\000t\003y\003\360\000\000y\003|\003\360\000\000|\003@\004\360\000\000@\004J\004\360\000\000J\004Q\004\360\000\000Q\004V\004\360\000\000V\004Y\004\360\000\000Y\004]\004\360\000\000]\004b\004\360\000\000b\004i\004\360\000\000i\004n\004\360\000\000n\004q\004\360\000\000q\004u\004\360\000\000u\004@\005\360\000\000@\005G\005\360\000\000G\005H\005\330\004\007\200q\330\010\017\320\017*\250$\250a\250w\260k\300\027\310\001\340\010\017\320\017*\250$\250a\250w\260k\300\021\200\001\360\010\000\n\033\230!\330\010\021\220\024\220]\240$\240k\260\024\260^\3004\300z\320QU\320Ul\320lp\320pz\320z~\360\000\000\177\001N\002\360\000\000N\002R\002\360\000\000R\002S\002\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\230<\240w\250e\2603\260d\270*\300G\3105\320PS\320SW\320Wd\320dk\320kp\320ps\320sw\360\000\000x\001A\002\360\000\000A\002H\002\360\000\000H\002M\002\360\000\000M\002P\002\360\000\000P\002T\002\360\000\000T\002j\002\360\000\000j\002q\002\360\000\000q\002v\002\360\000\000v\002y\002\360\000\000y\002}\002\360\000\000}\002F\003\360\000\000F\003M\003\360\000\000M\003R\003\360\000\000R\003U\003\360\000\000U\003Y\003\360\000\000Y\003c\003\360\000\000c\003j\003\360\000\000j\003k\003\330\004\007""\200q\330\010\017\320\017\047\240t\2501\250G\260;\270g\300Q\340\010\017\320\017\047\240t\2501\250G\260;\270a\200A\340\010\t\330\014\030\230\004\230I\240Q\330\014\027\220q\230\001\230\030\240\023\240D\250\005\250T\260\021\330\014\032\230$\230a\230t\2401\330\014\027\220t\2301\230D\240\001\330\014$\240D\250\001\250\024\250Q\330\014\034\230D\240\001\330\014\030\230\001\230\021\230(\240#\240T\250\025\250d\260*\270B\270d\300!\200A\340\010\031\230\021\330\010\030\230\001\340\010\014\210K\220q\330\014\022\220\047\230\021\330\014\025\220T\230\024\230Q\230a\330\014\017\210w\220c\230\021\330\020\031\230\024\230W\240A\240Y\250a\330\020\024\220A\220W\230A\330\014\017\210w\220a\220q\330\010\017\210q\210\001\330/0\240;\250f\260A\260Q\260a\260u\270A\270Q\270a\270;\300f\310B\310i\320WY\320YZ\330FO\310r\320QR\320\004\047\240q\340\010\017\210t\2207\230!\2309\240A\320\010 \320 5\3205G\300~\320UX\320XY\320\010!\320!1\260\035\270o\310\\\320YZ\330\035.\250f\260A\320\010m\320mn";
+    #else /* compression: none (7504 bytes) */
+static const char bytes[] = " could not be read is  over  value(s)(tree fragment)), , matched=, reasons=.:?Condition(NoneNote that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.Result(Statement([]`` = `` can read` cannot be read` has no value in this request: a Resource or positive condition value with it matches nothing, a negated one matches` has several values; `` is ` is not a value `` names a multivalued key and has no value` needs ForAnyValue: or ForAllValues:, and is read as falsea condition cannot be reada condition is falsea condition of statement a policy set has at most 64 policy types and organization levelsa value cannot be readadd_notearn:[^:]+:iam::[0-9]{12}:role/aws-reserved/arn:[^:]+:iam::[^:]*:role/arn:[^:]+:iam::aws:policy/arn:[^:]+:kms:[^:]*:[0-9]{12}:alias/aws/arn:[^:]+:kms:[^:]*:[^:]*:key/aws-owned-resource:aws-managed-key-aliasaws-owned-resource:aws-managed-policyaws-owned-resource:aws-reserved-roledisableenablegciam:attachrolepolicyiam:createpolicyiam:createpolicyversioniam:createroleiam:createservicelinkedroleiam:deletepolicyiam:deletepolicyversioniam:deleteroleiam:deleterolepermissionsboundaryiam:deleterolepolicyiam:deleteservicelinkedroleiam:detachrolepolicyiam:passroleiam:putrolepermissionsboundaryiam:putrolepolicyiam:setdefaultpolicyversioniam:tagpolicyiam:tagroleiam:untagpolicyiam:untagroleiam:updateassumerolepolicyiam:updateroleiam:updateroledescriptioninvalid-request-valueisenabledkms:kms:createaliaskms:deletealiaskms:updatealiasmultivalued-key-without-set-operatormultivalued-variableno-permission-needednot matchednot namedrcp[resource_policy:resource_policy:accountscp[set_prefix must be None, `ForAllValues` or `ForAnyValue`src/qiam/_decide.pyxsts:assumerolests:assumerolewithsamlsts:assumerolewithwebidentitysts:getcalleridentitysts:setsourceidentitysts:tagsessionthe callerthe key has several values and the operator has no set prefixthe ""key is absentthe key is absent and the operator ends in IfExiststhe key is absent and the operator is the key is absent: the key is presentthe request value `undecidable-conditionunresolved-variable<lambda>ACCOUNTALLOWActionAllowCallerKindConditionCondition.<lambda>Condition.__reduce_cython__Condition.__setstate_cython__DecisionDenyDiagnosticEXPLICIT_DENYEvaluatorEvaluator.<lambda>Evaluator.__reduce_cython__Evaluator.__setstate_cython__Evaluator.evaluateEvaluator.evaluate_manyFEDERATED_USERForAllValuesForAnyValueIMPLICIT_DENYIfExistsIgnoreCaseValuesLocationMatchKindNOT_PRINCIPALNotActionNotPrincipalNotResourcePatternValuesPrincipalROLE_OF_SESSIONROLE_SESSIONROOTResourceResultResult.<lambda>Result.__reduce_cython__Result.__setstate_cython__Result.to_dictSeverityStatementStatement.<lambda>Statement.__reduce_cython__Statement.__setstate_cython__StatementRefWARNING_Entry_Entry.__reduce_cython___Entry.__setstate_cython___Group_Group.__reduce_cython___Group.__setstate_cython___Run_Run.__reduce_cython___Run.__setstate_cython____Pyx_PyDict_NextRef__all____annotate____dict____func____getstate____init__.<locals>.<lambda>__main____module____name____new____pyx_checksum__pyx_result__pyx_state__pyx_type__pyx_unpickle_Condition__pyx_unpickle_Evaluator__pyx_unpickle_Result__pyx_unpickle_Statement__pyx_unpickle__Entry__pyx_unpickle__Group__pyx_unpickle__Run__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____signature____test___dict_is_coroutineactionsallowanyappliesasyncio.coroutinesboundarycline_in_tracebackcodecomparedcompileconditionconditionscross_accountcross_account_principal_sidecross_account_resource_sidecross_partitionddecided_bydecisiondefaultdiagnosticseffectenumerateevaluateevaluate_manyexactexcludesexplicit_denyfactsfalsefederated_user_without_session_policyfromkeysggetgroupsidentityif_existsindexinspectitemskeykey_textlistedload_cataloglowermmatchmatchedmatchesmatches_anymessagemissing_context_keysnamenegatedno""_allownot_actionnot_principalnot_resourcenulloperatoroutpathpolicypoppositiveprincipalqiam._decideqiam.catalogqiam.decisionqiam.errorsqiam.principalsrcprcp_levelsrcp_servicesrereadsreasonsremovesuffixrequestrequestsresourceresource_policy_requiredresourcesresultrpartitionsame_accountscpscp_levelsseenselfservicessessionsession_givensession_policyset_prefixsetdefaultsidsignaturesortedstatestatementstatictemplatestesttexttextsto_dicttracertrueunionupdateuse_setstatevaluevaluesvariableswarningszip\200\001\330\004\"\240!\2406\250\021\200\001\330\004$\240A\240V\2501\200\001\330\004\047\240q\250\006\250a\200\001\340\004\037\230q\320 0\260\013\270;\300k\320QR\330\004\023\2204\220x\230q\240\001\330\004\007\200|\2207\230!\330\010&\240a\240w\250n\270A\330\004\013\2101\200\001\340\004\037\230q\320 0\260\013\270;\300k\320QR\330\004\023\2206\230\030\240\021\240!\330\004\007\200|\2207\230!\330\010(\250\001\250\031\260.\300\001\330\004\013\2101\200\001\340\004\037\230q\320 0\260\013\270;\300k\320QR\330\004\023\2209\230H\240A\240Q\330\004\007\200|\2207\230!\330\010+\2501\250L\270\016\300a\330\004\013\2101\200\001\360\010\000\n\033\230!\330\010\021\220\024\220W\230D\240\014\250D\260\n\270$\270l\310$\310i\320W[\320[g\320gk\320kz\320z~\360\000\000\177\001G\002\360\000\000G\002K\002\360\000\000K\002W\002\360\000\000W\002[\002\360\000\000[\002g\002\360\000\000g\002k\002\360\000\000k\002s\002\360\000\000s\002w\002\360\000\000w\002B\003\360\000\000B\003F\003\360\000\000F\003W\003\360\000\000W\003[\003\360\000\000[\003\\\003\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\2306\240\027\250\005\250S\260\004\260I\270W\300E\310\023\310D\320PX\320X_\320_d\320dg\320gk\320ky\360\000\000z\001A\002\360\000\000A\002F\002\360\000\000F\002I\002\360\000\000I\002M\002\360\000\000M\002T\002\360\000\000T\002[\002\360\000\000[\002`\002\360\000\000`\002c\002\360\000\000c\002g\002\360\000\000g\002n\002\360\000\000n\002u\002""\360\000\000u\002z\002\360\000\000z\002}\002\360\000\000}\002A\003\360\000\000A\003L\003\360\000\000L\003S\003\360\000\000S\003T\003\330\004\007\200q\330\010\017\320\017*\250$\250a\250w\260k\300\027\310\001\340\010\017\320\017*\250$\250a\250w\260k\300\021\200\001\360\010\000\n\033\230!\330\010\021\220\024\220X\230T\240\026\240t\2509\260D\270\001\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\2305\240\007\240u\250C\250t\2608\2707\300%\300s\310$\310k\320Y`\320`a\330\004\007\200q\330\010\017\320\017\047\240t\2501\250G\260;\270g\300Q\340\010\017\320\017\047\240t\2501\250G\260;\270a\200\001\360\010\000\n\033\230!\330\010\021\220\024\220X\230T\240\031\250$\250k\270\024\270X\300T\310\027\320PT\320T`\320`d\320dj\320jn\320ny\320y}\360\000\000~\001H\002\360\000\000H\002L\002\360\000\000L\002S\002\360\000\000S\002W\002\360\000\000W\002b\002\360\000\000b\002f\002\360\000\000f\002m\002\360\000\000m\002q\002\360\000\000q\002z\002\360\000\000z\002~\002\360\000\000~\002K\003\360\000\000K\003O\003\360\000\000O\003W\003\360\000\000W\003[\003\360\000\000[\003\\\003\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\2307\240\047\250\025\250c\260\024\260X\270W\300E\310\023\310D\320PZ\320Za\320af\320fi\320im\320mt\320t{\360\000\000|\001A\002\360\000\000A\002D\002\360\000\000D\002H\002\360\000\000H\002M\002\360\000\000M\002T\002\360\000\000T\002Y\002\360\000\000Y\002\\\002\360\000\000\\\002`\002\360\000\000`\002j\002\360\000\000j\002q\002\360\000\000q\002v\002\360\000\000v\002y\002\360\000\000y\002}\002\360\000\000}\002G\003\360\000\000G\003N\003\360\000\000N\003S\003\360\000\000S\003V\003\360\000\000V\003Z\003\360\000\000Z\003`\003\360\000\000`\003g\003\360\000\000g\003l\003\360\000\000l\003o\003\360\000\000o\003s\003\360\000\000s\003\177\003\360\000\000\177\003F\004\360\000\000F\004K\004\360\000\000K\004N\004\360\000""\000N\004R\004\360\000\000R\004Y\004\360\000\000Y\004`\004\360\000\000`\004e\004\360\000\000e\004h\004\360\000\000h\004l\004\360\000\000l\004t\004\360\000\000t\004{\004\360\000\000{\004|\004\330\004\007\200q\330\010\017\320\017*\250$\250a\250w\260k\300\027\310\001\340\010\017\320\017*\250$\250a\250w\260k\300\021\200\001\360\010\000\n\033\230!\330\010\021\220\024\220Y\230d\240)\2504\250z\270\024\270Y\300d\310*\320TX\320Xa\320ae\320em\320mq\320qy\320y}\360\000\000~\001H\002\360\000\000H\002L\002\360\000\000L\002T\002\360\000\000T\002X\002\360\000\000X\002b\002\360\000\000b\002f\002\360\000\000f\002g\002\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\2308\2407\250%\250s\260$\260h\270g\300U\310#\310T\320QY\320Y`\320`e\320eh\320hl\320lu\320u|\360\000\000}\001B\002\360\000\000B\002E\002\360\000\000E\002I\002\360\000\000I\002Q\002\360\000\000Q\002X\002\360\000\000X\002]\002\360\000\000]\002`\002\360\000\000`\002d\002\360\000\000d\002k\002\360\000\000k\002r\002\360\000\000r\002w\002\360\000\000w\002z\002\360\000\000z\002~\002\360\000\000~\002E\003\360\000\000E\003L\003\360\000\000L\003Q\003\360\000\000Q\003T\003\360\000\000T\003X\003\360\000\000X\003a\003\360\000\000a\003h\003\360\000\000h\003m\003\360\000\000m\003p\003\360\000\000p\003t\003\360\000\000t\003{\003\360\000\000{\003B\004\360\000\000B\004G\004\360\000\000G\004J\004\360\000\000J\004N\004\360\000\000N\004W\004\360\000\000W\004^\004\360\000\000^\004c\004\360\000\000c\004f\004\360\000\000f\004j\004\360\000\000j\004r\004\360\000\000r\004y\004\360\000\000y\004z\004\330\004\007\200q\330\010\017\320\017%\240T\250\021\250\047\260\033\270G\3001\340\010\017\320\017%\240T\250\021\250\047\260\033\270A\200\001\360\010\000\n\033\230!\330\010\021\220\024\220Z\230t\2407\250$\250h\260d\270!\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\2309\240G\2505\260""\003\2604\260v\270W\300E\310\023\310D\320PW\320W^\320^_\330\004\007\200q\330\010\017\320\017\047\240t\2501\250G\260;\270g\300Q\340\010\017\320\017\047\240t\2501\250G\260;\270a\200\001\360\010\000\n\033\230!\330\010\021\220\024\220[\240\004\320$8\270\004\270J\300d\310*\320TX\320X`\320`d\320dq\320qu\320u~\360\000\000\177\001C\002\360\000\000C\002K\002\360\000\000K\002O\002\360\000\000O\002\\\002\360\000\000\\\002`\002\360\000\000`\002p\002\360\000\000p\002t\002\360\000\000t\002C\003\360\000\000C\003G\003\360\000\000G\003N\003\360\000\000N\003R\003\360\000\000R\003^\003\360\000\000^\003b\003\360\000\000b\003n\003\360\000\000n\003r\003\360\000\000r\003}\003\360\000\000}\003A\004\360\000\000A\004G\004\360\000\000G\004K\004\360\000\000K\004L\004\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\230:\240W\250E\260\023\260D\270\t\300\027\310\005\310S\320PT\320T]\320]d\320di\320il\320lp\320p|\360\000\000}\001D\002\360\000\000D\002I\002\360\000\000I\002L\002\360\000\000L\002P\002\360\000\000P\002X\002\360\000\000X\002_\002\360\000\000_\002d\002\360\000\000d\002g\002\360\000\000g\002k\002\360\000\000k\002q\002\360\000\000q\002x\002\360\000\000x\002}\002\360\000\000}\002@\003\360\000\000@\003D\003\360\000\000D\003O\003\360\000\000O\003V\003\360\000\000V\003[\003\360\000\000[\003^\003\360\000\000^\003b\003\360\000\000b\003m\003\360\000\000m\003t\003\360\000\000t\003y\003\360\000\000y\003|\003\360\000\000|\003@\004\360\000\000@\004J\004\360\000\000J\004Q\004\360\000\000Q\004V\004\360\000\000V\004Y\004\360\000\000Y\004]\004\360\000\000]\004b\004\360\000\000b\004i\004\360\000\000i\004n\004\360\000\000n\004q\004\360\000\000q\004u\004\360\000\000u\004@\005\360\000\000@\005G\005\360\000\000G\005H\005\330\004\007\200q\330\010\017\320\017*\250$\250a\250w\260k\300\027\310\001\340\010\017\320\017*\250$\250a\250w\260k\300\021\200\001\360\010\000\n\033\230!\330\010\021\220\024\220]\240$\240k\260\024\260^""\3004\300z\320QU\320Ul\320lp\320pz\320z~\360\000\000\177\001N\002\360\000\000N\002R\002\360\000\000R\002S\002\330\010\020\220\007\220q\230\006\230l\250!\330\004\007\200v\210W\220E\230\024\230Q\330\010\022\220!\330\010\027\220q\340\010\027\220t\230<\240w\250e\2603\260d\270*\300G\3105\320PS\320SW\320Wd\320dk\320kp\320ps\320sw\360\000\000x\001A\002\360\000\000A\002H\002\360\000\000H\002M\002\360\000\000M\002P\002\360\000\000P\002T\002\360\000\000T\002j\002\360\000\000j\002q\002\360\000\000q\002v\002\360\000\000v\002y\002\360\000\000y\002}\002\360\000\000}\002F\003\360\000\000F\003M\003\360\000\000M\003R\003\360\000\000R\003U\003\360\000\000U\003Y\003\360\000\000Y\003c\003\360\000\000c\003j\003\360\000\000j\003k\003\330\004\007\200q\330\010\017\320\017\047\240t\2501\250G\260;\270g\300Q\340\010\017\320\017\047\240t\2501\250G\260;\270a\200A\340\010\t\330\014\030\230\004\230I\240Q\330\014\027\220q\230\001\230\030\240\023\240D\250\005\250T\260\021\330\014\032\230$\230a\230t\2401\330\014\027\220t\2301\230D\240\001\330\014$\240D\250\001\250\024\250Q\330\014\034\230D\240\001\330\014\030\230\001\230\021\230(\240#\240T\250\025\250d\260*\270B\270d\300!\200A\340\010\031\230\021\330\010\030\230\001\340\010\014\210K\220q\330\014\022\220\047\230\021\330\014\025\220T\230\024\230Q\230a\330\014\017\210w\220c\230\021\330\020\031\230\024\230W\240A\240Y\250a\330\020\024\220A\220W\230A\330\014\017\210w\220a\220q\330\010\017\210q\210\001\330/0\240;\250f\260A\260Q\260a\260u\270A\270Q\270a\270;\300f\310B\310i\320WY\320YZ\330FO\310r\320QR\320\004\047\240q\340\010\017\210t\2207\230!\2309\240A\320\010 \320 5\3205G\300~\320UX\320XY\320\010!\320!1\260\035\270o\310\\\320YZ\330\035.\250f\260A\320\010m\320mn";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 310; i++) {
+    for (int i = 0; i < 313; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 103) PyUnicode_InternInPlace(&string);
@@ -30935,8 +31480,8 @@ static const char bytes[] = " could not be read is  over  value(s)(tree fragment
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 310; i < 332; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-310].length;
+    for (int i = 313; i < 335; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-313].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -30946,14 +31491,14 @@ static const char bytes[] = " could not be read is  over  value(s)(tree fragment
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 332; i++) {
+    for (Py_ssize_t i = 0; i < 335; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 310;
+      PyObject **table = stringtab + 313;
       for (Py_ssize_t i=0; i<22; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -30978,7 +31523,7 @@ static const char bytes[] = " could not be read is  over  value(s)(tree fragment
   {
     PyObject **numbertab = __pyx_mstate->__pyx_number_tab + 0;
     int8_t const cint_constants_1[] = {0,-1,1,2,3,4,5};
-    int32_t const cint_constants_4[] = {4298953L,5761356L,55492786L,150500906L,183767274L,210416244L,267771034L};
+    int32_t const cint_constants_4[] = {4298953L,118742083L,150500906L,151522341L,183767274L,210416244L,267771034L};
     for (int i = 0; i < 14; i++) {
       numbertab[i] = PyLong_FromLong((i < 7 ? cint_constants_1[i - 0] : cint_constants_4[i - 7]));
       if (unlikely(!numbertab[i])) __PYX_ERR(0, 1, __pyx_L1_error)
@@ -31041,12 +31586,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 416};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 438};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_g};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_qiam__decide_pyx, __pyx_mstate->__pyx_n_u_lambda, __pyx_mstate->__pyx_kp_b_iso88591_fAQauAQa, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 429};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 451};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_g};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_qiam__decide_pyx, __pyx_mstate->__pyx_n_u_lambda, __pyx_mstate->__pyx_kp_b_iso88591_fBiWYYZFOrQR, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
@@ -31058,7 +31603,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   {
     const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_state, __pyx_mstate->__pyx_n_u_dict_2, __pyx_mstate->__pyx_n_u_use_setstate};
-    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_XT_T_t_d_TXX__ccnnrryy_G_G_K_K, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_XT_k_XT_PTT_ddjjnnyy_H_H_L_L_S, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 17};
@@ -31066,7 +31611,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_q_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {13, 0, 0, 13, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 170};
+    const __Pyx_PyCode_New_function_description descr = {13, 0, 0, 13, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 189};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_index, __pyx_mstate->__pyx_n_u_sid, __pyx_mstate->__pyx_n_u_allow, __pyx_mstate->__pyx_n_u_actions, __pyx_mstate->__pyx_n_u_not_action, __pyx_mstate->__pyx_n_u_resources, __pyx_mstate->__pyx_n_u_not_resource, __pyx_mstate->__pyx_n_u_principal, __pyx_mstate->__pyx_n_u_not_principal, __pyx_mstate->__pyx_n_u_conditions, __pyx_mstate->__pyx_n_u_path, __pyx_mstate->__pyx_n_u_services, __pyx_mstate->__pyx_n_u_variables};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_qiam__decide_pyx, __pyx_mstate->__pyx_n_u_lambda, __pyx_mstate->__pyx_kp_b_iso88591_0, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
@@ -31081,12 +31626,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_q_a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 240};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 260};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_decision, __pyx_mstate->__pyx_n_u_matched, __pyx_mstate->__pyx_n_u_diagnostics, __pyx_mstate->__pyx_n_u_warnings, __pyx_mstate->__pyx_n_u_decided_by, __pyx_mstate->__pyx_n_u_reasons, __pyx_mstate->__pyx_n_u_missing_context_keys, __pyx_mstate->__pyx_n_u_same_account};
     __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_qiam__decide_pyx, __pyx_mstate->__pyx_n_u_lambda, __pyx_mstate->__pyx_kp_b_iso88591_1_o_YZ_fA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 271};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 291};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_m, __pyx_mstate->__pyx_n_u_d};
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_qiam__decide_pyx, __pyx_mstate->__pyx_n_u_to_dict, __pyx_mstate->__pyx_kp_b_iso88591_A_IQ_q_D_T_at1_t1D_D_Q_D_T_d_Bd, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
@@ -31131,24 +31676,24 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[17] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[17])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 3, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 397};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 3, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 418};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_groups, __pyx_mstate->__pyx_n_u_warnings, __pyx_mstate->__pyx_n_u_session_given, __pyx_mstate->__pyx_n_u_scp_levels, __pyx_mstate->__pyx_n_u_rcp_levels};
     __pyx_mstate_global->__pyx_codeobj_tab[18] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_qiam__decide_pyx, __pyx_mstate->__pyx_n_u_lambda, __pyx_mstate->__pyx_kp_b_iso88591_55G_UXXY, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[18])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 476};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 499};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_request, __pyx_mstate->__pyx_n_u_tracer};
     __pyx_mstate_global->__pyx_codeobj_tab[19] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_qiam__decide_pyx, __pyx_mstate->__pyx_n_u_evaluate, __pyx_mstate->__pyx_kp_b_iso88591_q_t7_9A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[19])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 480};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 503};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_requests, __pyx_mstate->__pyx_n_u_seen, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_result, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_request};
     __pyx_mstate_global->__pyx_codeobj_tab[20] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_src_qiam__decide_pyx, __pyx_mstate->__pyx_n_u_evaluate_many, __pyx_mstate->__pyx_kp_b_iso88591_A_Kq_T_Qa_wc_WAYa_AWA_waq_q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[20])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_state, __pyx_mstate->__pyx_n_u_dict_2, __pyx_mstate->__pyx_n_u_use_setstate};
-    __pyx_mstate_global->__pyx_codeobj_tab[21] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_WD_D_l_iW_ggkkssw_x_D_D_H_H_T_T, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[21])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[21] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_WD_D_l_iW_ggkkzz_G_G_K_K_W_W_g, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[21])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 17};
@@ -32924,6 +33469,123 @@ static PyObject *__Pyx_PyDict_GetItem(PyObject *d, PyObject* key) {
 }
 #endif
 
+/* GetAttr3 */
+#if __PYX_LIMITED_VERSION_HEX < 0x030d0000
+static PyObject *__Pyx_GetAttr3Default(PyObject *d) {
+    __Pyx_PyThreadState_declare
+    __Pyx_PyThreadState_assign
+    if (unlikely(!__Pyx_PyErr_ExceptionMatches(PyExc_AttributeError)))
+        return NULL;
+    __Pyx_PyErr_Clear();
+    Py_INCREF(d);
+    return d;
+}
+#endif
+static CYTHON_INLINE PyObject *__Pyx_GetAttr3(PyObject *o, PyObject *n, PyObject *d) {
+    PyObject *r;
+#if __PYX_LIMITED_VERSION_HEX >= 0x030d0000
+    int res = PyObject_GetOptionalAttr(o, n, &r);
+    return (res != 0) ? r : __Pyx_NewRef(d);
+#else
+  #if CYTHON_USE_TYPE_SLOTS
+    if (likely(PyUnicode_Check(n))) {
+        r = __Pyx_PyObject_GetAttrStrNoError(o, n);
+        if (unlikely(!r) && likely(!PyErr_Occurred())) {
+            r = __Pyx_NewRef(d);
+        }
+        return r;
+    }
+  #endif
+    r = PyObject_GetAttr(o, n);
+    return (likely(r)) ? r : __Pyx_GetAttr3Default(d);
+#endif
+}
+
+/* PyObjectCompare */
+#ifndef __Pyx_DEFINED_PyObject_CompareStrStrBoolEq
+#define __Pyx_DEFINED_PyObject_CompareStrStrBoolEq
+static CYTHON_INLINE int __Pyx_PyObject_CompareStrStrBoolEq(PyObject* s1, PyObject* s2) {
+    #if __PYX_LIMITED_VERSION_HEX >= 0x030e0000
+    int result = PyUnicode_Equal(s1, s2);
+    #if !CYTHON_COMPILING_IN_CPYTHON
+    if (unlikely(result == -1)) return -1;
+    #endif
+    if (result == 0) goto __pyx_return_false; else goto __pyx_return_true;
+    #else
+    int result = PyUnicode_Compare(s1, s2);
+    if (unlikely((result == -1) && PyErr_Occurred())) return -1;
+    if (result == 0) goto __pyx_return_true; else goto __pyx_return_false;
+    #endif
+__pyx_return_true:
+    return 1;
+__pyx_return_false:
+    return 0;
+}
+#endif
+static CYTHON_INLINE int __Pyx_PyObject_CompareBoolEq_object_str(PyObject *op1, PyObject *op2, int pyop) {
+    CYTHON_UNUSED_VAR(pyop);
+    if (unlikely(op2 == Py_None)) {
+        if (op1 == Py_None) goto __pyx_return_true; else goto __pyx_richcmp;
+    }
+    if (PyFloat_CheckExact(op1)) {
+        goto __pyx_richcmp;
+    }
+    if (PyLong_CheckExact(op1)) {
+        if (op1 == op2) goto __pyx_return_true;
+        goto __pyx_richcmp;
+    }
+    
+    if (likely(PyUnicode_CheckExact(op1))) {
+        if (op1 == op2) goto __pyx_return_true;
+        if (likely(op2 != Py_None)) {
+            return __Pyx_PyObject_CompareStrStrBoolEq(op1, op2);
+        }
+        goto __pyx_richcmp;
+    }
+    
+    if ((0)) goto __pyx_richcmp;
+    if ((0)) goto __pyx_return_true;
+    if ((0)) goto __pyx_return_false;
+__pyx_richcmp:
+    return __Pyx_PyObject_RichCompareBool(op1, op2, Py_EQ);
+__pyx_return_true:
+    return 1;
+__pyx_return_false:
+    return 0;
+}
+
+/* RaiseErrorWithObjectTypes (used by ExtTypeTest) */
+static void __Pyx_RaiseErrorWithTypes1(PyObject* exc_type, const char *message, const char *arg, PyTypeObject *type_obj1, PyTypeObject *type_obj2) {
+    __Pyx_TypeName type_name1 = __Pyx_PyType_GetFullyQualifiedName(type_obj1);
+    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
+    if (unlikely(!type_name1)) return;
+    #endif
+    __Pyx_TypeName type_name2 = __Pyx_PyType_GetFullyQualifiedName(type_obj2);
+    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
+    if (unlikely(!type_name2)) goto type2_failed;
+    #endif
+    PyErr_Format(exc_type, message, arg, type_name1, type_name2);
+    __Pyx_DECREF_TypeName(type_name2);
+#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
+type2_failed:
+#endif
+    __Pyx_DECREF_TypeName(type_name1);
+}
+
+/* ExtTypeTest */
+static CYTHON_INLINE int __Pyx_TypeTest(PyObject *obj, PyTypeObject *type) {
+    if (unlikely(!type)) {
+        PyErr_SetString(PyExc_SystemError, "Missing type object");
+        return 0;
+    }
+    if (likely(__Pyx_TypeCheck(obj, type)))
+        return 1;
+    __Pyx_RaiseTypeErrorWithTypes(
+        "Cannot convert " __Pyx_FMT_TYPENAME " to " __Pyx_FMT_TYPENAME,
+        Py_TYPE(obj), type);
+    return 0;
+}
+
 /* PyObjectFormatAndDecref */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_FormatSimpleAndDecref(PyObject* s, PyObject* f) {
     if (unlikely(!s)) return NULL;
@@ -33042,38 +33704,6 @@ static void __Pyx_RejectKeywords(const char* function_name, PyObject *kwds) {
     }
 }
 
-/* GetAttr3 */
-#if __PYX_LIMITED_VERSION_HEX < 0x030d0000
-static PyObject *__Pyx_GetAttr3Default(PyObject *d) {
-    __Pyx_PyThreadState_declare
-    __Pyx_PyThreadState_assign
-    if (unlikely(!__Pyx_PyErr_ExceptionMatches(PyExc_AttributeError)))
-        return NULL;
-    __Pyx_PyErr_Clear();
-    Py_INCREF(d);
-    return d;
-}
-#endif
-static CYTHON_INLINE PyObject *__Pyx_GetAttr3(PyObject *o, PyObject *n, PyObject *d) {
-    PyObject *r;
-#if __PYX_LIMITED_VERSION_HEX >= 0x030d0000
-    int res = PyObject_GetOptionalAttr(o, n, &r);
-    return (res != 0) ? r : __Pyx_NewRef(d);
-#else
-  #if CYTHON_USE_TYPE_SLOTS
-    if (likely(PyUnicode_Check(n))) {
-        r = __Pyx_PyObject_GetAttrStrNoError(o, n);
-        if (unlikely(!r) && likely(!PyErr_Occurred())) {
-            r = __Pyx_NewRef(d);
-        }
-        return r;
-    }
-  #endif
-    r = PyObject_GetAttr(o, n);
-    return (likely(r)) ? r : __Pyx_GetAttr3Default(d);
-#endif
-}
-
 /* PyDictVersioning (used by GetModuleGlobalName) */
 #if CYTHON_USE_DICT_VERSIONS && CYTHON_USE_TYPE_SLOTS
 static CYTHON_INLINE PY_UINT64_T __Pyx_get_tp_dict_version(PyObject *obj) {
@@ -33143,38 +33773,6 @@ static CYTHON_INLINE PyObject *__Pyx__GetModuleGlobalName(PyObject *name)
     }
 #endif
     return __Pyx_GetBuiltinName(name);
-}
-
-/* RaiseErrorWithObjectTypes (used by ExtTypeTest) */
-static void __Pyx_RaiseErrorWithTypes1(PyObject* exc_type, const char *message, const char *arg, PyTypeObject *type_obj1, PyTypeObject *type_obj2) {
-    __Pyx_TypeName type_name1 = __Pyx_PyType_GetFullyQualifiedName(type_obj1);
-    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
-    if (unlikely(!type_name1)) return;
-    #endif
-    __Pyx_TypeName type_name2 = __Pyx_PyType_GetFullyQualifiedName(type_obj2);
-    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
-    if (unlikely(!type_name2)) goto type2_failed;
-    #endif
-    PyErr_Format(exc_type, message, arg, type_name1, type_name2);
-    __Pyx_DECREF_TypeName(type_name2);
-#if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030d0000
-type2_failed:
-#endif
-    __Pyx_DECREF_TypeName(type_name1);
-}
-
-/* ExtTypeTest */
-static CYTHON_INLINE int __Pyx_TypeTest(PyObject *obj, PyTypeObject *type) {
-    if (unlikely(!type)) {
-        PyErr_SetString(PyExc_SystemError, "Missing type object");
-        return 0;
-    }
-    if (likely(__Pyx_TypeCheck(obj, type)))
-        return 1;
-    __Pyx_RaiseTypeErrorWithTypes(
-        "Cannot convert " __Pyx_FMT_TYPENAME " to " __Pyx_FMT_TYPENAME,
-        Py_TYPE(obj), type);
-    return 0;
 }
 
 /* CIntToDigits (used by CIntToPyUnicode) */
@@ -33549,59 +34147,6 @@ static CYTHON_INLINE int __Pyx_ListComp_AppendAndDecref(PyObject* list, PyObject
     return result;
 }
 #endif
-
-/* PyObjectCompare */
-#ifndef __Pyx_DEFINED_PyObject_CompareStrStrBoolEq
-#define __Pyx_DEFINED_PyObject_CompareStrStrBoolEq
-static CYTHON_INLINE int __Pyx_PyObject_CompareStrStrBoolEq(PyObject* s1, PyObject* s2) {
-    #if __PYX_LIMITED_VERSION_HEX >= 0x030e0000
-    int result = PyUnicode_Equal(s1, s2);
-    #if !CYTHON_COMPILING_IN_CPYTHON
-    if (unlikely(result == -1)) return -1;
-    #endif
-    if (result == 0) goto __pyx_return_false; else goto __pyx_return_true;
-    #else
-    int result = PyUnicode_Compare(s1, s2);
-    if (unlikely((result == -1) && PyErr_Occurred())) return -1;
-    if (result == 0) goto __pyx_return_true; else goto __pyx_return_false;
-    #endif
-__pyx_return_true:
-    return 1;
-__pyx_return_false:
-    return 0;
-}
-#endif
-static CYTHON_INLINE int __Pyx_PyObject_CompareBoolEq_object_str(PyObject *op1, PyObject *op2, int pyop) {
-    CYTHON_UNUSED_VAR(pyop);
-    if (unlikely(op2 == Py_None)) {
-        if (op1 == Py_None) goto __pyx_return_true; else goto __pyx_richcmp;
-    }
-    if (PyFloat_CheckExact(op1)) {
-        goto __pyx_richcmp;
-    }
-    if (PyLong_CheckExact(op1)) {
-        if (op1 == op2) goto __pyx_return_true;
-        goto __pyx_richcmp;
-    }
-    
-    if (likely(PyUnicode_CheckExact(op1))) {
-        if (op1 == op2) goto __pyx_return_true;
-        if (likely(op2 != Py_None)) {
-            return __Pyx_PyObject_CompareStrStrBoolEq(op1, op2);
-        }
-        goto __pyx_richcmp;
-    }
-    
-    if ((0)) goto __pyx_richcmp;
-    if ((0)) goto __pyx_return_true;
-    if ((0)) goto __pyx_return_false;
-__pyx_richcmp:
-    return __Pyx_PyObject_RichCompareBool(op1, op2, Py_EQ);
-__pyx_return_true:
-    return 1;
-__pyx_return_false:
-    return 0;
-}
 
 /* ListAppend */
 #if CYTHON_USE_PYLIST_INTERNALS && CYTHON_ASSUME_SAFE_MACROS && CYTHON_ASSUME_SAFE_SIZE
@@ -37171,7 +37716,7 @@ static int __Pyx__SetItemOnTypeDict(PyTypeObject *tp, PyObject *k, PyObject *v) 
 static int __Pyx_setup_reduce_is_named(PyObject* meth, PyObject* name) {
   int ret;
   PyObject *name_attr;
-  name_attr = __Pyx_PyObject_GetAttrStrNoError(meth, __pyx_mstate_global->__pyx_n_u_name_2);
+  name_attr = __Pyx_PyObject_GetAttrStrNoError(meth, __pyx_mstate_global->__pyx_n_u_name);
   if (likely(name_attr)) {
       ret = PyObject_RichCompareBool(name_attr, name, Py_EQ);
   } else {

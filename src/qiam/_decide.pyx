@@ -118,6 +118,12 @@ cdef class Condition:
     cdef readonly tuple texts
     cdef readonly tuple path
     cdef int prefix                 # 0 none, 1 ForAllValues, 2 ForAnyValue
+    # A fast path for the matchers the kernel knows (qiam.operators): 1 exact strings, 2 strings
+    # ignoring case, 3 wildcard strings, 4 ARNs, each without variables; 0 ask ``values.test``.
+    cdef int fast
+    cdef frozenset _strings
+    cdef GlobSet _globs
+    cdef ArnPatternSet _arns
 
     def __init__(self, key, key_text, *, null, negated, if_exists, set_prefix, values, exact, operator, texts,
                  path):
@@ -135,6 +141,19 @@ cdef class Condition:
         self.operator = operator
         self.texts = texts
         self.path = path
+        self.fast = 0
+        kind = type(values).__name__
+        static = getattr(values, "static", None)
+        if getattr(values, "templates", True) or null:
+            pass
+        elif exact is not None and type(exact) is frozenset:
+            self.fast, self._strings = 1, exact
+        elif kind == "IgnoreCaseValues" and type(static) is frozenset:
+            self.fast, self._strings = 2, static
+        elif kind == "PatternValues" and isinstance(static, GlobSet) and not (<GlobSet> static)._fold_case:
+            self.fast, self._globs = 3, static
+        elif kind == "PatternValues" and isinstance(static, ArnPatternSet):
+            self.fast, self._arns = 4, static
 
     def __repr__(self):
         return f"Condition({self.operator!r}, {self.key_text!r})"
@@ -216,6 +235,7 @@ cdef class Statement:
 
 
 @cython.freelist(16)
+@cython.no_gc  # holds only immutable values, never itself: no cycle to collect
 cdef class Result:
     """The decision, the statements that decided it, and why.
 
@@ -341,6 +361,7 @@ cdef tuple _DELEGATED = ("identity", "resource_policy:account")
 
 
 @cython.freelist(8)
+@cython.no_gc  # lives for one evaluation and holds no reference back to itself
 cdef class _Run:
     """The state of one evaluation."""
 
@@ -409,6 +430,7 @@ cdef class Evaluator:
     cdef tuple _warnings
     cdef dict _plans
     cdef tuple _all
+    cdef object _rcp_covered        # the services RCPs cover, read from the catalog when there are RCPs
 
     def __init__(self, groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0):
         cdef dict by_label = {}
@@ -447,6 +469,7 @@ cdef class Evaluator:
         self._warnings = tuple(warnings)
         self._plans = {}
         self._all = self._build(None)
+        self._rcp_covered = _rcp_services() if self._rcps else frozenset()
 
     cdef tuple _build(self, object service):
         cdef list plan = []
@@ -516,7 +539,7 @@ cdef class Evaluator:
         if self._scp_bits and not (facts[F_AUTHENTICATED] is True and facts[F_SERVICE_LINKED] is False
                                    and facts[F_MANAGEMENT] is False):
             mask &= ~self._scp_bits
-        if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in _rcp_services()):
+        if self._rcp_bits and (facts[F_RESOURCE_MANAGEMENT] is True or facts[F_SERVICE] not in self._rcp_covered):
             mask &= ~self._rcp_bits
 
         run = _Run.__new__(_Run)
@@ -801,6 +824,22 @@ cdef void _check_variables(Statement st, object source, _Run run) except *:
                      Location(source, st.path))
 
 
+cdef object _test(Condition cc, object value, dict context):
+    """One request value against the condition's values: True, False, or None (cannot be read)."""
+    if cc.fast == 0 or type(value) is not str:
+        return cc.values.test(value, context, cc.negated)
+    if cc.fast == 1:
+        return (value in cc._strings) != cc.negated
+    if cc.fast == 2:
+        return ((<str> value).lower() in cc._strings) != cc.negated
+    if cc.fast == 3:
+        return cc._globs.matches_folded(<str> value) != cc.negated
+    # Not an ARN: ArnLike and ArnNotLike are both false (semantics.md §3.3, IMPL).
+    if (<str> value).count(":") < 5:
+        return False
+    return cc._arns.matches_text(<str> value) != cc.negated
+
+
 cdef object _condition(Condition cc, Statement st, object source, _Run run):
     """One key under one operator (semantics.md §3.2 to §3.5)."""
     cdef dict context = run.context
@@ -832,11 +871,8 @@ cdef object _condition(Condition cc, Statement st, object source, _Run run):
             run.note("multivalued-key-without-set-operator",
                      f"`{cc.key_text}` has several values; `{cc.operator}` needs ForAnyValue: or "
                      "ForAllValues:, and is read as false", Location(source, cc.path))
-        elif cc.exact is not None:
-            result = (raw in <frozenset> cc.exact) != cc.negated
-            reason = "compared"
         else:
-            result = cc.values.test(raw, context, cc.negated)
+            result = _test(cc, raw, context)
             reason = "compared"
     else:
         # Empty strings make a null set (semantics.md §3.5, DISPUTED E80: the docs' reading).
@@ -845,7 +881,7 @@ cdef object _condition(Condition cc, Statement st, object source, _Run run):
         result = every
         unknown = False
         for value in values:
-            one = cc.values.test(value, context, cc.negated)
+            one = _test(cc, value, context)
             if one is None:
                 unknown = True
             elif one is not every:

@@ -292,8 +292,8 @@ class Evaluator:
     A boundary or session policies apply when the set has some.
     """
 
-    __slots__ = ("_boundary", "_groups", "_identity", "_plans", "_rcps", "_resource", "_scps", "_session",
-                 "_session_given", "_warnings")
+    __slots__ = ("_boundary", "_groups", "_identity", "_plans", "_rcp_covered", "_rcps", "_resource", "_scps",
+                 "_session", "_session_given", "_warnings")
 
     def __init__(self, groups: Iterable[tuple[str, int, str, str | None, Any, tuple[Statement, ...]]],
                  warnings: tuple[Diagnostic, ...] = (), *, session_given: bool = False, scp_levels: int = 0,
@@ -324,6 +324,8 @@ class Evaluator:
         self._rcps = tuple(i for i, g in enumerate(self._groups) if g.kind == "rcp")
         self._warnings = tuple(warnings)
         self._plans: dict[str, tuple[tuple[int, Statement, StatementRef, Any], ...]] = {}
+        # The services RCPs cover, read from the catalog when there are RCPs.
+        self._rcp_covered = _rcp_services() if self._rcps else frozenset()
 
     def _plan(self, service: str | None) -> tuple[tuple[int, Statement, StatementRef, Any], ...]:
         """The statements that can apply to an action of ``service`` (None: every statement)."""
@@ -357,7 +359,7 @@ class Evaluator:
         for g in self._scps:
             applies[g] = scps_apply
         rcps_apply = bool(self._rcps) and not request.resource_management_account \
-            and request.service in _rcp_services()
+            and request.service in self._rcp_covered
         for g in self._rcps:
             applies[g] = rcps_apply
 

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+import orjson
+
 from qiam.errors import RequestError
 from qiam.operators import condition_value_text
 from qiam.principals import Caller, CallerKind, parse_caller
@@ -81,7 +83,7 @@ class Request:
     owner_account: str | None  # the resource's account: given, else in its ARN, else the caller's
     owner_partition: str  # the resource's partition
     facts: tuple[Any, ...]  # what the decision kernel reads, in one tuple (see FACTS)
-    key: tuple[Any, ...]  # equal for requests that must get the same answer (hashable)
+    key: bytes  # equal for requests that must get the same answer
 
     def __init__(
         self,
@@ -142,8 +144,15 @@ class Request:
             self.action_lower, self.service, resource, folded, caller, caller.kind, caller.has_identity_policies,
             caller.authenticated, caller.service_linked_role, management_account, resource_management_account,
             caller.account, owner, caller.partition, partition, action))
-        set_(self, "key", (action, resource, principal, tuple(sorted(folded.items())), resource_account,
-                           service_linked_role, management_account, resource_management_account))
+        # Canonical JSON bytes: unambiguous, and hashed once, so bulk paths look requests up cheaply.
+        parts = (action, resource, principal, resource_account, service_linked_role, management_account,
+                 resource_management_account, sorted(folded.items()))
+        try:
+            key = orjson.dumps(parts)
+        except TypeError:  # lone surrogates, which JSON cannot carry: Python's own notation can
+            key = repr(parts).encode("utf-8", "surrogatepass")
+        hash(key)  # computed once here, kept by the bytes object, not on every lookup
+        set_(self, "key", key)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("a Request is immutable")

@@ -196,3 +196,29 @@ def test_module_entry_point_runs_in_a_subprocess() -> None:
     done = subprocess.run([sys.executable, "-m", "qiam", "--version"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert done.stdout.startswith("qiam ")
+
+
+@pytest.mark.parametrize("workload", ["identity-10k", "layered-10k"])
+def test_batch_jobs_keep_order_and_every_answer(tmp_path: Path, workload: str) -> None:
+    """The bench workloads through `qiam batch --jobs 2` score 10,000/10,000, in input order."""
+    source = shared_path("bench", f"{workload}.jsonl")
+    out = tmp_path / "out.jsonl"
+    done = subprocess.run([sys.executable, "-m", "qiam", "batch", "--jobs", "2", "--library",
+                           str(shared_path("bench", "library.json")), "-o", str(out), str(source)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
+    results = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in results] == [line["id"] for line in lines]
+    assert [r["decision"] for r in results] == [line["expect"]["decision"] for line in lines]
+
+
+def test_batch_jobs_one_and_many_write_the_same(capsys: Any, tmp_path: Path) -> None:
+    source = shared_path("spec", "cases.jsonl")
+    big = tmp_path / "big.jsonl"
+    big.write_text(source.read_text() * 25)  # several chunks of work
+    code_one, out_one, _ = run(capsys, "batch", "--jobs", "1", str(big))
+    code_two, out_two, _ = run(capsys, "batch", "--jobs", "2", str(big))
+    assert code_one == code_two == 2  # the invalid cases
+    assert out_one == out_two
+    assert len(out_one.splitlines()) == 194 * 25

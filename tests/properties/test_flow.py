@@ -52,8 +52,17 @@ CONDITIONS: list[Any] = [
     {"StringEquals": {"aws:PrincipalTag/team": "red"}},
     {"Bool": {"aws:SecureTransport": "true"}},
     {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc"}},
+    {"StringEqualsIgnoreCase": {"aws:PrincipalTag/team": "RED"}},
+    {"StringLike": {"aws:PrincipalTag/team": ["r*", "b?ue"]}},
+    {"ArnNotLike": {"aws:SourceArn": "arn:aws:sns:*:*:t*"}},
+    {"ForAnyValue:StringEquals": {"aws:TagKeys": ["a", "b"]}},
+    {"ForAllValues:StringLike": {"aws:TagKeys": "a*"}},
+    {"NumericLessThan": {"s3:max-keys": "10"}},
 ]
-CONTEXTS = [{}, {"aws:PrincipalTag/team": "red"}, {"aws:SecureTransport": "false", "aws:PrincipalOrgID": "o-abc"}]
+CONTEXTS = [{}, {"aws:PrincipalTag/team": "red"}, {"aws:SecureTransport": "false", "aws:PrincipalOrgID": "o-abc"},
+            {"aws:PrincipalTag/team": "blue", "aws:SourceArn": "arn:aws:sns:us-east-1:111122223333:t1",
+             "aws:TagKeys": ["a", "c"], "s3:max-keys": "5"},
+            {"aws:SourceArn": "not-an-arn", "aws:TagKeys": ["a1", "a2"], "s3:max-keys": "many"}]
 ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 RCP_FULL_ACCESS = {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
 
