@@ -131,12 +131,33 @@ class _LineError(Exception):
 
 
 # How many rendered answers a runner keeps before starting afresh.
-_DONE_LIMIT = 1 << 16
+_ANSWERS_LIMIT = 1 << 16
 
 
-def _internal_error(line_id: Any, exc: Exception) -> dict[str, Any]:
-    return {"id": line_id, "error": {"code": "internal-error", "message": f"internal error: {exc!r}",
-                                     "policy": None, "path": "", "line": None, "column": None}}
+def _internal_error(exc: Exception) -> dict[str, Any]:
+    return {"code": "internal-error", "message": f"internal error: {exc!r}", "policy": None, "path": "",
+            "line": None, "column": None}
+
+
+def _read_line(line: str | bytes, number: int) -> tuple[Any, dict[str, Any] | None, dict[str, Any] | None]:
+    """The line's id, and its JSON object or the error object when it is not one."""
+    try:
+        data = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return None, None, {"code": "invalid-line", "message": f"line {number} is not JSON: {exc.msg}",
+                            "policy": None, "path": "", "line": number, "column": exc.colno}
+    if not isinstance(data, dict):
+        return None, None, {"code": "invalid-line", "message": f"line {number} is not a JSON object",
+                            "policy": None, "path": "", "line": number, "column": 1}
+    return data.get("id"), data, None
+
+
+def _content_key(data: dict[str, Any]) -> bytes | None:
+    """What decides a line's answer, as bytes: its policies and its request."""
+    try:
+        return orjson.dumps((data.get("policies"), data.get("request")))
+    except (TypeError, orjson.JSONEncodeError):
+        return None
 
 
 def _error_dict(exc: QiamError, slot: str | None, name: str | None = None) -> dict[str, Any]:
@@ -152,10 +173,8 @@ class BatchRunner:
     def __init__(self, library: Library | None = None) -> None:
         self.library = library or Library({})
         self._sets: dict[tuple[Any, ...], PolicySet] = {}
-        # Rendered answers by (policy set, request key), for the policy sets this runner keeps
-        # (those of library references): bulk input repeats itself.
-        self._done: dict[tuple[int, Any], tuple[str, bytes]] = {}
-        self._kept: set[int] = set()  # ids of the policy sets in _sets, which live as long as the runner
+        # Rendered answers by the JSON of a line's policies and request: bulk input repeats itself.
+        self._answers: dict[bytes, tuple[str, bytes]] = {}
 
     def run(self, lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
         """One output object per non-blank input line, in order."""
@@ -165,14 +184,14 @@ class BatchRunner:
 
     def run_line(self, line: str | bytes, number: int = 1) -> dict[str, Any]:
         """Evaluate one input line."""
-        prepared = self._prepare(line, number)
+        line_id, prepared = self._prepare(line, number)
         if isinstance(prepared, dict):
-            return prepared
-        line_id, policy_set, request = prepared
+            return {"id": line_id, "error": prepared}
+        policy_set, request = prepared
         try:
             result = policy_set.evaluate(request)
         except Exception as exc:  # a bug must cost one line its answer, never the stream or a grant
-            return _internal_error(line_id, exc)
+            return {"id": line_id, "error": _internal_error(exc)}
         out: dict[str, Any] = {"id": line_id}
         out.update(result.to_dict())
         return out
@@ -182,10 +201,9 @@ class BatchRunner:
         """Output lines (bytes, newline included), in order, for input lines numbered from ``first``.
 
         Each comes with what it says: ``allowed``, ``denied`` or ``error``.
-
         Lines are taken a chunk at a time: the requests of each policy set go to
-        the decision kernel together, and a request met before (same policy set,
-        same request) reuses its answer and its rendering.
+        the decision kernel together, and a line whose policies and request were
+        met before gets the answer rendered then.
         """
         batch: list[tuple[int, str | bytes]] = []
         for number, line in enumerate(lines, first):
@@ -198,70 +216,76 @@ class BatchRunner:
             yield from self._run_chunk(batch)
 
     def _run_chunk(self, batch: list[tuple[int, str | bytes]]) -> Iterator[tuple[str, bytes]]:
-        outputs: list[Any] = [None] * len(batch)  # per line: error bytes, or (id, (status, body))
-        work: dict[int, tuple[PolicySet, list[tuple[int, Any, Request]]]] = {}
+        answers = self._answers
+        outputs: list[tuple[Any, str, bytes]] = [(None, "", b"")] * len(batch)  # (id, status, body)
+        work: dict[int, tuple[PolicySet, list[tuple[int, Any, Request, bytes | None]]]] = {}
         for position, (number, line) in enumerate(batch):
-            prepared = self._prepare(line, number)
-            if isinstance(prepared, dict):
-                outputs[position] = dumps_line(prepared)
+            line_id, data, error = _read_line(line, number)
+            if data is None:
+                outputs[position] = (line_id, "error", orjson.dumps({"error": error}))
                 continue
-            line_id, policy_set, request = prepared
-            known = self._done.get((id(policy_set), request.key)) if id(policy_set) in self._kept else None
+            key = _content_key(data)
+            known = answers.get(key) if key is not None else None
             if known is not None:
-                outputs[position] = (line_id, known)
+                outputs[position] = (line_id, *known)
                 continue
-            work.setdefault(id(policy_set), (policy_set, []))[1].append((position, line_id, request))
+            prepared = self._prepare_data(data)
+            if isinstance(prepared, dict):
+                body = orjson.dumps({"error": prepared})
+                self._remember(key, ("error", body))
+                outputs[position] = (line_id, "error", body)
+                continue
+            policy_set, request = prepared
+            work.setdefault(id(policy_set), (policy_set, []))[1].append((position, line_id, request, key))
         for policy_set, items in work.values():
             try:
-                results: list[Any] = policy_set.evaluate_many([request for _, _, request in items])
+                results: list[Any] = policy_set.evaluate_many([request for _, _, request, _ in items])
             except Exception:  # isolate the line that fails, one at a time
                 results = []
-                for _, line_id, request in items:
+                for _, _, request, _ in items:
                     try:
                         results.append(policy_set.evaluate(request))
                     except Exception as exc:
                         results.append(exc)
-            for (position, line_id, request), result in zip(items, results, strict=True):
+            rendered: dict[int, tuple[str, bytes]] = {}  # a result met twice is rendered once
+            for (position, line_id, request, key), result in zip(items, results, strict=True):
                 if isinstance(result, Exception):
-                    outputs[position] = dumps_line(_internal_error(line_id, result))
+                    outputs[position] = (line_id, "error", orjson.dumps({"error": _internal_error(result)}))
                     continue
-                key = (id(policy_set), request.key)
-                done = self._done.get(key)
-                if done is None:
-                    done = ("allowed" if result.allowed else "denied", orjson.dumps(result.to_dict()))
-                    if id(policy_set) in self._kept:
-                        if len(self._done) >= _DONE_LIMIT:
-                            self._done.clear()
-                        self._done[key] = done
-                outputs[position] = (line_id, done)
-        for out in outputs:
-            if isinstance(out, bytes):
-                yield "error", out
-            else:
-                line_id, (status, body) = out
-                yield status, b'{"id":' + orjson.dumps(line_id) + b"," + body[1:] + b"\n"
+                answer = rendered.get(id(result))
+                if answer is None:
+                    answer = rendered[id(result)] = ("allowed" if result.allowed else "denied",
+                                                     orjson.dumps(result.to_dict()))
+                self._remember(key, answer)
+                outputs[position] = (line_id, *answer)
+        for line_id, status, body in outputs:
+            yield status, b'{"id":' + orjson.dumps(line_id) + b"," + body[1:] + b"\n"
 
-    def _prepare(self, line: str | bytes, number: int) -> dict[str, Any] | tuple[Any, PolicySet, Request]:
-        """The line's id, policy set and request, or the error object to print for it."""
-        try:
-            data = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            return {"id": None, "error": {"code": "invalid-line", "message": f"line {number} is not JSON: {exc.msg}",
-                                          "policy": None, "path": "", "line": number,
-                                          "column": exc.colno}}
-        if not isinstance(data, dict):
-            return {"id": None, "error": {"code": "invalid-line", "message": f"line {number} is not a JSON object",
-                                          "policy": None, "path": "", "line": number, "column": 1}}
-        line_id = data.get("id")
+    def _remember(self, key: bytes | None, answer: tuple[str, bytes]) -> None:
+        if key is None:
+            return
+        if len(self._answers) >= _ANSWERS_LIMIT:
+            self._answers.clear()
+        self._answers[key] = answer
+
+    def _prepare(self, line: str | bytes, number: int) -> tuple[Any, dict[str, Any] | tuple[PolicySet, Request]]:
+        """The line's id, and its policy set and request, or the error object to print for it."""
+        line_id, data, error = _read_line(line, number)
+        if data is None:
+            assert error is not None
+            return line_id, error
+        return line_id, self._prepare_data(data)
+
+    def _prepare_data(self, data: dict[str, Any]) -> dict[str, Any] | tuple[PolicySet, Request]:
         try:
             request = Request.from_json(data.get("request"))
-            return line_id, self._policy_set(data.get("policies"), request), request
+            return self._policy_set(data.get("policies"), request), request
         except RequestError as exc:
-            return {"id": line_id, "error": _error_dict(exc, None)}
+            return _error_dict(exc, None)
         except _LineError as exc:
-            return {"id": line_id, "error": exc.error}
+            return exc.error
         except Exception as exc:  # a bug must cost one line its answer, never the stream or a grant
-            return _internal_error(line_id, exc)
+            return _internal_error(exc)
 
     def _policy_set(self, policies: Any, request: Request) -> PolicySet:
         if policies is None:
@@ -295,7 +319,6 @@ class BatchRunner:
         )
         if key is not None:
             self._sets[key] = built
-            self._kept.add(id(built))
         return built
 
     def _many(self, items: Any, profile: str, label: str) -> tuple[CompiledPolicy, ...]:
