@@ -5,10 +5,10 @@
   ``BatchRunner.run_bytes`` over the raw lines (a chunk at a time, each policy
   set's requests to the kernel together, answers reused). Policies are compiled
   inside the timed call (once per library policy and profile, as the command does).
-- ``test_batch_path``: the compiled batch entry point alone: policy sets and
-  requests prepared beforehand, grouped by policy set, and one
-  ``PolicySet.evaluate_many`` per group (a loop in compiled code that decides
-  each distinct request once).
+- ``test_batch_path``: the compiled batch entry point alone: the 10,000
+  (policy set, request) pairs prepared beforehand, and one ``qiam.evaluate_pairs``
+  call over them (a loop in compiled code that decides each distinct request of
+  a policy set once and returns the results in order).
 - ``test_per_request_api``: policy sets compiled beforehand (one per distinct line
   shape, through ``compile_policies``) and ``Request`` objects built beforehand;
   the timed call is a loop of ``PolicySet.evaluate``.
@@ -29,7 +29,7 @@ import pytest
 
 import orjson
 
-from qiam import Request
+from qiam import Request, evaluate_pairs
 from qiam.batch import BatchRunner, Library
 
 from .conftest import BULK_ROUNDS, Compiled, Workload, built_on, tag, twin_name
@@ -81,22 +81,12 @@ def test_requests_from_json(benchmark: Any, workload: Workload) -> None:
 
 @pytest.mark.benchmark(group="bulk")
 def test_batch_path(benchmark: Any, twin: ModuleType, workload: Workload, compiled: Compiled) -> None:
-    groups: dict[int, tuple[Any, list[int], list[Request]]] = {}
-    for position, (pset, request) in enumerate(zip(compiled.policy_sets(workload), workload.requests,
-                                                     strict=True)):
-        entry = groups.setdefault(id(pset), (pset, [], []))
-        entry[1].append(position)
-        entry[2].append(request)
-    prepared = list(groups.values())
+    pairs = list(zip(compiled.policy_sets(workload), workload.requests, strict=True))
 
     def run() -> list[Any]:
-        results: list[Any] = [None] * len(workload)
-        for pset, positions, requests in prepared:
-            for position, result in zip(positions, pset.evaluate_many(requests), strict=True):
-                results[position] = result
-        return results
+        return evaluate_pairs(pairs)
 
     tag(benchmark, role="batch-path", workload=workload.name, twin=twin_name(twin), requests=len(workload),
-        policy_sets=len(prepared))
+        policy_sets=len({id(pset) for pset, _ in pairs}))
     results = benchmark.pedantic(run, rounds=BULK_ROUNDS, iterations=1)
     assert workload.mismatches([result.decision.value for result in results]) == []

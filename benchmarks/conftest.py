@@ -316,9 +316,10 @@ def _report(benches: list[Any]) -> list[str]:
             peer, python = rate("pmapper", workload), rate("api", workload, "python")
             lines.append(f"{workload:<14}{num(api):>12}{num(path):>12}{num(batch):>12}{num(peer):>12}"
                          f"{ratio(api, peer):>9}{ratio(path, peer):>9}{ratio(batch, peer):>10}{num(python):>18}")
-        lines.append("  qiam API: PolicySet.evaluate per request; batch path: PolicySet.evaluate_many per "
-                     "policy set (compiled loop, each distinct request decided once); qiam batch: the "
-                     "command's runner over the raw lines, one process")
+        lines.append("  qiam API: PolicySet.evaluate per request; batch path: one qiam.evaluate_pairs "
+                     "call over the 10,000 (policy set, request) pairs (compiled loop, each distinct "
+                     "request of a policy set decided once); qiam batch: the command's runner over the "
+                     "raw lines, one process")
         if not any(key[0] == "pmapper" for key in by):
             lines.append("  (no PMapper figures: the peer did not run; see bench_peers.py's skip)")
         for workload in WORKLOADS:

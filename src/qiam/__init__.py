@@ -25,7 +25,7 @@ from qiam.errors import (
     RequestError,
     Severity,
 )
-from qiam.evaluate import Decision, PolicySet, Result, StatementRef
+from qiam.evaluate import Decision, PolicySet, Result, StatementRef, evaluate_pairs
 from qiam.explain import Explanation
 from qiam.model import Policy, Statement
 from qiam.parse import parse_policy
@@ -72,6 +72,7 @@ __all__ = [
     "__version__",
     "compile_policies",
     "compile_policy",
+    "evaluate_pairs",
     "expand_actions",
     "load_catalog",
     "parse_policy",

@@ -6,7 +6,7 @@ from typing_extensions import disjoint_base
 from qiam.decision import Decision, StatementRef
 from qiam.errors import Diagnostic
 
-__all__ = ["Condition", "Evaluator", "Result", "Statement"]
+__all__ = ["Condition", "Evaluator", "Result", "Statement", "evaluate_pairs"]
 
 @disjoint_base
 class Condition:
@@ -103,3 +103,5 @@ class Evaluator:
                  rcp_levels: int = 0) -> None: ...
     def evaluate(self, request: Any, tracer: Any = None) -> Result: ...
     def evaluate_many(self, requests: Iterable[Any]) -> list[Result]: ...
+
+def evaluate_pairs(pairs: Iterable[tuple[Any, Any]]) -> list[Result]: ...

@@ -19,7 +19,7 @@ from qiam.decision import Decision, StatementRef
 from qiam.errors import Diagnostic, Location, Severity
 from qiam.principals import CallerKind, MatchKind
 
-__all__ = ["Condition", "Evaluator", "Result", "Statement"]
+__all__ = ["Condition", "Evaluator", "Result", "Statement", "evaluate_pairs"]
 
 cdef object _ALLOW = Decision.ALLOW
 cdef object _EXPLICIT_DENY = Decision.EXPLICIT_DENY
@@ -60,6 +60,12 @@ cdef frozenset _TRUST_ACTIONS = frozenset({
     "sts:setsourceidentity"})
 cdef object _KMS_KEY = re.compile(r"arn:[^:]+:kms:[^:]*:[^:]*:key/")
 cdef object _ROLE = re.compile(r"arn:[^:]+:iam::[^:]*:role/")
+
+# Plans are cached per service and per action; past these sizes (a stream of made-up
+# names) a plan is built for the request and not kept, so memory stays bounded.
+cdef enum:
+    MAX_SERVICE_PLANS = 4096    # as _decide_py._MAX_SERVICE_PLANS
+    MAX_ACTION_PLANS = 16384    # as _decide_py._MAX_ACTION_PLANS
 
 cdef dict _SET_PREFIXES = {None: 0, "ForAllValues": 1, "ForAnyValue": 2}
 cdef dict _ORDER = {"identity": 0, "boundary": 1, "session": 2, "scp": 3, "rcp": 4, "resource": 5}
@@ -372,7 +378,8 @@ cdef class _Run:
     cdef object tracer
     cdef bint bounded
     cdef str action
-    cdef list allows
+    cdef unsigned long long allowed  # bit g: some Allow of group g applies
+    cdef list allow_entries          # the _Entry of each Allow that applies, in plan order
     cdef list denies
     cdef list kinds
     cdef set missing
@@ -428,7 +435,8 @@ cdef class Evaluator:
     cdef unsigned long long _scp_bits
     cdef unsigned long long _rcp_bits
     cdef tuple _warnings
-    cdef dict _plans
+    cdef dict _service_plans        # service -> the statements whose Action can name it
+    cdef dict _action_plans         # action -> the statements whose Action or NotAction admits it
     cdef tuple _all
     cdef object _rcp_covered        # the services RCPs cover, read from the catalog when there are RCPs
 
@@ -467,7 +475,8 @@ cdef class Evaluator:
         for g in self._rcps:
             self._rcp_bits |= 1ULL << <int> g
         self._warnings = tuple(warnings)
-        self._plans = {}
+        self._service_plans = {}
+        self._action_plans = {}
         self._all = self._build(None)
         self._rcp_covered = _rcp_services() if self._rcps else frozenset()
 
@@ -489,11 +498,37 @@ cdef class Evaluator:
                     plan.append(entry)
         return tuple(plan)
 
-    cdef tuple _plan(self, object service):
-        plan = self._plans.get(service)
+    cdef tuple _service_plan(self, object service):
+        plan = self._service_plans.get(service)
         if plan is None:
             plan = self._build(service)
-            self._plans[service] = plan
+            if len(self._service_plans) < MAX_SERVICE_PLANS:
+                self._service_plans[service] = plan
+        return <tuple> plan
+
+    cdef tuple _plan(self, str action, object service):
+        """The index: the statements whose action element admits ``action`` (folded), in order.
+
+        Whether a statement's Action or NotAction admits an action depends on the
+        action alone, so it is decided once per action here and never per request.
+        """
+        cdef _Entry entry
+        cdef Statement st
+        cdef bint matched
+        plan = self._action_plans.get(action)
+        if plan is None:
+            admitted = []
+            for entry in self._service_plan(service):
+                st = entry.statement
+                if st._actions is not None:
+                    matched = st._actions.matches_folded(action)
+                else:
+                    matched = st.actions.matches_any(action)
+                if matched != st.not_action:
+                    admitted.append(entry)
+            plan = tuple(admitted)
+            if len(self._action_plans) < MAX_ACTION_PLANS:
+                self._action_plans[action] = plan
         return <tuple> plan
 
     def evaluate(self, request, tracer=None):
@@ -526,7 +561,6 @@ cdef class Evaluator:
         cdef Statement st
         cdef tuple verdict
         cdef object outcome
-        cdef list found
         if action in _NO_PERMISSION_NEEDED:
             return _new_result(_ALLOW, _EMPTY, _EMPTY, self._warnings, _EMPTY,
                                (_NO_PERMISSION_NEEDED[action],), _EMPTY, True)
@@ -550,22 +584,22 @@ cdef class Evaluator:
         run.tracer = tracer
         run.bounded = self._boundary >= 0 and has_identity
         run.action = action
-        run.allows = [None] * n
-        for entry in (self._plan(facts[F_SERVICE]) if tracer is None else self._all):
+        run.allowed = 0
+        for entry in (self._plan(action, facts[F_SERVICE]) if tracer is None else self._all):
             if not (mask >> entry.group) & 1:
                 continue
             st = entry.statement
-            verdict = _applies(st, entry.ref, entry.source, run)
+            # The index has already matched the action, unless a tracer wants every statement.
+            verdict = _applies(st, entry.ref, entry.source, run, tracer is None)
             outcome = verdict[0]
             if outcome is False:
                 continue
             if st.allow:
                 if outcome is True:
-                    found = run.allows[entry.group]
-                    if found is None:
-                        found = []
-                        run.allows[entry.group] = found
-                    found.append(entry.ref)
+                    run.allowed |= 1ULL << entry.group
+                    if run.allow_entries is None:
+                        run.allow_entries = []
+                    run.allow_entries.append(entry)
                     if entry.group == self._resource:
                         if run.kinds is None:
                             run.kinds = []
@@ -584,8 +618,9 @@ cdef class Evaluator:
                            tuple(run.notes) if run.notes else _EMPTY, self._warnings, decided_by, reasons,
                            tuple(sorted(run.missing)) if run.missing else _EMPTY, same_account)
 
-    cdef inline bint _applies_and_allows(self, int g, unsigned long long mask, _Run run):
-        return (mask >> g) & 1 and run.allows[g] is not None
+    cdef inline bint _allows(self, int g, unsigned long long mask, _Run run):
+        """Whether group ``g`` applies to the request and some Allow of it applies."""
+        return g >= 0 and (mask >> g) & 1 and (run.allowed >> g) & 1
 
     cdef Result _decide(self, _Run run, unsigned long long mask):
         cdef tuple facts = run.facts
@@ -606,12 +641,12 @@ cdef class Evaluator:
         # 3. Guardrails: every organization level must allow; they never grant.
         for levels in (self._rcps, self._scps):
             for g in levels:
-                if (mask >> g) & 1 and run.allows[g] is None:
+                if (mask >> g) & 1 and not (run.allowed >> g) & 1:
                     label = (<_Group> self._groups[g]).label
                     return self._result(run, _IMPLICIT_DENY, _EMPTY, (label,), (label,))
 
         # 4. Grants.
-        rp_refs = run.allows[self._resource] if self._resource >= 0 else None
+        rp_refs = self._refs_of(run, self._resource) if self._allows(self._resource, mask, run) else None
         rp_kinds = run.kinds
         any_rp = rp_refs is not None
         if facts[F_AUTHENTICATED] is not True:  # anonymous callers, services, identity providers
@@ -626,14 +661,13 @@ cdef class Evaluator:
         kind = facts[F_KIND]
         boundary_on = self._boundary >= 0 and (mask >> self._boundary) & 1
         session_on = self._session >= 0 and (mask >> self._session) & 1
-        boundary_blocks = boundary_on and run.allows[self._boundary] is None
-        session_blocks = session_on and run.allows[self._session] is None
+        boundary_blocks = boundary_on and not (run.allowed >> self._boundary) & 1
+        session_blocks = session_on and not (run.allowed >> self._session) & 1
         if kind is _ROOT:
             identity_ok = True  # the root user has every permission in its account
             blockers = None
         else:
-            identity_ok = (self._identity >= 0 and (mask >> self._identity) & 1
-                           and run.allows[self._identity] is not None and not boundary_blocks
+            identity_ok = (self._allows(self._identity, mask, run) and not boundary_blocks
                            and not session_blocks and not (kind is _FEDERATED_USER and not self._session_given))
             blockers = None if identity_ok else self._blockers(run, mask, boundary_blocks, session_blocks)
 
@@ -669,18 +703,29 @@ cdef class Evaluator:
                                 _paths([k for k in rp_kinds if _grants_alone(k, boundary_blocks, session_blocks)]))
         return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, tuple(blockers))
 
+    cdef list _refs_of(self, _Run run, int g):
+        """The Allow statements of group ``g`` that apply, in order."""
+        cdef _Entry entry
+        if run.allow_entries is None:
+            return []
+        return [entry.ref for entry in run.allow_entries if entry.group == g]
+
     cdef list _identity_refs(self, _Run run, unsigned long long mask):
-        """The Allow statements of the identity path: identity, boundary and session policies."""
-        cdef list refs = []
-        for g in (self._identity, self._boundary, self._session):
-            if g >= 0 and (mask >> <int> g) & 1 and run.allows[g] is not None:
-                refs.extend(run.allows[g])
-        return refs
+        """The Allow statements of the identity path: identity, boundary and session policies.
+
+        Allows are recorded in plan order, which is group order (identity, boundary,
+        session, ...), and only for groups the request is subject to.
+        """
+        cdef _Entry entry
+        if run.allow_entries is None:
+            return []
+        return [entry.ref for entry in run.allow_entries
+                if entry.group == self._identity or entry.group == self._boundary or entry.group == self._session]
 
     cdef list _blockers(self, _Run run, unsigned long long mask, bint boundary_blocks, bint session_blocks):
         """What stops the identity path."""
         cdef list blockers = []
-        if not (self._identity >= 0 and (mask >> self._identity) & 1 and run.allows[self._identity] is not None):
+        if not self._allows(self._identity, mask, run):
             blockers.append("no_allow")
         if boundary_blocks:
             blockers.append("boundary")
@@ -689,6 +734,36 @@ cdef class Evaluator:
         if session_blocks:
             blockers.append("session_policy")
         return blockers
+
+
+def evaluate_pairs(pairs):
+    """Decide (policy set, request) pairs, in order, in one call.
+
+    A policy set is an ``Evaluator`` or holds one as ``_evaluator`` (a
+    ``qiam.PolicySet``). Requests with equal ``key`` under one policy set are
+    decided once.
+    """
+    cdef dict seen_by = {}          # evaluator -> {request key: result}
+    cdef dict seen = None
+    cdef list out = []
+    cdef Evaluator evaluator = None
+    cdef object owner = None
+    cdef object current = None
+    cdef object result, key
+    for owner, request in pairs:
+        if owner is not current:
+            evaluator = owner if type(owner) is Evaluator else owner._evaluator
+            seen = seen_by.get(evaluator)
+            if seen is None:
+                seen = seen_by[evaluator] = {}
+            current = owner
+        key = request.key
+        result = seen.get(key)
+        if result is None:
+            result = evaluator.decide(request, None)
+            seen[key] = result
+        out.append(result)
+    return out
 
 
 cdef _Group _new_group(str kind, int level, str label):
@@ -740,16 +815,19 @@ cdef tuple _FALSE = (False, None)
 cdef tuple _TRUE = (True, None)
 
 
-cdef tuple _applies(Statement st, object ref, object source, _Run run):
+cdef tuple _applies(Statement st, object ref, object source, _Run run, bint action_known):
     """Whether a statement applies (True, False, or None when a condition cannot be read), and how
-    its Principal named the caller."""
+    its Principal named the caller. ``action_known``: the index has already found that the
+    statement's Action or NotAction admits the action."""
     cdef object tracer = run.tracer
     cdef object request
     cdef bint matched
     cdef object outcome, result, named
     cdef Condition condition, later
     cdef Py_ssize_t position, count
-    if st._actions is not None:
+    if action_known:
+        matched = not st.not_action
+    elif st._actions is not None:
         matched = st._actions.matches_folded(run.action)
     else:
         matched = st.actions.matches_any(run.action)

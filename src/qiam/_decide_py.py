@@ -21,7 +21,7 @@ from qiam.decision import Decision, StatementRef
 from qiam.errors import Diagnostic, Location, Severity
 from qiam.principals import CallerKind, MatchKind
 
-__all__ = ["Condition", "Evaluator", "Result", "Statement"]
+__all__ = ["Condition", "Evaluator", "Result", "Statement", "evaluate_pairs"]
 
 _ALLOW, _EXPLICIT_DENY, _IMPLICIT_DENY = Decision.ALLOW, Decision.EXPLICIT_DENY, Decision.IMPLICIT_DENY
 
@@ -54,6 +54,11 @@ _KMS_KEY = re.compile(r"arn:[^:]+:kms:[^:]*:[^:]*:key/")
 _ROLE = re.compile(r"arn:[^:]+:iam::[^:]*:role/")
 
 _SESSION_KINDS = (CallerKind.ROLE_SESSION, CallerKind.FEDERATED_USER)
+# Plans are cached per service and per action; past these sizes (a stream of made-up
+# names) a plan is built for the request and not kept, so memory stays bounded.
+_MAX_SERVICE_PLANS = 4096
+_MAX_ACTION_PLANS = 16384
+
 _SET_PREFIXES = {None: 0, "ForAllValues": 1, "ForAnyValue": 2}
 
 
@@ -292,8 +297,8 @@ class Evaluator:
     A boundary or session policies apply when the set has some.
     """
 
-    __slots__ = ("_boundary", "_groups", "_identity", "_plans", "_rcp_covered", "_rcps", "_resource", "_scps",
-                 "_session", "_session_given", "_warnings")
+    __slots__ = ("_action_plans", "_boundary", "_groups", "_identity", "_rcp_covered", "_rcps", "_resource", "_scps",
+                 "_service_plans", "_session", "_session_given", "_warnings")
 
     def __init__(self, groups: Iterable[tuple[str, int, str, str | None, Any, tuple[Statement, ...]]],
                  warnings: tuple[Diagnostic, ...] = (), *, session_given: bool = False, scp_levels: int = 0,
@@ -323,19 +328,34 @@ class Evaluator:
         self._scps = tuple(i for i, g in enumerate(self._groups) if g.kind == "scp")
         self._rcps = tuple(i for i, g in enumerate(self._groups) if g.kind == "rcp")
         self._warnings = tuple(warnings)
-        self._plans: dict[str, tuple[tuple[int, Statement, StatementRef, Any], ...]] = {}
+        self._service_plans: dict[str, tuple[tuple[int, Statement, StatementRef, Any], ...]] = {}
+        self._action_plans: dict[str, tuple[tuple[int, Statement, StatementRef, Any], ...]] = {}
         # The services RCPs cover, read from the catalog when there are RCPs.
         self._rcp_covered = _rcp_services() if self._rcps else frozenset()
 
-    def _plan(self, service: str | None) -> tuple[tuple[int, Statement, StatementRef, Any], ...]:
+    def _service_plan(self, service: str | None) -> tuple[tuple[int, Statement, StatementRef, Any], ...]:
         """The statements that can apply to an action of ``service`` (None: every statement)."""
-        plan = self._plans.get(service) if service is not None else None
+        plan = self._service_plans.get(service) if service is not None else None
         if plan is None:
             plan = tuple((g, st, ref, source) for g, group in enumerate(self._groups)
                          for st, ref, source in group.entries
                          if service is None or st.services is None or service in st.services)
-            if service is not None:
-                self._plans[service] = plan
+            if service is not None and len(self._service_plans) < _MAX_SERVICE_PLANS:
+                self._service_plans[service] = plan
+        return plan
+
+    def _plan(self, action: str, service: str) -> tuple[tuple[int, Statement, StatementRef, Any], ...]:
+        """The index: the statements whose action element admits ``action`` (folded), in order.
+
+        Whether a statement's Action or NotAction admits an action depends on the
+        action alone, so it is decided once per action here and never per request.
+        """
+        plan = self._action_plans.get(action)
+        if plan is None:
+            plan = tuple(entry for entry in self._service_plan(service)
+                         if entry[1].actions.matches_any(action) != entry[1].not_action)
+            if len(self._action_plans) < _MAX_ACTION_PLANS:
+                self._action_plans[action] = plan
         return plan
 
     def evaluate(self, request: Any, tracer: Any = None) -> Result:
@@ -364,10 +384,12 @@ class Evaluator:
             applies[g] = rcps_apply
 
         run = _Run(request, tracer, len(groups), bounded)
-        for g, statement, ref, source in self._plan(request.service if tracer is None else None):
+        plan = self._plan(action, request.service) if tracer is None else self._service_plan(None)
+        for g, statement, ref, source in plan:
             if not applies[g]:
                 continue
-            outcome, named = _applies(statement, ref, source, run)
+            # The index has already matched the action, unless a tracer wants every statement.
+            outcome, named = _applies(statement, ref, source, run, tracer is None)
             if outcome is False:
                 continue
             if statement.allow:
@@ -503,6 +525,25 @@ class Evaluator:
         return not blockers, refs, blockers
 
 
+def evaluate_pairs(pairs: Iterable[tuple[Any, Any]]) -> list[Result]:
+    """Decide (policy set, request) pairs, in order, in one call.
+
+    A policy set is an ``Evaluator`` or holds one as ``_evaluator`` (a
+    ``qiam.PolicySet``). Requests with equal ``key`` under one policy set are
+    decided once.
+    """
+    seen_by: dict[Evaluator, dict[Any, Result]] = {}
+    out = []
+    for owner, request in pairs:
+        evaluator = owner if type(owner) is Evaluator else owner._evaluator
+        seen = seen_by.setdefault(evaluator, {})
+        result = seen.get(request.key)
+        if result is None:
+            result = seen[request.key] = evaluator.evaluate(request)
+        out.append(result)
+    return out
+
+
 def _group_of(ref: StatementRef) -> str:
     """The decided_by label of a statement's policy: ``identity``, ``scp[1]``, ..."""
     label = ref.policy
@@ -528,12 +569,14 @@ def _principal(st: Statement, run: _Run) -> Any:
     return False if matcher.excludes(run.caller) else MatchKind.NOT_PRINCIPAL
 
 
-def _applies(st: Statement, ref: StatementRef, source: Any, run: _Run) -> tuple[bool | None, Any]:
+def _applies(st: Statement, ref: StatementRef, source: Any, run: _Run, action_known: bool
+             ) -> tuple[bool | None, Any]:
     """Whether a statement applies (True, False, or None when a condition cannot be read), and how
-    its Principal named the caller."""
+    its Principal named the caller. ``action_known``: the index has already found that the
+    statement's Action or NotAction admits the action."""
     tracer = run.tracer
     request = run.request
-    if st.actions.matches_any(request.action_lower) == st.not_action:
+    if not action_known and st.actions.matches_any(request.action_lower) == st.not_action:
         if tracer is not None:
             element = "NotAction" if st.not_action else "Action"
             tracer.statement(ref, st, False, element,

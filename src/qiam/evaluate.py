@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from qiam.compile import CompiledCondition, CompiledPolicy, CompiledStatement
     from qiam.explain import Explanation
 
-__all__ = ["Decision", "PolicySet", "Result", "StatementRef", "Tracer"]
+__all__ = ["Decision", "PolicySet", "Result", "StatementRef", "Tracer", "evaluate_pairs"]
 
 # The result of a decision (defined by the decision kernel; see its docstring).
 if TYPE_CHECKING:
@@ -115,3 +115,23 @@ class PolicySet:
         tracer = RecordingTracer()
         result = self.evaluate(request, tracer=tracer)
         return tracer.explanation(request, result)
+
+
+def evaluate_pairs(pairs: Iterable[tuple[PolicySet, Request]]) -> list[Result]:
+    """Decide many (policy set, request) pairs, in order, in one call into the decision kernel.
+
+    The bulk entry point: the loop runs in compiled code, and a request met
+    again under the same policy set (equal ``Request.key``) is decided once.
+    Policy sets are immutable, so one can be shared by any number of pairs and
+    threads.
+
+    Examples
+    --------
+    >>> from qiam import Request, compile_policies
+    >>> pset = compile_policies([{"Version": "2012-10-17", "Statement": [
+    ...     {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}])
+    >>> [r.decision.value for r in evaluate_pairs([(pset, Request("s3:GetObject")),
+    ...                                            (pset, Request("s3:PutObject"))])]
+    ['allowed', 'implicitDeny']
+    """
+    return decide.evaluate_pairs(pairs)  # type: ignore[no-any-return]

@@ -16,7 +16,7 @@ from qiam.explain import RecordingTracer
 from tests.properties.test_flow import policy_sets, requests
 
 COMPILED, TWIN = qiam._decide, qiam._decide_py
-NAMES = ["Condition", "Evaluator", "Result", "Statement"]
+NAMES = ["Condition", "Evaluator", "Result", "Statement", "evaluate_pairs"]
 
 
 def _params(obj: Any) -> list[tuple[str, Any, Any]]:
@@ -29,6 +29,8 @@ def test_decide_twins_have_the_same_surface() -> None:
         compiled, twin = getattr(COMPILED, name), getattr(TWIN, name)
         assert inspect.getdoc(compiled) == inspect.getdoc(twin), name
         assert _params(compiled) == _params(twin), name
+        if not inspect.isclass(twin):
+            continue
         public = sorted(m for m in dir(twin) if not m.startswith("_"))
         assert public == sorted(m for m in dir(compiled) if not m.startswith("_")), name
         for member in public:
@@ -94,6 +96,20 @@ def test_decide_evaluate_many_equals_one_at_a_time(kwargs: dict[str, Any], batch
     assert [_summary(r) for r in pset.evaluate_many(batch)] == [_summary(pset.evaluate(r)) for r in batch]
 
 
+@settings(max_examples=60, deadline=None)
+@given(sets=st.lists(policy_sets(), min_size=1, max_size=3), batch=st.lists(requests(), min_size=1, max_size=6),
+       picks=st.lists(st.integers(0, 2), min_size=1, max_size=12))
+def test_decide_evaluate_pairs_equals_one_at_a_time(sets: list[dict[str, Any]], batch: list[qiam.Request],
+                                                    picks: list[int]) -> None:
+    psets = [qiam.compile_policies(**kwargs) for kwargs in sets]
+    batch = [r for r in batch if r.action != "sts:AssumeRole"]
+    pairs = [(psets[p % len(psets)], batch[i % len(batch)]) for i, p in enumerate(picks)] if batch else []
+    want = [_summary(pset.evaluate(r)) for pset, r in pairs]
+    assert [_summary(r) for r in qiam.evaluate_pairs(pairs)] == want
+    twins = {id(pset): twin_of(pset) for pset in psets}
+    assert [_summary(r) for r in TWIN.evaluate_pairs([(twins[id(p)], r) for p, r in pairs])] == want
+
+
 def test_decide_results_are_values() -> None:
     result = TWIN.Result(qiam.Decision.ALLOW, reasons=("identity",))
     compiled = COMPILED.Result(qiam.Decision.ALLOW, reasons=("identity",))
@@ -107,3 +123,35 @@ def test_decide_conditions_refuse_unknown_set_prefixes() -> None:
         with pytest.raises(ValueError, match="set_prefix"):
             module.Condition("k", "k", null=False, negated=False, if_exists=False, set_prefix="ForSomeValues",
                              values=None, exact=None, operator="X", texts=(), path=())
+
+
+def _both_kernels(pset: qiam.PolicySet) -> list[Any]:
+    kernels = [twin_of(pset)]
+    if qiam.IMPLEMENTATION == "cython":
+        kernels.append(pset._evaluator)
+    return kernels
+
+
+def test_decide_index_is_right_past_its_action_cache() -> None:
+    # More distinct actions than the index keeps plans for: the later ones are planned
+    # per request, with the same answers.
+    pset = qiam.compile_policies([{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "svc:Get*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "svc:*7", "Resource": "*"}]}])
+    count = TWIN._MAX_ACTION_PLANS + 300
+    batch = [qiam.Request(f"svc:{verb}{i}") for i in range(count) for verb in ("Get", "Put") if i % 2 or verb == "Get"]
+    want = ["allowed" if r.action.startswith("svc:Get") and not r.action.endswith("7")
+            else "explicitDeny" if r.action.endswith("7") else "implicitDeny" for r in batch]
+    for kernel in _both_kernels(pset):
+        assert [r.decision.value for r in kernel.evaluate_many(batch)] == want
+        assert [kernel.evaluate(r).decision.value for r in batch[-50:]] == want[-50:]  # uncached plans again
+
+
+def test_decide_index_is_right_past_its_service_cache() -> None:
+    pset = qiam.compile_policies([{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "s1:*", "Resource": "*"}]}])
+    batch = [qiam.Request(f"s{i}:Get") for i in range(TWIN._MAX_SERVICE_PLANS + 300)]
+    want = ["explicitDeny" if r.service == "s1" else "allowed" for r in batch]
+    for kernel in _both_kernels(pset):
+        assert [r.decision.value for r in kernel.evaluate_many(batch)] == want
