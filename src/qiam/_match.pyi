@@ -2,10 +2,12 @@ from collections.abc import Iterable
 
 from typing_extensions import disjoint_base
 
-__all__ = ["ArnPatternSet", "Glob", "GlobSet", "IpNetworkSet", "decoded_member_count", "escape", "json_member_count"]
+__all__ = ["ArnPatternSet", "Glob", "GlobSet", "IpNetworkSet", "decoded_member_count", "escape", "json_member_count",
+           "json_whitespace_count"]
 
 def escape(text: str) -> str: ...
 def json_member_count(data: bytes | str) -> int: ...
+def json_whitespace_count(data: bytes | str) -> int: ...
 def decoded_member_count(value: object) -> int: ...
 
 @disjoint_base

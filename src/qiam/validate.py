@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qiam import variables
+from qiam._impl import core
 from qiam.errors import Diagnostic, Location, Path, Severity
 from qiam.keys import KeyType, global_key
 from qiam.model import ABSENT, POLICY_ELEMENTS, STATEMENT_ELEMENTS, VERSION_2008, VERSION_2012, Policy
@@ -167,8 +168,6 @@ def validate_policy(policy: Policy, profile: str | Profile = "identity", *, stor
 _VENDOR = re.compile(r"[A-Za-z0-9.\-]+")
 _SID = re.compile(r"[0-9A-Za-z]*")
 _BAD_CHAR = re.compile(r"[^\t\n\r\x20-\xff]")
-_WHITESPACE = re.compile(r"[ \t\r\n]+")
-_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _WILDCARD = re.compile(r"[*?]")
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
 
@@ -668,7 +667,8 @@ class _Checker:
                     "IAM policies hold only tab, line breaks and U+0020 to U+00FF"))
         if profile.quota is None or len(text) <= profile.quota:
             return
-        size = len(text) if profile.quota_counts_whitespace else _size_without_whitespace(text)
+        # Whitespace inside strings counts; whitespace between tokens does not.
+        size = len(text) if profile.quota_counts_whitespace else len(text) - core.json_whitespace_count(text)
         if size > profile.quota:
             counted = "characters" if profile.quota_counts_whitespace else "characters, not counting whitespace"
             self.add(Severity.ERROR if self.storage else Severity.WARNING, "policy-too-large",
@@ -865,12 +865,6 @@ def _is_rcp_full_access(st: Mapping[str, Any]) -> bool:
         and st.get("Resource") == "*"
         and "Condition" not in st
     )
-
-
-def _size_without_whitespace(text: str) -> int:
-    # Whitespace inside strings counts; whitespace between tokens does not.
-    outside = _STRINGS.sub("", text)
-    return len(text) - sum(len(m) for m in _WHITESPACE.findall(outside))
 
 
 def _first_bad_char(text: str | None, raw: Mapping[str, Any]) -> tuple[str, int | Path] | None:

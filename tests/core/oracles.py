@@ -127,6 +127,27 @@ def member_count(text: str | bytes) -> int:
     return count
 
 
+def whitespace_count(text: str | bytes) -> int:
+    """JSON whitespace outside JSON strings, counted by walking the text one character at a time."""
+    chars = [chr(b) for b in text] if isinstance(text, bytes) else list(text)
+    count = 0
+    in_string = False
+    skip_next = False
+    for char in chars:
+        if skip_next:
+            skip_next = False
+        elif in_string:
+            if char == "\\":
+                skip_next = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in " \t\n\r":
+            count += 1
+    return count
+
+
 def dict_members(value: object) -> int:
     """Total number of members of all the dicts nested in ``value``."""
     if isinstance(value, dict):

@@ -229,6 +229,51 @@ def test_json_member_count_counts_dict_members(core, document):
         assert core.json_member_count(text.encode("utf-8", "surrogatepass")) == expected
 
 
+# Quotes, backslashes, colons and blanks, densely: where a scan that jumps between quotes
+# could lose its place.
+_JSON_PUNCTUATION = st.text(alphabet='"\\: \t\n\rab{}\u00e9\U0001f600', max_size=60)
+
+
+@twins
+@given(_JSON_PUNCTUATION)
+def test_json_scans_agree_with_oracles_on_punctuation(core, text):
+    data = text.encode("utf-8")
+    assert core.json_member_count(text) == core.json_member_count(data) == oracles.member_count(text)
+    assert core.json_whitespace_count(text) == core.json_whitespace_count(data) == oracles.whitespace_count(text)
+
+
+@twins
+@pytest.mark.parametrize(("text", "expected"), [
+    ('{"a b": [1, 2]}', 2),
+    ("{\n\t\"a\" :\r\n 1 }", 7),
+    ('"  \\"  " x', 1),  # an escaped quote does not end the string
+    ('"\\\\" \t', 2),  # an escaped backslash does not escape the quote
+    ('" never closed  ', 0),
+    ("\u00a0 \u2003", 1),  # only JSON's four whitespace characters count
+    ("", 0),
+])
+def test_json_whitespace_count_examples(core, text, expected):
+    assert oracles.whitespace_count(text) == expected  # the example obeys the spec
+    assert core.json_whitespace_count(text) == expected
+    assert core.json_whitespace_count(text.encode("utf-8")) == expected
+
+
+@twins
+@examples(200)
+@given(s.json_texts)
+def test_json_whitespace_count_agrees_with_oracle(core, text):
+    expected = oracles.whitespace_count(text)
+    assert core.json_whitespace_count(text) == expected
+    assert core.json_whitespace_count(text.encode("utf-8", "surrogatepass")) == expected
+
+
+@given(st.one_of(s.json_texts, st.binary(max_size=20), s.not_str, st.builds(bytearray)))
+def test_json_whitespace_count_twins_agree(data):
+    assert outcome(lambda: COMPILED.json_whitespace_count(data)) == outcome(
+        lambda: TWIN.json_whitespace_count(data)
+    )
+
+
 @given(st.one_of(s.json_texts, st.binary(max_size=20), s.not_str, st.builds(bytearray)))
 def test_json_member_count_twins_agree(data):
     assert outcome(lambda: COMPILED.json_member_count(data)) == outcome(
