@@ -16,6 +16,8 @@ from cpython.unicode cimport (
     PyUnicode_GET_LENGTH,
     PyUnicode_KIND,
     PyUnicode_1BYTE_KIND,
+    PyUnicode_4BYTE_KIND,
+    PyUnicode_FromKindAndData,
     PyUnicode_READ,
     PyUnicode_Tailmatch,
 )
@@ -163,9 +165,9 @@ cdef class Glob:
                     literal = False
                     break
             if literal:
-                self.literals.append(
-                    "".join([chr(self.points[k]) for k in range(self.offsets[seg], self.offsets[seg + 1])])
-                )
+                self.literals.append(PyUnicode_FromKindAndData(
+                    PyUnicode_4BYTE_KIND, &self.points[self.offsets[seg]],
+                    self.offsets[seg + 1] - self.offsets[seg]))
             else:
                 self.literals.append(None)
 

@@ -8,6 +8,7 @@ once, and statements indexed by the service prefixes their actions can match.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -71,12 +72,12 @@ else:
 
 
 class CompiledPolicy:
-    """One compiled policy: its statements, its warnings, and an index by service prefix.
+    """One compiled policy: its statements and its warnings.
 
     Immutable once built, so it can be shared between policy sets and threads.
     """
 
-    __slots__ = ("_always", "_by_service", "diagnostics", "policy", "profile", "statements")
+    __slots__ = ("diagnostics", "policy", "profile", "statements")
 
     def __init__(self, policy: Policy, profile: Profile, statements: tuple[CompiledStatement, ...],
                  diagnostics: tuple[Diagnostic, ...]) -> None:
@@ -84,15 +85,6 @@ class CompiledPolicy:
         self.profile = profile
         self.statements = statements
         self.diagnostics = diagnostics
-        always = tuple(s for s in statements if s.services is None)
-        by_service: dict[str, list[CompiledStatement]] = {}
-        for statement in statements:
-            for service in statement.services or ():
-                by_service.setdefault(service, [])
-        for service, bucket in by_service.items():
-            bucket.extend(s for s in statements if s.services is None or service in s.services)
-        self._always = always
-        self._by_service = {k: tuple(v) for k, v in by_service.items()}
 
     @property
     def name(self) -> str | None:
@@ -103,8 +95,12 @@ class CompiledPolicy:
         return f"CompiledPolicy({self.name!r}, {len(self.statements)} statements, {self.profile.name})"
 
     def candidates(self, service: str) -> tuple[CompiledStatement, ...]:
-        """The statements that can apply to an action of ``service`` (case-folded), in order."""
-        return self._by_service.get(service, self._always)
+        """The statements that can apply to an action of ``service`` (case-folded), in order.
+
+        The first cut of the decision kernel's index (which then narrows it to the
+        statements whose Action or NotAction admits the action).
+        """
+        return tuple(s for s in self.statements if s.services is None or service in s.services)
 
 
 class Compiler:
@@ -188,8 +184,10 @@ class Compiler:
         found = self._actions.get(actions)
         if found is None:
             globs = core.GlobSet([pattern_text(a) for a in actions], fold_case=True)
-            # The service prefixes an Action list can match, for the index; None: any.
-            services = None if "*" in actions else frozenset(a.split(":", 1)[0].lower() for a in actions)
+            # The service prefixes an Action list can match, for the index; None: any. One regex
+            # pass over the joined list; a line break inside an entry (after its colon, or
+            # validation refused the prefix) can only add prefixes, and the index stays safe.
+            services = None if "*" in actions else frozenset(_SERVICE.findall("\n".join(actions).lower()))
             found = self._actions[actions] = (globs, services)
         return found[0], None if negated else found[1]
 
@@ -299,10 +297,18 @@ def _name(policy: Any, default: str) -> str | None:
     return default
 
 
+_SERVICE = re.compile(r"^[^:\n]*", re.MULTILINE)  # each line's text before its first colon
+
+
 def _strings(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
-    return tuple(v for v in value if isinstance(v, str))
+    items = tuple(value)
+    try:
+        "".join(items)  # all strings, checked in one call (the usual case)
+    except TypeError:
+        return tuple(v for v in items if isinstance(v, str))
+    return items
 
 
 def _variables(resources: ResourceMatcher | None, conditions: tuple[CompiledCondition, ...]

@@ -849,9 +849,12 @@ def _all_plain(value: Any, plain: re.Pattern[str]) -> bool:
     """Whether a string-or-list element holds only strings, all plain (and no ``${``)."""
     if isinstance(value, str):
         return "${" not in value and plain.fullmatch(value) is not None
-    if not isinstance(value, list) or not value or not all(type(v) is str for v in value):
+    if not isinstance(value, list) or not value:
         return False
-    joined = "\n".join(value)
+    try:
+        joined = "\n".join(value)
+    except TypeError:  # an entry that is not a string
+        return False
     return (joined.count("\n") == len(value) - 1 and "${" not in joined
             and plain.fullmatch(joined) is not None)
 
