@@ -32,7 +32,7 @@ import orjson
 from qiam import Request, evaluate_pairs
 from qiam.batch import BatchRunner, Library
 
-from .conftest import BULK_ROUNDS, Compiled, Workload, built_on, tag, twin_name
+from .conftest import BULK_ROUNDS, FAST_ROUNDS, Compiled, Workload, built_on, tag, twin_name
 
 
 @pytest.mark.benchmark(group="bulk")
@@ -63,7 +63,7 @@ def test_per_request_api(benchmark: Any, twin: ModuleType, workload: Workload,
 
     tag(benchmark, role="api", workload=workload.name, twin=twin_name(twin),
         requests=len(workload))
-    results = benchmark.pedantic(run, rounds=BULK_ROUNDS, iterations=1)
+    results = benchmark.pedantic(run, rounds=FAST_ROUNDS, iterations=1, warmup_rounds=1)
     assert workload.mismatches([result.decision.value for result in results]) == []
 
 
@@ -75,7 +75,7 @@ def test_requests_from_json(benchmark: Any, workload: Workload) -> None:
         return [Request.from_json(item) for item in data]
 
     tag(benchmark, role="requests", workload=workload.name, requests=len(workload))
-    built = benchmark.pedantic(run, rounds=BULK_ROUNDS, iterations=1)
+    built = benchmark.pedantic(run, rounds=FAST_ROUNDS, iterations=1, warmup_rounds=1)
     assert built == workload.requests
 
 
@@ -88,5 +88,5 @@ def test_batch_path(benchmark: Any, twin: ModuleType, workload: Workload, compil
 
     tag(benchmark, role="batch-path", workload=workload.name, twin=twin_name(twin), requests=len(workload),
         policy_sets=len({id(pset) for pset, _ in pairs}))
-    results = benchmark.pedantic(run, rounds=BULK_ROUNDS, iterations=1)
+    results = benchmark.pedantic(run, rounds=FAST_ROUNDS, iterations=1, warmup_rounds=1)
     assert workload.mismatches([result.decision.value for result in results]) == []

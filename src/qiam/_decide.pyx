@@ -9,11 +9,11 @@ actions and resources calls the compiled matchers at C level.
 """
 
 cimport cython
+from cpython.unicode cimport PyUnicode_FindChar, PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR, PyUnicode_Tailmatch
 
 from qiam._match cimport ArnPatternSet, GlobSet
 
 import inspect
-import re
 
 from qiam.decision import Decision, StatementRef
 from qiam.errors import Diagnostic, Location, Severity
@@ -39,27 +39,31 @@ cdef dict _NO_PERMISSION_NEEDED = {
 }
 
 # Resources that AWS owns: no policy can let a customer change them (semantics.md §4.7).
+# Each rule: its reason, the ARN shape (see _arn_like; the twin has them as regexes), and
+# the actions it guards.
 cdef tuple _AWS_OWNED = (
-    ("aws-owned-resource:aws-managed-policy", re.compile(r"arn:[^:]+:iam::aws:policy/"), frozenset({
+    # arn:[^:]+:iam::aws:policy/
+    ("aws-owned-resource:aws-managed-policy", ("iam", True, ACCOUNT_AWS, "policy/"), frozenset({
         "iam:createpolicy", "iam:createpolicyversion", "iam:deletepolicy", "iam:deletepolicyversion",
         "iam:setdefaultpolicyversion", "iam:tagpolicy", "iam:untagpolicy"})),
-    ("aws-owned-resource:aws-reserved-role", re.compile(r"arn:[^:]+:iam::[0-9]{12}:role/aws-reserved/"), frozenset({
+    # arn:[^:]+:iam::[0-9]{12}:role/aws-reserved/
+    ("aws-owned-resource:aws-reserved-role", ("iam", True, ACCOUNT_ID, "role/aws-reserved/"), frozenset({
         "iam:attachrolepolicy", "iam:createrole", "iam:createservicelinkedrole", "iam:deleterole",
         "iam:deleterolepermissionsboundary", "iam:deleterolepolicy", "iam:deleteservicelinkedrole",
         "iam:detachrolepolicy", "iam:passrole", "iam:putrolepermissionsboundary", "iam:putrolepolicy",
         "iam:tagrole", "iam:untagrole", "iam:updateassumerolepolicy", "iam:updaterole",
         "iam:updateroledescription"})),
-    ("aws-owned-resource:aws-managed-key-alias", re.compile(r"arn:[^:]+:kms:[^:]*:[0-9]{12}:alias/aws/"),
+    # arn:[^:]+:kms:[^:]*:[0-9]{12}:alias/aws/
+    ("aws-owned-resource:aws-managed-key-alias", ("kms", False, ACCOUNT_ID, "alias/aws/"),
      frozenset({"kms:createalias", "kms:deletealias", "kms:updatealias"})),
 )
-cdef frozenset _OWNED_ACTIONS = frozenset().union(*[actions for _, _, actions in _AWS_OWNED])
 
 # Where the resource policy is required even in the same account (semantics.md §4.4).
 cdef frozenset _TRUST_ACTIONS = frozenset({
     "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession",
     "sts:setsourceidentity"})
-cdef object _KMS_KEY = re.compile(r"arn:[^:]+:kms:[^:]*:[^:]*:key/")
-cdef object _ROLE = re.compile(r"arn:[^:]+:iam::[^:]*:role/")
+cdef tuple _KMS_KEY = ("kms", False, ACCOUNT_ANY, "key/")     # arn:[^:]+:kms:[^:]*:[^:]*:key/
+cdef tuple _ROLE = ("iam", True, ACCOUNT_ANY, "role/")        # arn:[^:]+:iam::[^:]*:role/
 
 # Plans are cached per service and per action; past these sizes (a stream of made-up
 # names) a plan is built for the request and not kept, so memory stays bounded.
@@ -71,11 +75,77 @@ cdef dict _SET_PREFIXES = {None: 0, "ForAllValues": 1, "ForAnyValue": 2}
 cdef dict _ORDER = {"identity": 0, "boundary": 1, "session": 2, "scp": 3, "rcp": 4, "resource": 5}
 
 
-cdef bint _requires_resource_policy(str action, str resource):
+cdef enum:
+    ACCOUNT_ANY = 0     # [^:]*
+    ACCOUNT_ID = 1      # [0-9]{12}
+    ACCOUNT_AWS = 2     # aws
+
+
+cdef bint _arn_like(str arn, tuple shape) except -1:
+    """Whether ``arn`` starts ``arn:<partition>:<service>:<region>:<account>:<prefix>``.
+
+    ``shape`` is (service, region must be empty, ACCOUNT_*, prefix); the partition
+    is any non-empty text. What the twin's regexes say, by the first five colons.
+    """
+    cdef str service = <str> shape[0], prefix = <str> shape[3]
+    cdef bint empty_region = shape[1]
+    cdef int account = shape[2]
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(arn), pos = 0, i
+    cdef Py_ssize_t colon[5]
+    cdef Py_UCS4 c
+    for i in range(5):
+        colon[i] = PyUnicode_FindChar(arn, u":", pos, n, 1)
+        if colon[i] < 0:
+            return False
+        pos = colon[i] + 1
+    if colon[0] != 3 or not PyUnicode_Tailmatch(arn, "arn", 0, 3, -1) or colon[1] == 4:
+        return False
+    if (colon[2] - colon[1] - 1 != PyUnicode_GET_LENGTH(service)
+            or not PyUnicode_Tailmatch(arn, service, colon[1] + 1, colon[2], -1)):
+        return False
+    if empty_region and colon[3] != colon[2] + 1:
+        return False
+    if account == ACCOUNT_ID:
+        if colon[4] - colon[3] - 1 != 12:
+            return False
+        for i in range(colon[3] + 1, colon[4]):
+            c = PyUnicode_READ_CHAR(arn, i)
+            if c < u"0" or c > u"9":
+                return False
+    elif account == ACCOUNT_AWS:
+        if colon[4] - colon[3] - 1 != 3 or not PyUnicode_Tailmatch(arn, "aws", colon[3] + 1, colon[4], -1):
+            return False
+    return PyUnicode_Tailmatch(arn, prefix, colon[4] + 1, n, -1) == 1
+
+
+cdef bint _requires_resource_policy(_Plan plan, str resource) except -1:
     """Role trust policies and KMS key policies must themselves allow (semantics.md §4.4)."""
-    if action in _TRUST_ACTIONS:
-        return _ROLE.match(resource) is not None
-    return action.startswith("kms:") and _KMS_KEY.match(resource) is not None
+    if plan.trust:
+        return _arn_like(resource, _ROLE)
+    return plan.kms and _arn_like(resource, _KMS_KEY)
+
+
+@cython.final
+cdef class _Plan:
+    """The index's answer for one action: the statements that can apply to it, in
+    order, and what the decision needs to know of the action itself."""
+
+    cdef tuple entries
+    cdef bint trust     # a role trust action (semantics.md §4.4)
+    cdef bint kms       # a KMS action: a key policy may have to allow
+    cdef object owned   # the _AWS_OWNED rule that guards the action, or None (semantics.md §4.7)
+
+
+cdef _Plan _new_plan(str action, tuple entries):
+    cdef _Plan plan = _Plan.__new__(_Plan)
+    plan.entries = entries
+    plan.trust = action in _TRUST_ACTIONS
+    plan.kms = action.startswith("kms:")
+    plan.owned = None
+    for rule in _AWS_OWNED:
+        if action in rule[2]:
+            plan.owned = rule
+    return plan
 
 
 cdef object _rcp_services():
@@ -378,6 +448,7 @@ cdef class _Run:
     cdef object tracer
     cdef bint bounded
     cdef str action
+    cdef _Plan plan
     cdef unsigned long long allowed  # bit g: some Allow of group g applies
     cdef list allow_entries          # the _Entry of each Allow that applies, in plan order
     cdef list denies
@@ -506,7 +577,7 @@ cdef class Evaluator:
                 self._service_plans[service] = plan
         return <tuple> plan
 
-    cdef tuple _plan(self, str action, object service):
+    cdef _Plan _plan(self, str action, object service):
         """The index: the statements whose action element admits ``action`` (folded), in order.
 
         Whether a statement's Action or NotAction admits an action depends on the
@@ -526,10 +597,10 @@ cdef class Evaluator:
                     matched = st.actions.matches_any(action)
                 if matched != st.not_action:
                     admitted.append(entry)
-            plan = tuple(admitted)
+            plan = _new_plan(action, tuple(admitted))
             if len(self._action_plans) < MAX_ACTION_PLANS:
                 self._action_plans[action] = plan
-        return <tuple> plan
+        return <_Plan> plan
 
     def evaluate(self, request, tracer=None):
         """Decide one request; ``tracer`` is told about every statement and condition."""
@@ -585,7 +656,8 @@ cdef class Evaluator:
         run.bounded = self._boundary >= 0 and has_identity
         run.action = action
         run.allowed = 0
-        for entry in (self._plan(action, facts[F_SERVICE]) if tracer is None else self._all):
+        run.plan = self._plan(action, facts[F_SERVICE])
+        for entry in (run.plan.entries if tracer is None else self._all):
             if not (mask >> entry.group) & 1:
                 continue
             st = entry.statement
@@ -633,10 +705,8 @@ cdef class Evaluator:
         if run.denies is not None:
             labels = tuple(dict.fromkeys([_group_of(ref) for ref in run.denies]))
             return self._result(run, _EXPLICIT_DENY, run.denies, labels, _EXPLICIT)
-        if action in _OWNED_ACTIONS:
-            for rule, pattern, actions in _AWS_OWNED:
-                if action in actions and pattern.match(facts[F_RESOURCE]):
-                    return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, (rule,))
+        if run.plan.owned is not None and _arn_like(<str> facts[F_RESOURCE], run.plan.owned[1]):
+            return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, (run.plan.owned[0],))
 
         # 3. Guardrails: every organization level must allow; they never grant.
         for levels in (self._rcps, self._scps):
@@ -686,7 +756,7 @@ cdef class Evaluator:
         granting = None
         if any_rp:
             granting = [r for r, k in zip(rp_refs, rp_kinds) if _grants_alone(k, boundary_blocks, session_blocks)]
-        if _requires_resource_policy(action, facts[F_RESOURCE]):
+        if _requires_resource_policy(run.plan, facts[F_RESOURCE]):
             if granting:
                 return self._result(run, _ALLOW, granting, _BY_RESOURCE,
                                     _paths([k for k in rp_kinds if _grants_alone(k, boundary_blocks,
@@ -736,6 +806,15 @@ cdef class Evaluator:
         return blockers
 
 
+@cython.final
+@cython.no_gc  # an Evaluator and a dict of results: no cycle through it
+cdef class _Seen:
+    """One policy set's evaluator in ``evaluate_pairs``, and the results it gave, by request key."""
+
+    cdef Evaluator evaluator
+    cdef dict results
+
+
 def evaluate_pairs(pairs):
     """Decide (policy set, request) pairs, in order, in one call.
 
@@ -743,25 +822,28 @@ def evaluate_pairs(pairs):
     ``qiam.PolicySet``). Requests with equal ``key`` under one policy set are
     decided once.
     """
-    cdef dict seen_by = {}          # evaluator -> {request key: result}
-    cdef dict seen = None
+    cdef dict by_owner = {}         # policy set -> _Seen (policy sets hash by identity)
     cdef list out = []
-    cdef Evaluator evaluator = None
+    cdef _Seen seen = None
     cdef object owner = None
     cdef object current = None
     cdef object result, key
     for owner, request in pairs:
         if owner is not current:
-            evaluator = owner if type(owner) is Evaluator else owner._evaluator
-            seen = seen_by.get(evaluator)
-            if seen is None:
-                seen = seen_by[evaluator] = {}
+            found = by_owner.get(owner)
+            if found is None:
+                seen = _Seen.__new__(_Seen)
+                seen.evaluator = owner if type(owner) is Evaluator else owner._evaluator
+                seen.results = {}
+                by_owner[owner] = seen
+            else:
+                seen = <_Seen> found
             current = owner
         key = request.key
-        result = seen.get(key)
+        result = seen.results.get(key)
         if result is None:
-            result = evaluator.decide(request, None)
-            seen[key] = result
+            result = seen.evaluator.decide(request, None)
+            seen.results[key] = result
         out.append(result)
     return out
 

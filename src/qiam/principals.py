@@ -46,6 +46,13 @@ class MatchKind(enum.Enum):
     CANONICAL_USER = "canonical_user"
 
 
+# Enum members read once: `MatchKind.DIRECT` is a lookup through the enum's metaclass, and
+# `match` runs for every resource-policy statement of every request.
+_DIRECT, _ROLE_OF_SESSION, _ACCOUNT_MATCH, _WILDCARD = (MatchKind.DIRECT, MatchKind.ROLE_OF_SESSION,
+                                                        MatchKind.ACCOUNT, MatchKind.WILDCARD)
+_SERVICE_MATCH, _FEDERATED, _CANONICAL_USER = MatchKind.SERVICE, MatchKind.FEDERATED, MatchKind.CANONICAL_USER
+_ROLE_SESSION, _SERVICE = CallerKind.ROLE_SESSION, CallerKind.SERVICE
+
 _ARN = re.compile(r"arn:(?P<partition>[^:]+):(?P<service>iam|sts)::(?P<account>[0-9]{12}|aws):(?P<rest>.+)")
 _ACCOUNT = re.compile(r"[0-9]{12}")
 
@@ -182,22 +189,23 @@ class PrincipalMatcher:
         """How this element names ``caller``, the most specific way first; None if it does not."""
         kind = caller.kind
         if caller.arn is not None and caller.arn in self.direct:
-            return MatchKind.DIRECT
-        if kind is CallerKind.ROLE_SESSION and caller.role_arn in self.roles:
-            return MatchKind.ROLE_OF_SESSION
+            return _DIRECT
+        if kind is _ROLE_SESSION and caller.role_arn in self.roles:
+            return _ROLE_OF_SESSION
         if caller.authenticated and caller.account is not None and caller.account in self.accounts:
             partition = self.accounts[caller.account]
             if partition in ("*", caller.partition):
-                return MatchKind.ACCOUNT
-        if caller.text is not None:
-            if kind is CallerKind.SERVICE and caller.text in self.services:
-                return MatchKind.SERVICE
-            if caller.text in self.federated:
-                return MatchKind.FEDERATED
-            if caller.text in self.canonical:
-                return MatchKind.CANONICAL_USER
+                return _ACCOUNT_MATCH
+        text = caller.text
+        if text is not None:
+            if kind is _SERVICE and text in self.services:
+                return _SERVICE_MATCH
+            if text in self.federated:
+                return _FEDERATED
+            if text in self.canonical:
+                return _CANONICAL_USER
         if self.wildcard:
-            return MatchKind.WILDCARD
+            return _WILDCARD
         return None
 
     def excludes(self, caller: Caller) -> bool:

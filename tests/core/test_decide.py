@@ -155,3 +155,37 @@ def test_decide_index_is_right_past_its_service_cache() -> None:
     want = ["explicitDeny" if r.service == "s1" else "allowed" for r in batch]
     for kernel in _both_kernels(pset):
         assert [r.decision.value for r in kernel.evaluate_many(batch)] == want
+
+
+# ARNs at the edges of the shapes the kernel recognises without regexes (KMS keys, roles,
+# AWS-owned policies, reserved roles and key aliases); the twin reads them with regexes.
+_EDGE_RESOURCES = [
+    "arn:aws:kms:us-east-1:111122223333:key/k", "arn:aws:kms:::key/k", "arn::kms:r:a:key/k",
+    "arn:aws:kms:r:a:key", "arn:aws:kms:r:a:keys/x", "arn:aws:kms:r:111122223333:alias/aws/x",
+    "arn:aws:kms:r:11112222333:alias/aws/x", "arn:aws:kms:r:1111222233334:alias/aws/x",
+    "arn:aws:kms:r:11112222333a:alias/aws/x", "arn:aws:kms:r:\u0661\u0661\u0661\u0661\u0662\u0662\u0662\u0662"
+    "\u0663\u0663\u0663\u0663:alias/aws/x", "arn:aws:kms:r:111122223333:alias/awsx",
+    "arn:aws:iam::111122223333:role/aws-reserved/sso", "arn:aws:iam:us-east-1:111122223333:role/aws-reserved/x",
+    "arn:aws:iam::aws:policy/AdministratorAccess", "arn:aws:iam::aws:policy", "arn:aws:iam::awss:policy/x",
+    "arn:aws:IAM::aws:policy/x", "ARN:aws:iam::aws:policy/x", "arnx:aws:iam::aws:policy/x",
+    "arn:aws-cn:iam::111122223333:role/r", "arn:aws:iam::111122223333:role", "arn:aws:iam::111122223333:role/a:b",
+    "arn:aws:iams::111122223333:role/r", "arn:aws:ia::111122223333:role/r", "*",
+]
+_EDGE_ACTIONS = ["kms:Decrypt", "kms:CreateAlias", "iam:PassRole", "iam:DeletePolicy", "sts:AssumeRole",
+                 "iam:CreateRole", "s3:GetObject"]
+
+
+def test_decide_kernels_read_owned_and_key_arns_alike() -> None:
+    pset = qiam.compile_policies([{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]}])
+    twin = twin_of(pset)
+    for resource in _EDGE_RESOURCES:
+        for action in _EDGE_ACTIONS:
+            request = qiam.Request(action, resource, principal="arn:aws:iam::111122223333:user/u")
+            assert _summary(pset.evaluate(request)) == _summary(twin.evaluate(request)), (action, resource)
+    key = qiam.Request("kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/k")
+    assert pset.evaluate(key).reasons == ("resource_policy_required", )
+    reserved = qiam.Request("iam:PassRole", "arn:aws:iam::111122223333:role/aws-reserved/sso")
+    assert pset.evaluate(reserved).reasons == ("aws-owned-resource:aws-reserved-role",)
+    regional = qiam.Request("iam:PassRole", "arn:aws:iam:us-east-1:111122223333:role/aws-reserved/x")
+    assert pset.evaluate(regional).allowed
