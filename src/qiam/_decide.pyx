@@ -425,6 +425,8 @@ cdef enum:
     F_PARTITION = 13
     F_OWNER_PARTITION = 14
     F_ACTION_AS_GIVEN = 15
+    F_SAME_ACCOUNT = 16
+    F_SAME_PARTITION = 17
 
 cdef tuple _ALLOWED_BY_IDENTITY = ("identity",)
 cdef tuple _BY_RESOURCE = ("resource",)
@@ -451,7 +453,7 @@ cdef class _Run:
     cdef _Plan plan
     cdef unsigned long long allowed  # bit g: some Allow of group g applies
     cdef list allow_entries          # the _Entry of each Allow that applies, in plan order
-    cdef list denies
+    cdef list denies                 # the _Entry of each Deny that applies, in plan order
     cdef list kinds
     cdef set missing
     cdef list notes
@@ -680,12 +682,12 @@ cdef class Evaluator:
                 # An undecidable Deny applies: nothing qiam cannot read may grant (fail closed).
                 if run.denies is None:
                     run.denies = []
-                run.denies.append(entry.ref)
+                run.denies.append(entry)
         return self._decide(run, mask)
 
     cdef inline Result _result(self, _Run run, object decision, object matched, tuple decided_by, tuple reasons):
         cdef tuple facts = run.facts
-        cdef bint same_account = facts[F_AUTHENTICATED] is not True or facts[F_ACCOUNT] == facts[F_OWNER_ACCOUNT]
+        cdef bint same_account = facts[F_AUTHENTICATED] is not True or facts[F_SAME_ACCOUNT] is True
         return _new_result(decision, matched if type(matched) is tuple else tuple(matched),
                            tuple(run.notes) if run.notes else _EMPTY, self._warnings, decided_by, reasons,
                            tuple(sorted(run.missing)) if run.missing else _EMPTY, same_account)
@@ -701,10 +703,17 @@ cdef class Evaluator:
         cdef list rp_refs, rp_kinds, granting, reasons, blockers, refs
         cdef bint identity_ok, boundary_on, session_on, boundary_blocks, session_blocks, any_rp
         cdef object kind
+        cdef _Entry entry
         # 2. An explicit deny anywhere wins.
         if run.denies is not None:
-            labels = tuple(dict.fromkeys([_group_of(ref) for ref in run.denies]))
-            return self._result(run, _EXPLICIT_DENY, run.denies, labels, _EXPLICIT)
+            refs = []
+            labels = []  # the groups' labels (identity, boundary, scp[1], ...), each once
+            for entry in run.denies:
+                refs.append(entry.ref)
+                label = (<_Group> self._groups[entry.group]).label
+                if label not in labels:
+                    labels.append(label)
+            return self._result(run, _EXPLICIT_DENY, refs, tuple(labels), _EXPLICIT)
         if run.plan.owned is not None and _arn_like(<str> facts[F_RESOURCE], run.plan.owned[1]):
             return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, (run.plan.owned[0],))
 
@@ -723,7 +732,7 @@ cdef class Evaluator:
             if any_rp:
                 return self._result(run, _ALLOW, rp_refs, _BY_RESOURCE, _paths(rp_kinds))
             return self._result(run, _IMPLICIT_DENY, _EMPTY, _BY_RESOURCE, _NO_ALLOW)
-        if facts[F_PARTITION] != facts[F_OWNER_PARTITION]:
+        if facts[F_SAME_PARTITION] is not True:
             # Resource policies never delegate across partitions (semantics.md §4.5).
             return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, _CROSS_PARTITION)
 
@@ -741,7 +750,7 @@ cdef class Evaluator:
                            and not session_blocks and not (kind is _FEDERATED_USER and not self._session_given))
             blockers = None if identity_ok else self._blockers(run, mask, boundary_blocks, session_blocks)
 
-        if facts[F_ACCOUNT] != facts[F_OWNER_ACCOUNT]:
+        if facts[F_SAME_ACCOUNT] is not True:
             if any_rp and identity_ok:
                 return self._result(run, _ALLOW, self._identity_refs(run, mask) + rp_refs, _BY_BOTH,
                                     _CROSS_ACCOUNT)
@@ -866,14 +875,6 @@ cdef bint _grants_alone(object named, bint boundary_blocks, bint session_blocks)
     # A user, session or federated-user ARN, or "*": not capped by boundaries or
     # session policies (semantics.md §4.4; the session-ARN reading is DISPUTED, E96).
     return True
-
-
-cdef str _group_of(object ref):
-    """The decided_by label of a statement's policy: ``identity``, ``scp[1]``, ..."""
-    cdef str label = ref.policy
-    if label.startswith(("scp[", "rcp[")):
-        return label[: label.index("]") + 1]
-    return label.split("[", 1)[0]
 
 
 cdef tuple _paths(list kinds):

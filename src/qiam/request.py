@@ -143,7 +143,8 @@ class Request:
         set_(self, "facts", (
             self.action_lower, self.service, resource, folded, caller, caller.kind, caller.has_identity_policies,
             caller.authenticated, caller.service_linked_role, management_account, resource_management_account,
-            caller.account, owner, caller.partition, partition, action))
+            caller.account, owner, caller.partition, partition, action, caller.account == owner,
+            caller.partition == partition))
         # Canonical JSON bytes: unambiguous, and hashed once, so bulk paths look requests up cheaply.
         parts = (action, resource, principal, resource_account, service_linked_role, management_account,
                  resource_management_account, sorted(folded.items()))
@@ -205,7 +206,8 @@ class Request:
 # The order of Request.facts, which the decision kernels read by position.
 FACTS = ("action_lower", "service", "resource", "context", "caller", "caller_kind", "has_identity_policies",
          "authenticated", "service_linked_role", "management_account", "resource_management_account",
-         "caller_account", "owner_account", "caller_partition", "owner_partition", "action")
+         "caller_account", "owner_account", "caller_partition", "owner_partition", "action", "same_account",
+         "same_partition")
 
 _FIELDS = ("principal", "action", "resource", "resource_account", "context", "service_linked_role",
            "management_account", "resource_management_account")

@@ -2115,3 +2115,19 @@ def test_explain_render_mentions_decision_and_statements() -> None:
     text = ps.explain(Request("s3:PutObject", RESOURCE)).render()
     assert "explicitDeny" in text
     assert "Reads" in text and "NoWrites" in text
+
+
+def test_request_facts_follow_their_names() -> None:
+    from qiam.request import FACTS
+
+    r = Request("S3:GetObject", "arn:aws-cn:s3:::b/k", principal="arn:aws:iam::111122223333:user/u",
+                context={"aws:SourceIp": "10.0.0.1"}, resource_account="444455556666")
+    facts = dict(zip(FACTS, r.facts, strict=True))
+    assert facts["action"] == "S3:GetObject" and facts["action_lower"] == "s3:getobject"
+    assert facts["service"] == "s3" and facts["resource"] == "arn:aws-cn:s3:::b/k"
+    assert facts["caller_account"] == "111122223333" and facts["owner_account"] == "444455556666"
+    assert facts["caller_partition"] == "aws" and facts["owner_partition"] == "aws-cn"
+    assert facts["same_account"] is False and facts["same_partition"] is False
+    same = dict(zip(FACTS, Request("s3:GetObject", "arn:aws:s3:::b/k",
+                                   principal="arn:aws:iam::111122223333:user/u").facts, strict=True))
+    assert same["same_account"] is True and same["same_partition"] is True
