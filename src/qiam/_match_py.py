@@ -508,19 +508,7 @@ def json_member_count(data: bytes | str) -> int:
     >>> json_member_count(b'{"a": "x:y", "b": {"c": 1}}')
     3
     """
-    if isinstance(data, str):
-        text = data
-    elif isinstance(data, bytes):
-        text = data.decode("latin-1")  # colons, quotes and backslashes are ASCII in UTF-8
-    else:
-        raise TypeError(f"`data` must be bytes or str, got {type(data).__name__}")
-    # The regex takes each string exactly as a scan would: from a quote to the next
-    # unescaped quote (or the end of the text), a backslash always taking the next
-    # character with it.
-    return _STRINGS.sub("", text).count(":")
-
-
-_STRINGS = re.compile(r'"[^"\\]*(?:\\(?:.|\Z)[^"\\]*)*(?:"|\Z)', re.DOTALL)
+    return _outside_strings(data).count(":")
 
 
 def json_whitespace_count(data: bytes | str) -> int:
@@ -534,14 +522,24 @@ def json_whitespace_count(data: bytes | str) -> int:
     >>> json_whitespace_count(b'{"a b": [1, 2]}')
     2
     """
+    outside = _outside_strings(data)
+    return sum(outside.count(blank) for blank in " \t\n\r")
+
+
+# A string as a scan takes it: from a quote to the next unescaped quote (or the end of
+# the text), a backslash always taking the next character with it.
+_STRINGS = re.compile(r'"[^"\\]*(?:\\(?:.|\Z)[^"\\]*)*(?:"|\Z)', re.DOTALL)
+
+
+def _outside_strings(data: bytes | str) -> str:
+    """The text of ``data`` with its JSON strings taken out."""
     if isinstance(data, str):
         text = data
     elif isinstance(data, bytes):
-        text = data.decode("latin-1")  # whitespace, quotes and backslashes are ASCII in UTF-8
+        text = data.decode("latin-1")  # quotes, backslashes, colons and blanks are ASCII in UTF-8
     else:
         raise TypeError(f"`data` must be bytes or str, got {type(data).__name__}")
-    outside = _STRINGS.sub("", text)
-    return sum(outside.count(blank) for blank in " \t\n\r")
+    return _STRINGS.sub("", text)
 
 
 def decoded_member_count(value: object) -> int:

@@ -103,13 +103,10 @@ def ip_contains(blocks: Iterable[tuple[int, int, int]], version: int, address: i
     return False
 
 
-def member_count(text: str | bytes) -> int:
-    """Colons outside JSON strings, counted by walking the text one character at a time."""
-    if isinstance(text, bytes):
-        chars = [chr(b) for b in text]
-    else:
-        chars = list(text)
-    count = 0
+def _outside_strings(text: str | bytes) -> list[str]:
+    """The characters outside JSON strings, found by walking the text one character at a time."""
+    chars = [chr(b) for b in text] if isinstance(text, bytes) else list(text)
+    outside = []
     in_string = False
     skip_next = False
     for char in chars:
@@ -122,30 +119,19 @@ def member_count(text: str | bytes) -> int:
                 in_string = False
         elif char == '"':
             in_string = True
-        elif char == ":":
-            count += 1
-    return count
+        else:
+            outside.append(char)
+    return outside
+
+
+def member_count(text: str | bytes) -> int:
+    """Colons outside JSON strings."""
+    return _outside_strings(text).count(":")
 
 
 def whitespace_count(text: str | bytes) -> int:
-    """JSON whitespace outside JSON strings, counted by walking the text one character at a time."""
-    chars = [chr(b) for b in text] if isinstance(text, bytes) else list(text)
-    count = 0
-    in_string = False
-    skip_next = False
-    for char in chars:
-        if skip_next:
-            skip_next = False
-        elif in_string:
-            if char == "\\":
-                skip_next = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in " \t\n\r":
-            count += 1
-    return count
+    """JSON whitespace outside JSON strings."""
+    return sum(char in " \t\n\r" for char in _outside_strings(text))
 
 
 def dict_members(value: object) -> int:
