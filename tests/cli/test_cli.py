@@ -105,12 +105,13 @@ def test_check_invalid_policy_exits_2_with_position(capsys: Any, tmp_path: Path)
 def test_validate_valid_and_invalid(capsys: Any, policy_file: Path) -> None:
     code, out, _ = run(capsys, "validate", str(policy_file))
     assert code == 0
-    assert "valid" in out
+    assert f"{policy_file}: valid (0 errors, 0 warnings)" in out
     seed_txt = shared_path("corpus", "seed", "q-subscription-console.txt")
     code, out, _ = run(capsys, "validate", str(seed_txt))
     assert code == 1
     assert ":1:1923: error:" in out
     assert "[json-syntax]" in out
+    assert f"{seed_txt}: INVALID (1 error, 0 warnings)" in out
 
 
 def test_validate_json_output(capsys: Any, tmp_path: Path) -> None:

@@ -60,10 +60,13 @@ def run(args: argparse.Namespace) -> int:
                 if d.hint:
                     print(f"  hint: {d.hint}")
             status = "valid" if report.valid else "INVALID"
-            counts = f"{len(report.errors)} errors, {len(report.warnings)} warnings"
+            counts = f"{_count(len(report.errors), 'error')}, {_count(len(report.warnings), 'warning')}"
             if not args.quiet or not report.valid:
                 print(f"{path}: {status} ({counts})")
     if unreadable:
         return EXIT_ERROR
     return EXIT_YES if all(r.valid for _, r in reports) else EXIT_NO
 
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
