@@ -6,14 +6,15 @@ disagree with the decision because it is the same run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from qiam.decision import StatementRef
 from qiam.errors import Location
 
 if TYPE_CHECKING:
     from qiam.compile import CompiledCondition, CompiledStatement
-    from qiam.decision import Decision, StatementRef
+    from qiam.decision import Decision
     from qiam.evaluate import Result
     from qiam.request import Request
 
@@ -59,21 +60,11 @@ class StatementTrace:
     conditions: tuple[ConditionTrace, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        pos = self.location.position()
-        return {
-            "policy": self.policy,
-            "name": self.name,
-            "statement": self.index,
-            "sid": self.sid,
-            "effect": self.effect,
-            "applies": self.outcome,
-            "element": self.element,
-            "detail": self.detail,
-            "line": pos[0] if pos else None,
-            "column": pos[1] if pos else None,
-            "conditions": [c.to_dict() for c in self.conditions],
-        }
+        """JSON form: the statement as a result's ``matched`` entry names it, and its outcome."""
+        out = StatementRef(self.policy, self.name, self.index, self.sid, self.effect, self.location).to_dict()
+        out.update(applies=self.outcome, element=self.element, detail=self.detail,
+                   conditions=[c.to_dict() for c in self.conditions])
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +131,7 @@ class RecordingTracer:
             conditions = tuple(
                 ConditionTrace(c.operator, c.key, c.present, _values(request, c.key), c.policy_values,
                                c.result, c.reason) for c in trace.conditions)
-            statements.append(StatementTrace(trace.policy, trace.name, trace.index, trace.sid, trace.effect,
-                                             trace.outcome, trace.element, trace.detail, trace.location,
-                                             conditions))
+            statements.append(replace(trace, conditions=conditions))
         return Explanation(request, result, tuple(statements))
 
 
