@@ -175,12 +175,14 @@ cdef class Condition:
     exact : frozenset or None
         For ``StringEquals`` / ``StringNotEquals`` without variables, the values
         themselves: membership decides.
-    operator, texts, path
-        The operator and values as written, and where: for explanations.
+    operator, texts
+        The operator and values as written, for explanations. A condition has no
+        path of its own (it is its statement's path, then ``Condition``, the
+        operator and the key), so equal conditions can be shared between statements.
     """
 
     __signature__ = inspect.signature(
-        lambda key, key_text, *, null, negated, if_exists, set_prefix, values, exact, operator, texts, path: None)
+        lambda key, key_text, *, null, negated, if_exists, set_prefix, values, exact, operator, texts: None)
 
     cdef readonly str key
     cdef readonly str key_text
@@ -192,7 +194,6 @@ cdef class Condition:
     cdef readonly object exact
     cdef readonly str operator
     cdef readonly tuple texts
-    cdef readonly tuple path
     cdef int prefix                 # 0 none, 1 ForAllValues, 2 ForAnyValue
     # A fast path for the matchers the kernel knows (qiam.operators): 1 exact strings, 2 strings
     # ignoring case, 3 wildcard strings, 4 ARNs, each without variables; 0 ask ``values.test``.
@@ -201,8 +202,7 @@ cdef class Condition:
     cdef GlobSet _globs
     cdef ArnPatternSet _arns
 
-    def __init__(self, key, key_text, *, null, negated, if_exists, set_prefix, values, exact, operator, texts,
-                 path):
+    def __init__(self, key, key_text, *, null, negated, if_exists, set_prefix, values, exact, operator, texts):
         if set_prefix not in _SET_PREFIXES:
             raise ValueError("set_prefix must be None, `ForAllValues` or `ForAnyValue`")
         self.key = key
@@ -216,7 +216,6 @@ cdef class Condition:
         self.exact = exact
         self.operator = operator
         self.texts = texts
-        self.path = path
         self.fast = 0
         kind = type(values).__name__
         static = getattr(values, "static", None)
@@ -1031,7 +1030,7 @@ cdef object _condition(Condition cc, Statement st, object source, _Run run):
             result, reason = False, "the key has several values and the operator has no set prefix"
             run.note("multivalued-key-without-set-operator",
                      f"`{cc.key_text}` has several values; `{cc.operator}` needs ForAnyValue: or "
-                     "ForAllValues:, and is read as false", Location(source, cc.path))
+                     "ForAllValues:, and is read as false", Location(source, st.path + ("Condition", cc.operator, cc.key_text)))
         else:
             result = _test(cc, raw, context)
             reason = "compared"
@@ -1059,7 +1058,7 @@ cdef object _condition(Condition cc, Statement st, object source, _Run run):
                 reason = f"the request value `{value}` cannot be read"
                 run.note("invalid-request-value", f"`{cc.key_text}` = `{value}` is not a value "
                          f"`{cc.operator.rpartition(':')[2].removesuffix('IfExists')}` can read",
-                         Location(source, cc.path))
+                         Location(source, st.path + ("Condition", cc.operator, cc.key_text)))
     if run.tracer is not None:
         run.tracer.condition(st, cc, raw is not None, result, reason)
     return result

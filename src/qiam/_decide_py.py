@@ -96,16 +96,18 @@ class Condition:
     exact : frozenset or None
         For ``StringEquals`` / ``StringNotEquals`` without variables, the values
         themselves: membership decides.
-    operator, texts, path
-        The operator and values as written, and where: for explanations.
+    operator, texts
+        The operator and values as written, for explanations. A condition has no
+        path of its own (it is its statement's path, then ``Condition``, the
+        operator and the key), so equal conditions can be shared between statements.
     """
 
-    __slots__ = ("exact", "if_exists", "key", "key_text", "negated", "null", "operator", "path", "set_prefix",
+    __slots__ = ("exact", "if_exists", "key", "key_text", "negated", "null", "operator", "set_prefix",
                  "texts", "values")
 
     def __init__(self, key: str, key_text: str, *, null: bool, negated: bool, if_exists: bool,
                  set_prefix: str | None, values: Any, exact: frozenset[str] | None, operator: str,
-                 texts: tuple[str, ...], path: tuple[Any, ...]) -> None:
+                 texts: tuple[str, ...]) -> None:
         if set_prefix not in _SET_PREFIXES:
             raise ValueError("set_prefix must be None, `ForAllValues` or `ForAnyValue`")
         self.key = key
@@ -118,7 +120,6 @@ class Condition:
         self.exact = exact
         self.operator = operator
         self.texts = texts
-        self.path = path
 
     def __repr__(self) -> str:
         return f"Condition({self.operator!r}, {self.key_text!r})"
@@ -665,7 +666,7 @@ def _condition(cc: Condition, st: Statement, source: Any, run: _Run) -> bool | N
             result, reason = False, "the key has several values and the operator has no set prefix"
             run.note("multivalued-key-without-set-operator",
                      f"`{cc.key_text}` has several values; `{cc.operator}` needs ForAnyValue: or "
-                     "ForAllValues:, and is read as false", Location(source, cc.path))
+                     "ForAllValues:, and is read as false", Location(source, _condition_path(st, cc)))
         elif cc.exact is not None:
             result = (raw in cc.exact) is not cc.negated
             reason = "compared"
@@ -696,7 +697,11 @@ def _condition(cc: Condition, st: Statement, source: Any, run: _Run) -> bool | N
                 reason = f"the request value `{value}` cannot be read"
                 run.note("invalid-request-value", f"`{cc.key_text}` = `{value}` is not a value "
                          f"`{cc.operator.rpartition(':')[2].removesuffix('IfExists')}` can read",
-                         Location(source, cc.path))
+                         Location(source, _condition_path(st, cc)))
     if run.tracer is not None:
         run.tracer.condition(st, cc, raw is not None, result, reason)
     return result
+
+
+def _condition_path(st: Statement, cc: Condition) -> tuple[Any, ...]:
+    return st.path + ("Condition", cc.operator, cc.key_text)

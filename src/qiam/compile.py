@@ -157,7 +157,7 @@ class Compiler:
                 resources = self._resources[key] = _compile_resources(entries, profile, reads_variables,
                                                                       self.short_arns)
         condition = st.get("Condition")
-        conditions = _compile_conditions(condition, path + ("Condition",), reads_variables) if condition else ()
+        conditions = _compile_conditions(condition, reads_variables) if condition else ()
         not_principal = "NotPrincipal" in st
         principal = None
         if not_principal or "Principal" in st:
@@ -351,8 +351,7 @@ def _pad_short_arn(entry: str, profile: Profile, short_arns: bool) -> str:
     return entry + ":*" * (5 - colons) if pad else entry
 
 
-def _compile_conditions(condition: Mapping[str, Any], path: Path, reads_variables: bool
-                        ) -> tuple[CompiledCondition, ...]:
+def _compile_conditions(condition: Mapping[str, Any], reads_variables: bool) -> tuple[CompiledCondition, ...]:
     compiled = []
     for op_text, body in condition.items():
         operator = parse_operator(op_text)
@@ -371,8 +370,7 @@ def _compile_conditions(condition: Mapping[str, Any], path: Path, reads_variable
                 exact = values.static  # exact equality: set membership decides
             compiled.append(decide.Condition(
                 key.lower(), key, null=null, negated=operator.spec.negated, if_exists=operator.if_exists,
-                set_prefix=operator.set_prefix, values=values, exact=exact, operator=op_text, texts=texts,
-                path=path + (op_text, key)))
+                set_prefix=operator.set_prefix, values=values, exact=exact, operator=op_text, texts=texts))
     return tuple(compiled)
 
 

@@ -40,7 +40,7 @@ def test_decide_twins_have_the_same_surface() -> None:
 def _twin_condition(c: Any) -> Any:
     return TWIN.Condition(c.key, c.key_text, null=c.null, negated=c.negated, if_exists=c.if_exists,
                           set_prefix=c.set_prefix, values=c.values, exact=c.exact, operator=c.operator,
-                          texts=c.texts, path=c.path)
+                          texts=c.texts)
 
 
 def _twin_statement(s: Any) -> Any:
@@ -122,7 +122,7 @@ def test_decide_conditions_refuse_unknown_set_prefixes() -> None:
     for module in (COMPILED, TWIN):
         with pytest.raises(ValueError, match="set_prefix"):
             module.Condition("k", "k", null=False, negated=False, if_exists=False, set_prefix="ForSomeValues",
-                             values=None, exact=None, operator="X", texts=(), path=())
+                             values=None, exact=None, operator="X", texts=())
 
 
 def _both_kernels(pset: qiam.PolicySet) -> list[Any]:
