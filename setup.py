@@ -1,4 +1,5 @@
-"""Build the compiled cores: the matchers ``qiam._match`` and the decision kernel ``qiam._decide``.
+"""Build the compiled cores: the matchers ``qiam._match``, the decision kernel ``qiam._decide`` and the
+compiler's statement loop ``qiam._front``.
 
 Everything else lives in pyproject.toml. Switches, read from the environment:
 
@@ -47,7 +48,7 @@ extensions = [
         extra_compile_args=["-O0", "-g"] if debug else ["-O2"],
         optional=not require,
     )
-    for name in ("_match", "_decide")
+    for name in ("_match", "_decide", "_front")
 ]
 
 setup(

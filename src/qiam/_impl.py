@@ -1,4 +1,5 @@
-"""Select the cores: the compiled extensions (matchers, decision kernel) or their pure-Python twins.
+"""Select the cores: the compiled extensions (matchers, decision kernel, the compiler's statement
+loop) or their pure-Python twins.
 
 ``QIAM_IMPLEMENTATION`` is ``auto`` (the default: compiled if importable),
 ``cython`` (compiled or ImportError) or ``python`` (the twin).
@@ -16,21 +17,23 @@ if _wanted not in ("auto", "cython", "python"):
         f"QIAM_IMPLEMENTATION must be `auto`, `cython` or `python`, got `{_wanted}`"
     )
 
-def _load(compiled: bool) -> tuple[ModuleType, ModuleType]:
+def _load(compiled: bool) -> tuple[ModuleType, ModuleType, ModuleType]:
     suffix = "" if compiled else "_py"
-    return import_module(f"qiam._match{suffix}"), import_module(f"qiam._decide{suffix}")
+    return (import_module(f"qiam._match{suffix}"), import_module(f"qiam._decide{suffix}"),
+            import_module(f"qiam._front{suffix}"))
 
 
 core: ModuleType  # the matchers
 decide: ModuleType  # the decision kernel
+front: ModuleType  # the compiler's statement loop
 if _wanted == "python":
-    core, decide = _load(False)
+    core, decide, front = _load(False)
 elif _wanted == "cython":
-    core, decide = _load(True)  # a missing extension is an ImportError, by design
+    core, decide, front = _load(True)  # a missing extension is an ImportError, by design
 else:
     try:
-        core, decide = _load(True)
+        core, decide, front = _load(True)
     except ImportError:
-        core, decide = _load(False)
+        core, decide, front = _load(False)
 
 IMPLEMENTATION = "cython" if core.__name__ == "qiam._match" else "python"

@@ -13,13 +13,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from qiam._impl import core, decide
+from qiam._impl import core, decide, front
 from qiam.errors import Diagnostic, Path, PolicyInvalidError, Severity
 from qiam.model import Policy
 from qiam.operators import Family, Operator, StringValues, compile_values, condition_value_text, parse_operator
 from qiam.parse import PolicyInput, parse_policy
 from qiam.principals import PrincipalMatcher
-from qiam.validate import Profile, get_profile, validate_policy
+from qiam.validate import ElementVerdicts, Profile, get_profile, validate_outline, validate_policy
 from qiam.variables import Template, Variable, compile_value, pattern_text
 
 __all__ = ["CompiledCondition", "CompiledPolicy", "CompiledStatement", "Compiler", "ResourceMatcher", "compile_policies",
@@ -121,12 +121,17 @@ class Compiler:
         wildcard. False: such an ARN matches nothing.
     """
 
-    __slots__ = ("_actions", "_resources", "short_arns")
+    __slots__ = ("_actions", "_resources", "_tables", "short_arns")
+
+    # Whether the statement loop (qiam._front) may vouch for statements; the tests turn it
+    # off to compare it with the full path.
+    _front_end = True
 
     def __init__(self, *, short_arns: bool = True) -> None:
         self.short_arns = short_arns
         self._actions: dict[tuple[str, ...], tuple[Any, frozenset[str] | None]] = {}
         self._resources: dict[tuple[Any, ...], ResourceMatcher] = {}
+        self._tables: dict[tuple[Profile, bool], _Tables] = {}
 
     def compile(self, policy: PolicyInput | CompiledPolicy, profile: str | Profile = "identity", *,
                 name: str | None = None) -> CompiledPolicy:
@@ -135,13 +140,35 @@ class Compiler:
         if isinstance(policy, CompiledPolicy) and policy.profile == prof:
             return policy
         model = parse_policy(policy.policy if isinstance(policy, CompiledPolicy) else policy, name=name)
-        report = validate_policy(model, prof)
+        reads_variables = model.reads_variables
+        statements = None
+        # The statement loop serves the profiles without principals whose statements all
+        # need a resource (not RCPs, whose action rules look at whole statements).
+        if self._front_end and not prof.principal and prof.resource == "required" and prof.kind != "rcp":
+            tables = self._tables.get((prof, reads_variables))
+            if tables is None:
+                tables = self._tables[prof, reads_variables] = _Tables(self, prof, reads_variables)
+            statements = front.compile_statements(model.raw.get("Statement"), tables)
+        if statements is not None:
+            # The loop vouched for every statement: the rest of the policy is all to check.
+            report = validate_outline(model, prof)
+        else:
+            report = validate_policy(model, prof)
         if not report.valid:
             raise PolicyInvalidError(report.diagnostics)
-        reads_variables = model.reads_variables
-        statements = tuple(self._statement(st.raw, st.index, st.path, prof, reads_variables)
-                           for st in model.statements)
+        if statements is None:
+            statements = tuple(self._statement(st.raw, st.index, st.path, prof, reads_variables)
+                               for st in model.statements)
         return CompiledPolicy(model, prof, statements, report.diagnostics)
+
+    def _resource_matcher(self, entries: tuple[str, ...], profile: Profile, reads_variables: bool
+                          ) -> ResourceMatcher:
+        key = (entries, profile.kind, reads_variables)
+        resources = self._resources.get(key)
+        if resources is None:
+            resources = self._resources[key] = _compile_resources(entries, profile, reads_variables,
+                                                                  self.short_arns)
+        return resources
 
     def _statement(self, st: Mapping[str, Any], index: int, path: Path, profile: Profile,
                    reads_variables: bool) -> CompiledStatement:
@@ -151,11 +178,7 @@ class Compiler:
         resources = None
         if "Resource" in st or not_resource:
             entries = _strings(st["NotResource"] if not_resource else st["Resource"])
-            key = (entries, profile.kind, reads_variables)
-            resources = self._resources.get(key)
-            if resources is None:
-                resources = self._resources[key] = _compile_resources(entries, profile, reads_variables,
-                                                                      self.short_arns)
+            resources = self._resource_matcher(entries, profile, reads_variables)
         condition = st.get("Condition")
         conditions = _compile_conditions(condition, reads_variables) if condition else ()
         not_principal = "NotPrincipal" in st
@@ -190,6 +213,65 @@ class Compiler:
             services = None if "*" in actions else frozenset(_SERVICE.findall("\n".join(actions).lower()))
             found = self._actions[actions] = (globs, services)
         return found[0], None if negated else found[1]
+
+
+class _Tables:
+    """What the statement loop (``qiam._front``) reads for one profile and Version.
+
+    The entries of the Action lists, Resource lists and Condition blocks met so
+    far, each judged by the validator (alone, as ``ElementVerdicts`` does) and,
+    when clean, compiled; see ``qiam._front_py.compile_statements``.
+    """
+
+    __slots__ = ("_compiler", "_profile", "_verdicts", "actions", "conditions", "plain_sids", "reads_variables",
+                 "resources", "statement")
+
+    def __init__(self, compiler: Compiler, profile: Profile, reads_variables: bool) -> None:
+        self._compiler = compiler
+        self._profile = profile
+        self._verdicts = ElementVerdicts(profile, reads_variables)
+        self.actions: dict[str | tuple[str, ...], tuple[Any, frozenset[str] | None, bool]] = {}
+        self.resources: dict[str | tuple[str, ...], tuple[ResourceMatcher | None, bool, bool]] = {}
+        self.conditions: dict[tuple[Any, ...], tuple[tuple[CompiledCondition, ...], bool, bool]] = {}
+        self.plain_sids = profile.iam_document
+        self.reads_variables = reads_variables
+        self.statement = decide.Statement
+
+    def action_entry(self, key: str | tuple[str, ...]) -> tuple[Any, frozenset[str] | None, bool]:
+        """Judge, compile and keep an Action (or NotAction) element not met before."""
+        entries = (key,) if isinstance(key, str) else key
+        entry: tuple[Any, frozenset[str] | None, bool] = (None, None, False)
+        if self._verdicts.actions(key if isinstance(key, str) else list(key)):
+            globs, services = self._compiler._action_set(entries, False)
+            entry = (globs, services, True)
+        self.actions[key] = entry
+        return entry
+
+    def resource_entry(self, key: str | tuple[str, ...]) -> tuple[ResourceMatcher | None, bool, bool]:
+        """Judge, compile and keep a Resource (or NotResource) element not met before."""
+        entries = (key,) if isinstance(key, str) else key
+        entry: tuple[ResourceMatcher | None, bool, bool] = (None, False, False)
+        if self._verdicts.resources(key if isinstance(key, str) else list(key)):
+            matcher = self._compiler._resource_matcher(entries, self._profile, self.reads_variables)
+            entry = (matcher, bool(matcher.templates), True)
+        self.resources[key] = entry
+        return entry
+
+    def condition_entry(self, key: tuple[Any, ...], condition: Mapping[str, Any]
+                        ) -> tuple[tuple[CompiledCondition, ...], bool, bool]:
+        """Judge, compile and keep a Condition block not met before."""
+        entry: tuple[tuple[CompiledCondition, ...], bool, bool] = ((), False, False)
+        if self._verdicts.condition(condition):
+            conditions = _compile_conditions(condition, self.reads_variables)
+            templated = any(getattr(c.values, "templates", ()) for c in conditions)
+            entry = (conditions, templated, True)
+        self.conditions[key] = entry
+        return entry
+
+    def variables(self, resources: ResourceMatcher | None, conditions: tuple[CompiledCondition, ...]
+                  ) -> tuple[Variable, ...]:
+        """The variables a statement reads (see ``_variables``)."""
+        return _variables(resources, conditions)
 
 
 def compile_policy(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from qiam import variables
 from qiam._impl import core
+from qiam._source import Source
 from qiam.errors import Diagnostic, Location, Path, Severity
 from qiam.keys import KeyType, global_key
 from qiam.model import ABSENT, POLICY_ELEMENTS, STATEMENT_ELEMENTS, VERSION_2008, VERSION_2012, Policy
@@ -157,12 +158,66 @@ def validate_policy(policy: Policy, profile: str | Profile = "identity", *, stor
     [('invalid-effect', '/Statement/0/Effect')]
     """
     checker = _Checker(policy, get_profile(profile), storage)
-    checker.run()
+    checker.run(statements=True)
     if catalog is not False:
         from qiam.catalog import load_catalog
 
         checker.check_with_catalog(load_catalog() if catalog is True else catalog)
     return ValidationReport(tuple(checker.found), checker.profile.name)
+
+
+def validate_outline(policy: Policy, profile: str | Profile = "identity", *, storage: bool = False
+                     ) -> ValidationReport:
+    """``validate_policy`` without looking inside the statements.
+
+    For a policy whose statements a compiler has vouched for (``qiam._front``):
+    ``Statement`` a non-empty list of objects or one object, their Sids unique,
+    and nothing in any statement that validation would report. This checks the
+    rest (the policy's elements, Version and Id, its characters and its size),
+    and for such a policy gives the same report as ``validate_policy``.
+    """
+    checker = _Checker(policy, get_profile(profile), storage)
+    checker.run(statements=False)
+    return ValidationReport(tuple(checker.found), checker.profile.name)
+
+
+class ElementVerdicts:
+    """Whether validation would report anything about one element of a statement, judged alone.
+
+    The compiler's statement loop (``qiam._front``) vouches for a statement
+    from its outline and these verdicts on its Action (or NotAction), Resource
+    (or NotResource) and Condition values. Not for RCPs, whose Action rules
+    look at the whole statement.
+    """
+
+    __slots__ = ("_checker",)
+
+    def __init__(self, profile: Profile, reads_variables: bool) -> None:
+        version = VERSION_2012 if reads_variables else VERSION_2008
+        self._checker = _Checker(Policy({"Version": version}, Source(None), ()), profile, False)
+
+    def _clean(self, element: str, value: Any) -> bool:
+        checker = self._checker
+        checker.found.clear()
+        if element == "Action":
+            checker.check_actions({element: value}, (), None)
+        elif element == "Resource":
+            checker.check_resources({element: value}, ())
+        else:
+            checker.check_condition(value, ("Condition",))
+        return not checker.found
+
+    def actions(self, value: Any) -> bool:
+        """Whether an Action (or NotAction) value is clean."""
+        return self._clean("Action", value)
+
+    def resources(self, value: Any) -> bool:
+        """Whether a Resource (or NotResource) value is clean."""
+        return self._clean("Resource", value)
+
+    def condition(self, value: Any) -> bool:
+        """Whether a Condition block is clean."""
+        return self._clean("Condition", value)
 
 
 _VENDOR = re.compile(r"[A-Za-z0-9.\-]+")
@@ -210,7 +265,7 @@ class _Checker:
 
     # ----- the document -----
 
-    def run(self) -> None:
+    def run(self, *, statements: bool) -> None:
         raw = self.policy.raw
         for key in raw:
             if key not in POLICY_ELEMENTS:
@@ -224,7 +279,8 @@ class _Checker:
             elif self.profile.identity_like:
                 self.warn("id-in-identity-policy", "`Id` has no place in an identity-based policy",
                           ("Id",), key=True, hint="IAM accepts it, but the grammar says not to use it")
-        self.check_statements(raw.get("Statement", ABSENT))
+        if statements:
+            self.check_statements(raw.get("Statement", ABSENT))
         self.check_text()
 
     def check_version(self, version: Any) -> None:

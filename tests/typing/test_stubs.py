@@ -17,7 +17,7 @@ SOURCE = HERE.parent.parent / "src" / "qiam"  # the source tree: mypy reads the 
 @pytest.mark.skipif(qiam.IMPLEMENTATION != "cython", reason="the compiled core is not built")
 def test_stubs_match_the_compiled_cores() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "mypy.stubtest", "qiam._match", "qiam._decide",
+        [sys.executable, "-m", "mypy.stubtest", "qiam._match", "qiam._decide", "qiam._front",
          "--allowlist", str(HERE / "stubtest-allowlist.txt")],
         capture_output=True, text=True, timeout=300,
     )

@@ -1,0 +1,6 @@
+from typing import Any
+
+__all__ = ["compile_statements", "element_key"]
+
+def element_key(value: Any) -> str | tuple[str, ...] | None: ...
+def compile_statements(statements: Any, tables: Any) -> tuple[Any, ...] | None: ...

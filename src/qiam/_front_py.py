@@ -1,0 +1,180 @@
+"""The compile stage's statement loop: a policy's statements validated and compiled in one pass.
+
+Most statements look alike: an Effect, an Action list, a Resource list, maybe
+a Condition block, in a policy without principals. For those this loop is the
+whole of validation and compilation: each distinct Action list, Resource list
+and Condition block is judged by the validator and compiled by the compiler
+once (``tables`` keeps what they returned), and the loop only checks the
+statement's outline and puts the pieces together. A statement it cannot vouch
+for (another element, a value of another type, anything the validator has
+something to say about) makes it return None, and the policy takes the full
+path, validate then compile, which is the reference for what this returns.
+
+``_front.pyx`` must return the same for every input; the tests prove it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["compile_statements", "element_key"]
+
+_ELEMENTS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"})
+
+
+def element_key(value: Any) -> str | tuple[str, ...] | None:
+    """The table key of an Action or Resource element: the string, or a list's strings as a tuple.
+
+    None when the element is neither a string nor a non-empty list of strings.
+    """
+    if type(value) is str:
+        return value
+    if type(value) is not list or not value:
+        return None
+    for item in value:
+        if type(item) is not str:
+            return None
+    return tuple(value)
+
+
+def _condition_key(condition: Any) -> tuple[Any, ...] | None:
+    """The table key of a Condition block: its operators, keys and values as nested tuples."""
+    if type(condition) is not dict or not condition:
+        return None
+    blocks = []
+    for operator, body in condition.items():
+        if type(body) is not dict:
+            return None
+        entries: list[tuple[str, Any]] = []
+        for key, value in body.items():
+            if type(value) is str:
+                entries.append((key, value))
+            elif type(value) is list:
+                for item in value:
+                    if type(item) is not str:
+                        return None
+                entries.append((key, tuple(value)))
+            else:
+                return None
+        blocks.append((operator, tuple(entries)))
+    return tuple(blocks)
+
+
+def _sid_is_plain(sid: str) -> bool:
+    """IAM's rule for Sids: ASCII letters and digits only."""
+    return not sid or (sid.isascii() and sid.isalnum())
+
+
+def compile_statements(statements: Any, tables: Any) -> tuple[Any, ...] | None:
+    """The compiled statements of a policy's ``Statement`` value, or None if one needs the full path.
+
+    Parameters
+    ----------
+    statements : object
+        The policy's ``Statement`` value, as JSON gives it.
+    tables : object
+        The compiler's tables for one profile and Version (``qiam.compile``):
+        ``actions``, ``resources`` and ``conditions`` (dicts from an element's
+        key to its entry), ``action_entry(key)``, ``resource_entry(key)`` and
+        ``condition_entry(key, condition)`` (judge, compile and keep an element
+        not seen before), ``variables(resources, conditions)``, ``statement``
+        (the class of compiled statements), ``plain_sids`` (IAM's Sid rule) and
+        ``reads_variables``. An entry is ``(compiled, has_variables, clean)``
+        for resources and conditions and ``(actions, services, clean)`` for
+        actions; ``clean`` says validation has nothing to report about it.
+
+    Returns
+    -------
+    tuple of Statement, or None
+        None unless the statements are a non-empty list of objects (or one
+        object) with unique Sids, each made only of a Sid, an Effect, one of
+        Action and NotAction, one of Resource and NotResource and a Condition
+        block, and every element of each is clean.
+    """
+    if type(statements) is dict:
+        items = [statements]
+        single = True
+    elif type(statements) is list and statements:
+        items = statements
+        single = False
+    else:
+        return None
+    reads_variables = tables.reads_variables
+    plain_sids = tables.plain_sids
+    make = tables.statement
+    sids: set[str] = set()
+    out = []
+    for index, st in enumerate(items):
+        if type(st) is not dict:
+            return None
+        for element in st:
+            if element not in _ELEMENTS:
+                return None
+        sid = st.get("Sid")
+        if sid is not None or "Sid" in st:
+            if type(sid) is not str or (plain_sids and not _sid_is_plain(sid)):
+                return None
+            if sid:
+                if sid in sids:
+                    return None
+                sids.add(sid)
+        effect = st.get("Effect")
+        if type(effect) is not str or effect not in ("Allow", "Deny"):
+            return None
+
+        not_action = "NotAction" in st
+        if not_action == ("Action" in st):
+            return None
+        key = element_key(st["NotAction"] if not_action else st["Action"])
+        if key is None:
+            return None
+        entry = tables.actions.get(key)
+        if entry is None:
+            entry = tables.action_entry(key)
+        actions, services, clean = entry
+        if not clean:
+            return None
+
+        not_resource = "NotResource" in st
+        if not_resource == ("Resource" in st):
+            return None
+        key = element_key(st["NotResource"] if not_resource else st["Resource"])
+        if key is None:
+            return None
+        entry = tables.resources.get(key)
+        if entry is None:
+            entry = tables.resource_entry(key)
+        resources, templated, clean = entry
+        if not clean:
+            return None
+
+        conditions: tuple[Any, ...] = ()
+        if "Condition" in st:
+            condition = st["Condition"]
+            key = _condition_key(condition)
+            if key is None:
+                return None
+            entry = tables.conditions.get(key)
+            if entry is None:
+                entry = tables.condition_entry(key, condition)
+            conditions, has_variables, clean = entry
+            if not clean:
+                return None
+            templated = templated or has_variables
+
+        out.append(make(
+            index,
+            sid,
+            effect == "Allow",
+            actions,
+            not_action,
+            resources,
+            not_resource,
+            None,
+            False,
+            conditions,
+            ("Statement",) if single else ("Statement", index),
+            None if not_action else services,
+            tables.variables(resources, conditions) if reads_variables and templated else (),
+        ))
+    return tuple(out)

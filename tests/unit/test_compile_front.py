@@ -1,0 +1,276 @@
+"""The compiler's statement loop (qiam._front) is invisible: it compiles what the full path compiles.
+
+The full path (validate the whole policy, then compile each statement) is the
+reference. With the loop, every policy must give the same diagnostics, the same
+error, and statements that are the same in every field, on real policies and on
+policies built to sit at the edge of what the loop vouches for.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import qiam._front
+import qiam._front_py
+from qiam._impl import front
+from qiam.compile import Compiler, CompiledPolicy, _Tables
+from qiam.errors import PolicyInvalidError, PolicySyntaxError
+from qiam.validate import get_profile
+
+from ..conftest import shared_path
+
+FRONTS = [qiam._front, qiam._front_py]
+
+
+class FullCompiler(Compiler):
+    """The reference: every policy validated whole, then compiled statement by statement."""
+
+    __slots__ = ()
+    _front_end = False
+
+
+def _values(values: Any) -> Any:
+    static = getattr(values, "static", None)
+    templates = getattr(values, "templates", None)
+    return (type(values).__name__, _matcher(static) if static is not None else None,
+            tuple(t.text for t in templates) if templates else templates,
+            values if isinstance(values, tuple) else None)
+
+
+def _matcher(matcher: Any) -> Any:
+    if isinstance(matcher, frozenset):
+        return sorted(matcher)
+    patterns = getattr(matcher, "patterns", None)
+    return (type(matcher).__name__, patterns, getattr(matcher, "fold_case", None))
+
+
+def describe_statement(s: Any) -> tuple[Any, ...]:
+    """Every field of a compiled statement, down to the patterns its matchers were built from."""
+    resources = s.resources
+    return (
+        s.index, s.sid, s.allow, s.effect, s.not_action, s.not_resource, s.not_principal,
+        None if s.principal is None else tuple(repr(getattr(s.principal, name)) for name in s.principal.__slots__),
+        s.path, s.services, tuple(v.key for v in s.variables),
+        _matcher(s.actions),
+        None if resources is None else (resources.entries, resources.static_positions,
+                                        _matcher(resources.static),
+                                        tuple((i, t.text) for i, t in resources.templates)),
+        tuple((c.key, c.key_text, c.null, c.negated, c.if_exists, c.set_prefix, c.operator, c.texts,
+               None if c.exact is None else sorted(c.exact), _values(c.values)) for c in s.conditions),
+    )
+
+
+def outcome(compiler: Compiler, policy: Any, profile: str) -> Any:
+    """What compiling gave: the statements and diagnostics, or the error and its diagnostics."""
+    try:
+        compiled = compiler.compile(policy, profile)
+    except PolicyInvalidError as exc:
+        return ("invalid", [(d.code, d.severity, d.location.pointer, d.message) for d in exc.diagnostics])
+    except PolicySyntaxError as exc:
+        return ("syntax", exc.code)
+    return ("compiled", [describe_statement(s) for s in compiled.statements],
+            [(d.code, d.severity, d.location.pointer, d.message) for d in compiled.diagnostics])
+
+
+def vouched(policy: dict[str, Any], profile: str = "identity") -> bool:
+    """Whether the loop vouches for the policy's statements (rather than leaving them to the full path)."""
+    prof = get_profile(profile)
+    reads_variables = policy.get("Version") == "2012-10-17"
+    tables = _Tables(Compiler(), prof, reads_variables)
+    return front.compile_statements(policy.get("Statement"), tables) is not None
+
+
+MANAGED = sorted(shared_path("corpus", "aws-managed").glob("*.json"))
+
+
+@pytest.mark.parametrize("profile", ["identity", "scp", "session"])
+def test_the_managed_policies_compile_the_same_with_the_loop(profile: str) -> None:
+    fast, full = Compiler(), FullCompiler()
+    files = MANAGED if profile == "identity" else MANAGED[::7]
+    for path in files:
+        data = path.read_bytes()
+        assert outcome(fast, data, profile) == outcome(full, data, profile), path.name
+
+
+def test_the_loop_vouches_for_most_managed_policies() -> None:
+    """Not a speed test: the loop must actually serve the common shape, or it is dead code."""
+    import orjson
+
+    served = sum(vouched(orjson.loads(path.read_bytes())) for path in MANAGED)
+    assert served > 0.9 * len(MANAGED)
+
+
+def test_the_seed_policies_compile_the_same_with_the_loop() -> None:
+    folder = Path(shared_path("corpus", "seed"))
+    files = sorted(p for p in folder.rglob("*.json"))
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        for profile in ("identity", "iam-role-inline", "permissions-boundary"):
+            assert outcome(Compiler(), data, profile) == outcome(FullCompiler(), data, profile), path.name
+
+
+# ----- policies at the edge of what the loop vouches for -----
+
+# Each element is drawn from what the validator passes, and now and then from what it does not.
+ACTIONS = ["*", "s3:GetObject", "s3:Get*", "kms:GenerateDataKey*", "iam: asdf ", "EC2:Run*", "s3:Put\\*"]
+ACTION_DEFECTS = ["s3GetObject", "s3:a:b", "kms:${x}", "a\nb:c", "", "s3*:x"]
+RESOURCES = ["*", "arn:aws:s3:::b/*", "arn:aws:s3:::b", "arn:aws:ec2:us-east-1:111122223333:instance/*",
+             "arn:aws:iam::111122223333:role/${aws:username}", "arn:aws:kms:*:*:key/k",
+             "arn:aws:s3:::${aws:PrincipalTag/team}/*", "arn:aws:dynamodb:*:*:table/t", "arn:aws:sqs:*:*:q"]
+RESOURCE_DEFECTS = ["arn:aws:ec2:region:123456789012:x", "arn:aws:sqs", "nocolon",
+                    "arn:aws:logs:*:*:log-group:${x", "arn:aws:iam::111122223333:thing/x", None, 1]
+CONDITION_VALUES = ["x", "true", "false", "${aws:username}", "a*", "arn:aws:iam::*:role/R", "10",
+                    "10.0.0.0/8", "2020-01-01T00:00:00Z", ["a", "b"], ["${aws:PrincipalTag/x}"]]
+CONDITION_DEFECTS = ["", "*", True, 10, None, [], ["x", 1], {"a": "b"}, "${x", "not a date"]
+OPERATORS = ["StringEquals", "StringLike", "StringNotEquals", "ForAnyValue:StringEquals",
+             "ForAllValues:StringLike", "Null", "Bool", "ArnLike", "ArnEquals", "NumericLessThan",
+             "IpAddress", "DateGreaterThan", "StringEqualsIgnoreCase", "StringLikeIfExists", "BinaryEquals"]
+OPERATOR_DEFECTS = ["Nope", "ForAnyValue:Bool", "StringEquals:", "stringequals"]
+KEYS = ["aws:PrincipalTag/team", "aws:SourceIp", "aws:TagKeys", "s3:prefix", "kms:ViaService",
+        "aws:SecureTransport", "aws:CurrentTime", "iam:PassedToService", "aws:RequestTag/${aws:username}"]
+KEY_DEFECTS = ["nokey", "AWS:principaltag/team"]
+SIDS = ["", "S1", "S2", "Sid3", "A"]
+SID_DEFECTS = ["Sid-1", "Ünï", 7, None]
+
+
+def mostly(good: list[Any], defects: list[Any]) -> Any:
+    """A draw from ``good``, and one time in sixteen from ``defects``."""
+    return st.integers(0, 15).flatmap(lambda n: st.sampled_from(defects if n == 0 else good))
+
+
+def _one_or_many(strategy: Any) -> Any:
+    return st.integers(0, 15).flatmap(
+        lambda n: st.just([]) if n == 0 else st.one_of(strategy, st.lists(strategy, min_size=1, max_size=3)))
+
+
+condition_values = st.one_of(mostly(CONDITION_VALUES, CONDITION_DEFECTS),
+                             st.lists(mostly(CONDITION_VALUES, CONDITION_DEFECTS), min_size=1, max_size=2))
+# Blocks the validator passes, to mix in; the random blocks mostly draw a finding.
+CLEAN_CONDITIONS = [
+    {"StringEquals": {"aws:PrincipalTag/team": "${aws:username}"}},
+    {"StringLike": {"s3:prefix": ["home/", "home/${aws:username}/*"]}},
+    {"Null": {"aws:RequestTag/team": "false"}},
+    {"ForAnyValue:StringEquals": {"aws:TagKeys": ["a", "b"]}},
+    {"ForAllValues:StringLike": {"aws:TagKeys": "x*"}},
+    {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/R"}},
+    {"Bool": {"aws:SecureTransport": "false"}},
+    {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8"]}, "DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}},
+    {"StringEqualsIgnoreCase": {"kms:ViaService": "S3.us-east-1.amazonaws.com"}},
+    {"StringNotEqualsIfExists": {"iam:PassedToService": "ec2.amazonaws.com"}},
+    {"NumericLessThan": {"s3:max-keys": "10"}},
+]
+random_conditions = st.integers(0, 15).flatmap(
+    lambda n: st.sampled_from([{}, [], "x", {"StringEquals": "x"}, {"StringEquals": {}}]) if n == 0 else
+    st.dictionaries(mostly(OPERATORS, OPERATOR_DEFECTS),
+                    st.dictionaries(mostly(KEYS, KEY_DEFECTS), condition_values, min_size=1, max_size=2),
+                    min_size=1, max_size=2))
+conditions = st.integers(0, 3).flatmap(lambda n: random_conditions if n == 0 else st.sampled_from(CLEAN_CONDITIONS))
+
+
+@st.composite
+def statements(draw: Any) -> Any:
+    if draw(st.integers(0, 31)) == 0:
+        return draw(st.sampled_from([None, "x", [], 1]))
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["Sid"] = draw(mostly(SIDS, SID_DEFECTS))
+    out["Effect"] = draw(mostly(["Allow", "Deny"], ["allow", None, "Both"]))
+    action = draw(mostly(["Action", "NotAction"], ["both", "none"]))
+    for element in (["Action", "NotAction"] if action == "both" else [] if action == "none" else [action]):
+        out[element] = draw(_one_or_many(mostly(ACTIONS, ACTION_DEFECTS)))
+    resource = draw(mostly(["Resource", "NotResource"], ["both", "none"]))
+    for element in (["Resource", "NotResource"] if resource == "both" else [] if resource == "none"
+                    else [resource]):
+        out[element] = draw(_one_or_many(mostly(RESOURCES, RESOURCE_DEFECTS)))
+    if draw(st.booleans()):
+        out["Condition"] = draw(conditions)
+    extra = draw(mostly([None], ["Principal", "NotPrincipal", "Effects"]))
+    if extra:
+        out[extra] = "*"
+    return out
+
+
+policies = st.fixed_dictionaries(
+    {"Version": st.sampled_from(["2012-10-17", "2012-10-17", "2008-10-17"]),
+     "Statement": st.one_of(statements(), st.lists(statements(), min_size=0, max_size=3))},
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(policy=policies, profile=st.sampled_from(["identity", "iam-user-inline", "scp", "session",
+                                                 "permissions-boundary", "resource", "rcp"]))
+def test_the_loop_changes_nothing(policy: dict[str, Any], profile: str) -> None:
+    # A fresh pair of compilers per example: nothing one example left in the tables helps another.
+    assert outcome(Compiler(), policy, profile) == outcome(FullCompiler(), policy, profile)
+
+
+@settings(max_examples=100, deadline=None)
+@given(policies=st.lists(policies, min_size=2, max_size=6))
+def test_the_loop_changes_nothing_when_tables_are_shared(policies: list[dict[str, Any]]) -> None:
+    # One compiler across many policies, as a bulk job runs: entries met before are reused.
+    fast, full = Compiler(), FullCompiler()
+    for policy in policies:
+        assert outcome(fast, policy, "identity") == outcome(full, policy, "identity")
+
+
+def test_a_typical_policy_is_vouched_for() -> None:
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Read", "Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": "*"},
+        {"Effect": "Deny", "NotAction": "iam:*", "NotResource": ["arn:aws:s3:::b/*"],
+         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "${aws:username}"}}},
+    ]}
+    assert vouched(policy)
+    compiled = Compiler().compile(policy)
+    assert isinstance(compiled, CompiledPolicy) and [s.variables[0].key for s in compiled.statements[1:]] == \
+        ["aws:username"]
+
+
+@pytest.mark.parametrize("statement", [
+    {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Principal": "*"},  # an element it does not serve
+    {"Effect": "allow", "Action": "s3:*", "Resource": "*"},
+    {"Effect": "Allow", "Action": "s3GetObject", "Resource": "*"},  # the validator has something to say
+    {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b", "Sid": "a-b"},
+    {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": True}}},
+    {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {}},
+    {"Effect": "Allow", "Action": [], "Resource": "*"},
+])
+def test_the_loop_leaves_what_it_cannot_vouch_for(statement: dict[str, Any]) -> None:
+    assert not vouched({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def test_the_loop_leaves_repeated_sids() -> None:
+    st_ = {"Sid": "A", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+    assert vouched({"Version": "2012-10-17", "Statement": [st_]})
+    assert not vouched({"Version": "2012-10-17", "Statement": [st_, dict(st_)]})
+
+
+# ----- the compiled loop and its twin -----
+
+@settings(max_examples=200, deadline=None)
+@given(policy=policies, profile=st.sampled_from(["identity", "scp"]))
+def test_the_compiled_loop_agrees_with_its_twin(policy: dict[str, Any], profile: str) -> None:
+    prof = get_profile(profile)
+    found = []
+    for module in FRONTS:
+        tables = _Tables(Compiler(), prof, policy["Version"] == "2012-10-17")
+        result = module.compile_statements(policy["Statement"], tables)
+        found.append(None if result is None else [describe_statement(s) for s in result])
+    assert found[0] == found[1]
+
+
+@pytest.mark.parametrize("value", ["s", ["a", "b"], [], ["a", 1], None, ("a",), {"a": 1}, ["a", None]])
+def test_element_keys_agree(value: Any) -> None:
+    assert qiam._front.element_key(value) == qiam._front_py.element_key(value)
+
+
+def test_the_twins_document_the_same_names() -> None:
+    import inspect
+
+    for name in qiam._front_py.__all__:
+        assert inspect.getdoc(getattr(qiam._front, name)) == inspect.getdoc(getattr(qiam._front_py, name)), name
