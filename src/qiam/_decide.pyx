@@ -154,6 +154,7 @@ cdef object _rcp_services():
     return load_catalog().rcp_services
 
 
+@cython.no_gc  # holds compiled values made before it, none of which can refer back to it
 cdef class Condition:
     """One condition key under one operator, compiled.
 
@@ -234,6 +235,7 @@ cdef class Condition:
         return f"Condition({self.operator!r}, {self.key_text!r})"
 
 
+@cython.no_gc  # holds compiled elements made before it, none of which can refer back to it
 cdef class Statement:
     """A compiled statement.
 

@@ -8,6 +8,7 @@ name here has the same signature, docstring, answers and exception text there.
 This module knows no JSON, IAM policies or decisions.
 """
 
+cimport cython
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.unicode cimport (
     PyUnicode_DATA,
@@ -78,6 +79,7 @@ def escape(text):
     return text.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
 
 
+@cython.no_gc  # built once from strings, immutable, holds no object that can refer back to it: no cycle
 cdef class Glob:
     """An IAM wildcard pattern: ``*`` is any run of characters, ``?`` exactly one.
 
@@ -284,6 +286,7 @@ cdef int _shape(str pattern):
     return SHAPE_GENERAL
 
 
+@cython.no_gc  # built once from strings, immutable, holds no object that can refer back to it: no cycle
 cdef class GlobSet:
     """All the patterns of one policy element; matches when any pattern does.
 
@@ -452,6 +455,7 @@ cdef bint _literal_head(list fields):
     return True
 
 
+@cython.no_gc  # built once from strings, immutable, holds no object that can refer back to it: no cycle
 cdef class _ArnPattern:
     """One ARN pattern matched field by field: an all-star field is skipped, a
     literal one compared, others globbed."""
@@ -500,6 +504,7 @@ cdef _ArnPattern _arn_pattern(str pattern, dict globs):
     return one
 
 
+@cython.no_gc  # built once from strings, immutable, holds no object that can refer back to it: no cycle
 cdef class ArnPatternSet:
     """ARN patterns, matched field by field.
 
@@ -622,6 +627,7 @@ cdef class ArnPatternSet:
         return True
 
 
+@cython.no_gc  # built once from strings, immutable, holds no object that can refer back to it: no cycle
 cdef class IpNetworkSet:
     """IPv4 and IPv6 network blocks, pre-parsed to integers.
 

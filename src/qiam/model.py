@@ -76,7 +76,22 @@ class Policy:
 
     raw: Mapping[str, Any]
     source: Source
-    statements: tuple[Statement, ...]
+
+    @property
+    def statements(self) -> tuple[Statement, ...]:
+        """The statements: the objects of ``Statement`` (a list, or one object), with their paths.
+
+        Made when asked, not kept: most compiles never ask (``qiam.compile``'s
+        statement loop reads ``raw``), and those that do ask once.
+        """
+        statement = self.raw.get("Statement")
+        if isinstance(statement, Mapping):
+            return (Statement(statement, 0, ("Statement",)),)
+        if isinstance(statement, list):
+            # `type(s) is dict` first: what JSON gives, without the cost of an ABC check.
+            return tuple([Statement(s, i, ("Statement", i)) for i, s in enumerate(statement)
+                          if type(s) is dict or isinstance(s, Mapping)])
+        return ()
 
     @property
     def name(self) -> str | None:

@@ -21,7 +21,7 @@ import orjson
 from qiam._impl import core
 from qiam._source import Source
 from qiam.errors import Location, PolicySyntaxError
-from qiam.model import Policy, Statement
+from qiam.model import Policy
 
 PolicyInput = str | bytes | Mapping[str, Any] | Policy
 
@@ -120,18 +120,7 @@ def policy_from_json(raw: Mapping[str, Any], source: Source) -> Policy:
 
 
 def _build(raw: Mapping[str, Any], source: Source) -> Policy:
-    statement = raw.get("Statement")
-    if isinstance(statement, Mapping):
-        statements: tuple[Statement, ...] = (Statement(statement, 0, ("Statement",)),)
-    elif isinstance(statement, list):
-        # `type(s) is dict` first: what JSON gives, without the cost of an ABC check.
-        statements = tuple([
-            Statement(s, i, ("Statement", i)) for i, s in enumerate(statement)
-            if type(s) is dict or isinstance(s, Mapping)
-        ])
-    else:
-        statements = ()
-    return Policy(raw, source, statements)
+    return Policy(raw, source)
 
 
 _MAX_DEPTH = 1024  # what orjson reads from text

@@ -194,7 +194,7 @@ class ElementVerdicts:
 
     def __init__(self, profile: Profile, reads_variables: bool) -> None:
         version = VERSION_2012 if reads_variables else VERSION_2008
-        self._checker = _Checker(Policy({"Version": version}, Source(None), ()), profile, False)
+        self._checker = _Checker(Policy({"Version": version}, Source(None)), profile, False)
 
     def _clean(self, element: str, value: Any) -> bool:
         checker = self._checker
