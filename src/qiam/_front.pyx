@@ -12,12 +12,232 @@ distinct element stays in Python (``qiam.validate``, ``qiam.compile``).
 
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH
 
-__all__ = ["compile_statements", "element_key"]
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object text)
+    str PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
+
+__all__ = ["action_services", "compile_statements", "element_key", "plain_actions", "plain_resources"]
 
 cdef frozenset _ELEMENTS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
                                       "Condition"})
 cdef tuple _TOP = ("Statement",)
+
+
+# Byte classes of the plain shapes (see plain_actions and plain_resources).
+cdef inline bint _lower_alnum(unsigned char c) noexcept:
+    return (97 <= c <= 122) or (48 <= c <= 57)
+
+
+cdef inline bint _vendor_char(unsigned char c) noexcept:
+    return (97 <= c <= 122) or (65 <= c <= 90) or (48 <= c <= 57) or c == 46 or c == 45  # . -
+
+
+cdef bint _has_variable(const unsigned char* data, Py_ssize_t n) noexcept:
+    cdef Py_ssize_t i
+    for i in range(n - 1):
+        if data[i] == 36 and data[i + 1] == 123:  # ${
+            return True
+    return False
+
+
+cdef bint _plain_action(str action):
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(action), i = 0
+    cdef const unsigned char* data
+    if not PyUnicode_IS_ASCII(action):
+        # Outside ASCII only the name may hold characters; the vendor may not.
+        return _plain_action_unicode(action)
+    data = <const unsigned char*> PyUnicode_DATA(action)
+    if n == 1 and data[0] == 42:  # *
+        return True
+    while i < n and _vendor_char(data[i]):
+        i += 1
+    if i == 0 or i == n or data[i] != 58:  # a vendor, then its colon
+        return False
+    for i in range(i + 1, n):
+        if data[i] == 58 or data[i] == 10:
+            return False
+    return not _has_variable(data, n)
+
+
+cdef bint _plain_action_unicode(str action):
+    cdef Py_ssize_t colon = action.find(":")
+    cdef Py_ssize_t i
+    if colon <= 0 or not action[:colon].isascii():
+        return False
+    for i in range(colon):
+        if not _vendor_char(<unsigned char> ord(action[i])):
+            return False
+    rest = action[colon + 1:]
+    return ":" not in rest and "\n" not in rest and "${" not in action
+
+
+def plain_actions(actions):
+    """Whether every entry of an Action list is ``*`` or ``vendor:name`` and none holds ``${``.
+
+    Such a list is clean: the validator has nothing to report about it (it
+    takes the same shortcut). False says only that the validator must look.
+    """
+    cdef object action
+    if not actions:
+        return False
+    for action in actions:
+        if type(action) is not str or not _plain_action(<str> action):
+            return False
+    return True
+
+
+cdef Py_ssize_t _field(const unsigned char* data, Py_ssize_t n, Py_ssize_t start) noexcept:
+    """The end of the field that starts at ``start`` (the position of its colon), or -1 without one."""
+    cdef Py_ssize_t i
+    for i in range(start, n):
+        if data[i] == 58:
+            return i
+    return -1
+
+
+cdef bint _is(const unsigned char* data, Py_ssize_t start, Py_ssize_t end, bytes word) noexcept:
+    cdef Py_ssize_t k, n = len(word)
+    cdef const unsigned char* w = word
+    if end - start != n:
+        return False
+    for k in range(n):
+        if data[start + k] != w[k]:
+            return False
+    return True
+
+
+cdef bint _plain_region(const unsigned char* data, Py_ssize_t start, Py_ssize_t end) noexcept:
+    """``[a-z]{2}(-[a-z]+)+-[0-9]+``: us-east-1, ap-southeast-2, us-gov-west-1."""
+    cdef Py_ssize_t i = start, words = 0, letters
+    if end - start < 2 or not (97 <= data[i] <= 122 and 97 <= data[i + 1] <= 122):
+        return False
+    i += 2
+    while i < end:
+        if data[i] != 45:  # -
+            return False
+        i += 1
+        letters = 0
+        while i < end and 97 <= data[i] <= 122:
+            i += 1
+            letters += 1
+        if letters:
+            words += 1
+            continue
+        # Digits end the region: after at least one word, and only at the end.
+        if words == 0 or i == end:
+            return False
+        while i < end and 48 <= data[i] <= 57:
+            i += 1
+        return i == end
+    return False
+
+
+cdef bint _plain_arn(str arn):
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(arn), i, end
+    cdef const unsigned char* data
+    if not PyUnicode_IS_ASCII(arn):
+        # The first five fields are ASCII in a plain ARN; the resource part may be anything.
+        end = -1
+        for i in range(5):
+            end = arn.find(":", end + 1)
+            if end < 0:
+                return False
+        return arn[:end].isascii() and _plain_arn(arn[:end + 1]) and "\n" not in arn and "${" not in arn
+    data = <const unsigned char*> PyUnicode_DATA(arn)
+    if n == 1 and data[0] == 42:
+        return True
+    if _has_variable(data, n):
+        return False
+    # arn:
+    end = _field(data, n, 0)
+    if end < 0 or not _is(data, 0, end, b"arn"):
+        return False
+    # partition
+    i = end + 1
+    end = _field(data, n, i)
+    if end < 0 or not (_is(data, i, end, b"aws") or _is(data, i, end, b"aws-cn") or _is(data, i, end, b"aws-us-gov")
+                       or _is(data, i, end, b"*")):
+        return False
+    # service: [a-z0-9][a-z0-9.-]*, neither iam nor s3
+    i = end + 1
+    end = _field(data, n, i)
+    if end < 0 or end == i or not _lower_alnum(data[i]) or _is(data, i, end, b"iam") or _is(data, i, end, b"s3"):
+        return False
+    for i in range(i + 1, end):
+        if not (_lower_alnum(data[i]) or data[i] == 46 or data[i] == 45):
+            return False
+    # region: empty, *, or a region's shape
+    i = end + 1
+    end = _field(data, n, i)
+    if end < 0 or not (end == i or _is(data, i, end, b"*") or _plain_region(data, i, end)):
+        return False
+    # account: empty, *, aws, or twelve digits other than the documentation's example
+    i = end + 1
+    end = _field(data, n, i)
+    if end < 0:
+        return False
+    if not (end == i or _is(data, i, end, b"*") or _is(data, i, end, b"aws")):
+        if end - i != 12 or _is(data, i, end, b"123456789012"):
+            return False
+        for i in range(i, end):
+            if not 48 <= data[i] <= 57:
+                return False
+    # the resource part: anything but a line break
+    for i in range(end + 1, n):
+        if data[i] == 10:
+            return False
+    return True
+
+
+def plain_resources(resources):
+    """Whether every entry of a Resource list is ``*`` or an ARN that no check remarks on, none with ``${``.
+
+    Such a list is clean (see ``plain_actions``).
+    """
+    cdef object resource
+    if not resources:
+        return False
+    for resource in resources:
+        if type(resource) is not str or not _plain_arn(<str> resource):
+            return False
+    return True
+
+
+cdef str _head_lower(str action):
+    """The text before the first colon, case-folded."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(action), i, end = -1
+    cdef const unsigned char* data
+    cdef unsigned char* out
+    cdef str head
+    if not PyUnicode_IS_ASCII(action):
+        return action.partition(":")[0].lower()
+    data = <const unsigned char*> PyUnicode_DATA(action)
+    end = _field(data, n, 0)
+    if end < 0:
+        end = n
+    head = PyUnicode_New(end, 127)
+    out = <unsigned char*> PyUnicode_DATA(head)
+    for i in range(end):
+        out[i] = data[i] + 32 if 65 <= data[i] <= 90 else data[i]
+    return head
+
+
+def action_services(actions):
+    """The service prefixes an Action list names (each entry's text before its colon, case-folded).
+
+    None when the list holds ``*``: it names every service.
+    """
+    cdef list heads = []
+    cdef object action
+    for action in actions:
+        if type(action) is not str:
+            raise TypeError(f"actions must be str, not {type(action).__name__}")
+        if action == "*":
+            return None
+        heads.append(_head_lower(<str> action))
+    return frozenset(heads)
 
 
 cdef object _element_key(object value):

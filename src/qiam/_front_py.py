@@ -15,11 +15,51 @@ path, validate then compile, which is the reference for what this returns.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-__all__ = ["compile_statements", "element_key"]
+__all__ = ["action_services", "compile_statements", "element_key", "plain_actions", "plain_resources"]
 
 _ELEMENTS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"})
+
+
+# What the validator has nothing to say about (qiam.validate's _PLAIN_ACTIONS and _PLAIN_ARNS,
+# whose shortcut these are; the tests hold them equal): `*` or vendor:name; `*` or an ARN of a
+# known partition, a service other than IAM and S3 (which have rules of their own), a region and an
+# account of the usual shapes (not the documentation's example account); nowhere a `${`.
+_PLAIN_ACTION = re.compile(r"\*|[A-Za-z0-9.\-]+:[^:\n]*", re.ASCII)
+_PLAIN_ARN = re.compile(r"\*|arn:(?:aws|aws-cn|aws-us-gov|\*):(?!iam:|s3:)[a-z0-9][a-z0-9.\-]*"
+                        r":(?:|\*|[a-z]{2}(?:-[a-z]+)+-[0-9]+):(?:|\*|aws|(?!123456789012:)[0-9]{12}):[^\n]*",
+                        re.ASCII)
+
+
+def plain_actions(actions: tuple[str, ...]) -> bool:
+    """Whether every entry of an Action list is ``*`` or ``vendor:name`` and none holds ``${``.
+
+    Such a list is clean: the validator has nothing to report about it (it
+    takes the same shortcut). False says only that the validator must look.
+    """
+    return bool(actions) and all(type(a) is str and _PLAIN_ACTION.fullmatch(a) and "${" not in a
+                                 for a in actions)
+
+
+def plain_resources(resources: tuple[str, ...]) -> bool:
+    """Whether every entry of a Resource list is ``*`` or an ARN that no check remarks on, none with ``${``.
+
+    Such a list is clean (see ``plain_actions``).
+    """
+    return bool(resources) and all(type(r) is str and _PLAIN_ARN.fullmatch(r) and "${" not in r
+                                   for r in resources)
+
+
+def action_services(actions: tuple[str, ...]) -> frozenset[str] | None:
+    """The service prefixes an Action list names (each entry's text before its colon, case-folded).
+
+    None when the list holds ``*``: it names every service.
+    """
+    if "*" in actions:
+        return None
+    return frozenset(a.partition(":")[0].lower() for a in actions)
 
 
 def element_key(value: Any) -> str | tuple[str, ...] | None:

@@ -24,6 +24,10 @@ from cpython.unicode cimport (
 )
 from libc.string cimport memchr
 
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object text)
+    str PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
+
 import inspect
 from collections.abc import Iterable
 
@@ -49,9 +53,15 @@ cdef object _type_error(str name, str expected, object value):
 
 
 cdef tuple _str_tuple(str name, object values):
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+    cdef tuple items
+    if type(values) is tuple:
+        items = <tuple> values
+    elif type(values) is list:
+        items = tuple(<list> values)
+    elif isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         raise TypeError(f"`{name}` must be an iterable of str, got {type(values).__name__}")
-    cdef tuple items = tuple(values)
+    else:
+        items = tuple(values)
     cdef bint subclassed = False
     for item in items:
         if not isinstance(item, str):
@@ -60,6 +70,28 @@ cdef tuple _str_tuple(str name, object values):
     if subclassed:  # the matchers read exact str; a subclass is read as its text
         items = tuple([str(item) for item in items])
     return items
+
+
+cdef str _lower(str text):
+    """``text.lower()``, without a method call for ASCII text (and without a copy when already lower)."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, first = -1
+    cdef const unsigned char* data
+    cdef unsigned char* out
+    cdef str lowered
+    if not PyUnicode_IS_ASCII(text):
+        return text.lower()
+    data = <const unsigned char*> PyUnicode_DATA(text)
+    for i in range(n):
+        if 65 <= data[i] <= 90:
+            first = i
+            break
+    if first < 0:
+        return text
+    lowered = PyUnicode_New(n, 127)
+    out = <unsigned char*> PyUnicode_DATA(lowered)
+    for i in range(n):
+        out[i] = data[i] + 32 if 65 <= data[i] <= 90 else data[i]
+    return lowered
 
 
 cdef inline str _exact(object text):
@@ -317,17 +349,16 @@ cdef class GlobSet:
         self._patterns = _str_tuple("patterns", patterns)
         self._fold_case = bool(fold_case)
         self._globs = None  # one Glob per pattern, built when first_match is first called
-        cdef set exact = set()
-        cdef list prefixes = [], general = []
+        cdef list exact = [], prefixes = [], general = []
         cdef str pattern
         cdef int shape
         self._match_all = False
         for pattern in self._patterns:
             if self._fold_case:
-                pattern = pattern.lower()
+                pattern = _lower(pattern)
             shape = _shape(pattern)
             if shape == SHAPE_LITERAL:
-                exact.add(pattern)
+                exact.append(pattern)
             elif shape == SHAPE_PREFIX:
                 prefixes.append(pattern[:PyUnicode_GET_LENGTH(pattern) - 1])
             elif shape == SHAPE_ALL:

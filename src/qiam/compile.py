@@ -8,7 +8,6 @@ once, and statements indexed by the service prefixes their actions can match.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -206,12 +205,10 @@ class Compiler:
     def _action_set(self, actions: tuple[str, ...], negated: bool) -> tuple[Any, frozenset[str] | None]:
         found = self._actions.get(actions)
         if found is None:
-            globs = core.GlobSet([pattern_text(a) for a in actions], fold_case=True)
-            # The service prefixes an Action list can match, for the index; None: any. One regex
-            # pass over the joined list; a line break inside an entry (after its colon, or
-            # validation refused the prefix) can only add prefixes, and the index stays safe.
-            services = None if "*" in actions else frozenset(_SERVICE.findall("\n".join(actions).lower()))
-            found = self._actions[actions] = (globs, services)
+            # A backslash is the one character a pattern reads otherwise than the policy does.
+            patterns = [pattern_text(a) for a in actions] if "\\" in "".join(actions) else actions
+            # The service prefixes an Action list can match, for the index; None: any.
+            found = self._actions[actions] = (core.GlobSet(patterns, fold_case=True), front.action_services(actions))
         return found[0], None if negated else found[1]
 
 
@@ -241,7 +238,8 @@ class _Tables:
         """Judge, compile and keep an Action (or NotAction) element not met before."""
         entries = (key,) if isinstance(key, str) else key
         entry: tuple[Any, frozenset[str] | None, bool] = (None, None, False)
-        if self._verdicts.actions(key if isinstance(key, str) else list(key)):
+        # A plain list is clean without asking (the validator's own shortcut); others are judged.
+        if front.plain_actions(entries) or self._verdicts.actions(key if isinstance(key, str) else list(key)):
             globs, services = self._compiler._action_set(entries, False)
             entry = (globs, services, True)
         self.actions[key] = entry
@@ -251,7 +249,7 @@ class _Tables:
         """Judge, compile and keep a Resource (or NotResource) element not met before."""
         entries = (key,) if isinstance(key, str) else key
         entry: tuple[ResourceMatcher | None, bool, bool] = (None, False, False)
-        if self._verdicts.resources(key if isinstance(key, str) else list(key)):
+        if front.plain_resources(entries) or self._verdicts.resources(key if isinstance(key, str) else list(key)):
             matcher = self._compiler._resource_matcher(entries, self._profile, self.reads_variables)
             entry = (matcher, bool(matcher.templates), True)
         self.resources[key] = entry
@@ -377,9 +375,6 @@ def _name(policy: Any, default: str) -> str | None:
     if isinstance(policy, (Policy, CompiledPolicy)):
         return policy.name
     return default
-
-
-_SERVICE = re.compile(r"^[^:\n]*", re.MULTILINE)  # each line's text before its first colon
 
 
 def _strings(value: Any) -> tuple[str, ...]:

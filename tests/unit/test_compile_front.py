@@ -274,3 +274,94 @@ def test_the_twins_document_the_same_names() -> None:
 
     for name in qiam._front_py.__all__:
         assert inspect.getdoc(getattr(qiam._front, name)) == inspect.getdoc(getattr(qiam._front_py, name)), name
+
+
+# ----- the shortcuts: plain lists are clean without asking the validator -----
+
+from qiam import validate as validate_module  # noqa: E402
+
+ARN_PIECES = ["arn", "aws", "aws-cn", "aws-us-gov", "aws-iso", "*", "", "ec2", "iam", "s3", "s3x", "iam2", "kms",
+              "Ec2", "a.b-c", "-x", "us-east-1", "us-gov-west-1", "us-east", "us-1", "us-east-1a", "US-EAST-1",
+              "region", "111122223333", "123456789012", "1111222233334", "aws", "x", "b/*", "role/R", "a:b",
+              "${aws:username}", "é", "x\ny", "$", "{"]
+ACTION_PIECES = ["s3", "S3", "a.b-c", "*", "", "é", "Get*", "x\ny", "${x}", "$", "{", ":", " ", "a?b"]
+
+
+@st.composite
+def arn_texts(draw: Any) -> str:
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.text(alphabet="arnws:*-19é\n${}/", max_size=24))
+    return ":".join(draw(st.lists(st.sampled_from(ARN_PIECES), min_size=1, max_size=7)))
+
+
+@st.composite
+def action_texts(draw: Any) -> str:
+    if draw(st.integers(0, 9)) == 0:
+        return draw(st.text(alphabet="s3:*Ga.-é\n${}", max_size=16))
+    return "".join(draw(st.lists(st.sampled_from(ACTION_PIECES), min_size=1, max_size=4)))
+
+
+@pytest.mark.parametrize("module", FRONTS, ids=["compiled", "python"])
+@settings(max_examples=500, deadline=None)
+@given(entries=st.lists(action_texts(), min_size=1, max_size=4))
+def test_plain_actions_is_the_validators_shortcut(module: Any, entries: list[str]) -> None:
+    expected = validate_module._all_plain(entries, validate_module._PLAIN_ACTIONS)
+    assert module.plain_actions(tuple(entries)) is expected
+
+
+@pytest.mark.parametrize("module", FRONTS, ids=["compiled", "python"])
+@settings(max_examples=500, deadline=None)
+@given(entries=st.lists(arn_texts(), min_size=1, max_size=3))
+def test_plain_resources_is_the_validators_shortcut(module: Any, entries: list[str]) -> None:
+    expected = validate_module._all_plain(entries, validate_module._PLAIN_ARNS)
+    assert module.plain_resources(tuple(entries)) is expected
+
+
+@pytest.mark.parametrize("module", FRONTS, ids=["compiled", "python"])
+@pytest.mark.parametrize(("resource", "plain"), [
+    ("*", True),
+    ("arn:aws:ec2:us-east-1:111122223333:instance/*", True),
+    ("arn:aws-us-gov:kms:us-gov-west-1:aws:key/é", True),
+    ("arn:aws:ec2:us-east-1:123456789012:x", False),
+    ("arn:aws:ec2:us-east:111122223333:x", False),
+    ("arn:aws:s3:::b", False),
+    ("arn:aws:iam::111122223333:role/R", False),
+    ("arn:aws:ec2:::${aws:username}", False),
+    ("arn:aws:sqs", False),
+])
+def test_plain_resources_examples(module: Any, resource: str, plain: bool) -> None:
+    assert module.plain_resources((resource,)) is plain
+    assert validate_module._all_plain(resource, validate_module._PLAIN_ARNS) is plain
+
+
+def test_plain_lists_are_clean() -> None:
+    """What the shortcut passes, the validator passes: checked on every list of the managed policies."""
+    import orjson
+
+    from qiam.validate import ElementVerdicts
+
+    verdicts = ElementVerdicts(get_profile("identity"), True)
+    seen = 0
+    for path in MANAGED[::5]:
+        document = orjson.loads(path.read_bytes())
+        items = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+        for statement in items:
+            for element, plain, verdict in (("Action", front.plain_actions, verdicts.actions),
+                                            ("Resource", front.plain_resources, verdicts.resources)):
+                value = statement.get(element)
+                key = front.element_key(value)
+                if key is not None and plain((key,) if isinstance(key, str) else key):
+                    seen += 1
+                    assert verdict(value), value
+    assert seen > 500
+
+
+@pytest.mark.parametrize("module", FRONTS, ids=["compiled", "python"])
+@settings(max_examples=300, deadline=None)
+@given(entries=st.lists(action_texts(), min_size=1, max_size=4))
+def test_action_services_are_the_heads_before_the_colon(module: Any, entries: list[str]) -> None:
+    found = module.action_services(tuple(entries))
+    if "*" in entries:
+        assert found is None
+    else:
+        assert found == {e.split(":", 1)[0].lower() for e in entries}
