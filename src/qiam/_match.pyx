@@ -477,13 +477,35 @@ cdef bint _split_arn(str arn, ArnFields* out):
     return False
 
 
-cdef bint _literal_head(list fields):
-    """Whether the first five fields hold no wildcard or escape."""
-    cdef int i
-    for i in range(5):
-        if _shape(<str> fields[i]) != SHAPE_LITERAL:
-            return False
-    return True
+cdef enum:
+    HEAD_SHORT = 0      # fewer than six fields
+    HEAD_LITERAL = 1    # six fields, the first five without wildcard or escape
+    HEAD_FIELDED = 2    # six fields, some of the first five with a wildcard or an escape
+
+
+cdef int _head_shape(str pattern):
+    """How many fields ``_split_fields`` would find, and whether the first five are literal: one scan,
+    no substrings."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(pattern), i = 0
+    cdef int kind = PyUnicode_KIND(pattern)
+    cdef void* data = PyUnicode_DATA(pattern)
+    cdef int colons = 0
+    cdef bint literal = True
+    cdef Py_UCS4 c
+    while i < n:
+        c = PyUnicode_READ(kind, data, i)
+        if c == u"\\":
+            literal = False
+            i += 2
+            continue
+        if c == u":":
+            colons += 1
+            if colons == 5:
+                return HEAD_LITERAL if literal else HEAD_FIELDED
+        elif c == u"*" or c == u"?":
+            literal = False
+        i += 1
+    return HEAD_SHORT
 
 
 @cython.no_gc  # built once from strings, immutable, holds no object that can refer back to it: no cycle
@@ -569,19 +591,20 @@ cdef class ArnPatternSet:
         self._patterns = _str_tuple("patterns", patterns)
         cdef list whole = [], fielded = []
         cdef dict globs = {}
-        cdef list fields
         cdef str pattern
         self._match_all = False
         self._ordered = None
+        cdef int head
         for pattern in self._patterns:
-            fields = _split_fields(pattern)
-            if len(fields) == 1 and _shape(pattern) == SHAPE_ALL:
-                self._match_all = True
-            elif len(fields) == 6 and _literal_head(fields):
+            head = _head_shape(pattern)
+            if head == HEAD_SHORT:
+                if _shape(pattern) == SHAPE_ALL:
+                    self._match_all = True
+            elif head == HEAD_LITERAL:
                 # With literal first fields, the text's first five colons sit where the
                 # pattern's do, so matching the whole text is matching field by field.
                 whole.append(pattern)
-            elif len(fields) == 6:
+            else:
                 fielded.append(_arn_pattern(pattern, globs))
         self._whole = GlobSet(whole)
         self._fielded = tuple(fielded)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from qiam._impl import core, decide, front
 from qiam.errors import Diagnostic, Path, PolicyInvalidError, Severity
@@ -40,6 +40,16 @@ class ResourceMatcher:
         self.static = core.ArnPatternSet([p for _, p in patterns])
         self.static_positions = tuple(i for i, _ in patterns)
         self.templates = tuple(templates)
+
+    @classmethod
+    def of_patterns(cls, entries: tuple[str, ...]) -> ResourceMatcher:
+        """Entries that are core patterns as written: no variable, no escape, no ARN to pad."""
+        matcher = cls.__new__(cls)
+        matcher.entries = entries
+        matcher.static = core.ArnPatternSet(entries)
+        matcher.static_positions = tuple(range(len(entries)))
+        matcher.templates = ()
+        return matcher
 
     def matches(self, resource: str, context: Context) -> bool:
         """Whether any entry matches; an entry whose variable has no value matches nothing."""
@@ -220,8 +230,8 @@ class _Tables:
     when clean, compiled; see ``qiam._front_py.compile_statements``.
     """
 
-    __slots__ = ("_compiler", "_profile", "_verdicts", "actions", "conditions", "plain_sids", "reads_variables",
-                 "resources", "statement")
+    __slots__ = ("_compiler", "_profile", "_verdicts", "actions", "condition_keys", "conditions", "plain_sids",
+                 "reads_variables", "resources", "statement")
 
     def __init__(self, compiler: Compiler, profile: Profile, reads_variables: bool) -> None:
         self._compiler = compiler
@@ -230,6 +240,7 @@ class _Tables:
         self.actions: dict[str | tuple[str, ...], tuple[Any, frozenset[str] | None, bool]] = {}
         self.resources: dict[str | tuple[str, ...], tuple[ResourceMatcher | None, bool, bool]] = {}
         self.conditions: dict[tuple[Any, ...], tuple[tuple[CompiledCondition, ...], bool, bool]] = {}
+        self.condition_keys: dict[tuple[str, str, str | tuple[str, ...]], CompiledCondition | Literal[False]] = {}
         self.plain_sids = profile.iam_document
         self.reads_variables = reads_variables
         self.statement = decide.Statement
@@ -257,14 +268,44 @@ class _Tables:
 
     def condition_entry(self, key: tuple[Any, ...], condition: Mapping[str, Any]
                         ) -> tuple[tuple[CompiledCondition, ...], bool, bool]:
-        """Judge, compile and keep a Condition block not met before."""
+        """Judge, compile and keep a Condition block not met before.
+
+        Its keys are judged one by one (blocks differ more than the keys in them
+        do), with what the validator checks across the keys of one operator: a
+        body with no key, and a key written twice in different cases.
+        """
+        compiled = self._condition_block(key)
         entry: tuple[tuple[CompiledCondition, ...], bool, bool] = ((), False, False)
-        if self._verdicts.condition(condition):
-            conditions = _compile_conditions(condition, self.reads_variables)
-            templated = any(getattr(c.values, "templates", ()) for c in conditions)
-            entry = (conditions, templated, True)
+        if compiled is not None:
+            entry = (compiled, any(getattr(c.values, "templates", ()) for c in compiled), True)
         self.conditions[key] = entry
         return entry
+
+    def _condition_block(self, key: tuple[Any, ...]) -> tuple[CompiledCondition, ...] | None:
+        compiled = []
+        for op_text, body in key:
+            if not body or len({name.lower() for name, _ in body}) != len(body):
+                return None
+            for name, values in body:
+                found = self.condition_keys.get((op_text, name, values))
+                if found is None:
+                    found = self._condition_key(op_text, name, values)
+                if found is False:
+                    return None
+                compiled.append(found)
+        return tuple(compiled)
+
+    def _condition_key(self, op_text: str, name: str, values: str | tuple[str, ...]
+                       ) -> CompiledCondition | Literal[False]:
+        """One key of one operator, judged alone and compiled if clean (False if not)."""
+        value = values if isinstance(values, str) else list(values)
+        found: CompiledCondition | Literal[False] = False
+        if self._verdicts.condition({op_text: {name: value}}):
+            operator = parse_operator(op_text)
+            assert isinstance(operator, Operator)  # a clean block has valid operators
+            found = _compile_condition(operator, name, value, self.reads_variables)
+        self.condition_keys[op_text, name, values] = found
+        return found
 
     def variables(self, resources: ResourceMatcher | None, conditions: tuple[CompiledCondition, ...]
                   ) -> tuple[Variable, ...]:
@@ -402,6 +443,14 @@ def _variables(resources: ResourceMatcher | None, conditions: tuple[CompiledCond
 
 def _compile_resources(entries: tuple[str, ...], profile: Profile, reads_variables: bool,
                        short_arns: bool) -> ResourceMatcher:
+    joined = "".join(entries)
+    if "\\" not in joined and "${" not in joined and all(e == "*" or e.count(":") >= 5 for e in entries):
+        return ResourceMatcher.of_patterns(entries)  # what _compile_each_resource makes, made directly
+    return _compile_each_resource(entries, profile, reads_variables, short_arns)
+
+
+def _compile_each_resource(entries: tuple[str, ...], profile: Profile, reads_variables: bool,
+                           short_arns: bool) -> ResourceMatcher:
     patterns: list[tuple[int, str]] = []
     templates: list[tuple[int, Template]] = []
     for position, entry in enumerate(entries):
@@ -435,20 +484,25 @@ def _compile_conditions(condition: Mapping[str, Any], reads_variables: bool) -> 
         if not isinstance(operator, Operator):
             continue  # an unknown operator over an empty body: validation warned, it has no keys
         for key, value in body.items():
-            items = value if isinstance(value, list) else [value]
-            texts = tuple(t for t in map(condition_value_text, items) if t is not None)
-            null = operator.spec.family is Family.NULL
-            if null:
-                values: Any = tuple(t.lower() == "true" for t in texts)
-            else:
-                values = compile_values(operator.spec, texts, reads_variables=reads_variables)
-            exact = None
-            if type(values) is StringValues and not values.templates:
-                exact = values.static  # exact equality: set membership decides
-            compiled.append(decide.Condition(
-                key.lower(), key, null=null, negated=operator.spec.negated, if_exists=operator.if_exists,
-                set_prefix=operator.set_prefix, values=values, exact=exact, operator=op_text, texts=texts))
+            compiled.append(_compile_condition(operator, key, value, reads_variables))
     return tuple(compiled)
+
+
+def _compile_condition(operator: Operator, key: str, value: Any, reads_variables: bool) -> CompiledCondition:
+    items = value if isinstance(value, list) else [value]
+    texts = tuple(t for t in map(condition_value_text, items) if t is not None)
+    null = operator.spec.family is Family.NULL
+    if null:
+        values: Any = tuple(t.lower() == "true" for t in texts)
+    else:
+        values = compile_values(operator.spec, texts, reads_variables=reads_variables)
+    exact = None
+    if type(values) is StringValues and not values.templates:
+        exact = values.static  # exact equality: set membership decides
+    condition: CompiledCondition = decide.Condition(
+        key.lower(), key, null=null, negated=operator.spec.negated, if_exists=operator.if_exists,
+        set_prefix=operator.set_prefix, values=values, exact=exact, operator=operator.text, texts=texts)
+    return condition
 
 
 def warnings_of(policies: Iterable[CompiledPolicy]) -> tuple[Diagnostic, ...]:

@@ -365,3 +365,19 @@ def test_action_services_are_the_heads_before_the_colon(module: Any, entries: li
         assert found is None
     else:
         assert found == {e.split(":", 1)[0].lower() for e in entries}
+
+
+@settings(max_examples=300, deadline=None)
+@given(entries=st.lists(arn_texts(), min_size=1, max_size=3),
+       profile=st.sampled_from(["identity", "scp", "resource"]), reads_variables=st.booleans(),
+       short_arns=st.booleans())
+def test_resources_written_as_patterns_compile_as_each_entry_would(entries: list[str], profile: str,
+                                                                   reads_variables: bool, short_arns: bool) -> None:
+    from qiam.compile import _compile_each_resource, _compile_resources
+
+    prof = get_profile(profile)
+    made = [_compile_resources(tuple(entries), prof, reads_variables, short_arns),
+            _compile_each_resource(tuple(entries), prof, reads_variables, short_arns)]
+    found = [(m.entries, m.static_positions, m.static.patterns, tuple((i, t.text) for i, t in m.templates))
+             for m in made]
+    assert found[0] == found[1]
