@@ -264,28 +264,45 @@ def element_key(value):
     return _element_key(value)
 
 
-cdef object _condition_key(object condition):
-    """The table key of a Condition block: its operators, keys and values as nested tuples."""
-    cdef list blocks = [], entries
-    cdef object operator, body, key, value, item
+cdef object _compile_condition(object condition, object tables, dict table):
+    """A Condition block's compiled conditions and whether they read variables; None if not clean.
+
+    Each key under each operator is judged and compiled once (``tables``);
+    what the validator checks across the keys of one operator is checked here:
+    a body with no key, and a key written twice in different cases.
+    """
+    cdef list compiled = []
+    cdef bint templated = False
+    cdef object operator, body, name, value, item, key, entry
+    cdef set folded
     if type(condition) is not dict or not condition:
         return None
     for operator, body in (<dict> condition).items():
-        if type(body) is not dict:
+        if type(body) is not dict or not body:
             return None
-        entries = []
-        for key, value in (<dict> body).items():
-            if type(value) is str:
-                entries.append((key, value))
-            elif type(value) is list:
+        if len(<dict> body) > 1:
+            folded = set()
+            for name in <dict> body:
+                folded.add(name.lower())
+            if len(folded) != len(<dict> body):
+                return None
+        for name, value in (<dict> body).items():
+            if type(value) is list:
                 for item in <list> value:
                     if type(item) is not str:
                         return None
-                entries.append((key, tuple(<list> value)))
-            else:
+                value = tuple(<list> value)
+            elif type(value) is not str:
                 return None
-        blocks.append((operator, tuple(entries)))
-    return tuple(blocks)
+            key = (operator, name, value)
+            entry = _lookup(table, key)
+            if entry is None:
+                entry = tables.condition_key(key)
+            if entry is False:
+                return None
+            compiled.append((<tuple> entry)[0])
+            templated = templated or (<tuple> entry)[1]
+    return tuple(compiled), templated
 
 
 cdef bint _sid_is_plain(str sid):
@@ -311,14 +328,17 @@ def compile_statements(statements, tables):
         The policy's ``Statement`` value, as JSON gives it.
     tables : object
         The compiler's tables for one profile and Version (``qiam.compile``):
-        ``actions``, ``resources`` and ``conditions`` (dicts from an element's
-        key to its entry), ``action_entry(key)``, ``resource_entry(key)`` and
-        ``condition_entry(key, condition)`` (judge, compile and keep an element
-        not seen before), ``variables(resources, conditions)``, ``statement``
-        (the class of compiled statements), ``plain_sids`` (IAM's Sid rule) and
-        ``reads_variables``. An entry is ``(compiled, has_variables, clean)``
-        for resources and conditions and ``(actions, services, clean)`` for
-        actions; ``clean`` says validation has nothing to report about it.
+        ``actions``, ``resources`` and ``condition_keys`` (dicts from an
+        element's key to its entry), ``action_entry(key)``,
+        ``resource_entry(key)`` and ``condition_key(key)`` (judge, compile and
+        keep an element not seen before), ``variables(resources, conditions)``,
+        ``statement`` (the class of compiled statements), ``plain_sids`` (IAM's
+        Sid rule) and ``reads_variables``. An entry is ``(actions, services,
+        clean)`` for actions and ``(resources, has_variables, clean)`` for
+        resources, where ``clean`` says validation has nothing to report about
+        the element; for one key of one operator, ``(operator, key, values)``
+        with values a string or a tuple of strings, it is ``(condition,
+        has_variables)``, or False when validation has something to report.
 
     Returns
     -------
@@ -334,13 +354,13 @@ def compile_statements(statements, tables):
     cdef bint plain_sids = tables.plain_sids
     cdef dict action_table = tables.actions
     cdef dict resource_table = tables.resources
-    cdef dict condition_table = tables.conditions
+    cdef dict condition_table = tables.condition_keys
     cdef object make = tables.statement
     cdef set sids = set()
     cdef list out = []
     cdef Py_ssize_t index
     cdef dict st
-    cdef object item, element, sid, effect, key, entry, actions, services, resources, condition, clean
+    cdef object item, element, sid, effect, key, entry, actions, services, resources, found, clean
     cdef tuple conditions
     if type(statements) is dict:
         items = [statements]
@@ -398,17 +418,11 @@ def compile_statements(statements, tables):
 
         conditions = ()
         if "Condition" in st:
-            condition = st["Condition"]
-            key = _condition_key(condition)
-            if key is None:
+            found = _compile_condition(st["Condition"], tables, condition_table)
+            if found is None:
                 return None
-            entry = _lookup(condition_table, key)
-            if entry is None:
-                entry = tables.condition_entry(key, condition)
-            conditions, has_variables, clean = entry
-            if not clean:
-                return None
-            templated = templated or has_variables
+            conditions = (<tuple> found)[0]
+            templated = templated or (<tuple> found)[1]
 
         out.append(make(
             index,

@@ -77,27 +77,40 @@ def element_key(value: Any) -> str | tuple[str, ...] | None:
     return tuple(value)
 
 
-def _condition_key(condition: Any) -> tuple[Any, ...] | None:
-    """The table key of a Condition block: its operators, keys and values as nested tuples."""
+def _compile_condition(condition: Any, tables: Any) -> tuple[tuple[Any, ...], bool] | None:
+    """A Condition block's compiled conditions and whether they read variables; None if not clean.
+
+    Each key under each operator is judged and compiled once (``tables``);
+    what the validator checks across the keys of one operator is checked here:
+    a body with no key, and a key written twice in different cases.
+    """
     if type(condition) is not dict or not condition:
         return None
-    blocks = []
+    compiled = []
+    templated = False
+    table = tables.condition_keys
     for operator, body in condition.items():
-        if type(body) is not dict:
+        if type(body) is not dict or not body:
             return None
-        entries: list[tuple[str, Any]] = []
-        for key, value in body.items():
-            if type(value) is str:
-                entries.append((key, value))
-            elif type(value) is list:
+        if len(body) > 1 and len({name.lower() for name in body}) != len(body):
+            return None
+        for name, value in body.items():
+            if type(value) is list:
                 for item in value:
                     if type(item) is not str:
                         return None
-                entries.append((key, tuple(value)))
-            else:
+                value = tuple(value)
+            elif type(value) is not str:
                 return None
-        blocks.append((operator, tuple(entries)))
-    return tuple(blocks)
+            key = (operator, name, value)
+            entry = table.get(key)
+            if entry is None:
+                entry = tables.condition_key(key)
+            if entry is False:
+                return None
+            compiled.append(entry[0])
+            templated = templated or entry[1]
+    return tuple(compiled), templated
 
 
 def _sid_is_plain(sid: str) -> bool:
@@ -114,14 +127,17 @@ def compile_statements(statements: Any, tables: Any) -> tuple[Any, ...] | None:
         The policy's ``Statement`` value, as JSON gives it.
     tables : object
         The compiler's tables for one profile and Version (``qiam.compile``):
-        ``actions``, ``resources`` and ``conditions`` (dicts from an element's
-        key to its entry), ``action_entry(key)``, ``resource_entry(key)`` and
-        ``condition_entry(key, condition)`` (judge, compile and keep an element
-        not seen before), ``variables(resources, conditions)``, ``statement``
-        (the class of compiled statements), ``plain_sids`` (IAM's Sid rule) and
-        ``reads_variables``. An entry is ``(compiled, has_variables, clean)``
-        for resources and conditions and ``(actions, services, clean)`` for
-        actions; ``clean`` says validation has nothing to report about it.
+        ``actions``, ``resources`` and ``condition_keys`` (dicts from an
+        element's key to its entry), ``action_entry(key)``,
+        ``resource_entry(key)`` and ``condition_key(key)`` (judge, compile and
+        keep an element not seen before), ``variables(resources, conditions)``,
+        ``statement`` (the class of compiled statements), ``plain_sids`` (IAM's
+        Sid rule) and ``reads_variables``. An entry is ``(actions, services,
+        clean)`` for actions and ``(resources, has_variables, clean)`` for
+        resources, where ``clean`` says validation has nothing to report about
+        the element; for one key of one operator, ``(operator, key, values)``
+        with values a string or a tuple of strings, it is ``(condition,
+        has_variables)``, or False when validation has something to report.
 
     Returns
     -------
@@ -190,17 +206,11 @@ def compile_statements(statements: Any, tables: Any) -> tuple[Any, ...] | None:
 
         conditions: tuple[Any, ...] = ()
         if "Condition" in st:
-            condition = st["Condition"]
-            key = _condition_key(condition)
-            if key is None:
+            found = _compile_condition(st["Condition"], tables)
+            if found is None:
                 return None
-            entry = tables.conditions.get(key)
-            if entry is None:
-                entry = tables.condition_entry(key, condition)
-            conditions, has_variables, clean = entry
-            if not clean:
-                return None
-            templated = templated or has_variables
+            conditions = found[0]
+            templated = templated or found[1]
 
         out.append(make(
             index,

@@ -18,7 +18,14 @@ from qiam.model import Policy
 from qiam.operators import Family, Operator, StringValues, compile_values, condition_value_text, parse_operator
 from qiam.parse import PolicyInput, parse_policy
 from qiam.principals import PrincipalMatcher
-from qiam.validate import ElementVerdicts, Profile, get_profile, validate_outline, validate_policy
+from qiam.validate import (
+    ElementVerdicts,
+    Profile,
+    get_profile,
+    plain_condition_key,
+    validate_outline,
+    validate_policy,
+)
 from qiam.variables import Template, Variable, compile_value, pattern_text
 
 __all__ = ["CompiledCondition", "CompiledPolicy", "CompiledStatement", "Compiler", "ResourceMatcher", "compile_policies",
@@ -225,13 +232,13 @@ class Compiler:
 class _Tables:
     """What the statement loop (``qiam._front``) reads for one profile and Version.
 
-    The entries of the Action lists, Resource lists and Condition blocks met so
+    The entries of the Action lists, Resource lists and condition keys met so
     far, each judged by the validator (alone, as ``ElementVerdicts`` does) and,
     when clean, compiled; see ``qiam._front_py.compile_statements``.
     """
 
-    __slots__ = ("_compiler", "_profile", "_verdicts", "actions", "condition_keys", "conditions", "plain_sids",
-                 "reads_variables", "resources", "statement")
+    __slots__ = ("_compiler", "_profile", "_verdicts", "actions", "condition_keys", "plain_sids", "reads_variables",
+                 "resources", "statement")
 
     def __init__(self, compiler: Compiler, profile: Profile, reads_variables: bool) -> None:
         self._compiler = compiler
@@ -239,8 +246,8 @@ class _Tables:
         self._verdicts = ElementVerdicts(profile, reads_variables)
         self.actions: dict[str | tuple[str, ...], tuple[Any, frozenset[str] | None, bool]] = {}
         self.resources: dict[str | tuple[str, ...], tuple[ResourceMatcher | None, bool, bool]] = {}
-        self.conditions: dict[tuple[Any, ...], tuple[tuple[CompiledCondition, ...], bool, bool]] = {}
-        self.condition_keys: dict[tuple[str, str, str | tuple[str, ...]], CompiledCondition | Literal[False]] = {}
+        self.condition_keys: dict[tuple[str, str, str | tuple[str, ...]],
+                                  tuple[CompiledCondition, bool] | Literal[False]] = {}
         self.plain_sids = profile.iam_document
         self.reads_variables = reads_variables
         self.statement = decide.Statement
@@ -266,45 +273,18 @@ class _Tables:
         self.resources[key] = entry
         return entry
 
-    def condition_entry(self, key: tuple[Any, ...], condition: Mapping[str, Any]
-                        ) -> tuple[tuple[CompiledCondition, ...], bool, bool]:
-        """Judge, compile and keep a Condition block not met before.
-
-        Its keys are judged one by one (blocks differ more than the keys in them
-        do), with what the validator checks across the keys of one operator: a
-        body with no key, and a key written twice in different cases.
-        """
-        compiled = self._condition_block(key)
-        entry: tuple[tuple[CompiledCondition, ...], bool, bool] = ((), False, False)
-        if compiled is not None:
-            entry = (compiled, any(getattr(c.values, "templates", ()) for c in compiled), True)
-        self.conditions[key] = entry
-        return entry
-
-    def _condition_block(self, key: tuple[Any, ...]) -> tuple[CompiledCondition, ...] | None:
-        compiled = []
-        for op_text, body in key:
-            if not body or len({name.lower() for name, _ in body}) != len(body):
-                return None
-            for name, values in body:
-                found = self.condition_keys.get((op_text, name, values))
-                if found is None:
-                    found = self._condition_key(op_text, name, values)
-                if found is False:
-                    return None
-                compiled.append(found)
-        return tuple(compiled)
-
-    def _condition_key(self, op_text: str, name: str, values: str | tuple[str, ...]
-                       ) -> CompiledCondition | Literal[False]:
-        """One key of one operator, judged alone and compiled if clean (False if not)."""
+    def condition_key(self, key: tuple[str, str, str | tuple[str, ...]]
+                      ) -> tuple[CompiledCondition, bool] | Literal[False]:
+        """Judge, compile and keep one key of one operator not met before (False: not clean)."""
+        op_text, name, values = key
         value = values if isinstance(values, str) else list(values)
-        found: CompiledCondition | Literal[False] = False
-        if self._verdicts.condition({op_text: {name: value}}):
-            operator = parse_operator(op_text)
-            assert isinstance(operator, Operator)  # a clean block has valid operators
-            found = _compile_condition(operator, name, value, self.reads_variables)
-        self.condition_keys[op_text, name, values] = found
+        found: tuple[CompiledCondition, bool] | Literal[False] = False
+        operator = parse_operator(op_text)
+        if isinstance(operator, Operator) and (plain_condition_key(operator, name, values)
+                                               or self._verdicts.condition({op_text: {name: value}})):
+            condition = _compile_condition(operator, name, value, self.reads_variables)
+            found = (condition, bool(getattr(condition.values, "templates", ())))
+        self.condition_keys[key] = found
         return found
 
     def variables(self, resources: ResourceMatcher | None, conditions: tuple[CompiledCondition, ...]

@@ -181,6 +181,29 @@ def validate_outline(policy: Policy, profile: str | Profile = "identity", *, sto
     return ValidationReport(tuple(checker.found), checker.profile.name)
 
 
+# The operator families the shortcut below serves, and whether `*` and `?` draw a warning in them.
+_PLAIN_FAMILIES = {Family.STRING: True, Family.STRING_IGNORE_CASE: True, Family.STRING_LIKE: False,
+                   Family.ARN: False}
+
+
+def plain_condition_key(operator: Operator, key: str, values: str | tuple[str, ...]) -> bool:
+    """Whether one key of a String or Arn operator is clean, by a shortcut through the checks.
+
+    A key with a service prefix, string values (at least one), no ``${`` and,
+    for the operators that read them literally, no ``*`` or ``?``, and a set
+    prefix exactly when a global key is multivalued: ``check_condition_key``
+    has nothing to say about it. False says only that the checks must look.
+    """
+    literal = _PLAIN_FAMILIES.get(operator.spec.family)
+    if literal is None or ":" not in key or not values:
+        return False
+    joined = values if isinstance(values, str) else "".join(values)
+    if "${" in joined or (literal and ("*" in joined or "?" in joined)):
+        return False
+    key_type = global_key(key)
+    return key_type is None or bool(operator.set_prefix) == key_type.multivalued
+
+
 class ElementVerdicts:
     """Whether validation would report anything about one element of a statement, judged alone.
 

@@ -381,3 +381,49 @@ def test_resources_written_as_patterns_compile_as_each_entry_would(entries: list
     found = [(m.entries, m.static_positions, m.static.patterns, tuple((i, t.text) for i, t in m.templates))
              for m in made]
     assert found[0] == found[1]
+
+
+SHORTCUT_OPERATORS = [p + o + s for p in ("", "ForAnyValue:", "ForAllValues:")
+                      for o in ("StringEquals", "StringNotEquals", "StringLike", "StringEqualsIgnoreCase", "ArnLike",
+                                "ArnEquals", "Bool", "Null", "NumericLessThan")
+                      for s in ("", "IfExists")]
+SHORTCUT_KEYS = ["aws:PrincipalTag/team", "aws:TagKeys", "aws:PrincipalOrgPaths", "aws:SourceArn", "s3:prefix",
+                 "kms:EncryptionContextKeys", "nokey", "aws:CalledVia", "AWS:TAGKEYS", "aws:RequestTag/x"]
+SHORTCUT_VALUES = ["x", "a*", "a?", "${aws:username}", "${x", "", "true", "arn:aws:iam::*:role/R", "10", "é"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(operator=st.sampled_from(SHORTCUT_OPERATORS), key=st.sampled_from(SHORTCUT_KEYS),
+       values=st.one_of(st.sampled_from(SHORTCUT_VALUES),
+                        st.lists(st.sampled_from(SHORTCUT_VALUES), max_size=3).map(tuple)),
+       reads_variables=st.booleans())
+def test_plain_condition_keys_are_clean(operator: str, key: str, values: Any, reads_variables: bool) -> None:
+    from qiam.operators import Operator, parse_operator
+    from qiam.validate import ElementVerdicts, plain_condition_key
+
+    parsed = parse_operator(operator)
+    if not isinstance(parsed, Operator) or not plain_condition_key(parsed, key, values):
+        return
+    value = values if isinstance(values, str) else list(values)
+    for profile in ("identity", "scp"):
+        assert ElementVerdicts(get_profile(profile), reads_variables).condition({operator: {key: value}})
+
+
+def test_plain_condition_keys_serve_most_managed_conditions() -> None:
+    import orjson
+
+    from qiam.operators import Operator, parse_operator
+    from qiam.validate import plain_condition_key
+
+    plain = total = 0
+    for path in MANAGED[::3]:
+        document = orjson.loads(path.read_bytes())
+        items = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+        for statement in items:
+            for operator, body in statement.get("Condition", {}).items():
+                for key, value in body.items():
+                    parsed = parse_operator(operator)
+                    total += 1
+                    plain += isinstance(parsed, Operator) and isinstance(value, (str, list)) and \
+                        plain_condition_key(parsed, key, value if isinstance(value, str) else tuple(value))
+    assert plain > 0.6 * total
