@@ -12,7 +12,7 @@ distinct element stays in Python (``qiam.validate``, ``qiam.compile``).
 
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
-from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_FindChar, PyUnicode_GET_LENGTH
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object text)
@@ -240,6 +240,15 @@ def action_services(actions):
     return frozenset(heads)
 
 
+cdef bint _as_patterns(tuple entries, bint actions) except -1:
+    """Plain entries without a backslash (the one character a core pattern reads otherwise)."""
+    cdef object entry
+    for entry in entries:
+        if PyUnicode_FindChar(entry, 92, 0, PyUnicode_GET_LENGTH(entry), 1) != -1:
+            return False
+    return plain_actions(entries) if actions else plain_resources(entries)
+
+
 cdef object _element_key(object value):
     cdef list items
     cdef object item
@@ -332,8 +341,11 @@ def compile_statements(statements, tables):
         element's key to its entry), ``action_entry(key)``,
         ``resource_entry(key)`` and ``condition_key(key)`` (judge, compile and
         keep an element not seen before), ``variables(resources, conditions)``,
-        ``statement`` (the class of compiled statements), ``plain_sids`` (IAM's
-        Sid rule) and ``reads_variables``. An entry is ``(actions, services,
+        ``statement`` (the class of compiled statements), ``globs`` (the core's
+        GlobSet) and ``pattern_matcher(entries)`` (the Resource matcher of
+        entries that are core patterns as written), which build plain Action
+        and Resource lists here without a call back, ``plain_sids`` (IAM's Sid
+        rule) and ``reads_variables``. An entry is ``(actions, services,
         clean)`` for actions and ``(resources, has_variables, clean)`` for
         resources, where ``clean`` says validation has nothing to report about
         the element; for one key of one operator, ``(operator, key, values)``
@@ -356,6 +368,9 @@ def compile_statements(statements, tables):
     cdef dict resource_table = tables.resources
     cdef dict condition_table = tables.condition_keys
     cdef object make = tables.statement
+    cdef object make_globs = tables.globs
+    cdef object make_matcher = tables.pattern_matcher
+    cdef tuple entries
     cdef set sids = set()
     cdef list out = []
     cdef Py_ssize_t index
@@ -398,7 +413,11 @@ def compile_statements(statements, tables):
             return None
         entry = _lookup(action_table, key)
         if entry is None:
-            entry = tables.action_entry(key)
+            entries = (key,) if type(key) is str else <tuple> key
+            if _as_patterns(entries, True):
+                entry = action_table[key] = (make_globs(entries, fold_case=True), action_services(entries), True)
+            else:
+                entry = tables.action_entry(key)
         actions, services, clean = entry
         if not clean:
             return None
@@ -411,7 +430,11 @@ def compile_statements(statements, tables):
             return None
         entry = _lookup(resource_table, key)
         if entry is None:
-            entry = tables.resource_entry(key)
+            entries = (key,) if type(key) is str else <tuple> key
+            if _as_patterns(entries, False):
+                entry = resource_table[key] = (make_matcher(entries), False, True)
+            else:
+                entry = tables.resource_entry(key)
         resources, templated, clean = entry
         if not clean:
             return None

@@ -62,6 +62,13 @@ def action_services(actions: tuple[str, ...]) -> frozenset[str] | None:
     return frozenset(a.partition(":")[0].lower() for a in actions)
 
 
+def _as_patterns(entries: tuple[str, ...], actions: bool) -> bool:
+    """Plain entries without a backslash (the one character a core pattern reads otherwise)."""
+    if any("\\" in entry for entry in entries):
+        return False
+    return plain_actions(entries) if actions else plain_resources(entries)
+
+
 def element_key(value: Any) -> str | tuple[str, ...] | None:
     """The table key of an Action or Resource element: the string, or a list's strings as a tuple.
 
@@ -131,8 +138,11 @@ def compile_statements(statements: Any, tables: Any) -> tuple[Any, ...] | None:
         element's key to its entry), ``action_entry(key)``,
         ``resource_entry(key)`` and ``condition_key(key)`` (judge, compile and
         keep an element not seen before), ``variables(resources, conditions)``,
-        ``statement`` (the class of compiled statements), ``plain_sids`` (IAM's
-        Sid rule) and ``reads_variables``. An entry is ``(actions, services,
+        ``statement`` (the class of compiled statements), ``globs`` (the core's
+        GlobSet) and ``pattern_matcher(entries)`` (the Resource matcher of
+        entries that are core patterns as written), which build plain Action
+        and Resource lists here without a call back, ``plain_sids`` (IAM's Sid
+        rule) and ``reads_variables``. An entry is ``(actions, services,
         clean)`` for actions and ``(resources, has_variables, clean)`` for
         resources, where ``clean`` says validation has nothing to report about
         the element; for one key of one operator, ``(operator, key, values)``
@@ -158,6 +168,8 @@ def compile_statements(statements: Any, tables: Any) -> tuple[Any, ...] | None:
     reads_variables = tables.reads_variables
     plain_sids = tables.plain_sids
     make = tables.statement
+    make_globs = tables.globs
+    make_matcher = tables.pattern_matcher
     sids: set[str] = set()
     out = []
     for index, st in enumerate(items):
@@ -186,7 +198,11 @@ def compile_statements(statements: Any, tables: Any) -> tuple[Any, ...] | None:
             return None
         entry = tables.actions.get(key)
         if entry is None:
-            entry = tables.action_entry(key)
+            entries = (key,) if isinstance(key, str) else key
+            if _as_patterns(entries, True):
+                entry = tables.actions[key] = (make_globs(entries, fold_case=True), action_services(entries), True)
+            else:
+                entry = tables.action_entry(key)
         actions, services, clean = entry
         if not clean:
             return None
@@ -199,7 +215,11 @@ def compile_statements(statements: Any, tables: Any) -> tuple[Any, ...] | None:
             return None
         entry = tables.resources.get(key)
         if entry is None:
-            entry = tables.resource_entry(key)
+            entries = (key,) if isinstance(key, str) else key
+            if _as_patterns(entries, False):
+                entry = tables.resources[key] = (make_matcher(entries), False, True)
+            else:
+                entry = tables.resource_entry(key)
         resources, templated, clean = entry
         if not clean:
             return None

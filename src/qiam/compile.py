@@ -237,8 +237,8 @@ class _Tables:
     when clean, compiled; see ``qiam._front_py.compile_statements``.
     """
 
-    __slots__ = ("_compiler", "_profile", "_verdicts", "actions", "condition_keys", "plain_sids", "reads_variables",
-                 "resources", "statement")
+    __slots__ = ("_compiler", "_profile", "_verdicts", "actions", "condition_keys", "globs", "pattern_matcher",
+                 "plain_sids", "reads_variables", "resources", "statement")
 
     def __init__(self, compiler: Compiler, profile: Profile, reads_variables: bool) -> None:
         self._compiler = compiler
@@ -251,6 +251,8 @@ class _Tables:
         self.plain_sids = profile.iam_document
         self.reads_variables = reads_variables
         self.statement = decide.Statement
+        self.globs = core.GlobSet
+        self.pattern_matcher = ResourceMatcher.of_patterns
 
     def action_entry(self, key: str | tuple[str, ...]) -> tuple[Any, frozenset[str] | None, bool]:
         """Judge, compile and keep an Action (or NotAction) element not met before."""

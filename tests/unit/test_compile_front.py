@@ -427,3 +427,31 @@ def test_plain_condition_keys_serve_most_managed_conditions() -> None:
                     plain += isinstance(parsed, Operator) and isinstance(value, (str, list)) and \
                         plain_condition_key(parsed, key, value if isinstance(value, str) else tuple(value))
     assert plain > 0.6 * total
+
+
+@settings(max_examples=300, deadline=None)
+@given(top=st.dictionaries(st.sampled_from(["Version", "Statement", "Id", "Other"]),
+                           st.sampled_from(["2012-10-17", "2008-10-17", "x", 1, None, [], {}]), max_size=4),
+       filler=st.sampled_from(["", "a" * 2100, "a" * 6200, "é", "\u20ac", "\\u0041", "\t"]),
+       as_text=st.booleans(), indent=st.sampled_from([None, 2]),
+       profile=st.sampled_from(["identity", "iam-user-inline", "scp", "session"]))
+def test_the_outline_shortcut_says_what_the_checks_say(top: dict[str, Any], filler: str, as_text: bool,
+                                                      indent: int | None, profile: str) -> None:
+    import json
+
+    from qiam import parse_policy
+    from qiam.validate import _Checker, validate_outline
+
+    top = dict(top)
+    top["Statement"] = [{"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::" + filler}]
+    if as_text:
+        text = json.dumps(top, indent=indent, ensure_ascii=False).replace("\\\\u0041", "\\u0041")
+        policy = parse_policy(text)
+    else:
+        policy = parse_policy(top)
+    checker = _Checker(policy, get_profile(profile), False)
+    checker.run(statements=False)
+    expected = [(d.code, d.severity, d.location.pointer, d.message) for d in checker.found]
+    found = [(d.code, d.severity, d.location.pointer, d.message)
+             for d in validate_outline(policy, profile).diagnostics]
+    assert found == expected
