@@ -273,16 +273,33 @@ def element_key(value):
     return _element_key(value)
 
 
+cdef object _value_text(object value):
+    """A condition value as the checks and the compiler read it (JSON true is ``true``); None for the
+    values left to the full path."""
+    if type(value) is str:
+        return value
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return str(value)
+    return None
+
+
 cdef object _compile_condition(object condition, object tables, dict table):
     """A Condition block's compiled conditions and whether they read variables; None if not clean.
 
-    Each key under each operator is judged and compiled once (``tables``);
-    what the validator checks across the keys of one operator is checked here:
-    a body with no key, and a key written twice in different cases.
+    Each key under each operator is judged and compiled once (``tables``), by
+    its values as text: the checks and the compiler read JSON true and 10 as
+    ``true`` and ``10``. What the validator checks across the keys of one
+    operator is checked here: a body with no key, and a key written twice in
+    different cases.
     """
     cdef list compiled = []
     cdef bint templated = False
-    cdef object operator, body, name, value, item, key, entry
+    cdef object operator, body, name, value, item, key, entry, text
+    cdef list texts
     cdef set folded
     if type(condition) is not dict or not condition:
         return None
@@ -297,12 +314,17 @@ cdef object _compile_condition(object condition, object tables, dict table):
                 return None
         for name, value in (<dict> body).items():
             if type(value) is list:
+                texts = []
                 for item in <list> value:
-                    if type(item) is not str:
+                    text = _value_text(item)
+                    if text is None:
                         return None
-                value = tuple(<list> value)
-            elif type(value) is not str:
-                return None
+                    texts.append(text)
+                value = tuple(texts)
+            else:
+                value = _value_text(value)
+                if value is None:
+                    return None
             key = (operator, name, value)
             entry = _lookup(table, key)
             if entry is None:

@@ -84,12 +84,28 @@ def element_key(value: Any) -> str | tuple[str, ...] | None:
     return tuple(value)
 
 
+def _value_text(value: Any) -> str | None:
+    """A condition value as the checks and the compiler read it (JSON true is ``true``); None for the
+    values left to the full path."""
+    if type(value) is str:
+        return value
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if type(value) is int:
+        return str(value)
+    return None
+
+
 def _compile_condition(condition: Any, tables: Any) -> tuple[tuple[Any, ...], bool] | None:
     """A Condition block's compiled conditions and whether they read variables; None if not clean.
 
-    Each key under each operator is judged and compiled once (``tables``);
-    what the validator checks across the keys of one operator is checked here:
-    a body with no key, and a key written twice in different cases.
+    Each key under each operator is judged and compiled once (``tables``), by
+    its values as text: the checks and the compiler read JSON true and 10 as
+    ``true`` and ``10``. What the validator checks across the keys of one
+    operator is checked here: a body with no key, and a key written twice in
+    different cases.
     """
     if type(condition) is not dict or not condition:
         return None
@@ -103,12 +119,17 @@ def _compile_condition(condition: Any, tables: Any) -> tuple[tuple[Any, ...], bo
             return None
         for name, value in body.items():
             if type(value) is list:
+                texts: list[str] = []
                 for item in value:
-                    if type(item) is not str:
+                    text = _value_text(item)
+                    if text is None:
                         return None
-                value = tuple(value)
-            elif type(value) is not str:
-                return None
+                    texts.append(text)
+                value = tuple(texts)
+            else:
+                value = _value_text(value)
+                if value is None:
+                    return None
             key = (operator, name, value)
             entry = table.get(key)
             if entry is None:

@@ -236,12 +236,25 @@ def test_a_typical_policy_is_vouched_for() -> None:
     {"Effect": "allow", "Action": "s3:*", "Resource": "*"},
     {"Effect": "Allow", "Action": "s3GetObject", "Resource": "*"},  # the validator has something to say
     {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b", "Sid": "a-b"},
-    {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": True}}},
+    {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": 1.5}}},
     {"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {}},
     {"Effect": "Allow", "Action": [], "Resource": "*"},
 ])
 def test_the_loop_leaves_what_it_cannot_vouch_for(statement: dict[str, Any]) -> None:
     assert not vouched({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def test_json_true_and_numbers_are_read_as_their_text() -> None:
+    def compiled(value: Any) -> Any:
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": value}}}]}
+        assert vouched(policy)
+        return outcome(Compiler(), policy, "identity")
+
+    assert compiled(False) == compiled("false") == outcome(FullCompiler(), {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": False}}}]},
+        "identity")
+    assert compiled([True]) == compiled(["true"])
 
 
 def test_the_loop_leaves_repeated_sids() -> None:
