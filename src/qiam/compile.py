@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any, Literal
 from qiam._impl import core, decide, front
 from qiam.errors import Diagnostic, Path, PolicyInvalidError, Severity
 from qiam.model import Policy
-from qiam.operators import Family, Operator, StringValues, compile_values, condition_value_text, parse_operator
+from qiam.operators import (
+    Family,
+    Operator,
+    OperatorNameError,
+    StringValues,
+    compile_values,
+    condition_value_text,
+    parse_operator,
+)
 from qiam.parse import PolicyInput, parse_policy
 from qiam.principals import PrincipalMatcher
 from qiam.validate import (
@@ -237,13 +245,14 @@ class _Tables:
     when clean, compiled; see ``qiam._front_py.compile_statements``.
     """
 
-    __slots__ = ("_compiler", "_profile", "_verdicts", "actions", "condition_keys", "globs", "pattern_matcher",
-                 "plain_sids", "reads_variables", "resources", "statement")
+    __slots__ = ("_compiler", "_operators", "_profile", "_verdicts", "actions", "condition_keys", "globs",
+                 "pattern_matcher", "plain_sids", "reads_variables", "resources", "statement")
 
     def __init__(self, compiler: Compiler, profile: Profile, reads_variables: bool) -> None:
         self._compiler = compiler
         self._profile = profile
         self._verdicts = ElementVerdicts(profile, reads_variables)
+        self._operators: dict[str, Operator | OperatorNameError] = {}
         self.actions: dict[str | tuple[str, ...], tuple[Any, frozenset[str] | None, bool]] = {}
         self.resources: dict[str | tuple[str, ...], tuple[ResourceMatcher | None, bool, bool]] = {}
         self.condition_keys: dict[tuple[str, str, str | tuple[str, ...]],
@@ -281,7 +290,9 @@ class _Tables:
         op_text, name, values = key
         value = values if isinstance(values, str) else list(values)
         found: tuple[CompiledCondition, bool] | Literal[False] = False
-        operator = parse_operator(op_text)
+        operator = self._operators.get(op_text)
+        if operator is None:
+            operator = self._operators[op_text] = parse_operator(op_text)
         if isinstance(operator, Operator) and (plain_condition_key(operator, name, values)
                                                or self._verdicts.condition({op_text: {name: value}})):
             condition = _compile_condition(operator, name, value, self.reads_variables)

@@ -196,27 +196,41 @@ def _plain_outline(policy: Policy, profile: Profile) -> bool:
             and (profile.quota is None or len(text) <= profile.quota))
 
 
-# The operator families the shortcut below serves, and whether `*` and `?` draw a warning in them.
-_PLAIN_FAMILIES = {Family.STRING: True, Family.STRING_IGNORE_CASE: True, Family.STRING_LIKE: False,
-                   Family.ARN: False}
+# The operator families the shortcut below serves, and what their values must be: text that is read
+# literally (so without `*` and `?`), patterns, or `true` and `false`.
+_PLAIN_FAMILIES = {Family.STRING: "literal", Family.STRING_IGNORE_CASE: "literal", Family.STRING_LIKE: "pattern",
+                   Family.ARN: "pattern", Family.BOOL: "boolean", Family.NULL: "boolean"}
 
 
 def plain_condition_key(operator: Operator, key: str, values: str | tuple[str, ...]) -> bool:
-    """Whether one key of a String or Arn operator is clean, by a shortcut through the checks.
+    """Whether one key of a String, Arn, Bool or Null operator is clean, by a shortcut through the checks.
 
-    A key with a service prefix, string values (at least one), no ``${`` and,
-    for the operators that read them literally, no ``*`` or ``?``, and a set
-    prefix exactly when a global key is multivalued: ``check_condition_key``
-    has nothing to say about it. False says only that the checks must look.
+    A key with a service prefix and at least one value, none with ``${``; no
+    ``*`` or ``?`` where the operator reads them literally, ``true`` or
+    ``false`` (one value for Bool) where it wants a boolean; and a set prefix
+    exactly when a global key is multivalued (or, for Null, never on a
+    single-valued one): ``check_condition_key`` has nothing to say about it.
+    False says only that the checks must look.
     """
-    literal = _PLAIN_FAMILIES.get(operator.spec.family)
-    if literal is None or ":" not in key or not values:
+    family = operator.spec.family
+    kind = _PLAIN_FAMILIES.get(family)
+    if kind is None or ":" not in key or not values:
         return False
-    joined = values if isinstance(values, str) else "".join(values)
-    if "${" in joined or (literal and ("*" in joined or "?" in joined)):
+    texts = (values,) if isinstance(values, str) else values
+    joined = "".join(texts)
+    if "${" in joined:
+        return False
+    if kind == "literal" and ("*" in joined or "?" in joined):
+        return False
+    if kind == "boolean" and ((family is Family.BOOL and len(texts) > 1)
+                              or any(parse_bool(t) is None for t in texts)):
         return False
     key_type = global_key(key)
-    return key_type is None or bool(operator.set_prefix) == key_type.multivalued
+    if key_type is None:
+        return True
+    if operator.set_prefix:
+        return key_type.multivalued
+    return family is Family.NULL or not key_type.multivalued
 
 
 class ElementVerdicts:

@@ -402,10 +402,11 @@ SHORTCUT_OPERATORS = [p + o + s for p in ("", "ForAnyValue:", "ForAllValues:")
                       for s in ("", "IfExists")]
 SHORTCUT_KEYS = ["aws:PrincipalTag/team", "aws:TagKeys", "aws:PrincipalOrgPaths", "aws:SourceArn", "s3:prefix",
                  "kms:EncryptionContextKeys", "nokey", "aws:CalledVia", "AWS:TAGKEYS", "aws:RequestTag/x"]
-SHORTCUT_VALUES = ["x", "a*", "a?", "${aws:username}", "${x", "", "true", "arn:aws:iam::*:role/R", "10", "é"]
+SHORTCUT_VALUES = ["x", "a*", "a?", "${aws:username}", "${x", "", "true", "FALSE", "yes", "arn:aws:iam::*:role/R", "10",
+                   "é"]
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(operator=st.sampled_from(SHORTCUT_OPERATORS), key=st.sampled_from(SHORTCUT_KEYS),
        values=st.one_of(st.sampled_from(SHORTCUT_VALUES),
                         st.lists(st.sampled_from(SHORTCUT_VALUES), max_size=3).map(tuple)),
