@@ -482,8 +482,11 @@ def _compile_conditions(condition: Mapping[str, Any], reads_variables: bool) -> 
 
 
 def _compile_condition(operator: Operator, key: str, value: Any, reads_variables: bool) -> CompiledCondition:
-    items = value if isinstance(value, list) else [value]
-    texts = tuple(t for t in map(condition_value_text, items) if t is not None)
+    if type(value) is str:
+        texts: tuple[str, ...] = (value,)
+    else:
+        items = value if isinstance(value, list) else [value]
+        texts = tuple(t for t in map(condition_value_text, items) if t is not None)
     null = operator.spec.family is Family.NULL
     if null:
         values: Any = tuple(t.lower() == "true" for t in texts)

@@ -516,6 +516,14 @@ def compile_values(spec: OperatorSpec, texts: tuple[str, ...], *, reads_variable
 
 def _split(texts: tuple[str, ...], *, pattern: bool, reads_variables: bool
            ) -> tuple[list[str], tuple[Template, ...]]:
+    joined = "".join(texts)
+    if "${" not in joined and (not pattern or "\\" not in joined):
+        return list(texts), ()  # what _split_each gives such texts, given directly
+    return _split_each(texts, pattern=pattern, reads_variables=reads_variables)
+
+
+def _split_each(texts: tuple[str, ...], *, pattern: bool, reads_variables: bool
+                ) -> tuple[list[str], tuple[Template, ...]]:
     static: list[str] = []
     templates: list[Template] = []
     for text in texts:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import ipaddress
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qiam.operators import (
     FOR_ALL_VALUES,
@@ -486,3 +489,18 @@ def test_condition_value_text_numbers_read_back_as_numbers() -> None:
         text = condition_value_text(value)
         assert text is not None
         assert parse_number(text) == Decimal(str(value))
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.sampled_from(["a", "a*", "${aws:username}", "x${y}", "a\\*", "\\", "${", "é", ""]),
+                      max_size=4).map(tuple),
+       pattern=st.booleans(), reads_variables=st.booleans())
+def test_values_without_variables_or_escapes_split_as_each_would(texts: tuple[str, ...], pattern: bool,
+                                                                 reads_variables: bool) -> None:
+    from qiam.operators import _split, _split_each
+
+    def plain(found: Any) -> Any:
+        return found[0], tuple(t.text for t in found[1])
+
+    assert plain(_split(texts, pattern=pattern, reads_variables=reads_variables)) == \
+        plain(_split_each(texts, pattern=pattern, reads_variables=reads_variables))
