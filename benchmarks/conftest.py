@@ -35,8 +35,10 @@ import qiam.batch
 import qiam.explain
 from qiam import PolicySet, Request, compile_policies
 import qiam._decide_py
+import qiam._front_py
 from qiam._impl import core as ACTIVE_CORE
 from qiam._impl import decide as ACTIVE_DECIDE
+from qiam._impl import front as ACTIVE_FRONT
 from qiam.batch import TRUST_ACTIONS, Library
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,10 +112,13 @@ def _users(attribute: str, active: ModuleType) -> list[ModuleType]:
 
 @contextmanager
 def using_core(module: ModuleType) -> Iterator[ModuleType]:
-    """Run the qiam pipeline on ``module`` (and the decision kernel of the same twin) for the block."""
-    kernel = ACTIVE_DECIDE if module.__name__ == "qiam._match" else qiam._decide_py
+    """Run the qiam pipeline on ``module`` (and the decision kernel and statement loop of the same twin)."""
+    compiled = module.__name__ == "qiam._match"
+    kernel = ACTIVE_DECIDE if compiled else qiam._decide_py
+    loop = ACTIVE_FRONT if compiled else qiam._front_py
     swaps = [(user, "core", module, ACTIVE_CORE) for user in _users("core", ACTIVE_CORE)]
     swaps += [(user, "decide", kernel, ACTIVE_DECIDE) for user in _users("decide", ACTIVE_DECIDE)]
+    swaps += [(user, "front", loop, ACTIVE_FRONT) for user in _users("front", ACTIVE_FRONT)]
     for user, attribute, chosen, _ in swaps:
         setattr(user, attribute, chosen)
     try:

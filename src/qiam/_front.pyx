@@ -42,6 +42,19 @@ cdef bint _has_variable(const unsigned char* data, Py_ssize_t n) noexcept:
     return False
 
 
+# Byte classes for the action scan: 1 a vendor character, 2 what a name may not hold or what
+# needs a second look (`:`, a line break, `$`).
+cdef unsigned char _ACTION_BYTE[256]
+cdef int _c
+for _c in range(256):
+    _ACTION_BYTE[_c] = 0
+for _c in range(256):
+    if chr(_c) in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-":
+        _ACTION_BYTE[_c] = 1
+    elif chr(_c) in ":\n$":
+        _ACTION_BYTE[_c] = 2
+
+
 cdef bint _plain_action(str action):
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(action), i = 0
     cdef const unsigned char* data
@@ -51,14 +64,17 @@ cdef bint _plain_action(str action):
     data = <const unsigned char*> PyUnicode_DATA(action)
     if n == 1 and data[0] == 42:  # *
         return True
-    while i < n and _vendor_char(data[i]):
+    while i < n and _ACTION_BYTE[data[i]] == 1:
         i += 1
     if i == 0 or i == n or data[i] != 58:  # a vendor, then its colon
         return False
     for i in range(i + 1, n):
-        if data[i] == 58 or data[i] == 10:
-            return False
-    return not _has_variable(data, n)
+        if _ACTION_BYTE[data[i]] == 2:
+            if data[i] != 36:  # a second colon or a line break
+                return False
+            if i + 1 < n and data[i + 1] == 123:  # ${
+                return False
+    return True
 
 
 cdef bint _plain_action_unicode(str action):

@@ -302,18 +302,33 @@ cdef int _shape(str pattern):
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(pattern), i, stars = 0
     cdef int kind = PyUnicode_KIND(pattern)
     cdef void* data = PyUnicode_DATA(pattern)
+    cdef const unsigned char* text
     cdef Py_UCS4 c
+    if kind == PyUnicode_1BYTE_KIND:
+        # The usual case: one byte per character, one test per byte.
+        text = <const unsigned char*> data
+        for i in range(n):
+            if text[i] == 42:  # *
+                stars += 1
+            elif text[i] == 63 or text[i] == 92:  # ? and \
+                return SHAPE_GENERAL
+        return _shape_of(stars, n, n > 0 and text[n - 1] == 42)
     for i in range(n):
         c = PyUnicode_READ(kind, data, i)
         if c == u"?" or c == u"\\":
             return SHAPE_GENERAL
         if c == u"*":
             stars += 1
+    return _shape_of(stars, n, n > 0 and PyUnicode_READ(kind, data, n - 1) == u"*")
+
+
+cdef inline int _shape_of(Py_ssize_t stars, Py_ssize_t n, bint ends_with_star) noexcept:
+    """The shape of a pattern of ``n`` characters with ``stars`` stars and no `?` or escape."""
     if stars == 0:
         return SHAPE_LITERAL
     if stars == n:
         return SHAPE_ALL
-    if stars == 1 and PyUnicode_READ(kind, data, n - 1) == u"*":
+    if stars == 1 and ends_with_star:
         return SHAPE_PREFIX
     return SHAPE_GENERAL
 
@@ -736,7 +751,7 @@ cdef class IpNetworkSet:
 
 cdef void _json_scan(const unsigned char* buf, Py_ssize_t n, Py_ssize_t* colons,
                      Py_ssize_t* blanks) noexcept nogil:
-    """Count colons and JSON whitespace outside strings.
+    """Count colons and (unless ``blanks`` is NULL) JSON whitespace outside strings.
 
     A string runs from a quote to the next quote that is not escaped, that is
     not preceded by an odd run of backslashes inside the string (as a scan
@@ -751,10 +766,14 @@ cdef void _json_scan(const unsigned char* buf, Py_ssize_t n, Py_ssize_t* colons,
     while i < n:
         quote = <const unsigned char*> memchr(buf + i, 34, n - i)
         end = n if quote == NULL else quote - buf
-        for j in range(i, end):
-            c = buf[j]
-            found_colons += c == 58
-            found_blanks += c == 32 or c == 10 or c == 13 or c == 9
+        if blanks == NULL:  # colons only: one test per byte
+            for j in range(i, end):
+                found_colons += buf[j] == 58
+        else:
+            for j in range(i, end):
+                c = buf[j]
+                found_colons += c == 58
+                found_blanks += c == 32 or c == 10 or c == 13 or c == 9
         if quote == NULL:
             break
         start = end + 1  # the string's first character
@@ -772,7 +791,8 @@ cdef void _json_scan(const unsigned char* buf, Py_ssize_t n, Py_ssize_t* colons,
             if (j - k) % 2 == 0:
                 break  # the closing quote
     colons[0] = found_colons
-    blanks[0] = found_blanks
+    if blanks != NULL:
+        blanks[0] = found_blanks
 
 
 cdef void _scan_text(object data, Py_ssize_t* colons, Py_ssize_t* blanks) except *:
@@ -804,8 +824,8 @@ def json_member_count(data):
     >>> json_member_count(b'{"a": "x:y", "b": {"c": 1}}')
     3
     """
-    cdef Py_ssize_t colons = 0, blanks = 0
-    _scan_text(data, &colons, &blanks)
+    cdef Py_ssize_t colons = 0
+    _scan_text(data, &colons, NULL)
     return colons
 
 
