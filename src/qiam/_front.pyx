@@ -15,6 +15,7 @@ from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_FindChar, PyUnicode_GET_LENGTH
 
 cdef extern from "Python.h":
+    void PyObject_GC_UnTrack(object op)
     bint PyUnicode_IS_ASCII(object text)
     str PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
 
@@ -152,6 +153,8 @@ cdef bint _plain_region(const unsigned char* data, Py_ssize_t start, Py_ssize_t 
 
 cdef bint _plain_arn(str arn):
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(arn), i, end
+    cdef int kind
+    cdef str rest
     cdef const unsigned char* data
     if not PyUnicode_IS_ASCII(arn):
         # The first five fields are ASCII in a plain ARN; the resource part may be anything.
@@ -160,7 +163,15 @@ cdef bint _plain_arn(str arn):
             end = arn.find(":", end + 1)
             if end < 0:
                 return False
-        return arn[:end].isascii() and _plain_arn(arn[:end + 1]) and "\n" not in arn and "${" not in arn
+        if not arn[:end].isascii() or "\n" in arn or "${" in arn:
+            return False
+        # The resource part matters only for IAM, by its start (an ASCII type): scan its ASCII
+        # start, with `x` standing for what follows.
+        rest = arn[end + 1:]
+        i = 0
+        while i < len(rest) and i < 40 and ord(rest[i]) < 128:
+            i += 1
+        return _plain_arn(arn[:end + 1] + rest[:i] + ("x" if i < len(rest) else ""))
     data = <const unsigned char*> PyUnicode_DATA(arn)
     if n == 1 and data[0] == 42:
         return True
@@ -176,18 +187,19 @@ cdef bint _plain_arn(str arn):
     if end < 0 or not (_is(data, i, end, b"aws") or _is(data, i, end, b"aws-cn") or _is(data, i, end, b"aws-us-gov")
                        or _is(data, i, end, b"*")):
         return False
-    # service: [a-z0-9][a-z0-9.-]*, neither iam nor s3
+    # service: [a-z0-9][a-z0-9.-]*; IAM and S3 have rules of their own
     i = end + 1
     end = _field(data, n, i)
-    if end < 0 or end == i or not _lower_alnum(data[i]) or _is(data, i, end, b"iam") or _is(data, i, end, b"s3"):
+    if end < 0 or end == i or not _lower_alnum(data[i]):
         return False
+    kind = 2 if _is(data, i, end, b"iam") else 1 if _is(data, i, end, b"s3") else 0
     for i in range(i + 1, end):
         if not (_lower_alnum(data[i]) or data[i] == 46 or data[i] == 45):
             return False
-    # region: empty, *, or a region's shape
+    # region: empty, *, or a region's shape; empty for IAM and S3
     i = end + 1
     end = _field(data, n, i)
-    if end < 0 or not (end == i or _is(data, i, end, b"*") or _plain_region(data, i, end)):
+    if end < 0 or not (end == i or (kind == 0 and (_is(data, i, end, b"*") or _plain_region(data, i, end)))):
         return False
     # account: empty, *, aws, or twelve digits other than the documentation's example
     i = end + 1
@@ -200,11 +212,28 @@ cdef bint _plain_arn(str arn):
         for i in range(i, end):
             if not 48 <= data[i] <= 57:
                 return False
-    # the resource part: anything but a line break
+    # the resource part: anything but a line break; for IAM, `*` or a resource of a known type
+    if kind == 2 and not (_is(data, end + 1, n, b"*") or _iam_resource(data, end + 1, n)):
+        return False
     for i in range(end + 1, n):
         if data[i] == 10:
             return False
     return True
+
+
+cdef tuple _IAM_TYPES = (b"user/", b"role/", b"group/", b"policy/", b"instance-profile/", b"mfa/",
+                         b"server-certificate/", b"saml-provider/", b"oidc-provider/", b"federated-user/",
+                         b"sms-mfa/", b"report/", b"access-report/", b"root", b"u2f/", b"signing-certificate/",
+                         b"ssh-public-key/", b"service-specific-credential/", b"delegation-request/")
+
+
+cdef bint _iam_resource(const unsigned char* data, Py_ssize_t start, Py_ssize_t n):
+    """Whether ``data[start:n]`` starts with an IAM resource type (qiam.validate.IAM_RESOURCE_TYPES)."""
+    cdef bytes kind
+    for kind in _IAM_TYPES:
+        if n - start >= len(kind) and _is(data, start, start + len(kind), kind):
+            return True
+    return False
 
 
 def plain_resources(resources):
@@ -247,13 +276,16 @@ def action_services(actions):
     """
     cdef list heads = []
     cdef object action
+    cdef frozenset services
     for action in actions:
         if type(action) is not str:
             raise TypeError(f"actions must be str, not {type(action).__name__}")
         if action == "*":
             return None
         heads.append(_head_lower(<str> action))
-    return frozenset(heads)
+    services = frozenset(heads)
+    PyObject_GC_UnTrack(services)  # only strings: it can be in no cycle (see qiam._match._untracked)
+    return services
 
 
 cdef bint _as_patterns(tuple entries, bint actions) except -1:

@@ -34,12 +34,21 @@ _ELEMENTS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotR
 
 # What the validator has nothing to say about (qiam.validate's _PLAIN_ACTIONS and _PLAIN_ARNS,
 # whose shortcut these are; the tests hold them equal): `*` or vendor:name; `*` or an ARN of a
-# known partition, a service other than IAM and S3 (which have rules of their own), a region and an
-# account of the usual shapes (not the documentation's example account); nowhere a `${`.
+# known partition, a region and an account of the usual shapes (not the documentation's example
+# account) and, for IAM and S3, which have rules of their own, no region and (IAM) a resource of a
+# known type; nowhere a `${`.
+_IAM_TYPES = ("user/", "role/", "group/", "policy/", "instance-profile/", "mfa/", "server-certificate/",
+              "saml-provider/", "oidc-provider/", "federated-user/", "sms-mfa/", "report/", "access-report/",
+              "root", "u2f/", "signing-certificate/", "ssh-public-key/", "service-specific-credential/",
+              "delegation-request/")  # qiam.validate.IAM_RESOURCE_TYPES
+_ACCOUNT = r"(?:|\*|aws|(?!123456789012:)[0-9]{12})"
 _PLAIN_ACTION = re.compile(r"\*|[A-Za-z0-9.\-]+:[^:\n]*", re.ASCII)
-_PLAIN_ARN = re.compile(r"\*|arn:(?:aws|aws-cn|aws-us-gov|\*):(?!iam:|s3:)[a-z0-9][a-z0-9.\-]*"
-                        r":(?:|\*|[a-z]{2}(?:-[a-z]+)+-[0-9]+):(?:|\*|aws|(?!123456789012:)[0-9]{12}):[^\n]*",
-                        re.ASCII)
+_PLAIN_ARN = re.compile(
+    r"\*|arn:(?:aws|aws-cn|aws-us-gov|\*):(?:"
+    r"(?!iam:|s3:)[a-z0-9][a-z0-9.\-]*:(?:|\*|[a-z]{2}(?:-[a-z]+)+-[0-9]+):" + _ACCOUNT + r":[^\n]*"
+    r"|s3::" + _ACCOUNT + r":[^\n]*"
+    r"|iam::" + _ACCOUNT + r":(?:\*|(?:" + "|".join(map(re.escape, _IAM_TYPES)) + r")[^\n]*))",
+    re.ASCII)
 
 
 def plain_actions(actions: tuple[str, ...]) -> bool:

@@ -25,6 +25,7 @@ from cpython.unicode cimport (
 from libc.string cimport memchr
 
 cdef extern from "Python.h":
+    void PyObject_GC_UnTrack(object op)
     bint PyUnicode_IS_ASCII(object text)
     str PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
 
@@ -92,6 +93,14 @@ cdef str _lower(str text):
     for i in range(n):
         out[i] = data[i] + 32 if 65 <= data[i] <= 90 else data[i]
     return lowered
+
+
+cdef inline frozenset _untracked(frozenset strings):
+    """The set, out of the cycle collector's sight: it holds only strings, so it can be in no cycle
+    (as CPython itself untracks tuples and dicts of atomic values), and the collector need not
+    walk it again and again in a process that keeps thousands of compiled policies."""
+    PyObject_GC_UnTrack(strings)
+    return strings
 
 
 cdef inline str _exact(object text):
@@ -380,7 +389,7 @@ cdef class GlobSet:
                 self._match_all = True
             else:
                 general.append(Glob(pattern))
-        self._exact = frozenset(exact)
+        self._exact = _untracked(frozenset(exact))
         self._prefixes = tuple(prefixes)
         self._general = tuple(general)
 

@@ -948,8 +948,13 @@ def _arn_fits(resource: str, template: str) -> bool:
 # What the per-entry checks have nothing to say about: proved for a whole list with one
 # match over its entries joined by newlines (the checks below remain the reference).
 _PLAIN_ACTIONS = re.compile(r"(?:\*|[A-Za-z0-9.\-]+:[^:\n]*)(?:\n(?:\*|[A-Za-z0-9.\-]+:[^:\n]*))*", re.ASCII)
-_PLAIN_ARN = (r"(?:\*|arn:(?:aws|aws-cn|aws-us-gov|\*):(?!iam:|s3:)[a-z0-9][a-z0-9.\-]*"
-              r":(?:|\*|[a-z]{2}(?:-[a-z]+)+-[0-9]+):(?:|\*|aws|(?!123456789012:)[0-9]{12}):[^\n]*)")
+_PLAIN_ACCOUNT = r"(?:|\*|aws|(?!123456789012:)[0-9]{12})"
+_PLAIN_ARN = (r"(?:\*|arn:(?:aws|aws-cn|aws-us-gov|\*):(?:"
+              # any service but IAM and S3, with a region of the usual shape
+              r"(?!iam:|s3:)[a-z0-9][a-z0-9.\-]*:(?:|\*|[a-z]{2}(?:-[a-z]+)+-[0-9]+):" + _PLAIN_ACCOUNT + r":[^\n]*"
+              # S3 and IAM without a region; IAM with a resource of a known type
+              r"|s3::" + _PLAIN_ACCOUNT + r":[^\n]*"
+              r"|iam::" + _PLAIN_ACCOUNT + r":(?:\*|(?:" + "|".join(map(re.escape, IAM_RESOURCE_TYPES)) + r")[^\n]*)))")
 _PLAIN_ARNS = re.compile(f"{_PLAIN_ARN}(?:\\n{_PLAIN_ARN})*", re.ASCII)
 
 

@@ -296,7 +296,8 @@ from qiam import validate as validate_module  # noqa: E402
 ARN_PIECES = ["arn", "aws", "aws-cn", "aws-us-gov", "aws-iso", "*", "", "ec2", "iam", "s3", "s3x", "iam2", "kms",
               "Ec2", "a.b-c", "-x", "us-east-1", "us-gov-west-1", "us-east", "us-1", "us-east-1a", "US-EAST-1",
               "region", "111122223333", "123456789012", "1111222233334", "aws", "x", "b/*", "role/R", "a:b",
-              "${aws:username}", "é", "x\ny", "$", "{"]
+              "${aws:username}", "é", "x\ny", "$", "{", "user/é", "rooté", "*é", "thing/x", "root", "policy/",
+              "*", "é/role/"]
 ACTION_PIECES = ["s3", "S3", "a.b-c", "*", "", "é", "Get*", "x\ny", "${x}", "$", "{", ":", " ", "a?b"]
 
 
@@ -337,8 +338,11 @@ def test_plain_resources_is_the_validators_shortcut(module: Any, entries: list[s
     ("arn:aws-us-gov:kms:us-gov-west-1:aws:key/é", True),
     ("arn:aws:ec2:us-east-1:123456789012:x", False),
     ("arn:aws:ec2:us-east:111122223333:x", False),
-    ("arn:aws:s3:::b", False),
-    ("arn:aws:iam::111122223333:role/R", False),
+    ("arn:aws:s3:::b", True),
+    ("arn:aws:iam::111122223333:role/R", True),
+    ("arn:aws:iam::111122223333:thing/R", False),
+    ("arn:aws:iam:us-east-1:111122223333:role/R", False),
+    ("arn:aws:s3:us-east-1::b", False),
     ("arn:aws:ec2:::${aws:username}", False),
     ("arn:aws:sqs", False),
 ])

@@ -60,8 +60,11 @@ def test_fastpath_changes_no_diagnostic(actions: Any, resources: Any, version: s
     ("arn:aws-cn:sqs::aws:q", True),
     ("arn:aws:ec2:region:111122223333:x", False),  # a placeholder region: the checks warn
     ("arn:aws:ec2:*:123456789012:x", False),  # the documentation's example account
-    ("arn:aws:iam::111122223333:role/R", False),  # IAM and S3 have rules of their own
-    ("arn:aws:s3:::b", False),
+    ("arn:aws:iam::111122223333:role/R", True),  # IAM and S3 have rules of their own, met here
+    ("arn:aws:s3:::b", True),
+    ("arn:aws:iam::111122223333:thing/R", False),  # not an IAM resource type
+    ("arn:aws:iam:us-east-1:111122223333:role/R", False),  # IAM resources have no region
+    ("arn:aws:s3:us-east-1::b", False),  # nor S3 buckets
     ("arn:aws:ec2:::${aws:username}", False),
     (["arn:aws:ec2:::x", None], False),
     ("arn:aws:sqs", False),
