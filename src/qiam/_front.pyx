@@ -24,6 +24,7 @@ __all__ = ["action_services", "compile_statements", "element_key", "plain_action
 cdef frozenset _ELEMENTS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
                                       "Condition"})
 cdef tuple _TOP = ("Statement",)
+cdef tuple _PATHS = tuple([("Statement", i) for i in range(256)])  # the usual statement paths, made once
 
 
 # Byte classes of the plain shapes (see plain_actions and plain_resources).
@@ -528,7 +529,7 @@ def compile_statements(statements, tables):
             None,
             False,
             conditions,
-            _TOP if single else ("Statement", index),
+            _TOP if single else (<tuple> _PATHS[index] if index < 256 else ("Statement", index)),
             None if not_action else services,
             tables.variables(resources, conditions) if reads_variables and templated else (),
         ))

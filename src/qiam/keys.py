@@ -76,6 +76,8 @@ _GLOBAL_PREFIXES = {
     "aws:ResourceTag/": "String",
 }
 
+_FOLDED_PREFIXES = tuple((prefix, prefix.lower(), type_) for prefix, type_ in _GLOBAL_PREFIXES.items())
+
 GLOBAL_KEYS: dict[str, KeyType] = {
     name.lower(): KeyType(name, type_) for name, type_ in _GLOBAL.items()
 }
@@ -87,7 +89,9 @@ def global_key(name: str) -> KeyType | None:
     found = GLOBAL_KEYS.get(folded)
     if found is not None:
         return found
-    for prefix, type_ in _GLOBAL_PREFIXES.items():
-        if folded.startswith(prefix.lower()) and len(folded) > len(prefix):
+    if not folded.startswith("aws:"):
+        return None
+    for prefix, folded_prefix, type_ in _FOLDED_PREFIXES:
+        if folded.startswith(folded_prefix) and len(folded) > len(prefix):
             return KeyType(prefix + name[len(prefix) :], type_)
     return None

@@ -196,12 +196,6 @@ def _plain_outline(policy: Policy, profile: Profile) -> bool:
             and (profile.quota is None or len(text) <= profile.quota))
 
 
-# The operator families the shortcut below serves, and what their values must be: text that is read
-# literally (so without `*` and `?`), patterns, or `true` and `false`.
-_PLAIN_FAMILIES = {Family.STRING: "literal", Family.STRING_IGNORE_CASE: "literal", Family.STRING_LIKE: "pattern",
-                   Family.ARN: "pattern", Family.BOOL: "boolean", Family.NULL: "boolean"}
-
-
 def plain_condition_key(operator: Operator, key: str, values: str | tuple[str, ...]) -> bool:
     """Whether one key of a String, Arn, Bool or Null operator is clean, by a shortcut through the checks.
 
@@ -213,8 +207,16 @@ def plain_condition_key(operator: Operator, key: str, values: str | tuple[str, .
     False says only that the checks must look.
     """
     family = operator.spec.family
-    kind = _PLAIN_FAMILIES.get(family)
-    if kind is None or ":" not in key or not values:
+    # Identity tests: hashing an enum member is a Python-level call.
+    if family is Family.STRING or family is Family.STRING_IGNORE_CASE:
+        kind = "literal"
+    elif family is Family.STRING_LIKE or family is Family.ARN:
+        kind = "pattern"
+    elif family is Family.BOOL or family is Family.NULL:
+        kind = "boolean"
+    else:
+        return False
+    if ":" not in key or not values:
         return False
     texts = (values,) if isinstance(values, str) else values
     joined = "".join(texts)
