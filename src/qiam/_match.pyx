@@ -771,13 +771,19 @@ cdef void _json_scan(const unsigned char* buf, Py_ssize_t n, Py_ssize_t* colons,
     cdef Py_ssize_t i = 0, j, k, end, start
     cdef Py_ssize_t found_colons = 0, found_blanks = 0
     cdef const unsigned char* quote
+    cdef const unsigned char* colon
     cdef unsigned char c
     while i < n:
         quote = <const unsigned char*> memchr(buf + i, 34, n - i)
         end = n if quote == NULL else quote - buf
-        if blanks == NULL:  # colons only: one test per byte
-            for j in range(i, end):
-                found_colons += buf[j] == 58
+        if blanks == NULL:  # colons only: memchr hops over the indentation between tokens
+            j = i
+            while j < end:
+                colon = <const unsigned char*> memchr(buf + j, 58, end - j)
+                if colon == NULL:
+                    break
+                found_colons += 1
+                j = colon - buf + 1
         else:
             for j in range(i, end):
                 c = buf[j]
