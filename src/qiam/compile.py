@@ -9,7 +9,6 @@ once, and statements indexed by the service prefixes their actions can match.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from qiam._impl import core, decide, front
