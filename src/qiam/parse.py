@@ -63,7 +63,7 @@ def parse_policy(document: PolicyInput, *, name: str | None = None) -> Policy:
     if isinstance(document, Mapping):
         source = Source(name, document=document)
         _check_json_shape(document, source)
-        return _build(document, source)
+        return Policy(document, source)
     if isinstance(document, str):
         text = document
         try:
@@ -111,15 +111,11 @@ def parse_policy(document: PolicyInput, *, name: str | None = None) -> Policy:
             location=Location(source, path, key=True, offset=offset),
             hint="JSON readers keep only one of the values, silently; write each key once",
         )
-    return _build(raw, source)
+    return Policy(raw, source)
 
 
 def policy_from_json(raw: Mapping[str, Any], source: Source) -> Policy:
     """A policy from an already-decoded JSON object whose text ``source`` holds."""
-    return _build(raw, source)
-
-
-def _build(raw: Mapping[str, Any], source: Source) -> Policy:
     return Policy(raw, source)
 
 

@@ -250,28 +250,27 @@ class ElementVerdicts:
         version = VERSION_2012 if reads_variables else VERSION_2008
         self._checker = _Checker(Policy({"Version": version}, Source(None)), profile, False)
 
-    def _clean(self, element: str, value: Any) -> bool:
-        checker = self._checker
-        checker.found.clear()
-        if element == "Action":
-            checker.check_actions({element: value}, (), None)
-        elif element == "Resource":
-            checker.check_resources({element: value}, ())
-        else:
-            checker.check_condition(value, ("Condition",))
-        return not checker.found
+    def _reset(self) -> _Checker:
+        self._checker.found.clear()
+        return self._checker
 
     def actions(self, value: Any) -> bool:
         """Whether an Action (or NotAction) value is clean."""
-        return self._clean("Action", value)
+        checker = self._reset()
+        checker.check_actions({"Action": value}, (), None)
+        return not checker.found
 
     def resources(self, value: Any) -> bool:
         """Whether a Resource (or NotResource) value is clean."""
-        return self._clean("Resource", value)
+        checker = self._reset()
+        checker.check_resources({"Resource": value}, ())
+        return not checker.found
 
     def condition(self, value: Any) -> bool:
         """Whether a Condition block is clean."""
-        return self._clean("Condition", value)
+        checker = self._reset()
+        checker.check_condition(value, ("Condition",))
+        return not checker.found
 
 
 _VENDOR = re.compile(r"[A-Za-z0-9.\-]+")

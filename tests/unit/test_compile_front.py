@@ -473,3 +473,13 @@ def test_the_outline_shortcut_says_what_the_checks_say(top: dict[str, Any], fill
     found = [(d.code, d.severity, d.location.pointer, d.message)
              for d in validate_outline(policy, profile).diagnostics]
     assert found == expected
+
+
+@pytest.mark.parametrize("module", FRONTS, ids=["compiled", "python"])
+def test_the_scans_know_the_validators_iam_resource_types(module: Any) -> None:
+    # The list is written three times (the validator, the twin's regex, the compiled scan): held equal here.
+    assert qiam._front_py._IAM_TYPES == validate_module.IAM_RESOURCE_TYPES
+    for kind in validate_module.IAM_RESOURCE_TYPES:
+        arn = f"arn:aws:iam::111122223333:{kind}x"
+        assert module.plain_resources((arn,)) is True, kind
+        assert validate_module._all_plain(arn, validate_module._PLAIN_ARNS), kind
