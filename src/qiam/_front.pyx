@@ -10,16 +10,24 @@ without the interpreter's per-step cost; the judging and compiling of each
 distinct element stays in Python (``qiam.validate``, ``qiam.compile``).
 """
 
+from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_FindChar, PyUnicode_GET_LENGTH
+from libc.string cimport memchr, memcmp
 
 cdef extern from "Python.h":
     void PyObject_GC_UnTrack(object op)
     bint PyUnicode_IS_ASCII(object text)
     str PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
+    str PyUnicode_DecodeASCII(const char* text, Py_ssize_t size, const char* errors)
 
-__all__ = ["action_services", "compile_statements", "element_key", "plain_actions", "plain_resources"]
+from orjson import loads as _loads
+
+from qiam._match import decoded_member_count, json_member_count
+
+__all__ = ["action_services", "compile_document", "compile_statements", "element_key", "plain_actions",
+           "plain_resources"]
 
 cdef frozenset _ELEMENTS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
                                       "Condition"})
@@ -270,6 +278,23 @@ cdef str _head_lower(str action):
     return head
 
 
+cdef bint _same_head(str action, str other):
+    """Whether two ASCII actions have the same text before their first colon, as written."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(action), m = PyUnicode_GET_LENGTH(other)
+    cdef const unsigned char* a
+    cdef const unsigned char* b
+    cdef const unsigned char* colon
+    if not (PyUnicode_IS_ASCII(action) and PyUnicode_IS_ASCII(other)):
+        return False
+    a = <const unsigned char*> PyUnicode_DATA(action)
+    b = <const unsigned char*> PyUnicode_DATA(other)
+    colon = <const unsigned char*> memchr(a, 58, n)
+    if colon == NULL:
+        return False
+    n = colon - a
+    return n < m and b[n] == 58 and memcmp(a, b, n) == 0
+
+
 def action_services(actions):
     """The service prefixes an Action list names (each entry's text before its colon, case-folded).
 
@@ -277,13 +302,17 @@ def action_services(actions):
     """
     cdef list heads = []
     cdef object action
+    cdef str previous = None
     cdef frozenset services
     for action in actions:
         if type(action) is not str:
             raise TypeError(f"actions must be str, not {type(action).__name__}")
         if action == "*":
             return None
-        heads.append(_head_lower(<str> action))
+        # Lists run service by service: a head written as the one before it is not made again.
+        if previous is None or not _same_head(<str> action, previous):
+            heads.append(_head_lower(<str> action))
+            previous = <str> action
     services = frozenset(heads)
     PyObject_GC_UnTrack(services)  # only strings: it can be in no cycle (see qiam._match._untracked)
     return services
@@ -399,6 +428,52 @@ cdef inline object _lookup(dict table, object key):
     return None if found is NULL else <object> found
 
 
+cdef object _action_entry(object tables, dict table, object key, object make_globs):
+    """The entry of an Action (or NotAction) element by its key: kept, built here when plain, or asked for."""
+    cdef object entry = _lookup(table, key)
+    cdef tuple entries
+    if entry is None:
+        entries = (key,) if type(key) is str else <tuple> key
+        if _as_patterns(entries, True):
+            entry = table[key] = (make_globs(entries, fold_case=True), action_services(entries), True)
+        else:
+            entry = tables.action_entry(key)
+    return entry
+
+
+cdef object _resource_entry(object tables, dict table, object key, object make_matcher):
+    """The entry of a Resource (or NotResource) element by its key (see ``_action_entry``)."""
+    cdef object entry = _lookup(table, key)
+    cdef tuple entries
+    if entry is None:
+        entries = (key,) if type(key) is str else <tuple> key
+        if _as_patterns(entries, False):
+            entry = table[key] = (make_matcher(entries), False, True)
+        else:
+            entry = tables.resource_entry(key)
+    return entry
+
+
+cdef object _statement(object make, object tables, Py_ssize_t index, bint single, object sid, bint allow,
+                       object actions, bint not_action, object services, object resources, bint not_resource,
+                       tuple conditions, bint templated):
+    return make(
+        index,
+        sid,
+        allow,
+        actions,
+        not_action,
+        resources,
+        not_resource,
+        None,
+        False,
+        conditions,
+        _TOP if single else (<tuple> _PATHS[index] if index < 256 else ("Statement", index)),
+        None if not_action else services,
+        tables.variables(resources, conditions) if templated else (),
+    )
+
+
 def compile_statements(statements, tables):
     """The compiled statements of a policy's ``Statement`` value, or None if one needs the full path.
 
@@ -441,7 +516,6 @@ def compile_statements(statements, tables):
     cdef object make = tables.statement
     cdef object make_globs = tables.globs
     cdef object make_matcher = tables.pattern_matcher
-    cdef tuple entries
     cdef set sids = set()
     cdef list out = []
     cdef Py_ssize_t index
@@ -482,13 +556,7 @@ def compile_statements(statements, tables):
         key = _element_key(st["NotAction"] if not_action else st["Action"])
         if key is None:
             return None
-        entry = _lookup(action_table, key)
-        if entry is None:
-            entries = (key,) if type(key) is str else <tuple> key
-            if _as_patterns(entries, True):
-                entry = action_table[key] = (make_globs(entries, fold_case=True), action_services(entries), True)
-            else:
-                entry = tables.action_entry(key)
+        entry = _action_entry(tables, action_table, key, make_globs)
         actions, services, clean = entry
         if not clean:
             return None
@@ -499,13 +567,7 @@ def compile_statements(statements, tables):
         key = _element_key(st["NotResource"] if not_resource else st["Resource"])
         if key is None:
             return None
-        entry = _lookup(resource_table, key)
-        if entry is None:
-            entries = (key,) if type(key) is str else <tuple> key
-            if _as_patterns(entries, False):
-                entry = resource_table[key] = (make_matcher(entries), False, True)
-            else:
-                entry = tables.resource_entry(key)
+        entry = _resource_entry(tables, resource_table, key, make_matcher)
         resources, templated, clean = entry
         if not clean:
             return None
@@ -518,19 +580,351 @@ def compile_statements(statements, tables):
             conditions = (<tuple> found)[0]
             templated = templated or (<tuple> found)[1]
 
-        out.append(make(
-            index,
-            sid,
-            effect == "Allow",
-            actions,
-            not_action,
-            resources,
-            not_resource,
-            None,
-            False,
-            conditions,
-            _TOP if single else (<tuple> _PATHS[index] if index < 256 else ("Statement", index)),
-            None if not_action else services,
-            tables.variables(resources, conditions) if reads_variables and templated else (),
-        ))
+        out.append(_statement(make, tables, index, single, sid, effect == "Allow", actions, not_action, services,
+                              resources, not_resource, conditions, reads_variables and templated))
     return tuple(out)
+
+
+# ----- the document: a policy's JSON text read straight into compiled statements -----
+
+# Byte classes inside a string: 0 a character, 1 the closing quote, 2 what a plain text does not hold
+# there (a backslash, that is an escape; a control character; a byte outside ASCII).
+cdef unsigned char _STRING_BYTE[256]
+for _c in range(256):
+    _STRING_BYTE[_c] = 2 if (_c < 32 or _c >= 128 or _c == 92) else 1 if _c == 34 else 0
+
+# The statement elements by their slot in a statement's record (the order of _ELEMENT_NAMES).
+cdef enum:
+    SID = 0
+    EFFECT = 1
+    ACTION = 2
+    NOT_ACTION = 3
+    RESOURCE = 4
+    NOT_RESOURCE = 5
+    CONDITION = 6
+    N_ELEMENTS = 7
+
+cdef tuple _ELEMENT_NAMES = (b"Sid", b"Effect", b"Action", b"NotAction", b"Resource", b"NotResource", b"Condition")
+
+
+cdef struct _Scan:
+    const unsigned char* buf
+    Py_ssize_t n
+    Py_ssize_t pos
+    Py_ssize_t blanks  # JSON whitespace outside strings, so far
+
+
+cdef inline int _peek(_Scan* s) noexcept:
+    """The next byte after whitespace (counted and passed), or -1 at the end."""
+    cdef unsigned char c
+    while s.pos < s.n:
+        c = s.buf[s.pos]
+        if c == 32 or c == 10 or c == 13 or c == 9:
+            s.blanks += 1
+            s.pos += 1
+        else:
+            return c
+    return -1
+
+
+cdef inline bint _string(_Scan* s) noexcept:
+    """At a quote: pass the string. False if it holds an escape, a control character or a byte outside
+    ASCII, or does not end."""
+    cdef Py_ssize_t i = s.pos + 1
+    cdef unsigned char k
+    while i < s.n:
+        k = _STRING_BYTE[s.buf[i]]
+        if k == 0:
+            i += 1
+        elif k == 1:
+            s.pos = i + 1
+            return True
+        else:
+            return False
+    return False
+
+
+cdef bint _strings(_Scan* s) noexcept:
+    """At a value: pass a string or a non-empty array of strings (an Action or Resource element)."""
+    cdef int c = _peek(s)
+    if c == 34:
+        return _string(s)
+    if c != 91:  # [
+        return False
+    s.pos += 1
+    while True:
+        if _peek(s) != 34 or not _string(s):
+            return False
+        c = _peek(s)
+        s.pos += 1
+        if c == 93:  # ]
+            return True
+        if c != 44:  # ,
+            return False
+
+
+cdef bint _object_span(_Scan* s) noexcept:
+    """At ``{``: pass to the matching ``}``, strings read as ``_string`` reads them. Only the nesting
+    is followed: the text between is read by the JSON reader, once per distinct text (see
+    ``_condition``)."""
+    cdef Py_ssize_t depth = 0
+    cdef unsigned char c
+    while s.pos < s.n:
+        c = s.buf[s.pos]
+        if c == 34:
+            if not _string(s):
+                return False
+            continue
+        if c == 123 or c == 91:
+            depth += 1
+        elif c == 125 or c == 93:
+            depth -= 1
+            if depth == 0:
+                s.pos += 1
+                return True
+        elif c == 32 or c == 10 or c == 13 or c == 9:
+            s.blanks += 1
+        elif c < 32 or c >= 128:
+            return False
+        s.pos += 1
+    return False
+
+
+cdef int _element_slot(const unsigned char* name, Py_ssize_t n) noexcept:
+    cdef int slot
+    cdef bytes known
+    for slot in range(N_ELEMENTS):
+        known = <bytes> _ELEMENT_NAMES[slot]
+        if len(known) == n and memcmp(<const char*> known, name, n) == 0:
+            return slot
+    return -1
+
+
+cdef int _statement_members(_Scan* s, Py_ssize_t* starts, Py_ssize_t* ends) noexcept:
+    """At ``{``: read a statement object, noting where each element's value is. The elements present,
+    one bit per slot, or -1 if the object is not made of them, each once, with values of the plain
+    types (strings; for Action and Resource, strings or arrays of strings; for Condition, an object)."""
+    cdef int seen = 0, slot, c
+    cdef Py_ssize_t key
+    s.pos += 1
+    while True:
+        if _peek(s) != 34:
+            return -1
+        key = s.pos
+        if not _string(s):
+            return -1
+        slot = _element_slot(s.buf + key + 1, s.pos - key - 2)
+        if slot < 0 or seen & (1 << slot) or _peek(s) != 58:  # :
+            return -1
+        seen |= 1 << slot
+        s.pos += 1
+        c = _peek(s)
+        starts[slot] = s.pos
+        if slot == SID or slot == EFFECT:
+            if c != 34 or not _string(s):
+                return -1
+        elif slot == CONDITION:
+            if c != 123 or not _object_span(s):
+                return -1
+        elif not _strings(s):
+            return -1
+        ends[slot] = s.pos
+        c = _peek(s)
+        s.pos += 1
+        if c == 125:  # }
+            return seen
+        if c != 44:
+            return -1
+
+
+cdef inline bint _text_is(const unsigned char* buf, Py_ssize_t start, Py_ssize_t end, bytes text) noexcept:
+    return end - start == len(text) and memcmp(buf + start, <const char*> text, end - start) == 0
+
+
+cdef object _element_of(const unsigned char* buf, Py_ssize_t start, Py_ssize_t end):
+    """The element key (``element_key``) of a string or an array of strings, read by ``_strings``."""
+    cdef list items = []
+    cdef const unsigned char* open_
+    cdef const unsigned char* close
+    if buf[start] == 34:
+        return PyUnicode_DecodeASCII(<const char*> buf + start + 1, end - start - 2, NULL)
+    while True:
+        open_ = <const unsigned char*> memchr(buf + start, 34, end - start)
+        if open_ == NULL:
+            return tuple(items)
+        close = <const unsigned char*> memchr(open_ + 1, 34, buf + end - open_ - 1)
+        items.append(PyUnicode_DecodeASCII(<const char*> open_ + 1, close - open_ - 1, NULL))
+        start = close - buf + 1
+
+
+cdef object _condition(bytes text, object tables, dict table):
+    """The entry of a Condition block's text: ``(conditions, has_variables)``, or False if not clean."""
+    try:
+        block = _loads(text)
+    except ValueError:
+        return False
+    if json_member_count(text) != decoded_member_count(block):
+        return False  # a repeated key: the full path reports it
+    found = _compile_condition(block, tables, table)
+    return False if found is None else found
+
+
+def compile_document(data, tables):
+    """The compiled statements of a policy's JSON text and the whitespace in it, or None for the full path.
+
+    The text is read straight into statements, the JSON reader reading only
+    each distinct Condition block's text; the tables keep each element's entry
+    by its text as well as by its key. It serves a text in ASCII without a
+    backslash (so no escape), holding one object whose members are
+    ``"Version": "2012-10-17"`` and ``Statement``, with no key repeated
+    anywhere, whose statements ``compile_statements`` vouches for (with the
+    tables of Version 2012-10-17). Such a policy's outline has nothing for
+    validation to report but its size.
+
+    Parameters
+    ----------
+    data : bytes
+        The policy's text, UTF-8.
+    tables : object
+        As for ``compile_statements``, and ``action_texts``,
+        ``resource_texts`` and ``condition_texts``: dicts from an element's
+        text, as bytes, to its entry.
+
+    Returns
+    -------
+    (tuple of Statement, int), or None
+        The statements, and the JSON whitespace (space, tab, line feed,
+        carriage return) outside strings, which a size quota may leave out.
+    """
+    if type(data) is not bytes:
+        return None
+    cdef _Scan s
+    s.buf = <const unsigned char*> (<bytes> data)
+    s.n = len(<bytes> data)
+    s.pos = 0
+    s.blanks = 0
+    cdef Py_ssize_t starts[N_ELEMENTS]
+    cdef Py_ssize_t ends[N_ELEMENTS]
+    cdef int seen, top = 0, c, slot
+    cdef bint single, not_action, not_resource, templated
+    cdef bint plain_sids = tables.plain_sids
+    cdef dict action_table = tables.actions, resource_table = tables.resources
+    cdef dict condition_table = tables.condition_keys
+    cdef dict action_texts = tables.action_texts, resource_texts = tables.resource_texts
+    cdef dict condition_texts = tables.condition_texts
+    cdef object make = tables.statement, make_globs = tables.globs, make_matcher = tables.pattern_matcher
+    cdef set sids = set()
+    cdef list out = []
+    cdef Py_ssize_t key, key_end, value, index
+    cdef bint reads_variables = tables.reads_variables
+    cdef bytes text
+    cdef object sid, entry, actions, services, resources, clean
+    cdef tuple conditions
+    if _peek(&s) != 123:
+        return None
+    s.pos += 1
+    while True:
+        if _peek(&s) != 34:
+            return None
+        key = s.pos
+        if not _string(&s):
+            return None
+        key_end = s.pos
+        if _peek(&s) != 58:  # :
+            return None
+        s.pos += 1
+        c = _peek(&s)
+        value = s.pos
+        if _text_is(s.buf, key, key_end, b'"Version"'):
+            if top & 1 or c != 34 or not _string(&s) or not _text_is(s.buf, value, s.pos, b'"2012-10-17"'):
+                return None
+            top |= 1
+        elif _text_is(s.buf, key, key_end, b'"Statement"'):
+            if top & 2:
+                return None
+            top |= 2
+            single = c == 123
+            if not single:
+                if c != 91:
+                    return None
+                s.pos += 1
+            index = 0
+            while True:
+                if _peek(&s) != 123:
+                    return None
+                seen = _statement_members(&s, starts, ends)
+                if seen < 0 or not seen & (1 << EFFECT):
+                    return None
+                # The statement, as compile_statements reads it.
+                if seen & (1 << SID):
+                    sid = PyUnicode_DecodeASCII(<const char*> s.buf + starts[SID] + 1,
+                                                ends[SID] - starts[SID] - 2, NULL)
+                    if plain_sids and not _sid_is_plain(<str> sid):
+                        return None
+                    if sid:
+                        if sid in sids:
+                            return None
+                        sids.add(sid)
+                else:
+                    sid = None
+                if not (_text_is(s.buf, starts[EFFECT], ends[EFFECT], b'"Allow"')
+                        or _text_is(s.buf, starts[EFFECT], ends[EFFECT], b'"Deny"')):
+                    return None
+                not_action = seen & (1 << NOT_ACTION) != 0
+                if not_action == (seen & (1 << ACTION) != 0):
+                    return None
+                slot = NOT_ACTION if not_action else ACTION
+                text = PyBytes_FromStringAndSize(<const char*> s.buf + starts[slot], ends[slot] - starts[slot])
+                entry = _lookup(action_texts, text)
+                if entry is None:
+                    entry = action_texts[text] = _action_entry(
+                        tables, action_table, _element_of(s.buf, starts[slot], ends[slot]), make_globs)
+                actions, services, clean = entry
+                if not clean:
+                    return None
+                not_resource = seen & (1 << NOT_RESOURCE) != 0
+                if not_resource == (seen & (1 << RESOURCE) != 0):
+                    return None
+                slot = NOT_RESOURCE if not_resource else RESOURCE
+                text = PyBytes_FromStringAndSize(<const char*> s.buf + starts[slot], ends[slot] - starts[slot])
+                entry = _lookup(resource_texts, text)
+                if entry is None:
+                    entry = resource_texts[text] = _resource_entry(
+                        tables, resource_table, _element_of(s.buf, starts[slot], ends[slot]), make_matcher)
+                resources, templated, clean = entry
+                if not clean:
+                    return None
+                conditions = ()
+                if seen & (1 << CONDITION):
+                    text = PyBytes_FromStringAndSize(<const char*> s.buf + starts[CONDITION],
+                                                     ends[CONDITION] - starts[CONDITION])
+                    entry = _lookup(condition_texts, text)
+                    if entry is None:
+                        entry = condition_texts[text] = _condition(text, tables, condition_table)
+                    if entry is False:
+                        return None
+                    conditions = (<tuple> entry)[0]
+                    templated = templated or (<tuple> entry)[1]
+                out.append(_statement(make, tables, index, single, sid, s.buf[starts[EFFECT] + 1] == 65, actions,
+                                      not_action, services, resources, not_resource, conditions,
+                                      reads_variables and templated))
+                index += 1
+                if single:
+                    break
+                c = _peek(&s)
+                s.pos += 1
+                if c == 93:  # ]
+                    break
+                if c != 44:
+                    return None
+        else:
+            return None
+        c = _peek(&s)
+        s.pos += 1
+        if c == 125:  # }
+            break
+        if c != 44:
+            return None
+    if _peek(&s) != -1 or top != 3:
+        return None
+    return tuple(out), s.blanks

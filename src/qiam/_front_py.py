@@ -27,7 +27,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["action_services", "compile_statements", "element_key", "plain_actions", "plain_resources"]
+import orjson
+
+from qiam._match_py import decoded_member_count, json_member_count, json_whitespace_count
+
+__all__ = ["action_services", "compile_document", "compile_statements", "element_key", "plain_actions",
+           "plain_resources"]
 
 _ELEMENTS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"})
 
@@ -287,3 +292,46 @@ def compile_statements(statements: Any, tables: Any) -> tuple[Any, ...] | None:
             tables.variables(resources, conditions) if reads_variables and templated else (),
         ))
     return tuple(out)
+
+
+def compile_document(data: bytes, tables: Any) -> tuple[tuple[Any, ...], int] | None:
+    """The compiled statements of a policy's JSON text and the whitespace in it, or None for the full path.
+
+    The text is read straight into statements, the JSON reader reading only
+    each distinct Condition block's text; the tables keep each element's entry
+    by its text as well as by its key. It serves a text in ASCII without a
+    backslash (so no escape), holding one object whose members are
+    ``"Version": "2012-10-17"`` and ``Statement``, with no key repeated
+    anywhere, whose statements ``compile_statements`` vouches for (with the
+    tables of Version 2012-10-17). Such a policy's outline has nothing for
+    validation to report but its size.
+
+    Parameters
+    ----------
+    data : bytes
+        The policy's text, UTF-8.
+    tables : object
+        As for ``compile_statements``, and ``action_texts``,
+        ``resource_texts`` and ``condition_texts``: dicts from an element's
+        text, as bytes, to its entry.
+
+    Returns
+    -------
+    (tuple of Statement, int), or None
+        The statements, and the JSON whitespace (space, tab, line feed,
+        carriage return) outside strings, which a size quota may leave out.
+    """
+    # The specification reads the whole text; the compiled twin reads it once, by hand, and leaves
+    # the JSON reader only the Condition blocks, whose texts repeat from policy to policy.
+    if type(data) is not bytes or not data.isascii() or b"\\" in data:
+        return None
+    try:
+        raw = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if type(raw) is not dict or len(raw) != 2 or raw.get("Version") != "2012-10-17" or "Statement" not in raw:
+        return None
+    if json_member_count(data) != decoded_member_count(raw):
+        return None
+    statements = compile_statements(raw["Statement"], tables)
+    return None if statements is None else (statements, json_whitespace_count(data))

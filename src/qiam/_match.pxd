@@ -30,7 +30,9 @@ cdef class GlobSet:
     cdef tuple _prefixes
     cdef tuple _general
     cdef bint _match_all
+    cdef bint _built                # _exact, _prefixes, _general and _match_all are set
 
+    cdef int _build(self) except -1
     cdef bint matches_folded(self, str text) except -1
 
 
@@ -47,7 +49,9 @@ cdef class ArnPatternSet:
     cdef GlobSet _whole             # patterns whose first five fields are literal
     cdef tuple _fielded             # the others, field by field
     cdef object _ordered            # per pattern, for first_match; built on first use
+    cdef bint _built                # _match_all, _whole and _fielded are set
 
+    cdef int _build(self) except -1
     cdef bint matches_text(self, str arn) except -1
 
 

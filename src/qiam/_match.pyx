@@ -375,25 +375,41 @@ cdef class GlobSet:
         self._patterns = _str_tuple("patterns", patterns)
         self._fold_case = bool(fold_case)
         self._globs = None  # one Glob per pattern, built when first_match is first called
+        self._built = False  # the lookup structures are built when first matched (see _build)
+
+    cdef int _build(self) except -1:
+        """Sort the patterns by shape, once, at the first match.
+
+        A bulk job compiles thousands of elements whose sets most requests
+        never reach (the action index passes them by), so a set costs only its
+        patterns until it is first asked to match. Built in locals and
+        published at the end: a reader sees the set either unbuilt or whole.
+        """
         cdef list exact = [], prefixes = [], general = []
         cdef str pattern
         cdef int shape
-        self._match_all = False
-        for pattern in self._patterns:
-            if self._fold_case:
-                pattern = _lower(pattern)
-            shape = _shape(pattern)
-            if shape == SHAPE_LITERAL:
-                exact.append(pattern)
-            elif shape == SHAPE_PREFIX:
-                prefixes.append(pattern[:PyUnicode_GET_LENGTH(pattern) - 1])
-            elif shape == SHAPE_ALL:
-                self._match_all = True
-            else:
-                general.append(Glob(pattern))
-        self._exact = _untracked(frozenset(exact))
-        self._prefixes = tuple(prefixes)
-        self._general = tuple(general)
+        cdef bint match_all = False
+        with cython.critical_section(self):
+            if self._built:
+                return 0
+            for pattern in self._patterns:
+                if self._fold_case:
+                    pattern = _lower(pattern)
+                shape = _shape(pattern)
+                if shape == SHAPE_LITERAL:
+                    exact.append(pattern)
+                elif shape == SHAPE_PREFIX:
+                    prefixes.append(pattern[:PyUnicode_GET_LENGTH(pattern) - 1])
+                elif shape == SHAPE_ALL:
+                    match_all = True
+                else:
+                    general.append(Glob(pattern))
+            self._exact = _untracked(frozenset(exact))
+            self._prefixes = tuple(prefixes)
+            self._general = tuple(general)
+            self._match_all = match_all
+            self._built = True
+        return 0
 
     @property
     def patterns(self):
@@ -420,6 +436,10 @@ cdef class GlobSet:
     cdef bint matches_folded(self, str text) except -1:
         cdef Py_ssize_t n
         cdef Glob glob
+        if not self._built:
+            if self._patterns is None:
+                raise ValueError("the GlobSet was not initialised")
+            self._build()
         if self._match_all or text in self._exact:
             return True
         n = PyUnicode_GET_LENGTH(text)
@@ -615,25 +635,35 @@ cdef class ArnPatternSet:
 
     def __init__(self, patterns):
         self._patterns = _str_tuple("patterns", patterns)
+        self._ordered = None
+        self._built = False  # built when first matched, as GlobSet is
+
+    cdef int _build(self) except -1:
+        """Split the patterns into those matched whole and those matched field by field, once."""
         cdef list whole = [], fielded = []
         cdef dict globs = {}
         cdef str pattern
-        self._match_all = False
-        self._ordered = None
+        cdef bint match_all = False
         cdef int head
-        for pattern in self._patterns:
-            head = _head_shape(pattern)
-            if head == HEAD_SHORT:
-                if _shape(pattern) == SHAPE_ALL:
-                    self._match_all = True
-            elif head == HEAD_LITERAL:
-                # With literal first fields, the text's first five colons sit where the
-                # pattern's do, so matching the whole text is matching field by field.
-                whole.append(pattern)
-            else:
-                fielded.append(_arn_pattern(pattern, globs))
-        self._whole = GlobSet(whole)
-        self._fielded = tuple(fielded)
+        with cython.critical_section(self):
+            if self._built:
+                return 0
+            for pattern in self._patterns:
+                head = _head_shape(pattern)
+                if head == HEAD_SHORT:
+                    if _shape(pattern) == SHAPE_ALL:
+                        match_all = True
+                elif head == HEAD_LITERAL:
+                    # With literal first fields, the text's first five colons sit where the
+                    # pattern's do, so matching the whole text is matching field by field.
+                    whole.append(pattern)
+                else:
+                    fielded.append(_arn_pattern(pattern, globs))
+            self._whole = GlobSet(whole)
+            self._fielded = tuple(fielded)
+            self._match_all = match_all
+            self._built = True
+        return 0
 
     @property
     def patterns(self):
@@ -655,8 +685,10 @@ cdef class ArnPatternSet:
     cdef bint matches_text(self, str arn) except -1:
         cdef ArnFields f
         cdef _ArnPattern one
-        if self._whole is None:
-            raise ValueError("the ArnPatternSet was not initialised")
+        if not self._built:
+            if self._patterns is None:
+                raise ValueError("the ArnPatternSet was not initialised")
+            self._build()
         if self._match_all or self._whole.matches_folded(arn):
             return True
         if not self._fielded or not _split_arn(arn, &f):

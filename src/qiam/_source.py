@@ -13,6 +13,8 @@ import json
 import re
 from typing import Any
 
+import orjson
+
 from qiam.errors import Path
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -23,11 +25,12 @@ _SPACE = re.compile(r"[ \t\r\n]*")
 class _Text:
     """The text behind a source and its children, and what was computed from it."""
 
-    __slots__ = ("document", "index", "lines", "text")
+    __slots__ = ("data", "document", "index", "lines", "text")
 
-    def __init__(self, text: str | None, document: Any) -> None:
+    def __init__(self, text: str | None, document: Any, data: bytes | None = None) -> None:
         self.text = text
         self.document = document
+        self.data = data  # the UTF-8 text, when that is what was given; decoded when first asked
         self.index: _JsonIndex | None = None
         self.lines: list[int] | None = None
 
@@ -37,7 +40,8 @@ class Source:
 
     ``base`` is the path of the policy inside the text, for policies that sit
     inside a larger document (a policy library, say); ``child`` makes such a
-    source, sharing the text and its one scan.
+    source, sharing the text and its one scan. ``data``, the text as UTF-8
+    bytes, stands for ``text`` until the text is asked for.
     """
 
     __slots__ = ("_shared", "base", "name")
@@ -49,10 +53,11 @@ class Source:
         *,
         document: Any = None,
         base: Path = (),
+        data: bytes | None = None,
     ) -> None:
         self.name = name
         self.base = base
-        self._shared = _Text(text, document)
+        self._shared = _Text(text, document, data)
 
     def __repr__(self) -> str:
         return f"Source({self.name!r})"
@@ -74,9 +79,19 @@ class Source:
     def text(self) -> str | None:
         """The text, rendering the JSON object with ``json.dumps`` if that is all there is."""
         shared = self._shared
-        if shared.text is None and shared.document is not None:
-            shared.text = json.dumps(shared.document, ensure_ascii=False)
+        if shared.text is None:
+            if shared.data is not None:
+                shared.text = shared.data.decode("utf-8")
+            elif shared.document is not None:
+                shared.text = json.dumps(shared.document, ensure_ascii=False)
         return shared.text
+
+    def json(self) -> Any:
+        """The JSON value of the text, read anew (for a text already read once, and found sound)."""
+        shared = self._shared
+        if shared.document is not None:
+            return shared.document
+        return orjson.loads(shared.data if shared.data is not None else shared.text or "")
 
     def _index(self) -> _JsonIndex | None:
         shared = self._shared

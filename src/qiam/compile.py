@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from qiam._impl import core, decide, front
+from qiam._source import Source
 from qiam.errors import Diagnostic, Path, PolicyInvalidError, Severity
 from qiam.model import Policy
 from qiam.operators import (
@@ -30,6 +31,7 @@ from qiam.validate import (
     Profile,
     get_profile,
     plain_condition_key,
+    size_finding,
     validate_outline,
     validate_policy,
 )
@@ -162,16 +164,28 @@ class Compiler:
         prof = get_profile(profile)
         if isinstance(policy, CompiledPolicy) and policy.profile == prof:
             return policy
-        model = parse_policy(policy.policy if isinstance(policy, CompiledPolicy) else policy, name=name)
-        reads_variables = model.reads_variables
-        statements = None
         # The statement loop serves the profiles without principals whose statements all
         # need a resource (not RCPs, whose action rules look at whole statements).
-        if self._front_end and not prof.principal and prof.resource == "required" and prof.kind != "rcp":
-            tables = self._tables.get((prof, reads_variables))
-            if tables is None:
-                tables = self._tables[prof, reads_variables] = _Tables(self, prof, reads_variables)
-            statements = front.compile_statements(model.raw.get("Statement"), tables)
+        front_end = self._front_end and not prof.principal and prof.resource == "required" and prof.kind != "rcp"
+        data = None
+        if isinstance(policy, bytes):
+            data = bytes(policy)  # the text itself when it is exact bytes, as it usually is
+        elif isinstance(policy, str) and policy.isascii():
+            data = policy.encode("ascii")
+        if front_end and data is not None:
+            # The usual text is read straight into statements (see qiam._front.compile_document).
+            read = front.compile_document(data, self._tables_of(prof, True))
+            if read is not None:
+                statements, whitespace = read
+                source = Source(name, data=data)
+                finding = size_finding(source, prof, len(data), whitespace)
+                return CompiledPolicy(Policy.from_text(source), prof, statements,
+                                      () if finding is None else (finding,))
+        model = parse_policy(policy.policy if isinstance(policy, CompiledPolicy) else policy, name=name)
+        statements = None
+        if front_end:
+            statements = front.compile_statements(model.raw.get("Statement"),
+                                                  self._tables_of(prof, model.reads_variables))
         if statements is not None:
             # The loop vouched for every statement: the rest of the policy is all to check.
             report = validate_outline(model, prof)
@@ -180,9 +194,15 @@ class Compiler:
         if not report.valid:
             raise PolicyInvalidError(report.diagnostics)
         if statements is None:
-            statements = tuple(self._statement(st.raw, st.index, st.path, prof, reads_variables)
+            statements = tuple(self._statement(st.raw, st.index, st.path, prof, model.reads_variables)
                                for st in model.statements)
         return CompiledPolicy(model, prof, statements, report.diagnostics)
+
+    def _tables_of(self, profile: Profile, reads_variables: bool) -> _Tables:
+        tables = self._tables.get((profile, reads_variables))
+        if tables is None:
+            tables = self._tables[profile, reads_variables] = _Tables(self, profile, reads_variables)
+        return tables
 
     def _resource_matcher(self, entries: tuple[str, ...], profile: Profile, reads_variables: bool
                           ) -> ResourceMatcher:
@@ -244,8 +264,9 @@ class _Tables:
     when clean, compiled; see ``qiam._front_py.compile_statements``.
     """
 
-    __slots__ = ("_compiler", "_operators", "_profile", "_verdicts", "actions", "condition_keys", "globs",
-                 "pattern_matcher", "plain_sids", "reads_variables", "resources", "statement")
+    __slots__ = ("_compiler", "_operators", "_profile", "_verdicts", "action_texts", "actions", "condition_keys",
+                 "condition_texts", "globs", "pattern_matcher", "plain_sids", "reads_variables", "resource_texts",
+                 "resources", "statement")
 
     def __init__(self, compiler: Compiler, profile: Profile, reads_variables: bool) -> None:
         self._compiler = compiler
@@ -256,6 +277,11 @@ class _Tables:
         self.resources: dict[str | tuple[str, ...], tuple[ResourceMatcher | None, bool, bool]] = {}
         self.condition_keys: dict[tuple[str, str, str | tuple[str, ...]],
                                   tuple[CompiledCondition, bool] | Literal[False]] = {}
+        # The same entries by the element's JSON text (qiam._front.compile_document); for a
+        # Condition block, the block's entry: (conditions, has_variables), or False.
+        self.action_texts: dict[bytes, tuple[Any, frozenset[str] | None, bool]] = {}
+        self.resource_texts: dict[bytes, tuple[ResourceMatcher | None, bool, bool]] = {}
+        self.condition_texts: dict[bytes, tuple[tuple[CompiledCondition, ...], bool] | Literal[False]] = {}
         self.plain_sids = profile.iam_document
         self.reads_variables = reads_variables
         self.statement = decide.Statement

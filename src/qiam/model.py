@@ -70,12 +70,37 @@ class Statement:
         return self.raw.get("Effect", ABSENT)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Policy:
-    """A policy document as written, with the statements it holds and its source."""
+    """A policy document as written, with the statements it holds and its source.
 
-    raw: Mapping[str, Any]
-    source: Source
+    ``raw`` is the JSON object. A policy that a compiler read straight from its
+    text (``qiam.compile``) keeps only the text and reads ``raw`` from it when
+    first asked, so that compiled policies do not hold a tree of JSON objects
+    they never look at again.
+    """
+
+    __slots__ = ("_raw", "source")
+
+    def __init__(self, raw: Mapping[str, Any] | None, source: Source) -> None:
+        self._raw = raw
+        self.source = source
+
+    @classmethod
+    def from_text(cls, source: Source) -> Policy:
+        """The policy of a source whose text has been read and found to be one JSON object."""
+        return cls(None, source)
+
+    @property
+    def raw(self) -> Mapping[str, Any]:
+        """The JSON object, as decoded."""
+        raw = self._raw
+        if raw is None:
+            # Two threads may both read it; they read the same text, and either result serves.
+            raw = self._raw = self.source.json()
+        return raw
+
+    def __repr__(self) -> str:
+        return f"Policy({self.raw!r}, {self.source!r})"
 
     @property
     def statements(self) -> tuple[Statement, ...]:

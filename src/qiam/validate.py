@@ -196,6 +196,23 @@ def _plain_outline(policy: Policy, profile: Profile) -> bool:
             and (profile.quota is None or len(text) <= profile.quota))
 
 
+def size_finding(source: Source, profile: Profile, length: int, whitespace: int, *, storage: bool = False
+                 ) -> Diagnostic | None:
+    """What the profile's size quota says of a policy text of ``length`` characters, ``whitespace`` of
+    them JSON whitespace between tokens (which the quota may leave out; whitespace inside strings
+    counts): None, or a warning (an error when checking for storing)."""
+    if profile.quota is None:
+        return None
+    size = length if profile.quota_counts_whitespace else length - whitespace
+    if size <= profile.quota:
+        return None
+    counted = "characters" if profile.quota_counts_whitespace else "characters, not counting whitespace"
+    return Diagnostic(Severity.ERROR if storage else Severity.WARNING, "policy-too-large",
+                      f"the policy has {size:,} {counted}; {_a(profile.name)} policy may have {profile.quota:,}",
+                      Location(source, ()), "a storage quota: AWS would refuse to store it, but it is evaluated as "
+                      "written")
+
+
 def plain_condition_key(operator: Operator, key: str, values: str | tuple[str, ...]) -> bool:
     """Whether one key of a String, Arn, Bool or Null operator is clean, by a shortcut through the checks.
 
@@ -776,13 +793,9 @@ class _Checker:
                     "IAM policies hold only tab, line breaks and U+0020 to U+00FF"))
         if profile.quota is None or len(text) <= profile.quota:
             return
-        # Whitespace inside strings counts; whitespace between tokens does not.
-        size = len(text) if profile.quota_counts_whitespace else len(text) - core.json_whitespace_count(text)
-        if size > profile.quota:
-            counted = "characters" if profile.quota_counts_whitespace else "characters, not counting whitespace"
-            self.add(Severity.ERROR if self.storage else Severity.WARNING, "policy-too-large",
-                     f"the policy has {size:,} {counted}; {_a(profile.name)} policy may have {profile.quota:,}",
-                     (), hint="a storage quota: AWS would refuse to store it, but it is evaluated as written")
+        finding = size_finding(self.source, profile, len(text), core.json_whitespace_count(text), storage=self.storage)
+        if finding is not None:
+            self.found.append(finding)
 
 
 # Prefixes shared by two API versions whose actions the catalog merges, keeping one

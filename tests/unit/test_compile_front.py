@@ -483,3 +483,126 @@ def test_the_scans_know_the_validators_iam_resource_types(module: Any) -> None:
         arn = f"arn:aws:iam::111122223333:{kind}x"
         assert module.plain_resources((arn,)) is True, kind
         assert validate_module._all_plain(arn, validate_module._PLAIN_ARNS), kind
+
+
+# ----- the document: policy text read straight into statements -----
+
+def _render(policy: Any, style: str) -> str:
+    import json
+
+    if style == "compact":
+        return json.dumps(policy, separators=(",", ":"))
+    if style == "tabs":
+        return json.dumps(policy, indent="\t") + "\r\n"
+    return json.dumps(policy, indent=int(style))
+
+
+# Edits of a rendered text, each aimed at one thing the document reader must notice or let pass.
+EDITS = [
+    lambda t: t,
+    lambda t: t.replace('"Effect"', '"Effect": "Allow", "Effect"', 1),  # a repeated key in a statement
+    lambda t: t.replace('"Version"', '"Version": "2012-10-17", "Version"', 1),  # ... at the top
+    lambda t: t.replace('"StringEquals": {', '"StringEquals": {"s3:x": "a", "s3:x": "a", ', 1),  # ... in a block
+    lambda t: t.replace('"StringLike": {', '"StringLike": {"s3:x": "a", "S3:X": "a", ', 1),
+    lambda t: t.replace("s3:", "s\\u0033:", 1),  # an escape that changes nothing
+    lambda t: t.replace('"Sid": "', '"Sid": "\\u00e9', 1),
+    lambda t: t.replace("arn:aws:", "arn:aws:\u00e9", 1),  # a character outside ASCII
+    lambda t: t.replace('"*"', '"*\t"', 1),  # a raw tab in a string
+    lambda t: t.replace('"Version"', '"Id": "x", "Version"', 1),
+    lambda t: t.replace("2012-10-17", "2008-10-17", 1),
+    lambda t: t[: len(t) // 2],
+    lambda t: t + ",",
+    lambda t: t + " {}",
+    lambda t: "\ufeff" + t,
+    lambda t: t.replace("]", ",]", 1),
+    lambda t: t.replace('"Action": "', '"Action": ["', 1).replace('", "Resource"', '"], "Resource"', 1),
+    lambda t: t.replace(": ", " :\n ", 3),
+    lambda t: t.replace('"Statement": [', '"Statement": [\n{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}, ', 1),
+    lambda t: t.replace('"Condition": {', '"Condition": {"NumericLessThan": {"s3:max-keys": 10}, ', 1),
+    lambda t: t.replace('"Condition": {', '"Condition": {"Bool": {"aws:SecureTransport": [false]}, ', 1),
+    lambda t: t.replace('"Condition": {', '"Condition": {"StringEquals": {"s3:x": [[]]}, ', 1),
+    lambda t: t.replace('"Condition": {', '"Condition": {"StringEquals": {"s3:x": {"a": "}"}}, ', 1),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(policy=policies, style=st.sampled_from(["compact", "2", "4", "tabs"]), edit=st.sampled_from(EDITS),
+       profile=st.sampled_from(["identity", "scp", "session", "resource"]), as_bytes=st.booleans())
+def test_reading_the_text_changes_nothing(policy: dict[str, Any], style: str, edit: Any, profile: str,
+                                          as_bytes: bool) -> None:
+    text = edit(_render(policy, style))
+    document: Any = text.encode("utf-8", "surrogatepass") if as_bytes else text
+    assert outcome(Compiler(), document, profile) == outcome(FullCompiler(), document, profile)
+
+
+@settings(max_examples=100, deadline=None)
+@given(policies=st.lists(st.tuples(policies, st.sampled_from(["compact", "4"]), st.sampled_from(EDITS[:8])),
+                         min_size=2, max_size=6))
+def test_reading_the_text_changes_nothing_when_tables_are_shared(policies: list[Any]) -> None:
+    fast, full = Compiler(), FullCompiler()
+    for policy, style, edit in policies:
+        text = edit(_render(policy, style)).encode("utf-8", "surrogatepass")
+        assert outcome(fast, text, "identity") == outcome(full, text, "identity")
+
+
+@settings(max_examples=300, deadline=None)
+@given(policy=policies, style=st.sampled_from(["compact", "2", "tabs"]), edit=st.sampled_from(EDITS))
+def test_the_compiled_document_reader_agrees_with_its_twin(policy: dict[str, Any], style: str, edit: Any) -> None:
+    data = edit(_render(policy, style)).encode("utf-8", "surrogatepass")
+    found = []
+    for module in FRONTS:
+        tables = _Tables(Compiler(), get_profile("identity"), True)
+        result = module.compile_document(data, tables)
+        found.append(None if result is None else ([describe_statement(s) for s in result[0]], result[1]))
+    assert found[0] == found[1]
+
+
+def test_the_document_reader_serves_every_managed_policy() -> None:
+    """Not a speed test: the usual text must take the document path, or it is dead code."""
+    for module in FRONTS:
+        tables = _Tables(Compiler(), get_profile("identity"), True)
+        assert all(module.compile_document(path.read_bytes(), tables) is not None for path in MANAGED[::4])
+
+
+def test_the_whitespace_count_is_what_the_size_quota_leaves_out() -> None:
+    from qiam._match import json_whitespace_count
+
+    tables = _Tables(Compiler(), get_profile("identity"), True)
+    for path in MANAGED[::9]:
+        data = path.read_bytes()
+        result = qiam._front.compile_document(data, tables)
+        assert result is not None and result[1] == json_whitespace_count(data)
+
+
+def test_a_policy_read_from_its_text_keeps_the_text_not_the_tree() -> None:
+    import orjson
+
+    data = MANAGED[0].read_bytes()
+    compiled = Compiler().compile(data, name="first")
+    reference = FullCompiler().compile(data, name="first")
+    assert compiled.policy._raw is None  # nothing decoded is kept
+    assert compiled.name == "first"
+    assert compiled.policy.raw == orjson.loads(data) == reference.policy.raw
+    assert compiled.policy.source.text == reference.policy.source.text
+    for statement in compiled.statements:
+        assert compiled.policy.source.position(statement.path) == reference.policy.source.position(statement.path)
+
+
+def test_a_large_policy_read_from_its_text_is_warned_about_as_the_checks_warn() -> None:
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + "b" * 7000}
+    text = _render({"Version": "2012-10-17", "Statement": [statement]}, "4")
+    for profile in ("identity", "iam-user-inline", "session"):
+        found = outcome(Compiler(), text, profile)
+        assert found == outcome(FullCompiler(), text, profile)
+        assert found[0] == "compiled" and [d[0] for d in found[2]] == ["policy-too-large"]
+
+
+@pytest.mark.parametrize("style", ["compact", "tabs"])
+def test_managed_policies_written_otherwise_read_the_same(style: str) -> None:
+    import orjson
+
+    fast, full = Compiler(), FullCompiler()
+    for path in MANAGED[::11]:
+        text = _render(orjson.loads(path.read_bytes()), style)
+        assert qiam._front.compile_document(text.encode(), fast._tables_of(get_profile("identity"), True))
+        assert outcome(fast, text, "identity") == outcome(full, text, "identity"), path.name
