@@ -13,7 +13,7 @@ distinct element stays in Python (``qiam.validate``, ``qiam.compile``).
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
-from cpython.unicode cimport PyUnicode_DATA, PyUnicode_FindChar, PyUnicode_GET_LENGTH
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_Find, PyUnicode_FindChar, PyUnicode_GET_LENGTH
 from libc.string cimport memchr, memcmp
 
 cdef extern from "Python.h":
@@ -21,6 +21,8 @@ cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object text)
     str PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
     str PyUnicode_DecodeASCII(const char* text, Py_ssize_t size, const char* errors)
+
+from qiam._match cimport GlobSet
 
 from orjson import loads as _loads
 
@@ -406,12 +408,101 @@ cdef object _compile_condition(object condition, object tables, dict table):
             key = (operator, name, value)
             entry = _lookup(table, key)
             if entry is None:
-                entry = tables.condition_key(key)
+                entry = _plain_condition(tables, <str> operator, <str> name, value)
+                if entry is None:
+                    entry = tables.condition_key(key)
+                else:
+                    table[key] = entry
             if entry is False:
                 return None
             compiled.append((<tuple> entry)[0])
             templated = templated or (<tuple> entry)[1]
     return tuple(compiled), templated
+
+
+# The operator families the condition shortcut serves (``tables.condition_facts``).
+cdef enum:
+    KIND_STRING = 1
+    KIND_IGNORE_CASE = 2
+    KIND_LIKE = 3
+    KIND_ARN = 4
+    KIND_BOOL = 5
+    KIND_NULL = 6
+
+
+cdef object _boolean(str text):
+    """``qiam.operators.parse_bool``: true or false in any case; None otherwise."""
+    cdef str folded = text.lower()
+    if folded == "true":
+        return True
+    if folded == "false":
+        return False
+    return None
+
+
+cdef object _plain_condition(object tables, str op_text, str name, object value):
+    """The entry of one key of one operator judged and compiled here, or None to ask ``tables``.
+
+    ``qiam.validate.plain_condition_key`` and ``qiam.compile._compile_condition``
+    in one step, for the shapes most conditions have: a String, Arn, Bool or
+    Null operator, a key with a service prefix, values with no ``${`` (and, for
+    patterns, no backslash). ``tables.condition_facts`` says, once per
+    operator and per key, what the rules need to know of them; the tests hold
+    what this builds equal to what the full path builds.
+    """
+    cdef object facts = _lookup(tables.operator_facts, op_text)
+    cdef int kind, key_kind
+    cdef tuple texts, makers
+    cdef str joined
+    cdef object text, values, exact = None, static
+    if facts is None:
+        facts = tables.condition_facts(op_text)
+    if facts is False:
+        return None
+    found = _lookup(tables.key_kinds, name)
+    key_kind = tables.key_kind(name) if found is None else <int> found
+    if key_kind < 0:
+        return None  # no service prefix
+    kind = (<tuple> facts)[0]
+    texts = (value,) if type(value) is str else <tuple> value
+    if not texts:
+        return None
+    joined = texts[0] if len(texts) == 1 else "".join(texts)  # as the checks read them: joined
+    if PyUnicode_Find(joined, "${", 0, PyUnicode_GET_LENGTH(joined), 1) != -1:
+        return None
+    for text in texts:
+        if kind <= KIND_IGNORE_CASE and (PyUnicode_FindChar(text, 42, 0, PyUnicode_GET_LENGTH(text), 1) != -1
+                                         or PyUnicode_FindChar(text, 63, 0, PyUnicode_GET_LENGTH(text), 1) != -1):
+            return None  # a literal operator reads * and ? literally: the checks have a word
+        if (kind == KIND_LIKE or kind == KIND_ARN) and PyUnicode_FindChar(
+                text, 92, 0, PyUnicode_GET_LENGTH(text), 1) != -1:
+            return None  # an escape: compiled by the full path
+        if kind >= KIND_BOOL and _boolean(<str> text) is None:
+            return None
+    if kind == KIND_BOOL and len(texts) > 1:
+        return None
+    # A global key's type: a set prefix exactly when it is multivalued (Null never minds).
+    if key_kind > 0:
+        if (<tuple> facts)[3] is not None:
+            if key_kind != 2:
+                return None
+        elif key_kind == 2 and kind != KIND_NULL:
+            return None
+    makers = tables.condition_makers
+    if kind == KIND_NULL:
+        values = tuple([_boolean(<str> text) for text in texts])
+    elif kind == KIND_STRING:
+        exact = static = frozenset(texts)
+        values = makers[0](static, ())
+    elif kind == KIND_IGNORE_CASE:
+        values = makers[1](frozenset([(<str> text).lower() for text in texts]), ())
+    elif kind == KIND_BOOL:
+        values = makers[3](tuple([_boolean(<str> text) for text in texts]))
+    else:
+        values = makers[2](texts, (), arn=kind == KIND_ARN)
+    return (makers[4](name.lower(), name, null=kind == KIND_NULL, negated=(<tuple> facts)[1],
+                      if_exists=(<tuple> facts)[2], set_prefix=(<tuple> facts)[3], values=values, exact=exact,
+                      operator=(<tuple> facts)[4], texts=texts), False)
 
 
 cdef bint _sid_is_plain(str sid):
@@ -428,14 +519,18 @@ cdef inline object _lookup(dict table, object key):
     return None if found is NULL else <object> found
 
 
-cdef object _action_entry(object tables, dict table, object key, object make_globs):
-    """The entry of an Action (or NotAction) element by its key: kept, built here when plain, or asked for."""
-    cdef object entry = _lookup(table, key)
+cdef object _action_entry(object tables, dict table, object key):
+    """The entry of an Action (or NotAction) element by its key: kept in ``table``, built here when plain
+    (a compiled set, as ``tables.globs`` would make it), or asked for (``table`` None: the caller keeps
+    it, by the element's text)."""
+    cdef object entry = None if table is None else _lookup(table, key)
     cdef tuple entries
     if entry is None:
         entries = (key,) if type(key) is str else <tuple> key
         if _as_patterns(entries, True):
-            entry = table[key] = (make_globs(entries, fold_case=True), action_services(entries), True)
+            entry = (GlobSet.of_strings(entries, True), action_services(entries), True)
+            if table is not None:
+                table[key] = entry
         else:
             entry = tables.action_entry(key)
     return entry
@@ -443,12 +538,14 @@ cdef object _action_entry(object tables, dict table, object key, object make_glo
 
 cdef object _resource_entry(object tables, dict table, object key, object make_matcher):
     """The entry of a Resource (or NotResource) element by its key (see ``_action_entry``)."""
-    cdef object entry = _lookup(table, key)
+    cdef object entry = None if table is None else _lookup(table, key)
     cdef tuple entries
     if entry is None:
         entries = (key,) if type(key) is str else <tuple> key
         if _as_patterns(entries, False):
-            entry = table[key] = (make_matcher(entries), False, True)
+            entry = (make_matcher(entries), False, True)
+            if table is not None:
+                table[key] = entry
         else:
             entry = tables.resource_entry(key)
     return entry
@@ -514,7 +611,6 @@ def compile_statements(statements, tables):
     cdef dict resource_table = tables.resources
     cdef dict condition_table = tables.condition_keys
     cdef object make = tables.statement
-    cdef object make_globs = tables.globs
     cdef object make_matcher = tables.pattern_matcher
     cdef set sids = set()
     cdef list out = []
@@ -556,7 +652,7 @@ def compile_statements(statements, tables):
         key = _element_key(st["NotAction"] if not_action else st["Action"])
         if key is None:
             return None
-        entry = _action_entry(tables, action_table, key, make_globs)
+        entry = _action_entry(tables, action_table, key)
         actions, services, clean = entry
         if not clean:
             return None
@@ -614,12 +710,47 @@ cdef struct _Scan:
     Py_ssize_t blanks  # JSON whitespace outside strings, so far
 
 
+# Eight bytes at a time (SWAR): the indentation of pretty-printed JSON is runs of spaces, and
+# string contents are checked a word at a time once memchr has found the closing quote.
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+    static inline uint64_t qiam_load8(const unsigned char* p) { uint64_t w; memcpy(&w, p, 8); return w; }
+    /* Whether a word holds a byte outside ASCII, a control character or a backslash. */
+    static inline int qiam_plain8_bad(uint64_t w) {
+        const uint64_t high = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
+        uint64_t below_space = (w - 0x20 * ones) & ~w & high;  /* exact once no byte has its high bit */
+        uint64_t x = w ^ (0x5c * ones);
+        uint64_t backslash = (x - ones) & ~x & high;
+        return ((w & high) | below_space | backslash) != 0;
+    }
+    /* How many of a word's first bytes (in memory order) are spaces. */
+    static inline int qiam_spaces8(uint64_t w) {
+        uint64_t x = w ^ 0x2020202020202020ULL;
+        return x == 0 ? 8 : __builtin_ctzll(x) >> 3;
+    }
+    """
+    unsigned long long qiam_load8(const unsigned char* p) noexcept nogil
+    bint qiam_plain8_bad(unsigned long long w) noexcept nogil
+    int qiam_spaces8(unsigned long long w) noexcept nogil
+
+
 cdef inline int _peek(_Scan* s) noexcept:
     """The next byte after whitespace (counted and passed), or -1 at the end."""
     cdef unsigned char c
+    cdef int spaces
     while s.pos < s.n:
         c = s.buf[s.pos]
-        if c == 32 or c == 10 or c == 13 or c == 9:
+        if c == 32:
+            if s.pos + 8 <= s.n:
+                spaces = qiam_spaces8(qiam_load8(s.buf + s.pos))
+                s.blanks += spaces
+                s.pos += spaces
+            else:
+                s.blanks += 1
+                s.pos += 1
+        elif c == 10 or c == 13 or c == 9:
             s.blanks += 1
             s.pos += 1
         else:
@@ -630,18 +761,21 @@ cdef inline int _peek(_Scan* s) noexcept:
 cdef inline bint _string(_Scan* s) noexcept:
     """At a quote: pass the string. False if it holds an escape, a control character or a byte outside
     ASCII, or does not end."""
-    cdef Py_ssize_t i = s.pos + 1
-    cdef unsigned char k
-    while i < s.n:
-        k = _STRING_BYTE[s.buf[i]]
-        if k == 0:
-            i += 1
-        elif k == 1:
-            s.pos = i + 1
-            return True
-        else:
+    cdef Py_ssize_t i = s.pos + 1, end
+    cdef const unsigned char* quote = <const unsigned char*> memchr(s.buf + i, 34, s.n - i)
+    if quote == NULL:
+        return False
+    end = quote - s.buf
+    while i + 8 <= end:
+        if qiam_plain8_bad(qiam_load8(s.buf + i)):
             return False
-    return False
+        i += 8
+    while i < end:
+        if _STRING_BYTE[s.buf[i]] != 0:
+            return False
+        i += 1
+    s.pos = end + 1
+    return True
 
 
 cdef bint _strings(_Scan* s) noexcept:
@@ -808,11 +942,10 @@ def compile_document(data, tables):
     cdef int seen, top = 0, c, slot
     cdef bint single, not_action, not_resource, templated
     cdef bint plain_sids = tables.plain_sids
-    cdef dict action_table = tables.actions, resource_table = tables.resources
     cdef dict condition_table = tables.condition_keys
     cdef dict action_texts = tables.action_texts, resource_texts = tables.resource_texts
     cdef dict condition_texts = tables.condition_texts
-    cdef object make = tables.statement, make_globs = tables.globs, make_matcher = tables.pattern_matcher
+    cdef object make = tables.statement, make_matcher = tables.pattern_matcher
     cdef set sids = set()
     cdef list out = []
     cdef Py_ssize_t key, key_end, value, index
@@ -878,7 +1011,7 @@ def compile_document(data, tables):
                 entry = _lookup(action_texts, text)
                 if entry is None:
                     entry = action_texts[text] = _action_entry(
-                        tables, action_table, _element_of(s.buf, starts[slot], ends[slot]), make_globs)
+                        tables, None, _element_of(s.buf, starts[slot], ends[slot]))
                 actions, services, clean = entry
                 if not clean:
                     return None
@@ -890,7 +1023,7 @@ def compile_document(data, tables):
                 entry = _lookup(resource_texts, text)
                 if entry is None:
                     entry = resource_texts[text] = _resource_entry(
-                        tables, resource_table, _element_of(s.buf, starts[slot], ends[slot]), make_matcher)
+                        tables, None, _element_of(s.buf, starts[slot], ends[slot]), make_matcher)
                 resources, templated, clean = entry
                 if not clean:
                     return None

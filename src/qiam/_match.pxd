@@ -34,6 +34,8 @@ cdef class GlobSet:
 
     cdef int _build(self) except -1
     cdef bint matches_folded(self, str text) except -1
+    @staticmethod
+    cdef GlobSet of_strings(tuple patterns, bint fold_case)
 
 
 cdef class _ArnPattern:

@@ -377,6 +377,17 @@ cdef class GlobSet:
         self._globs = None  # one Glob per pattern, built when first_match is first called
         self._built = False  # the lookup structures are built when first matched (see _build)
 
+    @staticmethod
+    cdef GlobSet of_strings(tuple patterns, bint fold_case):
+        """``GlobSet(patterns, fold_case=fold_case)`` for a tuple of exact str, from compiled code: without
+        the checks and the call through the type (a compiler makes thousands)."""
+        cdef GlobSet made = GlobSet.__new__(GlobSet)
+        made._patterns = patterns
+        made._fold_case = fold_case
+        made._globs = None
+        made._built = False
+        return made
+
     cdef int _build(self) except -1:
         """Sort the patterns by shape, once, at the first match.
 

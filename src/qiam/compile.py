@@ -14,11 +14,15 @@ from typing import TYPE_CHECKING, Any, Literal
 from qiam._impl import core, decide, front
 from qiam._source import Source
 from qiam.errors import Diagnostic, Path, PolicyInvalidError, Severity
+from qiam.keys import global_key
 from qiam.model import Policy
 from qiam.operators import (
-    Family,
+    NULL,
+    BoolValues,
+    IgnoreCaseValues,
     Operator,
     OperatorNameError,
+    PatternValues,
     StringValues,
     compile_values,
     condition_value_text,
@@ -146,7 +150,7 @@ class Compiler:
         wildcard. False: such an ARN matches nothing.
     """
 
-    __slots__ = ("_actions", "_resources", "_tables", "short_arns")
+    __slots__ = ("_actions", "_readers", "_resources", "_tables", "short_arns")
 
     # Whether the statement loop (qiam._front) may vouch for statements; the tests turn it
     # off to compare it with the full path.
@@ -157,33 +161,36 @@ class Compiler:
         self._actions: dict[tuple[str, ...], tuple[Any, frozenset[str] | None]] = {}
         self._resources: dict[tuple[Any, ...], ResourceMatcher] = {}
         self._tables: dict[tuple[Profile, bool], _Tables] = {}
+        self._readers: dict[str, tuple[Profile, _Tables | None]] = {}  # by profile name, as given
 
     def compile(self, policy: PolicyInput | CompiledPolicy, profile: str | Profile = "identity", *,
                 name: str | None = None) -> CompiledPolicy:
         """Validate and compile one policy (see ``compile_policy``)."""
-        prof = get_profile(profile)
-        if isinstance(policy, CompiledPolicy) and policy.profile == prof:
-            return policy
-        # The statement loop serves the profiles without principals whose statements all
-        # need a resource (not RCPs, whose action rules look at whole statements).
-        front_end = self._front_end and not prof.principal and prof.resource == "required" and prof.kind != "rcp"
-        data = None
-        if isinstance(policy, bytes):
-            data = bytes(policy)  # the text itself when it is exact bytes, as it usually is
-        elif isinstance(policy, str) and policy.isascii():
+        # The usual text is read straight into statements (qiam._front.compile_document).
+        data = policy if type(policy) is bytes else None
+        if type(policy) is str and policy.isascii():
             data = policy.encode("ascii")
-        if front_end and data is not None:
-            # The usual text is read straight into statements (see qiam._front.compile_document).
-            read = front.compile_document(data, self._tables_of(prof, True))
+        if data is not None:
+            reader = self._readers.get(profile) if type(profile) is str else None
+            if reader is None:
+                reader = self._reader(get_profile(profile))
+                if type(profile) is str:
+                    self._readers[profile] = reader
+            prof, tables = reader
+            read = front.compile_document(data, tables) if tables is not None else None
             if read is not None:
                 statements, whitespace = read
                 source = Source(name, data=data)
-                finding = size_finding(source, prof, len(data), whitespace)
-                return CompiledPolicy(Policy.from_text(source), prof, statements,
-                                      () if finding is None else (finding,))
+                finding = None
+                if prof.quota is not None and len(data) > prof.quota:
+                    finding = size_finding(source, prof, len(data), whitespace)
+                return CompiledPolicy(Policy(None, source), prof, statements, () if finding is None else (finding,))
+        prof = get_profile(profile)
+        if isinstance(policy, CompiledPolicy) and policy.profile == prof:
+            return policy
         model = parse_policy(policy.policy if isinstance(policy, CompiledPolicy) else policy, name=name)
         statements = None
-        if front_end:
+        if self._serves(prof):
             statements = front.compile_statements(model.raw.get("Statement"),
                                                   self._tables_of(prof, model.reads_variables))
         if statements is not None:
@@ -197,6 +204,15 @@ class Compiler:
             statements = tuple(self._statement(st.raw, st.index, st.path, prof, model.reads_variables)
                                for st in model.statements)
         return CompiledPolicy(model, prof, statements, report.diagnostics)
+
+    def _serves(self, profile: Profile) -> bool:
+        """Whether the statement loop and the document reader serve a profile: those without principals
+        whose statements all need a resource, not RCPs, whose action rules look at whole statements."""
+        return self._front_end and not profile.principal and profile.resource == "required" and profile.kind != "rcp"
+
+    def _reader(self, profile: Profile) -> tuple[Profile, _Tables | None]:
+        """The profile and the document reader's tables (Version 2012-10-17), None if it does not serve it."""
+        return profile, self._tables_of(profile, True) if self._serves(profile) else None
 
     def _tables_of(self, profile: Profile, reads_variables: bool) -> _Tables:
         tables = self._tables.get((profile, reads_variables))
@@ -265,8 +281,8 @@ class _Tables:
     """
 
     __slots__ = ("_compiler", "_operators", "_profile", "_verdicts", "action_texts", "actions", "condition_keys",
-                 "condition_texts", "globs", "pattern_matcher", "plain_sids", "reads_variables", "resource_texts",
-                 "resources", "statement")
+                 "condition_makers", "condition_texts", "globs", "key_kinds", "operator_facts", "pattern_matcher",
+                 "plain_sids", "reads_variables", "resource_texts", "resources", "statement")
 
     def __init__(self, compiler: Compiler, profile: Profile, reads_variables: bool) -> None:
         self._compiler = compiler
@@ -282,6 +298,10 @@ class _Tables:
         self.action_texts: dict[bytes, tuple[Any, frozenset[str] | None, bool]] = {}
         self.resource_texts: dict[bytes, tuple[ResourceMatcher | None, bool, bool]] = {}
         self.condition_texts: dict[bytes, tuple[tuple[CompiledCondition, ...], bool] | Literal[False]] = {}
+        # What the compiled loop's condition shortcut reads (see condition_facts).
+        self.operator_facts: dict[str, tuple[int, bool, bool, str | None, str] | Literal[False]] = {}
+        self.key_kinds: dict[str, int] = {}
+        self.condition_makers = (StringValues, IgnoreCaseValues, PatternValues, BoolValues, decide.Condition)
         self.plain_sids = profile.iam_document
         self.reads_variables = reads_variables
         self.statement = decide.Statement
@@ -325,10 +345,38 @@ class _Tables:
         self.condition_keys[key] = found
         return found
 
+    def condition_facts(self, op_text: str) -> tuple[int, bool, bool, str | None, str] | Literal[False]:
+        """What the compiled loop needs to judge and compile a key of an operator itself (qiam._front's
+        ``_plain_condition``, the shortcut of ``plain_condition_key`` and ``_compile_condition``): its
+        kind (1 String, 2 StringIgnoreCase, 3 StringLike, 4 Arn, 5 Bool, 6 Null), whether it is negated,
+        IfExists, its set prefix and its text; False for the operators left to ``condition_key``."""
+        operator = self._operators.get(op_text)
+        if operator is None:
+            operator = self._operators[op_text] = parse_operator(op_text)
+        facts: tuple[int, bool, bool, str | None, str] | Literal[False] = False
+        if isinstance(operator, Operator):
+            kind = _SHORTCUT_KINDS.get(operator.spec.family.value, 0)
+            if kind:
+                facts = (kind, operator.spec.negated, operator.if_exists, operator.set_prefix, operator.text)
+        self.operator_facts[op_text] = facts
+        return facts
+
+    def key_kind(self, name: str) -> int:
+        """For the shortcut: -1 a key without a service prefix, 0 not a global key, 1 a single-valued
+        global key, 2 a multivalued one."""
+        key_type = global_key(name)
+        kind = -1 if ":" not in name else 0 if key_type is None else 2 if key_type.multivalued else 1
+        self.key_kinds[name] = kind
+        return kind
+
     def variables(self, resources: ResourceMatcher | None, conditions: tuple[CompiledCondition, ...]
                   ) -> tuple[Variable, ...]:
         """The variables a statement reads (see ``_variables``)."""
         return _variables(resources, conditions)
+
+
+# The operator families the compiled loop judges and compiles itself, by Family value.
+_SHORTCUT_KINDS = {"String": 1, "StringIgnoreCase": 2, "StringLike": 3, "Arn": 4, "Bool": 5, "Null": 6}
 
 
 def compile_policy(
@@ -512,7 +560,7 @@ def _compile_condition(operator: Operator, key: str, value: Any, reads_variables
     else:
         items = value if isinstance(value, list) else [value]
         texts = tuple(t for t in map(condition_value_text, items) if t is not None)
-    null = operator.spec.family is Family.NULL
+    null = operator.spec.family is NULL
     if null:
         values: Any = tuple(t.lower() == "true" for t in texts)
     else:

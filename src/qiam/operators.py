@@ -40,6 +40,13 @@ class Family(enum.Enum):
     NULL = "Null"
 
 
+# The families as module names. On Python 3.11 each read of ``Family.X`` goes through the
+# enum metaclass's attribute hook, a Python-level call that code run once per condition key
+# (judging and compiling it) feels; that code compares against these instead.
+STRING, STRING_IGNORE_CASE, STRING_LIKE, ARN = Family.STRING, Family.STRING_IGNORE_CASE, Family.STRING_LIKE, Family.ARN
+NUMERIC, DATE, BOOL, BINARY, IP, NULL = Family.NUMERIC, Family.DATE, Family.BOOL, Family.BINARY, Family.IP, Family.NULL
+
+
 class Compare(enum.Enum):
     """The comparison of an ordered (Numeric, Date) operator."""
 
@@ -493,23 +500,23 @@ _COMPARE = {
 def compile_values(spec: OperatorSpec, texts: tuple[str, ...], *, reads_variables: bool) -> Any:
     """The value matcher of one condition key, from its policy values as strings."""
     family = spec.family
-    if family in (Family.STRING, Family.STRING_IGNORE_CASE):
-        fold = family is Family.STRING_IGNORE_CASE
+    if family is STRING or family is STRING_IGNORE_CASE:
+        fold = family is STRING_IGNORE_CASE
         static, templates = _split(texts, pattern=False, reads_variables=reads_variables)
         values = frozenset(v.lower() for v in static) if fold else frozenset(static)
         return (IgnoreCaseValues if fold else StringValues)(values, templates)
-    if family in (Family.STRING_LIKE, Family.ARN):
+    if family is STRING_LIKE or family is ARN:
         static, templates = _split(texts, pattern=True, reads_variables=reads_variables)
-        return PatternValues(tuple(static), templates, arn=family is Family.ARN)
-    if family is Family.NUMERIC:
+        return PatternValues(tuple(static), templates, arn=family is ARN)
+    if family is NUMERIC:
         return OrderedValues(tuple(parse_number(t) for t in texts), spec.compare, parse_number)
-    if family is Family.DATE:
+    if family is DATE:
         return OrderedValues(tuple(parse_date(t) for t in texts), spec.compare, parse_date)
-    if family is Family.BOOL:
+    if family is BOOL:
         return BoolValues(tuple(parse_bool(t) for t in texts))
-    if family is Family.BINARY:
+    if family is BINARY:
         return BinaryValues(frozenset(b for b in map(parse_binary, texts) if b is not None))
-    if family is Family.IP:
+    if family is IP:
         return IpValues(tuple(b for b in map(parse_cidr, texts) if b is not None))
     return tuple(parse_bool(t) for t in texts)  # Null: True means "the key is absent"
 

@@ -21,6 +21,16 @@ from qiam.errors import Diagnostic, Location, Path, Severity
 from qiam.keys import KeyType, global_key
 from qiam.model import ABSENT, POLICY_ELEMENTS, STATEMENT_ELEMENTS, VERSION_2008, VERSION_2012, Policy
 from qiam.operators import (
+    ARN,
+    BINARY,
+    BOOL,
+    DATE,
+    IP,
+    NULL,
+    NUMERIC,
+    STRING,
+    STRING_IGNORE_CASE,
+    STRING_LIKE,
     Family,
     Operator,
     condition_value_text,
@@ -225,11 +235,11 @@ def plain_condition_key(operator: Operator, key: str, values: str | tuple[str, .
     """
     family = operator.spec.family
     # Identity tests: hashing an enum member is a Python-level call.
-    if family is Family.STRING or family is Family.STRING_IGNORE_CASE:
+    if family is STRING or family is STRING_IGNORE_CASE:
         kind = "literal"
-    elif family is Family.STRING_LIKE or family is Family.ARN:
+    elif family is STRING_LIKE or family is ARN:
         kind = "pattern"
-    elif family is Family.BOOL or family is Family.NULL:
+    elif family is BOOL or family is NULL:
         kind = "boolean"
     else:
         return False
@@ -241,7 +251,7 @@ def plain_condition_key(operator: Operator, key: str, values: str | tuple[str, .
         return False
     if kind == "literal" and ("*" in joined or "?" in joined):
         return False
-    if kind == "boolean" and ((family is Family.BOOL and len(texts) > 1)
+    if kind == "boolean" and ((family is BOOL and len(texts) > 1)
                               or any(parse_bool(t) is None for t in texts)):
         return False
     key_type = global_key(key)
@@ -249,7 +259,7 @@ def plain_condition_key(operator: Operator, key: str, values: str | tuple[str, .
         return True
     if operator.set_prefix:
         return key_type.multivalued
-    return family is Family.NULL or not key_type.multivalued
+    return family is NULL or not key_type.multivalued
 
 
 class ElementVerdicts:
@@ -707,7 +717,7 @@ class _Checker:
                 continue
             texts.append((ipath, text))
         family = spec.family
-        if family is Family.BOOL and len(texts) > 1:
+        if family is BOOL and len(texts) > 1:
             self.error("bool-multiple-values", f"`{key}` has several values under `Bool`", path,
                        hint="a boolean key has one value; write it once")
         for ipath, text in texts:
@@ -724,23 +734,23 @@ class _Checker:
 
     def check_condition_value(self, operator: Operator, key: str, text: str, path: Path) -> None:
         family = operator.spec.family
-        if family is Family.NUMERIC and parse_number(text) is None:
+        if family is NUMERIC and parse_number(text) is None:
             self.warn("type-mismatch", f"`{text}` is not a number, as `{operator.spec.name}` needs", path,
                       hint="a Deny with this value always applies; an Allow never does")
-        elif family is Family.DATE and parse_date(text) is None:
+        elif family is DATE and parse_date(text) is None:
             self.error("invalid-condition-value", f"`{text}` is not a date", path,
                        hint="dates are ISO 8601 (2020-01-01T00:00:00Z) or epoch seconds")
-        elif family is Family.BOOL and parse_bool(text) is None:
+        elif family is BOOL and parse_bool(text) is None:
             self.warn("type-mismatch", f"`{text}` is not `true` or `false`", path,
                       hint="a Deny with this value always applies; an Allow never does")
-        elif family is Family.NULL and parse_bool(text) is None:
+        elif family is NULL and parse_bool(text) is None:
             self.error("invalid-condition-value", f"`Null` takes `true` or `false`, not `{text}`", path)
-        elif family is Family.IP and parse_cidr(text) is None:
+        elif family is IP and parse_cidr(text) is None:
             self.error("invalid-condition-value", f"`{text}` is not an IP address or CIDR block", path,
                        hint="write e.g. 203.0.113.0/24 or 2001:db8::/32")
-        elif family is Family.BINARY and parse_binary(text) is None:
+        elif family is BINARY and parse_binary(text) is None:
             self.error("invalid-condition-value", f"`{text}` is not base64", path)
-        elif family in (Family.STRING, Family.STRING_IGNORE_CASE) and _WILDCARD.search(
+        elif (family is STRING or family is STRING_IGNORE_CASE) and _WILDCARD.search(
             text.replace("${*}", "").replace("${?}", "")
         ):
             self.warn("wildcard-without-like", f"`{operator.spec.name}` reads `*` and `?` in `{text}` literally",
@@ -755,7 +765,7 @@ class _Checker:
                       f"`{operator.set_prefix}:` used with the single-valued key `{key}`", path, key=True,
                       hint="ForAllValues is true when the key is missing; use the operator without the prefix"
                       if operator.set_prefix == "ForAllValues" else "use the operator without the prefix")
-        elif not operator.set_prefix and key_type.multivalued and operator.spec.family is not Family.NULL:
+        elif not operator.set_prefix and key_type.multivalued and operator.spec.family is not NULL:
             self.warn("plain-operator-multivalued-key",
                       f"`{operator.spec.name}` without a set prefix on the multivalued key `{key}`", path,
                       key=True, hint="use ForAnyValue: or ForAllValues:; qiam reads the plain operator as "

@@ -606,3 +606,35 @@ def test_managed_policies_written_otherwise_read_the_same(style: str) -> None:
         text = _render(orjson.loads(path.read_bytes()), style)
         assert qiam._front.compile_document(text.encode(), fast._tables_of(get_profile("identity"), True))
         assert outcome(fast, text, "identity") == outcome(full, text, "identity"), path.name
+
+
+# ----- the compiled loop's condition shortcut: judged and compiled as the full path does -----
+
+@settings(max_examples=1500, deadline=None)
+@given(operator=st.sampled_from(SHORTCUT_OPERATORS), key=st.sampled_from(SHORTCUT_KEYS),
+       values=st.one_of(st.sampled_from(SHORTCUT_VALUES + ["a$", "{b}", "A*\\\\*"]),
+                        st.lists(st.sampled_from(SHORTCUT_VALUES + ["a$", "{b}"]), max_size=3)),
+       version=st.sampled_from(["2012-10-17", "2008-10-17"]), profile=st.sampled_from(["identity", "scp"]))
+def test_condition_keys_compile_as_the_full_path_compiles_them(operator: str, key: str, values: Any, version: str,
+                                                               profile: str) -> None:
+    policy = {"Version": version, "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {operator: {key: values}}}]}
+    assert outcome(Compiler(), policy, profile) == outcome(FullCompiler(), policy, profile)
+
+
+def test_the_condition_shortcut_serves_most_managed_condition_keys() -> None:
+    """Not a speed test: most keys must be judged and compiled by the compiled loop, or it is dead code."""
+    import orjson
+
+    class Counting(_Tables):
+        __slots__ = ("asked",)
+
+        def condition_key(self, key: Any) -> Any:
+            self.asked += 1
+            return super().condition_key(key)
+
+    tables = Counting(Compiler(), get_profile("identity"), True)
+    tables.asked = 0
+    for path in MANAGED[::3]:
+        qiam._front.compile_statements(orjson.loads(path.read_bytes())["Statement"], tables)
+    assert len(tables.condition_keys) > 400 and tables.asked < 0.2 * len(tables.condition_keys)
