@@ -14,7 +14,7 @@ from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_Find, PyUnicode_FindChar, PyUnicode_GET_LENGTH
-from libc.string cimport memchr, memcmp
+from libc.string cimport memchr, memcmp, memcpy
 
 cdef extern from "Python.h":
     void PyObject_GC_UnTrack(object op)
@@ -405,19 +405,26 @@ cdef object _compile_condition(object condition, object tables, dict table):
                 value = _value_text(value)
                 if value is None:
                     return None
-            key = (operator, name, value)
-            entry = _lookup(table, key)
-            if entry is None:
-                entry = _plain_condition(tables, <str> operator, <str> name, value)
-                if entry is None:
-                    entry = tables.condition_key(key)
-                else:
-                    table[key] = entry
+            entry = _condition_entry(tables, table, operator, name, value)
             if entry is False:
                 return None
             compiled.append((<tuple> entry)[0])
             templated = templated or (<tuple> entry)[1]
     return tuple(compiled), templated
+
+
+cdef object _condition_entry(object tables, dict table, object operator, object name, object value):
+    """The entry of one key of one operator, ``(condition, has_variables)`` or False: kept, made here, or
+    asked for."""
+    cdef tuple key = (operator, name, value)
+    cdef object entry = _lookup(table, key)
+    if entry is None:
+        entry = _plain_condition(tables, <str> operator, <str> name, value)
+        if entry is None:
+            entry = tables.condition_key(key)
+        else:
+            table[key] = entry
+    return entry
 
 
 # The operator families the condition shortcut serves (``tables.condition_facts``).
@@ -492,7 +499,7 @@ cdef object _plain_condition(object tables, str op_text, str name, object value)
     if kind == KIND_NULL:
         values = tuple([_boolean(<str> text) for text in texts])
     elif kind == KIND_STRING:
-        exact = static = frozenset(texts)
+        exact = static = _untracked(frozenset(texts))
         values = makers[0](static, ())
     elif kind == KIND_IGNORE_CASE:
         values = makers[1](frozenset([(<str> text).lower() for text in texts]), ())
@@ -500,9 +507,9 @@ cdef object _plain_condition(object tables, str op_text, str name, object value)
         values = makers[3](tuple([_boolean(<str> text) for text in texts]))
     else:
         values = makers[2](texts, (), arn=kind == KIND_ARN)
-    return (makers[4](name.lower(), name, null=kind == KIND_NULL, negated=(<tuple> facts)[1],
-                      if_exists=(<tuple> facts)[2], set_prefix=(<tuple> facts)[3], values=values, exact=exact,
-                      operator=(<tuple> facts)[4], texts=texts), False)
+    return _untracked((makers[4](name.lower(), name, null=kind == KIND_NULL, negated=(<tuple> facts)[1],
+                                 if_exists=(<tuple> facts)[2], set_prefix=(<tuple> facts)[3], values=values,
+                                 exact=exact, operator=(<tuple> facts)[4], texts=_untracked(texts)), False))
 
 
 cdef bint _sid_is_plain(str sid):
@@ -512,6 +519,14 @@ cdef bint _sid_is_plain(str sid):
         if not (u"0" <= c <= u"9" or u"A" <= c <= u"Z" or u"a" <= c <= u"z"):
             return False
     return True
+
+
+cdef inline object _untracked(object container):
+    """The container, out of the cycle collector's sight: what the compiler keeps (tuples of strings,
+    of compiled matchers, of entries) can be in no cycle, and a bulk compile makes tens of thousands
+    of them, each of which the collector would otherwise walk (as ``qiam._match._untracked``)."""
+    PyObject_GC_UnTrack(container)
+    return container
 
 
 cdef inline object _lookup(dict table, object key):
@@ -543,7 +558,7 @@ cdef object _resource_entry(object tables, dict table, object key, object make_m
     if entry is None:
         entries = (key,) if type(key) is str else <tuple> key
         if _as_patterns(entries, False):
-            entry = (make_matcher(entries), False, True)
+            entry = _untracked((make_matcher(entries), False, True))
             if table is not None:
                 table[key] = entry
         else:
@@ -689,7 +704,7 @@ cdef unsigned char _STRING_BYTE[256]
 for _c in range(256):
     _STRING_BYTE[_c] = 2 if (_c < 32 or _c >= 128 or _c == 92) else 1 if _c == 34 else 0
 
-# The statement elements by their slot in a statement's record (the order of _ELEMENT_NAMES).
+# The statement elements by their slot in a statement's record.
 cdef enum:
     SID = 0
     EFFECT = 1
@@ -700,7 +715,6 @@ cdef enum:
     CONDITION = 6
     N_ELEMENTS = 7
 
-cdef tuple _ELEMENT_NAMES = (b"Sid", b"Effect", b"Action", b"NotAction", b"Resource", b"NotResource", b"Condition")
 
 
 cdef struct _Scan:
@@ -725,6 +739,11 @@ cdef extern from *:
         uint64_t backslash = (x - ones) & ~x & high;
         return ((w & high) | below_space | backslash) != 0;
     }
+    /* A word's first n bytes (1 to 7, in memory order), the rest replaced by a plain letter. */
+    static inline uint64_t qiam_head8(uint64_t w, Py_ssize_t n) {
+        uint64_t mask = (((uint64_t) 1) << (8 * n)) - 1;
+        return (w & mask) | (0x4141414141414141ULL & ~mask);
+    }
     /* How many of a word's first bytes (in memory order) are spaces. */
     static inline int qiam_spaces8(uint64_t w) {
         uint64_t x = w ^ 0x2020202020202020ULL;
@@ -733,6 +752,7 @@ cdef extern from *:
     """
     unsigned long long qiam_load8(const unsigned char* p) noexcept nogil
     bint qiam_plain8_bad(unsigned long long w) noexcept nogil
+    unsigned long long qiam_head8(unsigned long long w, Py_ssize_t n) noexcept nogil
     int qiam_spaces8(unsigned long long w) noexcept nogil
 
 
@@ -770,10 +790,15 @@ cdef inline bint _string(_Scan* s) noexcept:
         if qiam_plain8_bad(qiam_load8(s.buf + i)):
             return False
         i += 8
-    while i < end:
-        if _STRING_BYTE[s.buf[i]] != 0:
-            return False
-        i += 1
+    if i < end:
+        if i + 8 <= s.n:  # the last bytes, read as a word with what follows them masked
+            if qiam_plain8_bad(qiam_head8(qiam_load8(s.buf + i), end - i)):
+                return False
+        else:
+            while i < end:
+                if _STRING_BYTE[s.buf[i]] != 0:
+                    return False
+                i += 1
     s.pos = end + 1
     return True
 
@@ -825,12 +850,18 @@ cdef bint _object_span(_Scan* s) noexcept:
 
 
 cdef int _element_slot(const unsigned char* name, Py_ssize_t n) noexcept:
-    cdef int slot
-    cdef bytes known
-    for slot in range(N_ELEMENTS):
-        known = <bytes> _ELEMENT_NAMES[slot]
-        if len(known) == n and memcmp(<const char*> known, name, n) == 0:
-            return slot
+    """The slot of a statement element by its name, or -1."""
+    if n == 3:
+        return SID if memcmp(name, b"Sid", 3) == 0 else -1
+    if n == 6:
+        return EFFECT if memcmp(name, b"Effect", 6) == 0 else ACTION if memcmp(name, b"Action", 6) == 0 else -1
+    if n == 8:
+        return RESOURCE if memcmp(name, b"Resource", 8) == 0 else -1
+    if n == 9:
+        return (NOT_ACTION if memcmp(name, b"NotAction", 9) == 0 else CONDITION if memcmp(name, b"Condition", 9) == 0
+                else -1)
+    if n == 11:
+        return NOT_RESOURCE if memcmp(name, b"NotResource", 11) == 0 else -1
     return -1
 
 
@@ -891,6 +922,218 @@ cdef object _element_of(const unsigned char* buf, Py_ssize_t start, Py_ssize_t e
         start = close - buf + 1
 
 
+# The tables of element texts are keyed by a 64-bit hash of the text (multiply and shift, a word at
+# a time), each value the text and its entry: a lookup makes no bytes object and runs no SipHash, and
+# the text is compared to be sure.
+cdef extern from *:
+    """
+    static inline uint64_t qiam_text_hash(const unsigned char* p, Py_ssize_t n) {
+        uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t) n, w;
+        Py_ssize_t i = 0;
+        for (; i + 8 <= n; i += 8) {
+            memcpy(&w, p + i, 8);
+            h = (h ^ w) * 0xff51afd7ed558ccdULL;
+            h ^= h >> 32;
+        }
+        w = 0;
+        memcpy(&w, p + i, (size_t) (n - i));
+        h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+        return h ^ (h >> 29);
+    }
+    """
+    unsigned long long qiam_text_hash(const unsigned char* p, Py_ssize_t n) noexcept nogil
+
+
+cdef inline object _text_entry(dict table, const unsigned char* text, Py_ssize_t n):
+    """The entry kept for a text, or None."""
+    cdef PyObject* found = PyDict_GetItem(table, qiam_text_hash(text, n))
+    cdef bytes kept
+    if found is NULL:
+        return None
+    kept = <bytes> (<tuple> <object> found)[0]
+    if len(kept) != n or memcmp(<const char*> kept, text, n) != 0:
+        return None  # another text of the same hash: this one is made anew (and not kept)
+    return (<tuple> <object> found)[1]
+
+
+cdef inline object _keep_text(dict table, const unsigned char* text, Py_ssize_t n, object entry):
+    """Keep ``entry`` for a text (unless another text holds its hash) and return it."""
+    cdef object key = qiam_text_hash(text, n)
+    if PyDict_GetItem(table, key) is NULL:
+        table[key] = _untracked((PyBytes_FromStringAndSize(<const char*> text, n), entry))
+    return entry
+
+
+cdef object _ascii(const unsigned char* buf, Py_ssize_t start, Py_ssize_t end):
+    """The string between the quotes at ``start`` and ``end - 1`` (read by ``_string``: ASCII, no escape)."""
+    return PyUnicode_DecodeASCII(<const char*> buf + start + 1, end - start - 2, NULL)
+
+
+cdef bint _same_folded(const unsigned char* buf, Py_ssize_t a, Py_ssize_t b, Py_ssize_t n) noexcept:
+    """Whether two ASCII texts of ``n`` bytes are equal but for the case of letters."""
+    cdef Py_ssize_t i
+    cdef unsigned char x, y
+    for i in range(n):
+        x, y = buf[a + i], buf[b + i]
+        if 65 <= x <= 90:
+            x += 32
+        if 65 <= y <= 90:
+            y += 32
+        if x != y:
+            return False
+    return True
+
+
+cdef object _condition_block(const unsigned char* buf, Py_ssize_t start, Py_ssize_t end, object tables,
+                             dict table):
+    """A Condition block's entry read from its text, as ``_compile_condition`` reads the decoded block:
+    ``(conditions, has_variables)``, False if a key is not clean, or None when the block holds what
+    this does not read (values other than strings, an empty object or array, a key repeated in any
+    case): the JSON reader then reads it."""
+    cdef _Scan s
+    cdef list compiled = [], names = [], ops = []
+    cdef bint templated = False
+    cdef Py_ssize_t key, key_end, k, value
+    cdef int c
+    cdef list texts
+    cdef object op_text, name, entry
+    s.buf, s.n, s.pos, s.blanks = buf, end, start + 1, 0  # past the `{` (read by _object_span)
+    while True:
+        if _peek(&s) != 34:
+            return None
+        key = s.pos
+        if not _string(&s):
+            return None
+        key_end = s.pos
+        for k in range(0, len(ops), 2):  # an operator written twice
+            if (<Py_ssize_t> ops[k + 1] - <Py_ssize_t> ops[k] == key_end - key
+                    and memcmp(buf + <Py_ssize_t> ops[k], buf + key, key_end - key) == 0):
+                return None
+        ops.extend((key, key_end))
+        op_text = _ascii(buf, key, key_end)
+        if _peek(&s) != 58:
+            return None
+        s.pos += 1
+        if _peek(&s) != 123:
+            return None
+        s.pos += 1
+        del names[:]
+        while True:
+            if _peek(&s) != 34:
+                return None
+            key = s.pos
+            if not _string(&s):
+                return None
+            key_end = s.pos
+            for k in range(0, len(names), 2):  # a key written twice, in any case
+                if (<Py_ssize_t> names[k + 1] - <Py_ssize_t> names[k] == key_end - key
+                        and _same_folded(buf, <Py_ssize_t> names[k], key, key_end - key)):
+                    return None
+            names.extend((key, key_end))
+            name = _ascii(buf, key, key_end)
+            if _peek(&s) != 58:
+                return None
+            s.pos += 1
+            value = s.pos
+            c = _peek(&s)
+            if c == 34:
+                value = s.pos
+                if not _string(&s):
+                    return None
+                entry = _condition_entry(tables, table, op_text, name, _ascii(buf, value, s.pos))
+            elif c == 91:
+                s.pos += 1
+                texts = []
+                while True:
+                    if _peek(&s) != 34:
+                        return None
+                    value = s.pos
+                    if not _string(&s):
+                        return None
+                    texts.append(_ascii(buf, value, s.pos))
+                    c = _peek(&s)
+                    s.pos += 1
+                    if c == 93:
+                        break
+                    if c != 44:
+                        return None
+                entry = _condition_entry(tables, table, op_text, name, tuple(texts))
+            else:
+                return None
+            if entry is False:
+                return False
+            compiled.append((<tuple> entry)[0])
+            templated = templated or (<tuple> entry)[1]
+            c = _peek(&s)
+            s.pos += 1
+            if c == 125:
+                break
+            if c != 44:
+                return None
+        c = _peek(&s)
+        s.pos += 1
+        if c == 125:
+            break
+        if c != 44:
+            return None
+    if s.pos != end:
+        return None
+    return _untracked((_untracked(tuple(compiled)), templated))
+
+
+cdef object _plain_action_list(const unsigned char* buf, Py_ssize_t start, Py_ssize_t end):
+    """The entry of an Action element read from its text (a string or an array of strings, read by
+    ``_strings``) when it is plain: ``_as_patterns``, ``action_services`` and the set in one pass over
+    the bytes, making each string once and each service prefix once per run of equal prefixes. None
+    when an action is not plain."""
+    cdef list actions = [], heads = []
+    cdef const unsigned char* open_
+    cdef const unsigned char* close
+    cdef const unsigned char* head = NULL
+    cdef Py_ssize_t n, i, vendor, head_n = 0
+    cdef bint any_service = False
+    cdef unsigned char* out
+    cdef str action, lowered
+    cdef frozenset services
+    while True:
+        open_ = <const unsigned char*> memchr(buf + start, 34, end - start)
+        if open_ == NULL:
+            break
+        open_ += 1
+        close = <const unsigned char*> memchr(open_, 34, buf + end - open_)
+        n = close - open_
+        start = close - buf + 1
+        # As _plain_action reads it: `*`, or a vendor, its colon, and a name without `:`, a line
+        # break or `${` (the text holds no backslash).
+        if n == 1 and open_[0] == 42:
+            any_service = True
+        else:
+            vendor = 0
+            while vendor < n and _ACTION_BYTE[open_[vendor]] == 1:
+                vendor += 1
+            if vendor == 0 or vendor == n or open_[vendor] != 58:
+                return None
+            for i in range(vendor + 1, n):
+                if _ACTION_BYTE[open_[i]] == 2 and (open_[i] != 36 or (i + 1 < n and open_[i + 1] == 123)):
+                    return None
+            if head == NULL or head_n != vendor or memcmp(head, open_, vendor) != 0:
+                head, head_n = open_, vendor
+                lowered = PyUnicode_New(vendor, 127)
+                out = <unsigned char*> PyUnicode_DATA(lowered)
+                for i in range(vendor):
+                    out[i] = open_[i] + 32 if 65 <= open_[i] <= 90 else open_[i]
+                heads.append(lowered)
+        action = PyUnicode_New(n, 127)
+        memcpy(PyUnicode_DATA(action), open_, n)
+        actions.append(action)
+    if not actions:
+        return None
+    services = None if any_service else frozenset(heads)
+    if services is not None:
+        PyObject_GC_UnTrack(services)
+    return _untracked((GlobSet.of_strings(_untracked(tuple(actions)), True), services, True))
+
+
 cdef object _condition(bytes text, object tables, dict table):
     """The entry of a Condition block's text: ``(conditions, has_variables)``, or False if not clean."""
     try:
@@ -921,8 +1164,8 @@ def compile_document(data, tables):
         The policy's text, UTF-8.
     tables : object
         As for ``compile_statements``, and ``action_texts``,
-        ``resource_texts`` and ``condition_texts``: dicts from an element's
-        text, as bytes, to its entry.
+        ``resource_texts`` and ``condition_texts``: dicts, empty at first, in
+        which the reader keeps entries by the element's text.
 
     Returns
     -------
@@ -1007,11 +1250,12 @@ def compile_document(data, tables):
                 if not_action == (seen & (1 << ACTION) != 0):
                     return None
                 slot = NOT_ACTION if not_action else ACTION
-                text = PyBytes_FromStringAndSize(<const char*> s.buf + starts[slot], ends[slot] - starts[slot])
-                entry = _lookup(action_texts, text)
+                entry = _text_entry(action_texts, s.buf + starts[slot], ends[slot] - starts[slot])
                 if entry is None:
-                    entry = action_texts[text] = _action_entry(
-                        tables, None, _element_of(s.buf, starts[slot], ends[slot]))
+                    entry = _plain_action_list(s.buf, starts[slot], ends[slot])
+                    if entry is None:
+                        entry = _action_entry(tables, None, _element_of(s.buf, starts[slot], ends[slot]))
+                    entry = _keep_text(action_texts, s.buf + starts[slot], ends[slot] - starts[slot], entry)
                 actions, services, clean = entry
                 if not clean:
                     return None
@@ -1019,21 +1263,25 @@ def compile_document(data, tables):
                 if not_resource == (seen & (1 << RESOURCE) != 0):
                     return None
                 slot = NOT_RESOURCE if not_resource else RESOURCE
-                text = PyBytes_FromStringAndSize(<const char*> s.buf + starts[slot], ends[slot] - starts[slot])
-                entry = _lookup(resource_texts, text)
+                entry = _text_entry(resource_texts, s.buf + starts[slot], ends[slot] - starts[slot])
                 if entry is None:
-                    entry = resource_texts[text] = _resource_entry(
-                        tables, None, _element_of(s.buf, starts[slot], ends[slot]), make_matcher)
+                    entry = _keep_text(resource_texts, s.buf + starts[slot], ends[slot] - starts[slot],
+                                       _resource_entry(tables, None, _element_of(s.buf, starts[slot], ends[slot]),
+                                                       make_matcher))
                 resources, templated, clean = entry
                 if not clean:
                     return None
                 conditions = ()
                 if seen & (1 << CONDITION):
-                    text = PyBytes_FromStringAndSize(<const char*> s.buf + starts[CONDITION],
-                                                     ends[CONDITION] - starts[CONDITION])
-                    entry = _lookup(condition_texts, text)
+                    entry = _text_entry(condition_texts, s.buf + starts[CONDITION], ends[CONDITION] - starts[CONDITION])
                     if entry is None:
-                        entry = condition_texts[text] = _condition(text, tables, condition_table)
+                        entry = _condition_block(s.buf, starts[CONDITION], ends[CONDITION], tables, condition_table)
+                        if entry is None:
+                            entry = _condition(PyBytes_FromStringAndSize(<const char*> s.buf + starts[CONDITION],
+                                                                         ends[CONDITION] - starts[CONDITION]),
+                                               tables, condition_table)
+                        entry = _keep_text(condition_texts, s.buf + starts[CONDITION],
+                                           ends[CONDITION] - starts[CONDITION], entry)
                     if entry is False:
                         return None
                     conditions = (<tuple> entry)[0]
@@ -1060,4 +1308,4 @@ def compile_document(data, tables):
             return None
     if _peek(&s) != -1 or top != 3:
         return None
-    return tuple(out), s.blanks
+    return _untracked(tuple(out)), s.blanks

@@ -293,11 +293,11 @@ class _Tables:
         self.resources: dict[str | tuple[str, ...], tuple[ResourceMatcher | None, bool, bool]] = {}
         self.condition_keys: dict[tuple[str, str, str | tuple[str, ...]],
                                   tuple[CompiledCondition, bool] | Literal[False]] = {}
-        # The same entries by the element's JSON text (qiam._front.compile_document); for a
-        # Condition block, the block's entry: (conditions, has_variables), or False.
-        self.action_texts: dict[bytes, tuple[Any, frozenset[str] | None, bool]] = {}
-        self.resource_texts: dict[bytes, tuple[ResourceMatcher | None, bool, bool]] = {}
-        self.condition_texts: dict[bytes, tuple[tuple[CompiledCondition, ...], bool] | Literal[False]] = {}
+        # The same entries by the element's JSON text, kept as the document reader sees fit
+        # (qiam._front.compile_document); for a Condition block, the block's entry.
+        self.action_texts: dict[Any, Any] = {}
+        self.resource_texts: dict[Any, Any] = {}
+        self.condition_texts: dict[Any, Any] = {}
         # What the compiled loop's condition shortcut reads (see condition_facts).
         self.operator_facts: dict[str, tuple[int, bool, bool, str | None, str] | Literal[False]] = {}
         self.key_kinds: dict[str, int] = {}
