@@ -266,46 +266,48 @@ cdef class Statement:
         lambda index, sid, allow, actions, not_action, resources, not_resource, principal, not_principal,
         conditions, path, services, variables: None)
 
-    cdef readonly int index
-    cdef readonly object sid
-    cdef readonly bint allow
-    cdef readonly str effect
-    cdef readonly object actions
-    cdef readonly bint not_action
-    cdef readonly object resources
-    cdef readonly bint not_resource
-    cdef readonly object principal
-    cdef readonly bint not_principal
-    cdef readonly tuple conditions
-    cdef readonly tuple path
-    cdef readonly object services
-    cdef readonly tuple variables
-    cdef GlobSet _actions            # typed, for the C-level match
-    cdef ArnPatternSet _static       # the resources without variables, when there are no others
-    cdef bint _simple_resources      # resources are all static
+    # Attributes are declared in _decide.pxd.
 
     def __init__(self, index, sid, allow, actions, not_action, resources, not_resource, principal, not_principal,
                  conditions, path, services, variables):
+        self._fill(index, sid, bool(allow), actions, bool(not_action), resources, bool(not_resource), principal,
+                   bool(not_principal), tuple(conditions), path, services, tuple(variables))
+
+    @staticmethod
+    cdef Statement of_parts(Py_ssize_t index, object sid, bint allow, object actions, bint not_action,
+                            object resources, bint not_resource, tuple conditions, tuple path, object services,
+                            tuple variables):
+        """A statement without a principal, from compiled code (the compiler's loop): as
+        ``Statement(...)`` makes it, without the call through the type."""
+        cdef Statement made = Statement.__new__(Statement)
+        made._fill(index, sid, allow, actions, not_action, resources, not_resource, None, False, conditions, path,
+                   services, variables)
+        return made
+
+    cdef int _fill(self, Py_ssize_t index, object sid, bint allow, object actions, bint not_action, object resources,
+                   bint not_resource, object principal, bint not_principal, tuple conditions, object path,
+                   object services, tuple variables) except -1:
         self.index = index
         self.sid = sid
-        self.allow = bool(allow)
-        self.effect = "Allow" if self.allow else "Deny"
+        self.allow = allow
+        self.effect = "Allow" if allow else "Deny"
         self.actions = actions
         self._actions = actions if isinstance(actions, GlobSet) else None
-        self.not_action = bool(not_action)
+        self.not_action = not_action
         self.resources = resources
-        self.not_resource = bool(not_resource)
+        self.not_resource = not_resource
         self._simple_resources = False
         self._static = None
         if resources is not None and not resources.templates and isinstance(resources.static, ArnPatternSet):
             self._static = resources.static
             self._simple_resources = True
         self.principal = principal
-        self.not_principal = bool(not_principal)
-        self.conditions = tuple(conditions)
+        self.not_principal = not_principal
+        self.conditions = conditions
         self.path = path
         self.services = services
-        self.variables = tuple(variables)
+        self.variables = variables
+        return 0
 
     def __repr__(self):
         return f"Statement({self.index}, {self.effect})"

@@ -10,7 +10,10 @@ without the interpreter's per-step cost; the judging and compiling of each
 distinct element stays in Python (``qiam.validate``, ``qiam.compile``).
 """
 
-from cpython.bytes cimport PyBytes_FromStringAndSize
+cimport cython
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.mem cimport PyMem_Calloc, PyMem_Free
+from cpython.ref cimport Py_DECREF, Py_INCREF
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_Find, PyUnicode_FindChar, PyUnicode_GET_LENGTH
@@ -22,7 +25,8 @@ cdef extern from "Python.h":
     str PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
     str PyUnicode_DecodeASCII(const char* text, Py_ssize_t size, const char* errors)
 
-from qiam._match cimport GlobSet
+from qiam._decide cimport Statement
+from qiam._match cimport ArnPatternSet, GlobSet
 
 from orjson import loads as _loads
 
@@ -551,6 +555,21 @@ cdef object _action_entry(object tables, dict table, object key):
     return entry
 
 
+cdef tuple _POSITIONS = tuple([tuple(range(n)) for n in range(64)])  # static_positions, made once
+
+
+cdef object _pattern_matcher(object matcher_class, tuple entries):
+    """The Resource matcher of entries that are core patterns as written, as
+    ``qiam.compile.ResourceMatcher.of_patterns`` makes it (``tables.pattern_matcher``), made here."""
+    cdef object matcher = matcher_class.__new__(matcher_class)
+    cdef Py_ssize_t n = len(entries)
+    matcher.entries = entries
+    matcher.static = ArnPatternSet.of_strings(entries)
+    matcher.static_positions = <tuple> _POSITIONS[n] if n < 64 else tuple(range(n))
+    matcher.templates = ()
+    return matcher
+
+
 cdef object _resource_entry(object tables, dict table, object key, object make_matcher):
     """The entry of a Resource (or NotResource) element by its key (see ``_action_entry``)."""
     cdef object entry = None if table is None else _lookup(table, key)
@@ -558,7 +577,7 @@ cdef object _resource_entry(object tables, dict table, object key, object make_m
     if entry is None:
         entries = (key,) if type(key) is str else <tuple> key
         if _as_patterns(entries, False):
-            entry = _untracked((make_matcher(entries), False, True))
+            entry = _untracked((_pattern_matcher(tables.resource_matcher, entries), False, True))
             if table is not None:
                 table[key] = entry
         else:
@@ -566,10 +585,16 @@ cdef object _resource_entry(object tables, dict table, object key, object make_m
     return entry
 
 
-cdef object _statement(object make, object tables, Py_ssize_t index, bint single, object sid, bint allow,
-                       object actions, bint not_action, object services, object resources, bint not_resource,
-                       tuple conditions, bint templated):
-    return make(
+cdef object _statement(object tables, Py_ssize_t index, bint single, object sid, bint allow, object actions,
+                       bint not_action, object services, object resources, bint not_resource, tuple conditions,
+                       bint templated):
+    """The compiled statement (the kernel's own, as ``tables.statement`` makes it)."""
+    cdef object variables = ()
+    if templated:
+        variables = _lookup(tables.statement_variables, (resources, conditions))  # what tables.variables keeps
+        if variables is None:
+            variables = tables.variables(resources, conditions)
+    return Statement.of_parts(
         index,
         sid,
         allow,
@@ -577,12 +602,10 @@ cdef object _statement(object make, object tables, Py_ssize_t index, bint single
         not_action,
         resources,
         not_resource,
-        None,
-        False,
         conditions,
         _TOP if single else (<tuple> _PATHS[index] if index < 256 else ("Statement", index)),
         None if not_action else services,
-        tables.variables(resources, conditions) if templated else (),
+        variables,
     )
 
 
@@ -625,7 +648,6 @@ def compile_statements(statements, tables):
     cdef dict action_table = tables.actions
     cdef dict resource_table = tables.resources
     cdef dict condition_table = tables.condition_keys
-    cdef object make = tables.statement
     cdef object make_matcher = tables.pattern_matcher
     cdef set sids = set()
     cdef list out = []
@@ -691,7 +713,7 @@ def compile_statements(statements, tables):
             conditions = (<tuple> found)[0]
             templated = templated or (<tuple> found)[1]
 
-        out.append(_statement(make, tables, index, single, sid, effect == "Allow", actions, not_action, services,
+        out.append(_statement(tables, index, single, sid, effect == "Allow", actions, not_action, services,
                               resources, not_resource, conditions, reads_variables and templated))
     return tuple(out)
 
@@ -762,6 +784,8 @@ cdef inline int _peek(_Scan* s) noexcept:
     cdef int spaces
     while s.pos < s.n:
         c = s.buf[s.pos]
+        if c > 32:  # a token, usually at once
+            return c
         if c == 32:
             if s.pos + 8 <= s.n:
                 spaces = qiam_spaces8(qiam_load8(s.buf + s.pos))
@@ -922,9 +946,10 @@ cdef object _element_of(const unsigned char* buf, Py_ssize_t start, Py_ssize_t e
         start = close - buf + 1
 
 
-# The tables of element texts are keyed by a 64-bit hash of the text (multiply and shift, a word at
-# a time), each value the text and its entry: a lookup makes no bytes object and runs no SipHash, and
-# the text is compared to be sure.
+# The reader keeps entries by element text in a table of its own: open addressing on a 64-bit hash
+# of the text (rotate, xor and multiply, a word at a time), each slot holding where the text is (in the
+# bytes of the policy it was first read from, kept alive) and its entry. A lookup makes no Python
+# object, and the text is compared to be sure.
 cdef extern from *:
     """
     static inline uint64_t qiam_text_hash(const unsigned char* p, Py_ssize_t n) {
@@ -932,8 +957,7 @@ cdef extern from *:
         Py_ssize_t i = 0;
         for (; i + 8 <= n; i += 8) {
             memcpy(&w, p + i, 8);
-            h = (h ^ w) * 0xff51afd7ed558ccdULL;
-            h ^= h >> 32;
+            h = (((h << 23) | (h >> 41)) ^ w) * 0xff51afd7ed558ccdULL;
         }
         w = 0;
         memcpy(&w, p + i, (size_t) (n - i));
@@ -944,24 +968,87 @@ cdef extern from *:
     unsigned long long qiam_text_hash(const unsigned char* p, Py_ssize_t n) noexcept nogil
 
 
-cdef inline object _text_entry(dict table, const unsigned char* text, Py_ssize_t n):
-    """The entry kept for a text, or None."""
-    cdef PyObject* found = PyDict_GetItem(table, qiam_text_hash(text, n))
-    cdef bytes kept
-    if found is NULL:
-        return None
-    kept = <bytes> (<tuple> <object> found)[0]
-    if len(kept) != n or memcmp(<const char*> kept, text, n) != 0:
-        return None  # another text of the same hash: this one is made anew (and not kept)
-    return (<tuple> <object> found)[1]
+cdef struct _Kept:
+    unsigned long long hash
+    PyObject* data          # the bytes the text is in (a reference held), NULL for an empty slot
+    Py_ssize_t start
+    Py_ssize_t n
+    PyObject* entry         # a reference held
 
 
-cdef inline object _keep_text(dict table, const unsigned char* text, Py_ssize_t n, object entry):
-    """Keep ``entry`` for a text (unless another text holds its hash) and return it."""
-    cdef object key = qiam_text_hash(text, n)
-    if PyDict_GetItem(table, key) is NULL:
-        table[key] = _untracked((PyBytes_FromStringAndSize(<const char*> text, n), entry))
-    return entry
+@cython.no_gc  # holds bytes and entries, none of which can refer back to it
+cdef class _TextTable:
+    """Entries by element text (see above)."""
+
+    cdef _Kept* slots
+    cdef Py_ssize_t mask
+    cdef Py_ssize_t used
+
+    def __cinit__(self):
+        self.mask = 1023
+        self.used = 0
+        self.slots = <_Kept*> PyMem_Calloc(self.mask + 1, sizeof(_Kept))
+        if self.slots == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        cdef Py_ssize_t i
+        if self.slots != NULL:
+            for i in range(self.mask + 1):
+                if self.slots[i].data != NULL:
+                    Py_DECREF(<object> self.slots[i].data)
+                    Py_DECREF(<object> self.slots[i].entry)
+            PyMem_Free(self.slots)
+
+    def __len__(self):
+        return self.used
+
+    cdef object get(self, const unsigned char* text, Py_ssize_t n, unsigned long long h):
+        """The entry kept for a text, or None."""
+        cdef Py_ssize_t i = h & self.mask
+        cdef _Kept* kept
+        while True:
+            kept = &self.slots[i]
+            if kept.data == NULL:
+                return None
+            if kept.hash == h and kept.n == n and memcmp(
+                    PyBytes_AS_STRING(<object> kept.data) + kept.start, text, n) == 0:
+                return <object> kept.entry
+            i = (i + 1) & self.mask
+
+    cdef object put(self, bytes data, Py_ssize_t start, Py_ssize_t n, unsigned long long h, object entry):
+        """Keep ``entry`` for the text ``data[start:start + n]`` (not kept before) and return it."""
+        cdef Py_ssize_t i
+        if 2 * (self.used + 1) > self.mask + 1:
+            self._grow()
+        i = h & self.mask
+        while self.slots[i].data != NULL:
+            i = (i + 1) & self.mask
+        Py_INCREF(data)
+        Py_INCREF(entry)
+        self.slots[i].hash = h
+        self.slots[i].data = <PyObject*> data
+        self.slots[i].start = start
+        self.slots[i].n = n
+        self.slots[i].entry = <PyObject*> entry
+        self.used += 1
+        return entry
+
+    cdef int _grow(self) except -1:
+        cdef Py_ssize_t size = 2 * (self.mask + 1), i, j
+        cdef _Kept* slots = <_Kept*> PyMem_Calloc(size, sizeof(_Kept))
+        if slots == NULL:
+            raise MemoryError()
+        for i in range(self.mask + 1):
+            if self.slots[i].data != NULL:
+                j = self.slots[i].hash & (size - 1)
+                while slots[j].data != NULL:
+                    j = (j + 1) & (size - 1)
+                slots[j] = self.slots[i]
+        PyMem_Free(self.slots)
+        self.slots = slots
+        self.mask = size - 1
+        return 0
 
 
 cdef object _ascii(const unsigned char* buf, Py_ssize_t start, Py_ssize_t end):
@@ -1164,8 +1251,8 @@ def compile_document(data, tables):
         The policy's text, UTF-8.
     tables : object
         As for ``compile_statements``, and ``action_texts``,
-        ``resource_texts`` and ``condition_texts``: dicts, empty at first, in
-        which the reader keeps entries by the element's text.
+        ``resource_texts`` and ``condition_texts``: None at first, where the
+        reader keeps entries by the element's text as it sees fit.
 
     Returns
     -------
@@ -1186,9 +1273,9 @@ def compile_document(data, tables):
     cdef bint single, not_action, not_resource, templated
     cdef bint plain_sids = tables.plain_sids
     cdef dict condition_table = tables.condition_keys
-    cdef dict action_texts = tables.action_texts, resource_texts = tables.resource_texts
-    cdef dict condition_texts = tables.condition_texts
-    cdef object make = tables.statement, make_matcher = tables.pattern_matcher
+    cdef _TextTable action_texts, resource_texts, condition_texts
+    cdef unsigned long long h
+    cdef object make_matcher = tables.pattern_matcher
     cdef set sids = set()
     cdef list out = []
     cdef Py_ssize_t key, key_end, value, index
@@ -1198,6 +1285,9 @@ def compile_document(data, tables):
     cdef tuple conditions
     if _peek(&s) != 123:
         return None
+    if tables.action_texts is None:
+        tables.action_texts, tables.resource_texts, tables.condition_texts = _TextTable(), _TextTable(), _TextTable()
+    action_texts, resource_texts, condition_texts = tables.action_texts, tables.resource_texts, tables.condition_texts
     s.pos += 1
     while True:
         if _peek(&s) != 34:
@@ -1250,12 +1340,13 @@ def compile_document(data, tables):
                 if not_action == (seen & (1 << ACTION) != 0):
                     return None
                 slot = NOT_ACTION if not_action else ACTION
-                entry = _text_entry(action_texts, s.buf + starts[slot], ends[slot] - starts[slot])
+                h = qiam_text_hash(s.buf + starts[slot], ends[slot] - starts[slot])
+                entry = action_texts.get(s.buf + starts[slot], ends[slot] - starts[slot], h)
                 if entry is None:
                     entry = _plain_action_list(s.buf, starts[slot], ends[slot])
                     if entry is None:
                         entry = _action_entry(tables, None, _element_of(s.buf, starts[slot], ends[slot]))
-                    entry = _keep_text(action_texts, s.buf + starts[slot], ends[slot] - starts[slot], entry)
+                    action_texts.put(data, starts[slot], ends[slot] - starts[slot], h, entry)
                 actions, services, clean = entry
                 if not clean:
                     return None
@@ -1263,30 +1354,31 @@ def compile_document(data, tables):
                 if not_resource == (seen & (1 << RESOURCE) != 0):
                     return None
                 slot = NOT_RESOURCE if not_resource else RESOURCE
-                entry = _text_entry(resource_texts, s.buf + starts[slot], ends[slot] - starts[slot])
+                h = qiam_text_hash(s.buf + starts[slot], ends[slot] - starts[slot])
+                entry = resource_texts.get(s.buf + starts[slot], ends[slot] - starts[slot], h)
                 if entry is None:
-                    entry = _keep_text(resource_texts, s.buf + starts[slot], ends[slot] - starts[slot],
-                                       _resource_entry(tables, None, _element_of(s.buf, starts[slot], ends[slot]),
-                                                       make_matcher))
+                    entry = resource_texts.put(
+                        data, starts[slot], ends[slot] - starts[slot], h,
+                        _resource_entry(tables, None, _element_of(s.buf, starts[slot], ends[slot]), make_matcher))
                 resources, templated, clean = entry
                 if not clean:
                     return None
                 conditions = ()
                 if seen & (1 << CONDITION):
-                    entry = _text_entry(condition_texts, s.buf + starts[CONDITION], ends[CONDITION] - starts[CONDITION])
+                    h = qiam_text_hash(s.buf + starts[CONDITION], ends[CONDITION] - starts[CONDITION])
+                    entry = condition_texts.get(s.buf + starts[CONDITION], ends[CONDITION] - starts[CONDITION], h)
                     if entry is None:
                         entry = _condition_block(s.buf, starts[CONDITION], ends[CONDITION], tables, condition_table)
                         if entry is None:
                             entry = _condition(PyBytes_FromStringAndSize(<const char*> s.buf + starts[CONDITION],
                                                                          ends[CONDITION] - starts[CONDITION]),
                                                tables, condition_table)
-                        entry = _keep_text(condition_texts, s.buf + starts[CONDITION],
-                                           ends[CONDITION] - starts[CONDITION], entry)
+                        condition_texts.put(data, starts[CONDITION], ends[CONDITION] - starts[CONDITION], h, entry)
                     if entry is False:
                         return None
                     conditions = (<tuple> entry)[0]
                     templated = templated or (<tuple> entry)[1]
-                out.append(_statement(make, tables, index, single, sid, s.buf[starts[EFFECT] + 1] == 65, actions,
+                out.append(_statement(tables, index, single, sid, s.buf[starts[EFFECT] + 1] == 65, actions,
                                       not_action, services, resources, not_resource, conditions,
                                       reads_variables and templated))
                 index += 1

@@ -312,8 +312,8 @@ def compile_document(data: bytes, tables: Any) -> tuple[tuple[Any, ...], int] | 
         The policy's text, UTF-8.
     tables : object
         As for ``compile_statements``, and ``action_texts``,
-        ``resource_texts`` and ``condition_texts``: dicts, empty at first, in
-        which the reader keeps entries by the element's text.
+        ``resource_texts`` and ``condition_texts``: None at first, where the
+        reader keeps entries by the element's text as it sees fit.
 
     Returns
     -------

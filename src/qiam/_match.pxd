@@ -55,6 +55,8 @@ cdef class ArnPatternSet:
 
     cdef int _build(self) except -1
     cdef bint matches_text(self, str arn) except -1
+    @staticmethod
+    cdef ArnPatternSet of_strings(tuple patterns)
 
 
 cdef class IpNetworkSet:

@@ -649,6 +649,15 @@ cdef class ArnPatternSet:
         self._ordered = None
         self._built = False  # built when first matched, as GlobSet is
 
+    @staticmethod
+    cdef ArnPatternSet of_strings(tuple patterns):
+        """``ArnPatternSet(patterns)`` for a tuple of exact str, from compiled code (see ``GlobSet.of_strings``)."""
+        cdef ArnPatternSet made = ArnPatternSet.__new__(ArnPatternSet)
+        made._patterns = patterns
+        made._ordered = None
+        made._built = False
+        return made
+
     cdef int _build(self) except -1:
         """Split the patterns into those matched whole and those matched field by field, once."""
         cdef list whole = [], fielded = []

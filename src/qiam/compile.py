@@ -282,7 +282,8 @@ class _Tables:
 
     __slots__ = ("_compiler", "_operators", "_profile", "_verdicts", "action_texts", "actions", "condition_keys",
                  "condition_makers", "condition_texts", "globs", "key_kinds", "operator_facts", "pattern_matcher",
-                 "plain_sids", "reads_variables", "resource_texts", "resources", "statement")
+                 "plain_sids", "reads_variables", "resource_matcher", "resource_texts", "resources", "statement",
+                 "statement_variables")
 
     def __init__(self, compiler: Compiler, profile: Profile, reads_variables: bool) -> None:
         self._compiler = compiler
@@ -295,9 +296,9 @@ class _Tables:
                                   tuple[CompiledCondition, bool] | Literal[False]] = {}
         # The same entries by the element's JSON text, kept as the document reader sees fit
         # (qiam._front.compile_document); for a Condition block, the block's entry.
-        self.action_texts: dict[Any, Any] = {}
-        self.resource_texts: dict[Any, Any] = {}
-        self.condition_texts: dict[Any, Any] = {}
+        self.action_texts: Any = None
+        self.resource_texts: Any = None
+        self.condition_texts: Any = None
         # What the compiled loop's condition shortcut reads (see condition_facts).
         self.operator_facts: dict[str, tuple[int, bool, bool, str | None, str] | Literal[False]] = {}
         self.key_kinds: dict[str, int] = {}
@@ -307,6 +308,10 @@ class _Tables:
         self.statement = decide.Statement
         self.globs = core.GlobSet
         self.pattern_matcher = ResourceMatcher.of_patterns
+        self.resource_matcher = ResourceMatcher  # for the compiled loop, which makes of_patterns' matchers itself
+        # The variables of a statement by its Resource matcher and conditions (see variables).
+        self.statement_variables: dict[tuple[ResourceMatcher | None, tuple[CompiledCondition, ...]],
+                                       tuple[Variable, ...]] = {}
 
     def action_entry(self, key: str | tuple[str, ...]) -> tuple[Any, frozenset[str] | None, bool]:
         """Judge, compile and keep an Action (or NotAction) element not met before."""
@@ -371,8 +376,12 @@ class _Tables:
 
     def variables(self, resources: ResourceMatcher | None, conditions: tuple[CompiledCondition, ...]
                   ) -> tuple[Variable, ...]:
-        """The variables a statement reads (see ``_variables``)."""
-        return _variables(resources, conditions)
+        """The variables a statement reads (see ``_variables``), found once per pair of elements."""
+        key = (resources, conditions)
+        found = self.statement_variables.get(key)
+        if found is None:
+            found = self.statement_variables[key] = _variables(resources, conditions)
+        return found
 
 
 # The operator families the compiled loop judges and compiles itself, by Family value.
