@@ -1,13 +1,17 @@
 # cython: language_level=3, binding=True, boundscheck=False, wraparound=False
 # cython: initializedcheck=False, cdivision=True, freethreading_compatible=True
 # (The directives are set in setup.py; they are repeated here for the reader.)
-"""The compile stage's statement loop, compiled.
+"""The compile stage's statement loop and document reader, compiled.
 
 Twin of ``qiam._front_py``, which is the readable specification: every public
-name here has the same signature, docstring and results there. The loop's work
-is walking dicts and lists and looking up tables, which compiled code does
-without the interpreter's per-step cost; the judging and compiling of each
-distinct element stays in Python (``qiam.validate``, ``qiam.compile``).
+name here has the same signature, docstring and results there. The work is
+reading JSON text and walking dicts and lists and looking up tables, which
+compiled code does without the interpreter's per-step cost. The judging and
+compiling of each distinct element stays in Python (``qiam.validate``,
+``qiam.compile``) but for the shortcuts that answer "nothing to report" for
+the plainest shapes (plain Action and Resource lists, plain condition keys),
+which also build those elements here; the tests hold every shortcut equal to
+the path it stands for.
 """
 
 cimport cython
@@ -1233,6 +1237,88 @@ cdef object _condition(bytes text, object tables, dict table):
     return False if found is None else found
 
 
+cdef object _element_entry(_TextTable table, int kind, bytes data, Py_ssize_t start, Py_ssize_t end,
+                           object tables):
+    """The entry of an Action, Resource or Condition element by its text ``data[start:end]``: kept in
+    ``table``, or read (the plainest shapes here, the rest by the paths of the decoded JSON) and kept."""
+    cdef const unsigned char* buf = <const unsigned char*> data
+    cdef unsigned long long h = qiam_text_hash(buf + start, end - start)
+    cdef object entry = table.get(buf + start, end - start, h)
+    if entry is not None:
+        return entry
+    if kind == ACTION:
+        entry = _plain_action_list(buf, start, end)
+        if entry is None:
+            entry = _action_entry(tables, None, _element_of(buf, start, end))
+    elif kind == RESOURCE:
+        entry = _resource_entry(tables, None, _element_of(buf, start, end), tables.pattern_matcher)
+    else:
+        entry = _condition_block(buf, start, end, tables, tables.condition_keys)
+        if entry is None:
+            entry = _condition(data[start:end], tables, tables.condition_keys)
+    return table.put(data, start, end - start, h, entry)
+
+
+cdef struct _Reading:
+    # What compile_document reads every statement with.
+    PyObject* tables
+    PyObject* action_texts      # the _TextTables of tables
+    PyObject* resource_texts
+    PyObject* condition_texts
+    bint plain_sids
+    bint reads_variables
+
+
+cdef object _read_statement(bytes data, Py_ssize_t* starts, Py_ssize_t* ends, int seen, Py_ssize_t index,
+                            bint single, _Reading* r, set sids):
+    """The compiled statement whose elements ``_statement_members`` found, read as ``compile_statements``
+    reads a statement; None if it needs the full path. Sids met so far are in ``sids``."""
+    cdef object tables = <object> r.tables
+    cdef const unsigned char* buf = <const unsigned char*> data
+    cdef bint not_action, not_resource, templated
+    cdef int slot
+    cdef object sid = None, entry, actions, services, resources, clean
+    cdef tuple conditions = ()
+    if not seen & (1 << EFFECT):
+        return None
+    if seen & (1 << SID):
+        sid = PyUnicode_DecodeASCII(<const char*> buf + starts[SID] + 1, ends[SID] - starts[SID] - 2, NULL)
+        if r.plain_sids and not _sid_is_plain(<str> sid):
+            return None
+        if sid:
+            if sid in sids:
+                return None
+            sids.add(sid)
+    if not (_text_is(buf, starts[EFFECT], ends[EFFECT], b'"Allow"') or _text_is(buf, starts[EFFECT], ends[EFFECT],
+                                                                               b'"Deny"')):
+        return None
+    not_action = seen & (1 << NOT_ACTION) != 0
+    if not_action == (seen & (1 << ACTION) != 0):
+        return None
+    slot = NOT_ACTION if not_action else ACTION
+    actions, services, clean = _element_entry(<_TextTable> r.action_texts, ACTION, data, starts[slot], ends[slot],
+                                              tables)
+    if not clean:
+        return None
+    not_resource = seen & (1 << NOT_RESOURCE) != 0
+    if not_resource == (seen & (1 << RESOURCE) != 0):
+        return None
+    slot = NOT_RESOURCE if not_resource else RESOURCE
+    resources, templated, clean = _element_entry(<_TextTable> r.resource_texts, RESOURCE, data, starts[slot],
+                                                 ends[slot], tables)
+    if not clean:
+        return None
+    if seen & (1 << CONDITION):
+        entry = _element_entry(<_TextTable> r.condition_texts, CONDITION, data, starts[CONDITION], ends[CONDITION],
+                               tables)
+        if entry is False:
+            return None
+        conditions = (<tuple> entry)[0]
+        templated = templated or (<tuple> entry)[1]
+    return _statement(tables, index, single, sid, buf[starts[EFFECT] + 1] == 65, actions, not_action, services,
+                      resources, not_resource, conditions, r.reads_variables and templated)
+
+
 def compile_document(data, tables):
     """The compiled statements of a policy's JSON text and the whitespace in it, or None for the full path.
 
@@ -1269,25 +1355,25 @@ def compile_document(data, tables):
     s.blanks = 0
     cdef Py_ssize_t starts[N_ELEMENTS]
     cdef Py_ssize_t ends[N_ELEMENTS]
-    cdef int seen, top = 0, c, slot
-    cdef bint single, not_action, not_resource, templated
-    cdef bint plain_sids = tables.plain_sids
-    cdef dict condition_table = tables.condition_keys
-    cdef _TextTable action_texts, resource_texts, condition_texts
-    cdef unsigned long long h
-    cdef object make_matcher = tables.pattern_matcher
+    cdef int seen, top = 0, c
+    cdef bint single
     cdef set sids = set()
     cdef list out = []
     cdef Py_ssize_t key, key_end, value, index
-    cdef bint reads_variables = tables.reads_variables
-    cdef bytes text
-    cdef object sid, entry, actions, services, resources, clean
-    cdef tuple conditions
+    cdef object statement
     if _peek(&s) != 123:
         return None
     if tables.action_texts is None:
         tables.action_texts, tables.resource_texts, tables.condition_texts = _TextTable(), _TextTable(), _TextTable()
-    action_texts, resource_texts, condition_texts = tables.action_texts, tables.resource_texts, tables.condition_texts
+    cdef object action_texts = tables.action_texts, resource_texts = tables.resource_texts
+    cdef object condition_texts = tables.condition_texts
+    cdef _Reading reading
+    reading.tables = <PyObject*> tables
+    reading.action_texts = <PyObject*> action_texts  # the references are held by the locals
+    reading.resource_texts = <PyObject*> resource_texts
+    reading.condition_texts = <PyObject*> condition_texts
+    reading.plain_sids = tables.plain_sids
+    reading.reads_variables = tables.reads_variables
     s.pos += 1
     while True:
         if _peek(&s) != 34:
@@ -1319,68 +1405,12 @@ def compile_document(data, tables):
                 if _peek(&s) != 123:
                     return None
                 seen = _statement_members(&s, starts, ends)
-                if seen < 0 or not seen & (1 << EFFECT):
+                if seen < 0:
                     return None
-                # The statement, as compile_statements reads it.
-                if seen & (1 << SID):
-                    sid = PyUnicode_DecodeASCII(<const char*> s.buf + starts[SID] + 1,
-                                                ends[SID] - starts[SID] - 2, NULL)
-                    if plain_sids and not _sid_is_plain(<str> sid):
-                        return None
-                    if sid:
-                        if sid in sids:
-                            return None
-                        sids.add(sid)
-                else:
-                    sid = None
-                if not (_text_is(s.buf, starts[EFFECT], ends[EFFECT], b'"Allow"')
-                        or _text_is(s.buf, starts[EFFECT], ends[EFFECT], b'"Deny"')):
+                statement = _read_statement(data, starts, ends, seen, index, single, &reading, sids)
+                if statement is None:
                     return None
-                not_action = seen & (1 << NOT_ACTION) != 0
-                if not_action == (seen & (1 << ACTION) != 0):
-                    return None
-                slot = NOT_ACTION if not_action else ACTION
-                h = qiam_text_hash(s.buf + starts[slot], ends[slot] - starts[slot])
-                entry = action_texts.get(s.buf + starts[slot], ends[slot] - starts[slot], h)
-                if entry is None:
-                    entry = _plain_action_list(s.buf, starts[slot], ends[slot])
-                    if entry is None:
-                        entry = _action_entry(tables, None, _element_of(s.buf, starts[slot], ends[slot]))
-                    action_texts.put(data, starts[slot], ends[slot] - starts[slot], h, entry)
-                actions, services, clean = entry
-                if not clean:
-                    return None
-                not_resource = seen & (1 << NOT_RESOURCE) != 0
-                if not_resource == (seen & (1 << RESOURCE) != 0):
-                    return None
-                slot = NOT_RESOURCE if not_resource else RESOURCE
-                h = qiam_text_hash(s.buf + starts[slot], ends[slot] - starts[slot])
-                entry = resource_texts.get(s.buf + starts[slot], ends[slot] - starts[slot], h)
-                if entry is None:
-                    entry = resource_texts.put(
-                        data, starts[slot], ends[slot] - starts[slot], h,
-                        _resource_entry(tables, None, _element_of(s.buf, starts[slot], ends[slot]), make_matcher))
-                resources, templated, clean = entry
-                if not clean:
-                    return None
-                conditions = ()
-                if seen & (1 << CONDITION):
-                    h = qiam_text_hash(s.buf + starts[CONDITION], ends[CONDITION] - starts[CONDITION])
-                    entry = condition_texts.get(s.buf + starts[CONDITION], ends[CONDITION] - starts[CONDITION], h)
-                    if entry is None:
-                        entry = _condition_block(s.buf, starts[CONDITION], ends[CONDITION], tables, condition_table)
-                        if entry is None:
-                            entry = _condition(PyBytes_FromStringAndSize(<const char*> s.buf + starts[CONDITION],
-                                                                         ends[CONDITION] - starts[CONDITION]),
-                                               tables, condition_table)
-                        condition_texts.put(data, starts[CONDITION], ends[CONDITION] - starts[CONDITION], h, entry)
-                    if entry is False:
-                        return None
-                    conditions = (<tuple> entry)[0]
-                    templated = templated or (<tuple> entry)[1]
-                out.append(_statement(tables, index, single, sid, s.buf[starts[EFFECT] + 1] == 65, actions,
-                                      not_action, services, resources, not_resource, conditions,
-                                      reads_variables and templated))
+                out.append(statement)
                 index += 1
                 if single:
                     break

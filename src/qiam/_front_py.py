@@ -10,14 +10,24 @@ for (another element, a value of another type, anything the validator has
 something to say about) makes it return None, and the policy takes the full
 path, validate then compile, which is the reference for what this returns.
 
+``compile_document`` goes one step further for the usual text (ASCII, no
+escape, Version 2012-10-17 and Statement): its compiled twin reads the JSON
+itself, straight into statements, checking the syntax and repeated keys as
+it goes, and keeps each element's entry by its text, so that the JSON reader
+reads only the few Condition blocks it does not read itself. Any other text
+takes the statement loop over the decoded JSON, or the full path.
+
 The house rule is that structure and AWS semantics are Python and only
 matching is compiled. This module bends it for speed, the compile budget of a
-bulk job being a few times the cost of reading the JSON: the walk over
-statements is compiled, and so are two shortcuts of the validator (plain
-Action and Resource lists, the same as its own regular expressions say). The
-rules themselves stay in ``qiam.validate``: the shortcuts only ever answer
-"nothing to report", the tests hold them equal to the validator's, and
-anything else is asked of the validator.
+bulk job being three times the cost of reading the JSON: the walk over
+statements (and, in ``compile_document``, over the text) is compiled, and so
+are shortcuts of the validator and compiler for the plainest elements (plain
+Action and Resource lists, the same as the validator's own regular
+expressions say; plain String, Arn, Bool and Null condition keys, as
+``plain_condition_key`` says, compiled as ``compile._compile_condition``
+compiles them). The rules themselves stay in ``qiam.validate``: the
+shortcuts only ever answer "nothing to report", the tests hold them equal to
+the paths they stand for, and anything else is asked of the validator.
 
 ``_front.pyx`` must return the same for every input; the tests prove it.
 """

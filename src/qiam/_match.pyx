@@ -415,6 +415,8 @@ cdef class GlobSet:
                     match_all = True
                 else:
                     general.append(Glob(pattern))
+            if self._built:
+                return 0  # another thread built it meanwhile (a collection in between can switch threads)
             self._exact = _untracked(frozenset(exact))
             self._prefixes = tuple(prefixes)
             self._general = tuple(general)
@@ -679,6 +681,8 @@ cdef class ArnPatternSet:
                     whole.append(pattern)
                 else:
                     fielded.append(_arn_pattern(pattern, globs))
+            if self._built:
+                return 0  # as in GlobSet._build
             self._whole = GlobSet(whole)
             self._fielded = tuple(fielded)
             self._match_all = match_all

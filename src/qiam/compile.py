@@ -4,6 +4,13 @@ Compiling validates the policy under its profile, then builds what the
 evaluator runs: ``NotAction`` / ``NotResource`` / ``NotPrincipal`` folded into
 ``negated`` flags, patterns built once with the core, condition values coerced
 once, and statements indexed by the service prefixes their actions can match.
+
+The usual policy text (the common statement shapes, in a profile without
+principals) is read straight into statements by the compiled document reader
+(``qiam._front.compile_document``); other statements take the statement loop
+over the decoded JSON, and anything those do not vouch for takes the full
+path, validate then compile, which is the reference the tests hold the others
+to.
 """
 
 from __future__ import annotations
@@ -273,11 +280,14 @@ class Compiler:
 
 
 class _Tables:
-    """What the statement loop (``qiam._front``) reads for one profile and Version.
+    """What the statement loop and the document reader (``qiam._front``) read for one profile and Version.
 
     The entries of the Action lists, Resource lists and condition keys met so
     far, each judged by the validator (alone, as ``ElementVerdicts`` does) and,
-    when clean, compiled; see ``qiam._front_py.compile_statements``.
+    when clean, compiled; see ``qiam._front_py.compile_statements``. The
+    document reader keeps its own tables by element text (``*_texts``), and
+    the compiled loop's shortcuts read ``operator_facts``, ``key_kinds`` and
+    ``condition_makers``, and make Resource matchers of ``resource_matcher``.
     """
 
     __slots__ = ("_compiler", "_operators", "_profile", "_verdicts", "action_texts", "actions", "condition_keys",
