@@ -638,3 +638,33 @@ def test_the_condition_shortcut_serves_most_managed_condition_keys() -> None:
     for path in MANAGED[::3]:
         qiam._front.compile_statements(orjson.loads(path.read_bytes())["Statement"], tables)
     assert len(tables.condition_keys) > 400 and tables.asked < 0.2 * len(tables.condition_keys)
+
+
+def test_policies_read_from_text_are_shared_between_threads_from_their_first_match() -> None:
+    """Pattern sets sort their patterns at their first match: threads that meet them first together
+    still decide as one thread does."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qiam import Request, compile_policies
+
+    documents = [path.read_bytes() for path in MANAGED[::30]]
+    requests = [Request(action, resource) for action in ("s3:GetObject", "ec2:RunInstances", "iam:PassRole",
+                                                         "kms:Decrypt", "logs:PutLogEvents", "sts:AssumeRole")
+                for resource in ("*", "arn:aws:s3:::bucket/key", "arn:aws:iam::111122223333:role/R",
+                                 "arn:aws:logs:us-east-1:111122223333:log-group:g")]
+
+    def decisions(psets: list[Any]) -> list[str]:
+        return [pset.evaluate(request).decision.value for pset in psets for request in requests]
+
+    expected = decisions([compile_policies([document]) for document in documents])
+    shared = [compile_policies([document]) for document in documents]  # nothing matched yet
+    start = threading.Barrier(6)
+
+    def run(_: int) -> list[str]:
+        start.wait()
+        return decisions(shared)
+
+    with ThreadPoolExecutor(6) as pool:
+        found = list(pool.map(run, range(6)))
+    assert "allowed" in expected and all(result == expected for result in found)
