@@ -1,7 +1,33 @@
-# The C-level surface of the decision kernel's compiled statements, for the compiler's compiled loop
-# (qiam._front cimports Statement to make statements without a call through the type).
+# The C-level surface of the decision kernel's compiled statements and conditions, for the compiler's
+# compiled loop (qiam._front cimports them to make them without a call through the type).
 
 from qiam._match cimport ArnPatternSet, GlobSet
+
+
+cdef class Condition:
+    cdef readonly str key
+    cdef readonly str key_text
+    cdef readonly bint null
+    cdef readonly bint negated
+    cdef readonly bint if_exists
+    cdef readonly object set_prefix
+    cdef readonly object values
+    cdef readonly object exact
+    cdef readonly str operator
+    cdef readonly tuple texts
+    cdef int prefix                 # 0 none, 1 ForAllValues, 2 ForAnyValue
+    # A fast path for the matchers the kernel knows (qiam.operators): 1 exact strings, 2 strings
+    # ignoring case, 3 wildcard strings, 4 ARNs, each without variables; 0 ask ``values.test``.
+    cdef int fast
+    cdef frozenset _strings
+    cdef GlobSet _globs
+    cdef ArnPatternSet _arns
+
+    @staticmethod
+    cdef Condition of_parts(str key, str key_text, bint null, bint negated, bint if_exists, object set_prefix,
+                            object values, object exact, str operator, tuple texts)
+    cdef int _fill(self, str key, str key_text, bint null, bint negated, bint if_exists, object set_prefix,
+                   object values, object exact, str operator, tuple texts) except -1
 
 
 cdef class Statement:

@@ -185,32 +185,30 @@ cdef class Condition:
     __signature__ = inspect.signature(
         lambda key, key_text, *, null, negated, if_exists, set_prefix, values, exact, operator, texts: None)
 
-    cdef readonly str key
-    cdef readonly str key_text
-    cdef readonly bint null
-    cdef readonly bint negated
-    cdef readonly bint if_exists
-    cdef readonly object set_prefix
-    cdef readonly object values
-    cdef readonly object exact
-    cdef readonly str operator
-    cdef readonly tuple texts
-    cdef int prefix                 # 0 none, 1 ForAllValues, 2 ForAnyValue
-    # A fast path for the matchers the kernel knows (qiam.operators): 1 exact strings, 2 strings
-    # ignoring case, 3 wildcard strings, 4 ARNs, each without variables; 0 ask ``values.test``.
-    cdef int fast
-    cdef frozenset _strings
-    cdef GlobSet _globs
-    cdef ArnPatternSet _arns
+    # Attributes are declared in _decide.pxd.
 
     def __init__(self, key, key_text, *, null, negated, if_exists, set_prefix, values, exact, operator, texts):
         if set_prefix not in _SET_PREFIXES:
             raise ValueError("set_prefix must be None, `ForAllValues` or `ForAnyValue`")
+        self._fill(key, key_text, bool(null), bool(negated), bool(if_exists), set_prefix, values, exact, operator,
+                   texts)
+
+    @staticmethod
+    cdef Condition of_parts(str key, str key_text, bint null, bint negated, bint if_exists, object set_prefix,
+                            object values, object exact, str operator, tuple texts):
+        """A condition from compiled code (the compiler's loop, whose set prefixes are the operators'):
+        as ``Condition(...)`` makes it, without the call through the type and its keywords."""
+        cdef Condition made = Condition.__new__(Condition)
+        made._fill(key, key_text, null, negated, if_exists, set_prefix, values, exact, operator, texts)
+        return made
+
+    cdef int _fill(self, str key, str key_text, bint null, bint negated, bint if_exists, object set_prefix,
+                   object values, object exact, str operator, tuple texts) except -1:
         self.key = key
         self.key_text = key_text
-        self.null = bool(null)
-        self.negated = bool(negated)
-        self.if_exists = bool(if_exists)
+        self.null = null
+        self.negated = negated
+        self.if_exists = if_exists
         self.set_prefix = set_prefix
         self.prefix = _SET_PREFIXES[set_prefix]
         self.values = values
@@ -230,6 +228,7 @@ cdef class Condition:
             self.fast, self._globs = 3, static
         elif kind == "PatternValues" and isinstance(static, ArnPatternSet):
             self.fast, self._arns = 4, static
+        return 0
 
     def __repr__(self):
         return f"Condition({self.operator!r}, {self.key_text!r})"

@@ -29,7 +29,7 @@ cdef extern from "Python.h":
     str PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
     str PyUnicode_DecodeASCII(const char* text, Py_ssize_t size, const char* errors)
 
-from qiam._decide cimport Statement
+from qiam._decide cimport Condition, Statement
 from qiam._match cimport ArnPatternSet, GlobSet
 
 from orjson import loads as _loads
@@ -515,9 +515,9 @@ cdef object _plain_condition(object tables, str op_text, str name, object value)
         values = makers[3](tuple([_boolean(<str> text) for text in texts]))
     else:
         values = makers[2](texts, (), arn=kind == KIND_ARN)
-    return _untracked((makers[4](name.lower(), name, null=kind == KIND_NULL, negated=(<tuple> facts)[1],
-                                 if_exists=(<tuple> facts)[2], set_prefix=(<tuple> facts)[3], values=values,
-                                 exact=exact, operator=(<tuple> facts)[4], texts=_untracked(texts)), False))
+    return _untracked((Condition.of_parts(name.lower(), name, kind == KIND_NULL, (<tuple> facts)[1],
+                                          (<tuple> facts)[2], (<tuple> facts)[3], values, exact,
+                                          (<tuple> facts)[4], _untracked(texts)), False))
 
 
 cdef bint _sid_is_plain(str sid):
@@ -1172,11 +1172,11 @@ cdef object _condition_block(const unsigned char* buf, Py_ssize_t start, Py_ssiz
     return _untracked((_untracked(tuple(compiled)), templated))
 
 
-cdef object _plain_action_list(const unsigned char* buf, Py_ssize_t start, Py_ssize_t end):
+cdef object _plain_action_list(const unsigned char* buf, Py_ssize_t start, Py_ssize_t end, dict service_sets):
     """The entry of an Action element read from its text (a string or an array of strings, read by
     ``_strings``) when it is plain: ``_as_patterns``, ``action_services`` and the set in one pass over
-    the bytes, making each string once and each service prefix once per run of equal prefixes. None
-    when an action is not plain."""
+    the bytes, making each string once and each service prefix once per run of equal prefixes (and
+    the set of one service once, in ``service_sets``). None when an action is not plain."""
     cdef list actions = [], heads = []
     cdef const unsigned char* open_
     cdef const unsigned char* close
@@ -1185,7 +1185,7 @@ cdef object _plain_action_list(const unsigned char* buf, Py_ssize_t start, Py_ss
     cdef bint any_service = False
     cdef unsigned char* out
     cdef str action, lowered
-    cdef frozenset services
+    cdef object services
     while True:
         open_ = <const unsigned char*> memchr(buf + start, 34, end - start)
         if open_ == NULL:
@@ -1219,9 +1219,14 @@ cdef object _plain_action_list(const unsigned char* buf, Py_ssize_t start, Py_ss
         actions.append(action)
     if not actions:
         return None
-    services = None if any_service else frozenset(heads)
-    if services is not None:
-        PyObject_GC_UnTrack(services)
+    services = None
+    if not any_service:
+        # Most lists name one service: its set is made once per Compiler and shared.
+        services = _lookup(service_sets, heads[0]) if len(heads) == 1 else None
+        if services is None:
+            services = _untracked(frozenset(heads))
+            if len(heads) == 1:
+                service_sets[heads[0]] = services
     return _untracked((GlobSet.of_strings(_untracked(tuple(actions)), True), services, True))
 
 
@@ -1247,7 +1252,7 @@ cdef object _element_entry(_TextTable table, int kind, bytes data, Py_ssize_t st
     if entry is not None:
         return entry
     if kind == ACTION:
-        entry = _plain_action_list(buf, start, end)
+        entry = _plain_action_list(buf, start, end, tables.service_sets)
         if entry is None:
             entry = _action_entry(tables, None, _element_of(buf, start, end))
     elif kind == RESOURCE:

@@ -292,8 +292,8 @@ class _Tables:
 
     __slots__ = ("_compiler", "_operators", "_profile", "_verdicts", "action_texts", "actions", "condition_keys",
                  "condition_makers", "condition_texts", "globs", "key_kinds", "operator_facts", "pattern_matcher",
-                 "plain_sids", "reads_variables", "resource_matcher", "resource_texts", "resources", "statement",
-                 "statement_variables")
+                 "plain_sids", "reads_variables", "resource_matcher", "resource_texts", "resources", "service_sets",
+                 "statement", "statement_variables")
 
     def __init__(self, compiler: Compiler, profile: Profile, reads_variables: bool) -> None:
         self._compiler = compiler
@@ -312,7 +312,8 @@ class _Tables:
         # What the compiled loop's condition shortcut reads (see condition_facts).
         self.operator_facts: dict[str, tuple[int, bool, bool, str | None, str] | Literal[False]] = {}
         self.key_kinds: dict[str, int] = {}
-        self.condition_makers = (StringValues, IgnoreCaseValues, PatternValues, BoolValues, decide.Condition)
+        self.condition_makers = (StringValues, IgnoreCaseValues, PatternValues, BoolValues)
+        self.service_sets: dict[str, frozenset[str]] = {}  # the document reader's sets of one service
         self.plain_sids = profile.iam_document
         self.reads_variables = reads_variables
         self.statement = decide.Statement
