@@ -32,6 +32,8 @@ cdef extern from "Python.h":
 from qiam._decide cimport Condition, Statement
 from qiam._match cimport ArnPatternSet, GlobSet
 
+from os import urandom as _urandom
+
 from orjson import loads as _loads
 
 from qiam._match import decoded_member_count, json_member_count
@@ -950,14 +952,15 @@ cdef object _element_of(const unsigned char* buf, Py_ssize_t start, Py_ssize_t e
         start = close - buf + 1
 
 
-# The reader keeps entries by element text in a table of its own: open addressing on a 64-bit hash
-# of the text (rotate, xor and multiply, a word at a time), each slot holding where the text is (in the
-# bytes of the policy it was first read from, kept alive) and its entry. A lookup makes no Python
-# object, and the text is compared to be sure.
+# The reader keeps entries by element text in a table of its own: open addressing on a 64-bit
+# hash of the text (seeded; rotate, xor and multiply, a word at a time), each slot holding where
+# the text is (in the bytes of the policy it was first read from, kept alive) and its entry. A
+# lookup makes no Python object, and the text is compared to be sure.
 cdef extern from *:
     """
+    static uint64_t qiam_text_seed = 0x9e3779b97f4a7c15ULL;
     static inline uint64_t qiam_text_hash(const unsigned char* p, Py_ssize_t n) {
-        uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t) n, w;
+        uint64_t h = qiam_text_seed ^ (uint64_t) n, w;
         Py_ssize_t i = 0;
         for (; i + 8 <= n; i += 8) {
             memcpy(&w, p + i, 8);
@@ -970,6 +973,11 @@ cdef extern from *:
     }
     """
     unsigned long long qiam_text_hash(const unsigned char* p, Py_ssize_t n) noexcept nogil
+    unsigned long long qiam_text_seed
+
+# Seeded per process, as Python seeds its string hashes: texts written to collide in the tables
+# cannot be prepared in advance.
+qiam_text_seed = int.from_bytes(_urandom(8), "little") | 1
 
 
 cdef struct _Kept:
