@@ -539,6 +539,15 @@ cdef inline object _untracked(object container):
     return container
 
 
+cdef bint _plain_sid_bytes(const unsigned char* buf, Py_ssize_t start, Py_ssize_t end) noexcept:
+    """``_sid_is_plain`` of the ASCII text ``buf[start:end]``."""
+    cdef Py_ssize_t i
+    for i in range(start, end):
+        if _ACTION_BYTE[buf[i]] != 1 or buf[i] == 46 or buf[i] == 45:  # letters and digits, not . or -
+            return False
+    return True
+
+
 cdef inline object _lookup(dict table, object key):
     cdef PyObject* found = PyDict_GetItem(table, key)
     return None if found is NULL else <object> found
@@ -772,6 +781,12 @@ cdef extern from *:
         uint64_t mask = (((uint64_t) 1) << (8 * n)) - 1;
         return (w & mask) | (0x4141414141414141ULL & ~mask);
     }
+    /* The position (in memory order) of a word's first quote, or 8 without one. */
+    static inline Py_ssize_t qiam_quote8(uint64_t w) {
+        const uint64_t ones = 0x0101010101010101ULL;
+        uint64_t x = w ^ (0x22 * ones), found = (x - ones) & ~x & (0x80 * ones);
+        return found == 0 ? 8 : __builtin_ctzll(found) >> 3;  /* the lowest flag is exact */
+    }
     /* How many of a word's first bytes (in memory order) are spaces. */
     static inline int qiam_spaces8(uint64_t w) {
         uint64_t x = w ^ 0x2020202020202020ULL;
@@ -781,6 +796,7 @@ cdef extern from *:
     unsigned long long qiam_load8(const unsigned char* p) noexcept nogil
     bint qiam_plain8_bad(unsigned long long w) noexcept nogil
     unsigned long long qiam_head8(unsigned long long w, Py_ssize_t n) noexcept nogil
+    Py_ssize_t qiam_quote8(unsigned long long w) noexcept nogil
     int qiam_spaces8(unsigned long long w) noexcept nogil
 
 
@@ -811,8 +827,21 @@ cdef inline int _peek(_Scan* s) noexcept:
 cdef inline bint _string(_Scan* s) noexcept:
     """At a quote: pass the string. False if it holds an escape, a control character or a byte outside
     ASCII, or does not end."""
-    cdef Py_ssize_t i = s.pos + 1, end
-    cdef const unsigned char* quote = <const unsigned char*> memchr(s.buf + i, 34, s.n - i)
+    cdef Py_ssize_t i = s.pos + 1, end, q
+    cdef unsigned long long w
+    cdef const unsigned char* quote
+    if i + 8 <= s.n:  # most keys and many values end within a word: found without a call
+        w = qiam_load8(s.buf + i)
+        q = qiam_quote8(w)
+        if q < 8:
+            if q and qiam_plain8_bad(qiam_head8(w, q)):
+                return False
+            s.pos = i + q + 1
+            return True
+        if qiam_plain8_bad(w):
+            return False
+        i += 8
+    quote = <const unsigned char*> memchr(s.buf + i, 34, s.n - i)
     if quote == NULL:
         return False
     end = quote - s.buf
@@ -1295,9 +1324,9 @@ cdef object _read_statement(bytes data, Py_ssize_t* starts, Py_ssize_t* ends, in
     if not seen & (1 << EFFECT):
         return None
     if seen & (1 << SID):
-        sid = PyUnicode_DecodeASCII(<const char*> buf + starts[SID] + 1, ends[SID] - starts[SID] - 2, NULL)
-        if r.plain_sids and not _sid_is_plain(<str> sid):
+        if r.plain_sids and not _plain_sid_bytes(buf, starts[SID] + 1, ends[SID] - 1):
             return None
+        sid = PyUnicode_DecodeASCII(<const char*> buf + starts[SID] + 1, ends[SID] - starts[SID] - 2, NULL)
         if sid:
             if sid in sids:
                 return None
