@@ -17,7 +17,7 @@ the path it stands for.
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Calloc, PyMem_Free
-from cpython.ref cimport Py_DECREF, Py_INCREF
+from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF, Py_XINCREF
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_Find, PyUnicode_FindChar, PyUnicode_GET_LENGTH
@@ -421,6 +421,13 @@ cdef object _compile_condition(object condition, object tables, dict table):
             compiled.append((<tuple> entry)[0])
             templated = templated or (<tuple> entry)[1]
     return tuple(compiled), templated
+
+
+cdef inline object _block_key(object tables, dict table, str operator, str name, object value):
+    """``_condition_entry`` for the document reader, whose keys seldom repeat: a plain key is made
+    without being kept (a block is kept whole, by its text)."""
+    cdef object entry = _plain_condition(tables, operator, name, value)
+    return _condition_entry(tables, table, operator, name, value) if entry is None else entry
 
 
 cdef object _condition_entry(object tables, dict table, object operator, object name, object value):
@@ -1009,12 +1016,20 @@ cdef extern from *:
 qiam_text_seed = int.from_bytes(_urandom(8), "little") | 1
 
 
+cdef struct _Entry:
+    # An element's entry, unpacked: kept in the table's slots, not as a tuple per element (which
+    # would be one more object for the cycle collector to count for each).
+    PyObject* first         # the action set, the Resource matcher or the conditions (NULL: not clean)
+    PyObject* second        # an action set's services (None: any service); else NULL
+    bint templated          # the element reads policy variables
+
+
 cdef struct _Kept:
     unsigned long long hash
     PyObject* data          # the bytes the text is in (a reference held), NULL for an empty slot
     Py_ssize_t start
     Py_ssize_t n
-    PyObject* entry         # a reference held
+    _Entry entry            # references held
 
 
 @cython.no_gc  # holds bytes and entries, none of which can refer back to it
@@ -1038,27 +1053,29 @@ cdef class _TextTable:
             for i in range(self.mask + 1):
                 if self.slots[i].data != NULL:
                     Py_DECREF(<object> self.slots[i].data)
-                    Py_DECREF(<object> self.slots[i].entry)
+                    Py_XDECREF(self.slots[i].entry.first)
+                    Py_XDECREF(self.slots[i].entry.second)
             PyMem_Free(self.slots)
 
     def __len__(self):
         return self.used
 
-    cdef object get(self, const unsigned char* text, Py_ssize_t n, unsigned long long h):
-        """The entry kept for a text, or None."""
+    cdef bint get(self, const unsigned char* text, Py_ssize_t n, unsigned long long h, _Entry* entry) noexcept:
+        """Whether an entry is kept for a text; if so it is copied to ``entry`` (references borrowed)."""
         cdef Py_ssize_t i = h & self.mask
         cdef _Kept* kept
         while True:
             kept = &self.slots[i]
             if kept.data == NULL:
-                return None
+                return False
             if kept.hash == h and kept.n == n and memcmp(
                     PyBytes_AS_STRING(<object> kept.data) + kept.start, text, n) == 0:
-                return <object> kept.entry
+                entry[0] = kept.entry
+                return True
             i = (i + 1) & self.mask
 
-    cdef object put(self, bytes data, Py_ssize_t start, Py_ssize_t n, unsigned long long h, object entry):
-        """Keep ``entry`` for the text ``data[start:start + n]`` (not kept before) and return it."""
+    cdef int put(self, bytes data, Py_ssize_t start, Py_ssize_t n, unsigned long long h, _Entry entry) except -1:
+        """Keep ``entry`` for the text ``data[start:start + n]`` (not kept before)."""
         cdef Py_ssize_t i
         if 2 * (self.used + 1) > self.mask + 1:
             self._grow()
@@ -1066,14 +1083,15 @@ cdef class _TextTable:
         while self.slots[i].data != NULL:
             i = (i + 1) & self.mask
         Py_INCREF(data)
-        Py_INCREF(entry)
+        Py_XINCREF(entry.first)
+        Py_XINCREF(entry.second)
         self.slots[i].hash = h
         self.slots[i].data = <PyObject*> data
         self.slots[i].start = start
         self.slots[i].n = n
-        self.slots[i].entry = <PyObject*> entry
+        self.slots[i].entry = entry
         self.used += 1
-        return entry
+        return 0
 
     cdef int _grow(self) except -1:
         cdef Py_ssize_t size = 2 * (self.mask + 1), i, j
@@ -1168,7 +1186,7 @@ cdef object _condition_block(const unsigned char* buf, Py_ssize_t start, Py_ssiz
                 value = s.pos
                 if not _string(&s):
                     return None
-                entry = _condition_entry(tables, table, op_text, name, _ascii(buf, value, s.pos))
+                entry = _block_key(tables, table, op_text, name, _ascii(buf, value, s.pos))
             elif c == 91:
                 s.pos += 1
                 texts = []
@@ -1185,7 +1203,7 @@ cdef object _condition_block(const unsigned char* buf, Py_ssize_t start, Py_ssiz
                         break
                     if c != 44:
                         return None
-                entry = _condition_entry(tables, table, op_text, name, tuple(texts))
+                entry = _block_key(tables, table, op_text, name, tuple(texts))
             else:
                 return None
             if entry is False:
@@ -1279,26 +1297,37 @@ cdef object _condition(bytes text, object tables, dict table):
     return False if found is None else found
 
 
-cdef object _element_entry(_TextTable table, int kind, bytes data, Py_ssize_t start, Py_ssize_t end,
-                           object tables):
+cdef _Entry _element_entry(_TextTable table, int kind, bytes data, Py_ssize_t start, Py_ssize_t end,
+                           object tables) except *:
     """The entry of an Action, Resource or Condition element by its text ``data[start:end]``: kept in
-    ``table``, or read (the plainest shapes here, the rest by the paths of the decoded JSON) and kept."""
+    ``table``, or read (the plainest shapes here, the rest by the paths of the decoded JSON) and kept.
+    Its references are the table's."""
     cdef const unsigned char* buf = <const unsigned char*> data
     cdef unsigned long long h = qiam_text_hash(buf + start, end - start)
-    cdef object entry = table.get(buf + start, end - start, h)
-    if entry is not None:
+    cdef _Entry entry
+    cdef object found
+    if table.get(buf + start, end - start, h, &entry):
         return entry
+    entry.first = entry.second = NULL
+    entry.templated = False
     if kind == ACTION:
-        entry = _plain_action_list(buf, start, end, tables.service_sets)
-        if entry is None:
-            entry = _action_entry(tables, None, _element_of(buf, start, end))
+        found = _plain_action_list(buf, start, end, tables.service_sets)
+        if found is None:
+            found = _action_entry(tables, None, _element_of(buf, start, end))
+        if (<tuple> found)[2]:  # (actions, services, clean)
+            entry.first, entry.second = <PyObject*> (<tuple> found)[0], <PyObject*> (<tuple> found)[1]
     elif kind == RESOURCE:
-        entry = _resource_entry(tables, None, _element_of(buf, start, end), tables.pattern_matcher)
+        found = _resource_entry(tables, None, _element_of(buf, start, end), tables.pattern_matcher)
+        if (<tuple> found)[2]:  # (resources, has_variables, clean)
+            entry.first, entry.templated = <PyObject*> (<tuple> found)[0], (<tuple> found)[1]
     else:
-        entry = _condition_block(buf, start, end, tables, tables.condition_keys)
-        if entry is None:
-            entry = _condition(data[start:end], tables, tables.condition_keys)
-    return table.put(data, start, end - start, h, entry)
+        found = _condition_block(buf, start, end, tables, tables.condition_keys)
+        if found is None:
+            found = _condition(data[start:end], tables, tables.condition_keys)
+        if found is not False:  # (conditions, has_variables)
+            entry.first, entry.templated = <PyObject*> (<tuple> found)[0], (<tuple> found)[1]
+    table.put(data, start, end - start, h, entry)  # holds the references before `found` goes
+    return entry
 
 
 cdef struct _Reading:
@@ -1319,7 +1348,8 @@ cdef object _read_statement(bytes data, Py_ssize_t* starts, Py_ssize_t* ends, in
     cdef const unsigned char* buf = <const unsigned char*> data
     cdef bint not_action, not_resource, templated
     cdef int slot
-    cdef object sid = None, entry, actions, services, resources, clean
+    cdef object sid = None, actions, services, resources
+    cdef _Entry entry
     cdef tuple conditions = ()
     if not seen & (1 << EFFECT):
         return None
@@ -1338,25 +1368,25 @@ cdef object _read_statement(bytes data, Py_ssize_t* starts, Py_ssize_t* ends, in
     if not_action == (seen & (1 << ACTION) != 0):
         return None
     slot = NOT_ACTION if not_action else ACTION
-    actions, services, clean = _element_entry(<_TextTable> r.action_texts, ACTION, data, starts[slot], ends[slot],
-                                              tables)
-    if not clean:
+    entry = _element_entry(<_TextTable> r.action_texts, ACTION, data, starts[slot], ends[slot], tables)
+    if entry.first == NULL:
         return None
+    actions, services = <object> entry.first, <object> entry.second
     not_resource = seen & (1 << NOT_RESOURCE) != 0
     if not_resource == (seen & (1 << RESOURCE) != 0):
         return None
     slot = NOT_RESOURCE if not_resource else RESOURCE
-    resources, templated, clean = _element_entry(<_TextTable> r.resource_texts, RESOURCE, data, starts[slot],
-                                                 ends[slot], tables)
-    if not clean:
+    entry = _element_entry(<_TextTable> r.resource_texts, RESOURCE, data, starts[slot], ends[slot], tables)
+    if entry.first == NULL:
         return None
+    resources, templated = <object> entry.first, entry.templated
     if seen & (1 << CONDITION):
         entry = _element_entry(<_TextTable> r.condition_texts, CONDITION, data, starts[CONDITION], ends[CONDITION],
                                tables)
-        if entry is False:
+        if entry.first == NULL:
             return None
-        conditions = (<tuple> entry)[0]
-        templated = templated or (<tuple> entry)[1]
+        conditions = <tuple> entry.first
+        templated = templated or entry.templated
     return _statement(tables, index, single, sid, buf[starts[EFFECT] + 1] == 65, actions, not_action, services,
                       resources, not_resource, conditions, r.reads_variables and templated)
 
