@@ -592,7 +592,7 @@ cdef object _pattern_matcher(object matcher_class, tuple entries):
     return matcher
 
 
-cdef object _resource_entry(object tables, dict table, object key, object make_matcher):
+cdef object _resource_entry(object tables, dict table, object key):
     """The entry of a Resource (or NotResource) element by its key (see ``_action_entry``)."""
     cdef object entry = None if table is None else _lookup(table, key)
     cdef tuple entries
@@ -670,7 +670,6 @@ def compile_statements(statements, tables):
     cdef dict action_table = tables.actions
     cdef dict resource_table = tables.resources
     cdef dict condition_table = tables.condition_keys
-    cdef object make_matcher = tables.pattern_matcher
     cdef set sids = set()
     cdef list out = []
     cdef Py_ssize_t index
@@ -722,7 +721,7 @@ def compile_statements(statements, tables):
         key = _element_key(st["NotResource"] if not_resource else st["Resource"])
         if key is None:
             return None
-        entry = _resource_entry(tables, resource_table, key, make_matcher)
+        entry = _resource_entry(tables, resource_table, key)
         resources, templated, clean = entry
         if not clean:
             return None
@@ -1057,9 +1056,6 @@ cdef class _TextTable:
                     Py_XDECREF(self.slots[i].entry.second)
             PyMem_Free(self.slots)
 
-    def __len__(self):
-        return self.used
-
     cdef bint get(self, const unsigned char* text, Py_ssize_t n, unsigned long long h, _Entry* entry) noexcept:
         """Whether an entry is kept for a text; if so it is copied to ``entry`` (references borrowed)."""
         cdef Py_ssize_t i = h & self.mask
@@ -1317,7 +1313,7 @@ cdef _Entry _element_entry(_TextTable table, int kind, bytes data, Py_ssize_t st
         if (<tuple> found)[2]:  # (actions, services, clean)
             entry.first, entry.second = <PyObject*> (<tuple> found)[0], <PyObject*> (<tuple> found)[1]
     elif kind == RESOURCE:
-        found = _resource_entry(tables, None, _element_of(buf, start, end), tables.pattern_matcher)
+        found = _resource_entry(tables, None, _element_of(buf, start, end))
         if (<tuple> found)[2]:  # (resources, has_variables, clean)
             entry.first, entry.templated = <PyObject*> (<tuple> found)[0], (<tuple> found)[1]
     else:

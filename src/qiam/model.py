@@ -82,13 +82,8 @@ class Policy:
     __slots__ = ("_raw", "source")
 
     def __init__(self, raw: Mapping[str, Any] | None, source: Source) -> None:
-        self._raw = raw
+        self._raw = raw  # None: read from the source's text when first asked
         self.source = source
-
-    @classmethod
-    def from_text(cls, source: Source) -> Policy:
-        """The policy of a source whose text has been read and found to be one JSON object."""
-        return cls(None, source)
 
     @property
     def raw(self) -> Mapping[str, Any]:
