@@ -519,8 +519,12 @@ class _Checker:
             return
         element, value = found
         epath = path + (element,)
-        if value == []:
-            self.error("empty-resource", f"`{element}` is an empty list", epath)
+        # Null members are ignored (semantics.md §1.1), so they are dropped before the emptiness
+        # test: a list of only nulls is empty, and an empty Resource would match nothing (so a
+        # NotResource would match everything).
+        if isinstance(value, list) and not [v for v in value if v is not None]:
+            nulls = " (its null members are ignored)" if value else ""
+            self.error("empty-resource", f"`{element}` is an empty list{nulls}", epath)
         if _all_plain(value, _PLAIN_ARNS):
             return  # every entry is `*` or an ARN none of the checks below would remark on
         for i, resource in self.strings(value, epath, element, allow_null=True):
