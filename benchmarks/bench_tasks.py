@@ -1,64 +1,111 @@
-"""Tasks checked per second: 1,000 principals' policy sets × the 7 Amazon Q Developer admin tasks.
+"""The task layer against the bare engine, in the same run.
 
-The policy sets are drawn (seeded) from a pool of policies: the page's seven,
-five AWS managed ones, and variants of the page's policies with one statement
-removed. Each policy of the pool is compiled once by the ``Checker``, however
-many sets share it; the benchmark times ``check_many`` over all 7,000 checks.
+1. ``test_tasks_one_set``: one precompiled policy set (PowerUserAccess,
+   ReadOnlyAccess, AmazonQFullAccess) checked against the 7 Amazon Q Developer
+   admin tasks, ``Checker.check`` per task (requirements resolved once, every
+   request through the compiled batch path, detail built only when asked).
+   Baseline ``test_tasks_one_set_engine``: ``PolicySet.evaluate_many`` over the
+   very requests the task layer decides.
+2. ``test_tasks_many_principals``: 3,000 distinct principals, each with 1 to 6
+   policies drawn (seeded) from the 1,541 AWS managed policies, × the 7 tasks,
+   compile included (``Checker.check_many``). Baseline
+   ``test_tasks_many_engine``: ``qiam.evaluate_pairs`` over the same (policy
+   set, request) pairs, policy sets compiled beforehand.
+
+Every round asserts the answers it times (the same allowed count each round).
 """
 
 from __future__ import annotations
 
-import json
 import random
 from importlib.resources import files
 from typing import Any
 
 import pytest
 
-from benchmarks.conftest import tag
-from qiam import parse_policy
+from benchmarks.conftest import shared_path, tag
+from qiam import PolicySet, compile_policies, evaluate_pairs, parse_policy
 from qiam.tasks import Checker, TaskCatalog
 
-SETS = 1000
+PRINCIPALS = 3000
 DATA = files("qiam") / "data"
-MANAGED = ("AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess", "AmazonQDeveloperAccess",
-           "AmazonQFullAccess")
-
-
-def _pool() -> list[Any]:
-    catalog = TaskCatalog.bundled()
-    pool: list[Any] = []
-    for name in catalog:
-        raw = json.loads((DATA / "seed" / catalog.task(name).policy).read_bytes())
-        pool.append(parse_policy(raw, name=catalog.task(name).policy))
-        for i in range(len(raw["Statement"])):
-            if len(raw["Statement"]) > 1:
-                fewer = dict(raw, Statement=raw["Statement"][:i] + raw["Statement"][i + 1:])
-                pool.append(parse_policy(fewer, name=f"{name}-without-{i}"))
-    for name in MANAGED:
-        pool.append(parse_policy((DATA / "managed" / f"{name}.json").read_bytes(), name=name))
-    return pool
 
 
 @pytest.fixture(scope="module")
-def policy_sets() -> dict[str, list[Any]]:
-    rng = random.Random(20261127)
-    pool = _pool()
-    return {f"principal-{n:04d}": rng.sample(pool, rng.randint(1, 3)) for n in range(SETS)}
+def catalog() -> TaskCatalog:
+    found = TaskCatalog.bundled()
+    for name in found:  # resolve the task definitions (catalog expansion) outside the timing
+        found.task(name)
+    return found
+
+
+@pytest.fixture(scope="module")
+def one_set() -> PolicySet:
+    return compile_policies([(DATA / "managed" / f"{n}.json").read_bytes()
+                             for n in ("PowerUserAccess", "ReadOnlyAccess", "AmazonQFullAccess")])
 
 
 @pytest.mark.benchmark(group="tasks")
-def test_bench_tasks_many_principals(benchmark: Any, policy_sets: dict[str, list[Any]]) -> None:
-    catalog = TaskCatalog.bundled()
-    for name in catalog:  # resolve the task definitions (catalog expansion) outside the timing
-        catalog.task(name)
+def test_tasks_one_set(benchmark: Any, catalog: TaskCatalog, one_set: PolicySet) -> None:
+    checker = Checker(catalog)
+    names = list(catalog)
 
-    def run() -> dict[str, Any]:
-        return Checker(catalog).check_many(policy_sets)
+    def run() -> int:
+        return sum(checker.check(one_set, name).allowed for name in names)
 
-    results = benchmark.pedantic(run, rounds=3, iterations=1)
-    checks = sum(len(row) for row in results.values())
-    assert checks == SETS * len(catalog)
-    allowed = sum(r.allowed for row in results.values() for r in row.values())
-    assert 0 < allowed < checks
-    tag(benchmark, role="tasks", checks=checks)
+    allowed = run()  # plans made once, as for any checker that meets the set again
+    requests = sum(len(checker._plan(one_set, checker.task(n), None).pairs) for n in names)
+    tag(benchmark, role="tasks-one-set", tasks=len(names), requests=requests)
+    assert benchmark.pedantic(run, rounds=200, iterations=5) == allowed
+
+
+@pytest.mark.benchmark(group="tasks")
+def test_tasks_one_set_engine(benchmark: Any, catalog: TaskCatalog, one_set: PolicySet) -> None:
+    checker = Checker(catalog)
+    batches = [[request for _, request in checker._plan(one_set, checker.task(n), None).pairs] for n in catalog]
+
+    def run() -> int:
+        return sum(len(one_set.evaluate_many(batch)) for batch in batches)
+
+    tag(benchmark, role="tasks-one-set-engine", tasks=len(batches), requests=sum(map(len, batches)))
+    assert sum(r.allowed for batch in batches for r in one_set.evaluate_many(batch)) > 0
+    assert benchmark.pedantic(run, rounds=200, iterations=5) == sum(map(len, batches))
+
+
+@pytest.fixture(scope="module")
+def principals() -> dict[str, list[Any]]:
+    """3,000 principals' identity policies, 1 to 6 each, drawn from the AWS managed corpus (seeded)."""
+    corpus = sorted(shared_path("corpus", "aws-managed").glob("*.json"))
+    pool = [parse_policy(path.read_bytes(), name=path.name) for path in corpus]
+    rng = random.Random(20261201)
+    return {f"principal-{n:04d}": rng.sample(pool, rng.randint(1, 6)) for n in range(PRINCIPALS)}
+
+
+@pytest.mark.benchmark(group="tasks")
+def test_tasks_many_principals(benchmark: Any, catalog: TaskCatalog, principals: dict[str, list[Any]]) -> None:
+    def run() -> tuple[int, int]:
+        results = Checker(catalog).check_many(principals)
+        return sum(len(row) for row in results.values()), sum(r.allowed for row in results.values()
+                                                             for r in row.values())
+
+    checks, allowed = run()
+    assert checks == PRINCIPALS * len(catalog) and 0 < allowed < checks
+    tag(benchmark, role="tasks-many", checks=checks)
+    assert benchmark.pedantic(run, rounds=3, iterations=1) == (checks, allowed)
+
+
+@pytest.mark.benchmark(group="tasks")
+def test_tasks_many_engine(benchmark: Any, catalog: TaskCatalog, principals: dict[str, list[Any]]) -> None:
+    checker = Checker(catalog)
+    pairs = []
+    for policies in principals.values():
+        pset = checker.policy_set(policies)
+        for name in catalog:
+            pairs.extend(checker._plan(pset, checker.task(name), None).pairs)
+
+    def run() -> int:
+        return sum(r.allowed for r in evaluate_pairs(pairs))
+
+    tag(benchmark, role="tasks-many-engine", requests=len(pairs))
+    expected = run()
+    assert benchmark.pedantic(run, rounds=3, iterations=1) == expected

@@ -15,6 +15,7 @@ from __future__ import annotations
 from qiam._impl import IMPLEMENTATION
 from qiam._version import __version__
 from qiam.compile import CompiledPolicy, compile_policies, compile_policy
+from qiam.context import Environment
 from qiam.errors import (
     Diagnostic,
     Location,
@@ -37,12 +38,18 @@ _LAZY = {"expand_actions": "qiam.catalog", "load_catalog": "qiam.catalog", "Cata
          "ActionInfo": "qiam.catalog"}
 
 
+# Modules above the engine, imported when first named (``qiam.tasks.check(...)``).
+_SUBMODULES = frozenset({"tasks", "scope", "batch", "catalog"})
+
+
 def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _SUBMODULES:
+        return importlib.import_module(f"qiam.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'qiam' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(module), name)
 
 
@@ -54,6 +61,7 @@ __all__ = [
     "CompiledPolicy",
     "Decision",
     "Diagnostic",
+    "Environment",
     "Explanation",
     "Location",
     "Policy",

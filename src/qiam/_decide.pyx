@@ -131,6 +131,8 @@ cdef class _Plan:
     order, and what the decision needs to know of the action itself."""
 
     cdef tuple entries
+    cdef tuple pairs    # (statement, ref) of each entry, made when first asked (statements_for)
+    cdef tuple elements  # resource_elements' answer, made when first asked
     cdef bint trust     # a role trust action (semantics.md §4.4)
     cdef bint kms       # a KMS action: a key policy may have to allow
     cdef object owned   # the _AWS_OWNED rule that guards the action, or None (semantics.md §4.7)
@@ -139,6 +141,8 @@ cdef class _Plan:
 cdef _Plan _new_plan(str action, tuple entries):
     cdef _Plan plan = _Plan.__new__(_Plan)
     plan.entries = entries
+    plan.pairs = None
+    plan.elements = None
     plan.trust = action in _TRUST_ACTIONS
     plan.kms = action.startswith("kms:")
     plan.owned = None
@@ -609,6 +613,39 @@ cdef class Evaluator:
     def evaluate(self, request, tracer=None):
         """Decide one request; ``tracer`` is told about every statement and condition."""
         return self.decide(request, tracer)
+
+    def statements_for(self, str action not None):
+        """The statements whose Action or NotAction admits ``action`` (any case), with their references,
+        in order: the statements that can bear on a request for it."""
+        cdef str folded = action.lower()
+        cdef _Plan plan = self._plan(folded, folded.split(":", 1)[0])
+        cdef _Entry entry
+        if plan.pairs is None:
+            plan.pairs = tuple([(entry.statement, entry.ref) for entry in plan.entries])
+        return plan.pairs
+
+    def resource_elements(self, str action not None):
+        """The Resource (or NotResource) matchers of the statements ``statements_for(action)`` gives:
+        the distinct matchers without variables, in order, and the statements whose matcher has some."""
+        cdef str folded = action.lower()
+        cdef _Plan plan = self._plan(folded, folded.split(":", 1)[0])
+        cdef _Entry entry
+        cdef Statement st
+        cdef dict static
+        cdef list templated
+        if plan.elements is None:
+            static = {}
+            templated = []
+            for entry in plan.entries:
+                st = entry.statement
+                if st.resources is None:
+                    continue
+                if st.resources.templates:
+                    templated.append(st)
+                else:
+                    static.setdefault(id(st.resources), st.resources)
+            plan.elements = (tuple(static.values()), tuple(templated))
+        return plan.elements
 
     def evaluate_many(self, requests):
         """Decide many requests, in order; requests with equal ``key`` are decided once."""

@@ -298,7 +298,7 @@ class Evaluator:
     A boundary or session policies apply when the set has some.
     """
 
-    __slots__ = ("_action_plans", "_boundary", "_groups", "_identity", "_rcp_covered", "_rcps", "_resource", "_scps",
+    __slots__ = ("_action_plans", "_boundary", "_elements", "_groups", "_identity", "_rcp_covered", "_rcps", "_resource", "_scps",
                  "_service_plans", "_session", "_session_given", "_warnings")
 
     def __init__(self, groups: Iterable[tuple[str, int, str, str | None, Any, tuple[Statement, ...]]],
@@ -331,6 +331,7 @@ class Evaluator:
         self._warnings = tuple(warnings)
         self._service_plans: dict[str, tuple[tuple[int, Statement, StatementRef, Any], ...]] = {}
         self._action_plans: dict[str, tuple[tuple[int, Statement, StatementRef, Any], ...]] = {}
+        self._elements: dict[str, tuple[tuple[Any, ...], tuple[Statement, ...]]] = {}
         # The services RCPs cover, read from the catalog when there are RCPs.
         self._rcp_covered = _rcp_services() if self._rcps else frozenset()
 
@@ -358,6 +359,32 @@ class Evaluator:
             if len(self._action_plans) < _MAX_ACTION_PLANS:
                 self._action_plans[action] = plan
         return plan
+
+    def statements_for(self, action: str) -> tuple[tuple[Statement, StatementRef], ...]:
+        """The statements whose Action or NotAction admits ``action`` (any case), with their references,
+        in order: the statements that can bear on a request for it."""
+        folded = action.lower()
+        return tuple((st, ref) for _, st, ref, _ in self._plan(folded, folded.split(":", 1)[0]))
+
+    def resource_elements(self, action: str) -> tuple[tuple[Any, ...], tuple[Statement, ...]]:
+        """The Resource (or NotResource) matchers of the statements ``statements_for(action)`` gives:
+        the distinct matchers without variables, in order, and the statements whose matcher has some."""
+        folded = action.lower()
+        found = self._elements.get(folded)
+        if found is None:
+            static: dict[int, Any] = {}
+            templated = []
+            for st, _ in self.statements_for(folded):
+                if st.resources is None:
+                    continue
+                if st.resources.templates:
+                    templated.append(st)
+                else:
+                    static.setdefault(id(st.resources), st.resources)
+            found = (tuple(static.values()), tuple(templated))
+            if len(self._elements) < _MAX_ACTION_PLANS:
+                self._elements[folded] = found
+        return found
 
     def evaluate(self, request: Any, tracer: Any = None) -> Result:
         """Decide one request; ``tracer`` is told about every statement and condition."""

@@ -19,9 +19,10 @@ from qiam._impl import core
 from qiam._source import Source
 from qiam.compile import CompiledPolicy, Compiler
 from qiam.errors import Location, PolicyError, PolicySyntaxError, QiamError, RequestError
-from qiam.evaluate import PolicySet
+from qiam.evaluate import PolicySet, Result
 from qiam.parse import parse_policy, policy_from_json
 from qiam.request import Request
+from qiam.scope import ScopeAnalyzer, ScopeResult
 
 SLOTS = ("identity", "resource", "boundary", "session", "scp", "rcp")
 TRUST_ACTIONS = frozenset({
@@ -168,10 +169,17 @@ def _error_dict(exc: QiamError, slot: str | None, name: str | None = None) -> di
 
 
 class BatchRunner:
-    """Evaluates batch lines; compiled policy sets of library references are reused across lines."""
+    """Evaluates batch lines; compiled policy sets of library references are reused across lines.
 
-    def __init__(self, library: Library | None = None) -> None:
+    ``derive_context``: derive the context AWS supplies for every line whose
+    request does not say (batch-format.md); by default a line is evaluated
+    exactly as given.
+    """
+
+    def __init__(self, library: Library | None = None, *, derive_context: bool = False) -> None:
         self.library = library or Library({})
+        self.derive_context = derive_context
+        self._scope = ScopeAnalyzer()
         self._sets: dict[tuple[Any, ...], PolicySet] = {}
         # Rendered answers by the JSON of a line's policies and request: bulk input repeats itself.
         self._answers: dict[bytes, tuple[str, bytes]] = {}
@@ -189,12 +197,20 @@ class BatchRunner:
             return {"id": line_id, "error": prepared}
         policy_set, request = prepared
         try:
-            result = policy_set.evaluate(request)
+            found = self._decide([request], policy_set)[0]
         except Exception as exc:  # a bug must cost one line its answer, never the stream or a grant
             return {"id": line_id, "error": _internal_error(exc)}
         out: dict[str, Any] = {"id": line_id}
-        out.update(result.to_dict())
+        out.update(_output(request, found))
         return out
+
+    def _decide(self, requests: list[Request], policy_set: PolicySet) -> list[Result | ScopeResult]:
+        """The answers of requests under one policy set: concrete ones in one call into the kernel,
+        pattern requests (``resource_match``) by their scope."""
+        if all(r.resource_match is None for r in requests):
+            return list(policy_set.evaluate_many(requests))
+        return [self._scope.evaluate(policy_set, r) if r.resource_match is not None else policy_set.evaluate(r)
+                for r in requests]
 
     def run_bytes(self, lines: Iterable[str | bytes], *, first: int = 1, chunk: int = 2048
                   ) -> Iterator[tuple[str, bytes]]:
@@ -239,12 +255,12 @@ class BatchRunner:
             work.setdefault(id(policy_set), (policy_set, []))[1].append((position, line_id, request, key))
         for policy_set, items in work.values():
             try:
-                results: list[Any] = policy_set.evaluate_many([request for _, _, request, _ in items])
+                results: list[Any] = self._decide([request for _, _, request, _ in items], policy_set)
             except Exception:  # isolate the line that fails, one at a time
                 results = []
                 for _, _, request, _ in items:
                     try:
-                        results.append(policy_set.evaluate(request))
+                        results.append(self._decide([request], policy_set)[0])
                     except Exception as exc:
                         results.append(exc)
             rendered: dict[int, tuple[str, bytes]] = {}  # a result met twice is rendered once
@@ -255,7 +271,7 @@ class BatchRunner:
                 answer = rendered.get(id(result))
                 if answer is None:
                     answer = rendered[id(result)] = ("allowed" if result.allowed else "denied",
-                                                     orjson.dumps(result.to_dict()))
+                                                     orjson.dumps(_output(request, result)))
                 self._remember(key, answer)
                 outputs[position] = (line_id, *answer)
         for line_id, status, body in outputs:
@@ -278,7 +294,10 @@ class BatchRunner:
 
     def _prepare_data(self, data: dict[str, Any]) -> dict[str, Any] | tuple[PolicySet, Request]:
         try:
-            request = Request.from_json(data.get("request"))
+            given = data.get("request")
+            if self.derive_context and isinstance(given, dict) and "derive_context" not in given:
+                given = {**given, "derive_context": True}
+            request = Request.from_json(given)
             return self._policy_set(data.get("policies"), request), request
         except RequestError as exc:
             return _error_dict(exc, None)
@@ -352,6 +371,14 @@ class BatchRunner:
                               "policy": label, "path": "", "line": None, "column": None})
         except PolicyError as exc:
             raise _LineError(_error_dict(exc, label, ref)) from None
+
+
+def _output(request: Request, found: Result | ScopeResult) -> dict[str, Any]:
+    """A line's output fields: the result's, and the derived context keys when there are some."""
+    out = found.to_dict()
+    if request.derived:
+        out["derived"] = {k: list(v) if isinstance(v, tuple) else v for k, v in request.derived.items()}
+    return out
 
 
 def _ref_name(item: Any) -> str | None:

@@ -113,6 +113,7 @@ CODES: dict[str, str] = {
     "multivalued-variable": "a policy variable naming a multivalued key",
     "undecidable-condition": "a condition that could not be evaluated; a Deny is applied, an Allow is not",
     "invalid-request-value": "a request context value the operator cannot read",
+    "scope-too-large": "a resource pattern split into too many classes to decide; read as allowed on none",
     # requests and batch input
     "invalid-request": "a request that cannot be evaluated",
     "invalid-line": "a batch line that is not a usable JSON object",

@@ -24,6 +24,7 @@ from qiam.request import Request
 if TYPE_CHECKING:
     from qiam.compile import CompiledCondition, CompiledPolicy, CompiledStatement
     from qiam.explain import Explanation
+    from qiam.scope import ScopeResult
 
 __all__ = ["Decision", "PolicySet", "Result", "StatementRef", "Tracer", "evaluate_pairs"]
 
@@ -107,6 +108,24 @@ class PolicySet:
     def warnings(self) -> tuple[Diagnostic, ...]:
         """The validation warnings of every policy in the set."""
         return self._warnings
+
+    def statements_for(self, action: str) -> tuple[tuple[CompiledStatement, StatementRef], ...]:
+        """The statements whose Action or NotAction admits ``action`` (any case), with their references."""
+        return self._evaluator.statements_for(action)  # type: ignore[no-any-return]
+
+    def resource_elements(self, action: str) -> tuple[tuple[Any, ...], tuple[CompiledStatement, ...]]:
+        """The Resource matchers of ``statements_for(action)``: the distinct ones without variables, and
+        the statements whose matcher has some (what ``qiam.scope`` splits a pattern by)."""
+        return self._evaluator.resource_elements(action)  # type: ignore[no-any-return]
+
+    def evaluate_scope(self, request: Request) -> ScopeResult:
+        """Decide a pattern request (``Request(..., resource_match="all" | "some")``): whether the action
+        is allowed on every resource the pattern names, on some, or on none (``qiam.scope``)."""
+        from qiam.scope import ScopeAnalyzer
+
+        if request.resource_match is None:
+            raise ValueError("evaluate_scope needs a request with resource_match `all` or `some`")
+        return ScopeAnalyzer().evaluate(self, request)
 
     def explain(self, request: Request) -> Explanation:
         """Decide one request and report every statement's outcome (same code path as evaluate)."""

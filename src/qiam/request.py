@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from types import MappingProxyType
 from typing import Any
 
 import orjson
 
+from qiam.context import Environment, derive, parse_time
 from qiam.errors import RequestError
 from qiam.operators import condition_value_text
 from qiam.principals import Caller, CallerKind, parse_caller
@@ -33,12 +35,14 @@ class Request:
         ``service:Action``, e.g. ``s3:GetObject``.
     resource : str
         The resource's ARN, or ``*`` for an action without resource-level
-        permissions (``s3:ListAllMyBuckets``).
+        permissions (``s3:ListAllMyBuckets``). With ``resource_match``, an ARN
+        pattern (``arn:aws:sso::111122223333:application/*/*``).
     principal : str, optional
         Who asks: an IAM user, role, root or STS session ARN, a service
         principal (``sns.amazonaws.com``), or ``anonymous``.
     context : mapping, optional
-        Condition keys to values; a list is a multivalued key.
+        Condition keys to values; a list is a multivalued key. These always win
+        over derived keys.
     resource_account : str, optional
         The account that owns the resource, where its ARN does not say (S3).
         Without it, and without an account in the ARN, the resource is taken
@@ -52,27 +56,48 @@ class Request:
     resource_management_account : bool
         The resource's account is its organization's management account
         (RCPs do not restrict it).
+    derive_context : bool
+        Add the context keys AWS supplies to every request (``qiam.context``:
+        principal ARN, account and type, region, time, transport, ...), from
+        what the request says and ``environment``. False: the context is
+        exactly ``context``, as the batch line format reads it by default.
+    environment : qiam.context.Environment, optional
+        Region, time, principal tags and ids, MFA, organizations: what the
+        derived keys are made from beyond principal, action and resource.
+    resource_match : ``"all"``, ``"some"`` or None
+        ``resource`` is an ARN pattern, and the question is whether the action is
+        allowed on every resource it matches, or on at least one
+        (``PolicySet.evaluate_scope``). None: ``resource`` is one ARN, and a
+        ``*`` in it is literal text, as in AWS.
 
     Raises
     ------
     RequestError
         A field that cannot be used, with a hint.
 
+    A Request is immutable (``context`` is a read-only view), hashable and
+    picklable.
+
     Examples
     --------
-    >>> r = Request("s3:GetObject", "arn:aws:s3:::b/k", context={"AWS:SourceIp": "10.0.0.1"})
-    >>> r.context
+    >>> r = Request("s3:GetObject", "arn:aws:s3:::b/k", context={"AWS:SourceIp": "10.0.0.1"},
+    ...             derive_context=False)
+    >>> dict(r.context)
     {'aws:sourceip': '10.0.0.1'}
+    >>> r = Request("s3:GetObject", "arn:aws:s3:::b/k", principal="arn:aws:sts::111122223333:assumed-role/R/s",
+    ...             environment=Environment(region="eu-west-1", time="2026-01-01T00:00:00Z"))
+    >>> r.context["aws:principalarn"], r.context["aws:requestedregion"]
+    ('arn:aws:iam::111122223333:role/R', 'eu-west-1')
     """
 
-    __slots__ = ("action", "action_lower", "caller", "context", "facts", "key", "management_account", "owner_account",
-                 "owner_partition", "principal", "resource", "resource_account", "resource_management_account",
-                 "service", "service_linked_role")
+    __slots__ = ("_context", "action", "action_lower", "caller", "derived", "environment", "facts", "given", "key",
+                 "management_account", "owner_account", "owner_partition", "principal", "resource",
+                 "resource_account", "resource_management_account", "resource_match", "service",
+                 "service_linked_role")
 
     action: str
     resource: str
     principal: str | None
-    context: Mapping[str, ContextValue]
     resource_account: str | None
     service: str
     caller: Caller
@@ -82,6 +107,11 @@ class Request:
     action_lower: str
     owner_account: str | None  # the resource's account: given, else in its ARN, else the caller's
     owner_partition: str  # the resource's partition
+    _context: dict[str, ContextValue]  # what the decision reads: given over derived
+    given: Mapping[str, ContextValue]  # the context as given, keys folded (read-only)
+    derived: Mapping[str, ContextValue]  # the derived keys in effect: those the given context does not override
+    environment: Environment | None  # what derivation read; None when the context is not derived
+    resource_match: str | None
     facts: tuple[Any, ...]  # what the decision kernel reads, in one tuple (see FACTS)
     key: bytes  # equal for requests that must get the same answer
 
@@ -96,6 +126,9 @@ class Request:
         service_linked_role: bool = False,
         management_account: bool = False,
         resource_management_account: bool = False,
+        derive_context: bool = True,
+        environment: Environment | None = None,
+        resource_match: str | None = None,
     ) -> None:
         if not isinstance(action, str) or not _ACTION.fullmatch(action):
             raise RequestError(
@@ -107,6 +140,9 @@ class Request:
                 f"request resource `{resource}` is neither `*` nor an ARN",
                 hint="ARNs have six fields: arn:partition:service:region:account:resource",
             )
+        if resource_match not in (None, "all", "some"):
+            raise RequestError("`resource_match` must be `all` or `some`",
+                               hint="all: allowed on every resource the pattern matches; some: on at least one")
         if principal is not None and (not isinstance(principal, str) or not principal):
             raise RequestError("the request principal must be a non-empty string",
                                hint="an ARN, a service principal, or `anonymous`")
@@ -114,40 +150,63 @@ class Request:
             raise RequestError("`resource_account` must be a string")
         for name, flag in (("service_linked_role", service_linked_role),
                            ("management_account", management_account),
-                           ("resource_management_account", resource_management_account)):
+                           ("resource_management_account", resource_management_account),
+                           ("derive_context", derive_context)):
             if not isinstance(flag, bool):
                 raise RequestError(f"`{name}` must be true or false")
-        folded = _fold_context(context)
+        if environment is not None and not isinstance(environment, Environment):
+            raise RequestError("`environment` must be a qiam.context.Environment")
+        given = _fold_context(context)
+        caller = parse_caller(principal, given, service_linked_role=service_linked_role)
+        fields = resource.split(":", 5)
+        in_arn = fields[4] if len(fields) == 6 and fields[4] and not (
+            resource_match and ("*" in fields[4] or "?" in fields[4])) else None
+        owner = resource_account or in_arn or caller.account
+        partition = fields[1] if len(fields) == 6 else caller.partition
+        if caller.kind is CallerKind.UNSPECIFIED:
+            # No principal given: an IAM principal of the resource's account.
+            caller = replace(caller, account=owner, partition=partition)
+        merged = given
+        derived: dict[str, ContextValue] = {}
+        if derive_context:
+            environment = environment or _DEFAULT_ENVIRONMENT
+            try:
+                made = derive(caller, resource=resource, owner_account=owner, environment=environment)
+            except ValueError as exc:
+                raise RequestError(f"cannot derive the request context: {exc}",
+                                   hint="give the time as ISO 8601 with a zone, e.g. 2026-01-01T00:00:00Z") from None
+            derived = {k: v for k, v in made.items() if k not in given}
+            if derived:
+                merged = {**derived, **given}
+        else:
+            environment = None
         set_ = object.__setattr__
         set_(self, "action", action)
         set_(self, "service", action.split(":", 1)[0].lower())
         set_(self, "resource", resource)
         set_(self, "principal", principal)
-        set_(self, "context", folded)
+        set_(self, "_context", merged)
+        set_(self, "given", MappingProxyType(given))
+        set_(self, "derived", MappingProxyType(derived))
+        set_(self, "environment", environment)
         set_(self, "resource_account", resource_account)
         set_(self, "service_linked_role", service_linked_role)
         set_(self, "management_account", management_account)
         set_(self, "resource_management_account", resource_management_account)
-        caller = parse_caller(principal, folded, service_linked_role=service_linked_role)
-        fields = resource.split(":", 5)
-        owner = resource_account or (fields[4] if len(fields) == 6 and fields[4] else None) or caller.account
-        partition = fields[1] if len(fields) == 6 else caller.partition
-        if caller.kind is CallerKind.UNSPECIFIED:
-            # No principal given: an IAM principal of the resource's account.
-            caller = replace(caller, account=owner, partition=partition)
+        set_(self, "resource_match", resource_match)
         set_(self, "caller", caller)
         set_(self, "action_lower", action.lower())
         set_(self, "owner_account", owner)
         set_(self, "owner_partition", partition)
         # One tuple for the decision kernel: one attribute read instead of fifteen, per request.
         set_(self, "facts", (
-            self.action_lower, self.service, resource, folded, caller, caller.kind, caller.has_identity_policies,
+            self.action_lower, self.service, resource, merged, caller, caller.kind, caller.has_identity_policies,
             caller.authenticated, caller.service_linked_role, management_account, resource_management_account,
             caller.account, owner, caller.partition, partition, action, caller.account == owner,
             caller.partition == partition))
         # Canonical JSON bytes: unambiguous, and hashed once, so bulk paths look requests up cheaply.
         parts = (action, resource, principal, resource_account, service_linked_role, management_account,
-                 resource_management_account, sorted(folded.items()))
+                 resource_management_account, resource_match, sorted(merged.items()))
         try:
             key = orjson.dumps(parts)
         except TypeError:  # lone surrogates, which JSON cannot carry: Python's own notation can
@@ -155,12 +214,27 @@ class Request:
         hash(key)  # computed once here, kept by the bytes object, not on every lookup
         set_(self, "key", key)
 
+    @property
+    def context(self) -> Mapping[str, ContextValue]:
+        """The context the decision reads: the given keys over the derived ones (read-only, keys folded)."""
+        return MappingProxyType(self._context)
+
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("a Request is immutable")
 
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("a Request is immutable")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The derived keys travel as context, so that an unpickled request has the same context
+        # (and key) whenever it is unpickled, whatever the clock says then.
+        return (_rebuild, (self.action, self.resource, self.principal, dict(self._context), tuple(self.derived),
+                           self.resource_account, self.service_linked_role, self.management_account,
+                           self.resource_management_account, self.resource_match))
+
     def __repr__(self) -> str:
         return (f"Request({self.action!r}, {self.resource!r}, principal={self.principal!r}, "
-                f"context={dict(self.context)!r})")
+                f"context={dict(self._context)!r})")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Request):
@@ -172,7 +246,11 @@ class Request:
 
     @classmethod
     def from_json(cls, data: Any) -> Request:
-        """Build a request from the ``request`` object of the batch line format."""
+        """Build a request from the ``request`` object of the batch line format.
+
+        The context is derived only when the object says ``"derive_context": true``
+        (then ``region``, ``time`` and ``principal_tags`` are read too).
+        """
         if not isinstance(data, Mapping):
             raise RequestError("`request` must be a JSON object")
         unknown = set(data) - set(_FIELDS)
@@ -181,6 +259,10 @@ class Request:
                                hint="fields: " + ", ".join(_FIELDS))
         if "action" not in data:
             raise RequestError("the request has no `action`")
+        derive_context = data.get("derive_context", False)
+        environment = None
+        if derive_context is True:
+            environment = _environment_of(data)
         return cls(
             data["action"],
             data.get("resource", "*"),
@@ -190,17 +272,68 @@ class Request:
             service_linked_role=data.get("service_linked_role", False),
             management_account=data.get("management_account", False),
             resource_management_account=data.get("resource_management_account", False),
+            derive_context=derive_context,
+            environment=environment,
+            resource_match=data.get("resource_match"),
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The batch line format's ``request`` object (context keys folded)."""
+        """The batch line format's ``request`` object (context keys folded; derived keys apart)."""
         out: dict[str, Any] = {"action": self.action, "resource": self.resource}
         if self.principal is not None:
             out["principal"] = self.principal
         if self.resource_account is not None:
             out["resource_account"] = self.resource_account
-        out["context"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.context.items()}
+        if self.resource_match is not None:
+            out["resource_match"] = self.resource_match
+        out["context"] = _plain(self.given)
+        if self.derived:
+            out["derived"] = _plain(self.derived)
         return out
+
+
+def _plain(context: Mapping[str, ContextValue]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in context.items()}
+
+
+def _rebuild(action: str, resource: str, principal: str | None, context: dict[str, Any],
+             derived: tuple[str, ...], resource_account: str | None, service_linked_role: bool,
+             management_account: bool, resource_management_account: bool, resource_match: str | None) -> Request:
+    """A pickled request: its whole context given, then split again into given and derived keys."""
+    request = Request(action, resource, principal=principal, context=context, resource_account=resource_account,
+                      service_linked_role=service_linked_role, management_account=management_account,
+                      resource_management_account=resource_management_account, derive_context=False,
+                      resource_match=resource_match)
+    if derived:
+        names = frozenset(derived)
+        merged = request._context
+        object.__setattr__(request, "given", MappingProxyType({k: v for k, v in merged.items() if k not in names}))
+        object.__setattr__(request, "derived", MappingProxyType({k: v for k, v in merged.items() if k in names}))
+    return request
+
+
+_DEFAULT_ENVIRONMENT = Environment()
+
+
+def _environment_of(data: Mapping[str, Any]) -> Environment:
+    """The derivation inputs of a batch ``request`` object."""
+    region = data.get("region")
+    if region is not None and (not isinstance(region, str) or not region):
+        raise RequestError("`region` must be a region name, e.g. eu-west-1")
+    time = data.get("time")
+    if time is not None:
+        if not isinstance(time, str):
+            raise RequestError("`time` must be ISO 8601 text, e.g. 2026-01-01T00:00:00Z")
+        try:
+            parse_time(time)
+        except ValueError:
+            raise RequestError(f"`time` `{time}` is not an ISO 8601 time",
+                               hint="e.g. 2026-01-01T00:00:00Z") from None
+    tags = data.get("principal_tags")
+    if tags is not None and (not isinstance(tags, Mapping)
+                             or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items())):
+        raise RequestError("`principal_tags` must be an object of tag names to string values")
+    return Environment(region=region, time=time, principal_tags=tags)
 
 
 # The order of Request.facts, which the decision kernels read by position.
@@ -210,7 +343,8 @@ FACTS = ("action_lower", "service", "resource", "context", "caller", "caller_kin
          "same_partition")
 
 _FIELDS = ("principal", "action", "resource", "resource_account", "context", "service_linked_role",
-           "management_account", "resource_management_account")
+           "management_account", "resource_management_account", "derive_context", "region", "time",
+           "principal_tags", "resource_match")
 
 
 def _fold_context(context: Mapping[str, Any] | None) -> dict[str, ContextValue]:

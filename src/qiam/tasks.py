@@ -1,24 +1,43 @@
 """The task layer: "is this administrative task allowed by these policies?".
 
 A task is a named set of required permissions, each written in the request
-language of ``qiam check`` (``iam:PassRole on arn:${partition}:iam::${account}:role/R
-with iam:PassedToService=q.amazonaws.com``). Task catalogs are data (JSON);
-the bundled one holds the Amazon Q Developer administrator tasks of the AWS
-documentation. Wildcard actions stand for the real actions the action catalog
-knows (``kms:GenerateDataKey*`` is four requirements); actions the catalog does
-not know are left out and reported. A requirement without ``on`` gets the
-resource the real call carries, from the catalog's ARN template for the
-action's resource type (``*`` for actions without one).
+language of ``qiam check`` (``iam:PassRole with iam:PassedToService=q.amazonaws.com``).
+Task catalogs are data (JSON); the bundled one holds the Amazon Q Developer
+administrator tasks of the AWS documentation. Wildcard actions stand for the
+real actions the action catalog knows (``kms:GenerateDataKey*`` is four
+requirements); actions the catalog does not know are left out and reported.
 
-The answer says allowed or not, which permissions are missing, what blocks
-those an Allow cannot fix (an explicit Deny, a boundary, an SCP level), and the
-smallest statements that would grant the rest.
+A requirement without ``on`` asks about every resource of the action's
+resource type in the account and region (``arn:aws:sso::111122223333:application/*/*``,
+from the catalog's ARN template), never about an invented name; names the
+caller binds (``names``, ``--name``) make it concrete. A requirement whose
+resource is a pattern is answered exactly, allowed on every resource it names
+or not (``qiam.scope``). Every request carries the context AWS supplies
+(``qiam.context``) unless ``derive_context=False``.
+
+The answer says allowed or not; for each requirement its decision and
+deciding statements; which permissions are missing, and the smallest
+statements that grant them; and what blocks the rest, where an Allow cannot
+help (an explicit Deny, a boundary, a session policy, an SCP or RCP level, a
+resource policy). Which is which is not guessed: the suggested statements are
+added and the requirements decided again, and those still refused are blocked
+by what refuses them then.
+
+Checking is batch work: a task's requirements become requests once per
+(task, principal), the requests of a policy set are decided in one call into
+the decision kernel (``evaluate_pairs``), and the per-requirement detail is
+built only when asked for.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
+import datetime as _dt
 import re
+from itertools import compress, count
+from operator import attrgetter, not_
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -28,12 +47,14 @@ from typing import Any
 import orjson
 
 from qiam.compile import CompiledPolicy, Compiler
+from qiam.context import Environment
 from qiam.errors import QiamError
-from qiam.evaluate import Decision, PolicySet, Result, StatementRef
+from qiam.evaluate import Decision, PolicySet, Result, StatementRef, evaluate_pairs
 from qiam.model import Policy
 from qiam.parse import PolicyInput, parse_policy
 from qiam.reqlang import parse_expression
 from qiam.request import Request
+from qiam.scope import COVERS, ScopeAnalyzer, ScopeTooLarge, summarize
 
 FORMAT = 1
 DEFAULT_ACCOUNT = "111122223333"
@@ -41,6 +62,8 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_PARTITION = "aws"
 
 _NAME = re.compile(r"\$\{([A-Za-z][A-Za-z0-9_-]*)\}")
+_TEMPLATE = re.compile(r"\$\{([^}]*)\}")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
 
 class TaskCatalogError(QiamError, ValueError):
@@ -51,27 +74,49 @@ class TaskCatalogError(QiamError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Requirement:
-    """One permission a task needs: a request that must be allowed."""
+    """One permission a task needs: a request that must be allowed.
+
+    ``resource`` is one ARN, ``*`` (an action without a resource type), or,
+    when ``pattern`` is true, an ARN pattern: the permission is needed on every
+    resource it names. ``resource_type`` is the catalog's type when the
+    resource comes from its ARN template, and ``grant`` what a statement that
+    grants the requirement names as its Resource.
+    """
 
     action: str
     resource: str
     context: Mapping[str, str | tuple[str, ...]]
     written: str  # the catalog's line, templates filled
     resource_policy: str | None = None  # the name of a resource policy the task assumes
+    pattern: bool = False
+    resource_type: str | None = None
+    grant: str = ""
 
-    def request(self, principal: str, account: str) -> Request:
-        """The request to evaluate."""
-        return Request(self.action, self.resource, principal=principal, context=self.context,
-                       resource_account=account)
+    def request(self, principal: str | None, account: str, *, context: Mapping[str, Any] | None = None,
+                environment: Environment | None = None, derive_context: bool = True) -> Request:
+        """The request to evaluate (a pattern request when ``pattern``)."""
+        merged = dict(self.context)
+        if context:
+            folded = {k.lower() for k in context}
+            merged = {k: v for k, v in merged.items() if k.lower() not in folded}
+            merged.update(context)
+        return Request(self.action, self.resource, principal=principal, context=merged, resource_account=account,
+                       derive_context=derive_context, environment=environment,
+                       resource_match="all" if self.pattern else None)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {
+        out: dict[str, Any] = {
             "action": self.action,
             "resource": self.resource,
             "context": {k: list(v) if isinstance(v, tuple) else v for k, v in self.context.items()},
             "resource_policy": self.resource_policy,
         }
+        if self.pattern:
+            out["resource_match"] = "all"
+        if self.resource_type is not None:
+            out["resource_type"] = self.resource_type
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +141,7 @@ class Task:
 
 
 class TaskCatalog:
-    """Task definitions, read from JSON (see ``docs`` in the README: the task catalog format)."""
+    """Task definitions, read from JSON (see the README: the task catalog format)."""
 
     def __init__(self, data: Mapping[str, Any], *, name: str = "<tasks>") -> None:
         if not isinstance(data, Mapping) or data.get("format") != FORMAT:
@@ -104,9 +149,15 @@ class TaskCatalog:
         tasks = data.get("tasks")
         if not isinstance(tasks, list) or not tasks:
             raise TaskCatalogError(f"{name}: `tasks` must be a non-empty list")
+        names = data.get("names", {})
+        policies = data.get("resource_policies", {})
+        if not isinstance(names, Mapping) or not all(isinstance(v, str) for v in names.values()):
+            raise TaskCatalogError(f"{name}: `names` must be an object of names to strings")
+        if not isinstance(policies, Mapping):
+            raise TaskCatalogError(f"{name}: `resource_policies` must be an object of names to policies")
         self.name = name
-        self.names: dict[str, str] = dict(data.get("names", {}))
-        self.resource_policies: dict[str, Any] = dict(data.get("resource_policies", {}))
+        self.names: dict[str, str] = dict(names)
+        self.resource_policies: dict[str, Any] = dict(policies)
         self._tasks: dict[str, Mapping[str, Any]] = {}
         for i, task in enumerate(tasks):
             if not isinstance(task, Mapping) or not isinstance(task.get("name"), str):
@@ -115,7 +166,7 @@ class TaskCatalog:
             if not isinstance(requirements, list) or not requirements:
                 raise TaskCatalogError(f"{name}: task `{task['name']}` needs a list of `requirements`")
             self._tasks[task["name"]] = task
-        self._resolved: dict[tuple[str, str, str, str], Task] = {}
+        self._resolved: dict[tuple[Any, ...], Task] = {}
 
     @classmethod
     def bundled(cls) -> TaskCatalog:
@@ -128,8 +179,11 @@ class TaskCatalog:
         """A catalog from a JSON file."""
         try:
             data = orjson.loads(Path(path).read_bytes())
-        except (OSError, orjson.JSONDecodeError) as exc:
-            raise TaskCatalogError(f"cannot read task catalog {path}: {exc}") from None
+        except OSError as exc:
+            raise TaskCatalogError(f"cannot read task catalog {path}: {exc.strerror or exc}",
+                                   code="unreadable-file") from None
+        except orjson.JSONDecodeError as exc:
+            raise TaskCatalogError(f"{path}: not JSON: {exc}") from None
         return cls(data, name=str(path))
 
     def merged(self, other: TaskCatalog) -> TaskCatalog:
@@ -152,23 +206,30 @@ class TaskCatalog:
         return len(self._tasks)
 
     def task(self, name: str, *, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION,
-             partition: str = DEFAULT_PARTITION) -> Task:
-        """The task ``name`` with its requirements for an account, region and partition."""
-        key = (name, account, region, partition)
+             partition: str = DEFAULT_PARTITION, names: Mapping[str, str] | None = None) -> Task:
+        """The task ``name`` with its requirements for an account, region and partition.
+
+        ``names`` binds names of the catalog's ``${name}`` templates and of ARN
+        template placeholders (``ApplicationId``, or a resource type's name such
+        as ``application`` for the last placeholder of its ARN).
+        """
+        bound = tuple(sorted((names or {}).items()))
+        key = (name, account, region, partition, bound)
         found = self._resolved.get(key)
         if found is None:
             if name not in self._tasks:
                 raise TaskCatalogError(f"no task `{name}`; tasks: {', '.join(self._tasks)}",
                                        code="unknown-task")
-            found = self._resolve(self._tasks[name], account, region, partition)
+            found = self._resolve(self._tasks[name], account, region, partition, dict(bound))
             self._resolved[key] = found
         return found
 
-    def _resolve(self, spec: Mapping[str, Any], account: str, region: str, partition: str) -> Task:
+    def _resolve(self, spec: Mapping[str, Any], account: str, region: str, partition: str,
+                 bound: Mapping[str, str]) -> Task:
         from qiam.catalog import load_catalog
 
         catalog = load_catalog()
-        names = {**self.names, **spec.get("names", {}), "partition": partition, "account": account,
+        names = {**self.names, **spec.get("names", {}), **bound, "partition": partition, "account": account,
                  "region": region}
         requirements: list[Requirement] = []
         dropped: list[Dropped] = []
@@ -189,12 +250,17 @@ class TaskCatalog:
                 close = catalog.suggest_action(parsed.action)
                 dropped.append(Dropped(text, reason + (f" (did you mean {close}?)" if close else "")))
                 continue
-            explicit = "*" if parsed.resource == "*" and not _names_resource(filled) else parsed.resource
+            context = _context(parsed.context)
             for info in sorted(actions, key=lambda a: a.action.lower()):
-                resources = [explicit] if _names_resource(filled) else _resources_of(info, names, catalog)
-                for resource in resources:
-                    requirements.append(Requirement(info.action, resource, _context(parsed.context),
-                                                    filled, policy))
+                if _names_resource(filled):
+                    resource = parsed.resource
+                    pattern = resource != "*" and ("*" in resource or "?" in resource)
+                    requirements.append(Requirement(info.action, resource, context, filled, policy, pattern,
+                                                    None, resource))
+                    continue
+                for type_name, resource, pattern in _resources_of(info, names, catalog):
+                    requirements.append(Requirement(info.action, resource, context, filled, policy, pattern,
+                                                    type_name, _grant_pattern(resource) if pattern else resource))
         return Task(spec["name"], spec.get("title", spec["name"]), spec.get("section", ""), spec.get("policy"),
                     tuple(_unique(requirements)), tuple(dropped),
                     {k: _fill_json(v, names) for k, v in self.resource_policies.items()})
@@ -224,27 +290,78 @@ def _fill_json(value: Any, names: Mapping[str, str]) -> Any:
     return value
 
 
-def _resources_of(info: Any, names: Mapping[str, str], catalog: Any) -> list[str]:
-    """The resources the real call carries: one per required resource type (or the first type)."""
+def _resources_of(info: Any, names: Mapping[str, str], catalog: Any) -> list[tuple[str | None, str, bool]]:
+    """Every resource of each resource type the call needs: (type, ARN or pattern, is a pattern).
+
+    The types the action requires (or its first, when it requires none);
+    ``*`` for an action without resource types. Each comes from the type's ARN
+    template: partition, region and account filled, other placeholders bound by
+    ``names`` (by the placeholder, or by the type's name for its last one), the
+    rest ``*``.
+    """
     service = catalog.service(info.service)
     types = [r for r in info.resource_types if r.required] or list(info.resource_types[:1])
-    out = []
+    folded = {k.lower(): v for k, v in names.items()}
+    out: list[tuple[str | None, str, bool]] = []
     for requirement in types:
         known = None
         if service is not None:
             known = service.resource_types.get(requirement.name) or next(
                 (t for n, t in service.resource_types.items() if n.lower() == requirement.name.lower()), None)
         if known is None or not known.arn:
-            out.append("*")
+            out.append((requirement.name, "*", False))
             continue
-        folded = {k.lower(): v for k, v in names.items()}
+        out.append((requirement.name, *_type_resource(known.arn, requirement.name, folded)))
+    return out or [(None, "*", False)]
 
-        def one(match: re.Match[str]) -> str:
-            name = match.group(0)[2:-1]
-            return folded.get(name.lower(), f"example-{name.lower()}")
 
-        out.append(re.sub(r"\$\{[^}]*\}", one, known.arn))
-    return out or ["*"]
+def _type_resource(template: str, type_name: str, names: Mapping[str, str]) -> tuple[str, bool]:
+    """An ARN template with its placeholders filled; a placeholder nothing binds becomes ``*``."""
+    fields = template.split(":", 5)
+    if len(fields) != 6:
+        return "*", False
+    placeholders = _TEMPLATE.findall(fields[5])
+    last = placeholders[-1].lower() if placeholders else None
+    pattern = False
+
+    def fill(match: re.Match[str], where: int) -> str:
+        nonlocal pattern
+        name = match.group(1).lower()
+        if where == 1:
+            return names["partition"]
+        if where == 3:
+            return names["region"]
+        if where == 4:
+            return names["account"]
+        value = names.get(name)
+        if value is None and name == last:
+            value = names.get(type_name.lower())
+        if value is None:
+            pattern = True
+            return "*"
+        return value
+
+    filled = [_TEMPLATE.sub(functools.partial(_field_value, fill, i), part) for i, part in enumerate(fields)]
+    return ":".join(filled), pattern
+
+
+def _field_value(fill: Any, where: int, match: re.Match[str]) -> str:
+    return str(fill(match, where))
+
+
+def _grant_pattern(pattern: str) -> str:
+    """What a granting statement names for a type's pattern: runs of ``*`` joined by ``/`` or ``:`` in
+    the resource part read as one (``application/*/*`` is granted as ``application/*``)."""
+    fields = pattern.split(":", 5)
+    if len(fields) != 6:
+        return pattern
+    rest = fields[5]
+    while True:
+        shorter = re.sub(r"\*[/:]\*", "*", rest)
+        if shorter == rest:
+            break
+        rest = shorter
+    return ":".join([*fields[:5], rest])
 
 
 def _context(context: Mapping[str, Any]) -> dict[str, str | tuple[str, ...]]:
@@ -300,64 +417,163 @@ def has_placeholders(document: Any) -> bool:
 
 # ----- the answer -----
 
-# Reasons of an implicit deny that an identity Allow cannot fix.
-_BLOCKING = ("boundary", "session_policy", "scp[", "rcp[", "aws-owned-resource", "cross_partition",
-             "federated_user_without_session_policy", "cross_account_resource_side")
-
 
 @dataclass(frozen=True, slots=True)
 class RequirementResult:
-    """One requirement and its decision."""
+    """One requirement and its answer.
+
+    ``result`` is the decision's Result (for a pattern requirement, of a
+    resource where it is refused, or of an allowed one). ``scope`` says, for a
+    pattern, whether it is allowed on ``all``, ``some`` or ``none`` of the
+    resources, with the Resource ``patterns`` that allow and the Deny
+    statements that carve some out (``carving``). ``blocked_by`` names what
+    an Allow cannot get past (Deny statements, or reasons such as ``scp[1]``,
+    ``boundary``, ``resource_policy_required``); it is empty for a requirement
+    that is allowed or that an Allow would grant.
+    """
 
     requirement: Requirement
+    request: Request
     result: Result
+    scope: str | None = None
+    patterns: tuple[str, ...] = ()
+    carving: tuple[StatementRef, ...] = ()
+    blocked_by: tuple[StatementRef | str, ...] = ()
+    considered: tuple[str, ...] = ()
 
     @property
     def allowed(self) -> bool:
-        """Whether the requirement is allowed."""
-        return self.result.allowed
+        """Whether the requirement is allowed (on every resource, for a pattern)."""
+        return self.scope == "all" if self.scope is not None else self.result.allowed
 
     @property
     def blocked(self) -> bool:
         """Whether something an Allow cannot fix stands in the way."""
-        if self.result.decision is Decision.EXPLICIT_DENY:
-            return True
-        if self.result.decision is Decision.ALLOW:
-            return False
-        reasons = self.result.reasons
-        if "resource_policy_required" in reasons and self.requirement.resource_policy is None:
-            return True
-        return any(r.startswith(_BLOCKING) for r in reasons)
+        return bool(self.blocked_by)
+
+    @property
+    def missing_context_keys(self) -> tuple[str, ...]:
+        """Keys the decision depended on that neither the requirement nor derivation supplied."""
+        return self.result.missing_context_keys
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         out = self.requirement.to_dict()
-        out["decision"] = self.result.decision.value
+        out["decision"] = (Decision.ALLOW if self.allowed else self.result.decision).value
+        if self.scope is not None:
+            out["scope"] = self.scope
+            out["allowing_patterns"] = list(self.patterns)
+            out["carving"] = [m.to_dict() for m in self.carving]
+            out["considered_patterns"] = list(self.considered)
         out["reasons"] = list(self.result.reasons)
         out["matched"] = [m.to_dict() for m in self.result.matched]
+        out["derived"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.request.derived.items()}
+        out["missing_context_keys"] = list(self.result.missing_context_keys)
+        if self.blocked_by:
+            out["blocked_by"] = [b.to_dict() if isinstance(b, StatementRef) else b for b in self.blocked_by]
         return out
 
 
 @dataclass(frozen=True, slots=True)
-class TaskResult:
-    """Whether a task is allowed, and if not, what is missing and what blocks."""
+class _Plan:
+    """How one task is checked under one policy set for one principal: the pairs to decide, and
+    which of them belong to which requirement."""
 
-    task: Task
-    requirements: tuple[RequirementResult, ...]
+    requests: tuple[Request, ...]  # one per requirement
+    sets: tuple[PolicySet, ...]  # the policy set of each requirement (with its resource policy)
+    pairs: tuple[tuple[PolicySet, Request], ...]  # every request to decide, requirement by requirement
+    slices: tuple[tuple[int, int], ...]  # each requirement's pairs
+    too_large: tuple[bool, ...]  # per requirement: its pattern split into too many classes
+    unanswerable: bool  # some pattern split into too many classes, or names no resource at all
+    owners: tuple[int, ...]  # the requirement of each pair
+    single: PolicySet | None = None  # the one policy set of every pair, if there is one
+    flat: tuple[Request, ...] = ()  # then, the requests of the pairs
+
+
+_ALLOW = Decision.ALLOW
+_ALLOWED = attrgetter("allowed")
+
+
+def _owned(result: Result) -> bool:
+    return any(reason.startswith("aws-owned-resource") for reason in result.reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class _Base:
+    """A task's requests for one principal, and their witnesses under any set that splits none."""
+
+    requests: tuple[Request, ...]
+    flat: tuple[tuple[int, Request], ...]  # (requirement, request to decide), requirement by requirement
+    slices: tuple[tuple[int, int], ...]
+    too_large: tuple[bool, ...]
+    unanswerable: bool
+    resourced: tuple[int, ...]  # the requirements that may be decided with a resource policy
+    owners: tuple[int, ...]  # the requirement of each request of ``flat``
+    just_requests: tuple[Request, ...]  # the requests of ``flat``
+
+
+class TaskResult:
+    """Whether a task is allowed, and if not, what is missing and what blocks.
+
+    Built cheaply from a batch of results; ``requirements`` and the rest are
+    made when first asked for.
+    """
+
+    __slots__ = ("_checker", "_detail", "_plan", "_results", "task")
+
+    def __init__(self, task: Task, plan: _Plan, results: Sequence[Result], checker: Checker) -> None:
+        self.task = task
+        self._plan = plan
+        self._results = results
+        self._checker = checker
+        self._detail: tuple[tuple[RequirementResult, ...], dict[str, Any] | None] | None = None
+
+    def __repr__(self) -> str:
+        return f"TaskResult({self.task.name!r}, allowed={self.allowed})"
 
     @property
     def allowed(self) -> bool:
-        """Whether every requirement is allowed."""
-        return all(r.allowed for r in self.requirements)
+        """Whether every requirement is allowed (on every resource it names)."""
+        results = self._results
+        plan = self._plan
+        if all(map(_ALLOWED, results)):
+            return not plan.unanswerable
+        if self._detail is not None:
+            return all(r.allowed for r in self._detail[0])
+        # A requirement is refused, unless only resources AWS owns are (see qiam.scope.summarize).
+        seen: set[int] = set()
+        for index in compress(count(), map(not_, map(_ALLOWED, results))):
+            i = plan.owners[index]
+            if i in seen:
+                continue
+            seen.add(i)
+            start, end = plan.slices[i]
+            if plan.requests[i].resource_match is None or end - start == 1:
+                return False
+            refused = [r for r in results[start:end] if not r.allowed]
+            if len(refused) == end - start or not all(_owned(r) for r in refused):
+                return False
+        return not plan.unanswerable
+
+    def _answers(self) -> tuple[tuple[RequirementResult, ...], dict[str, Any] | None]:
+        if self._detail is None:
+            self._detail = self._checker._explain(self.task, self._plan, self._results)
+        return self._detail
+
+    @property
+    def requirements(self) -> tuple[RequirementResult, ...]:
+        """Every requirement with its answer."""
+        return self._answers()[0]
 
     @property
     def missing(self) -> tuple[RequirementResult, ...]:
-        """Requirements an Allow statement would grant."""
+        """Requirements an Allow statement would grant (``suggestion()`` holds them)."""
         return tuple(r for r in self.requirements if not r.allowed and not r.blocked)
 
     @property
     def blocked(self) -> tuple[RequirementResult, ...]:
-        """Requirements that an explicit Deny, a boundary, an SCP or RCP level (...) stands in the way of."""
+        """Requirements that an explicit Deny, a boundary, a session policy, an SCP or RCP level or a
+        resource policy stands in the way of."""
         return tuple(r for r in self.requirements if r.blocked)
 
     @property
@@ -370,44 +586,27 @@ class TaskResult:
         """The Deny statements (or the policy types, such as ``boundary`` or ``scp[1]``) that block."""
         found: dict[Any, None] = {}
         for r in self.blocked:
-            if r.result.decision is Decision.EXPLICIT_DENY:
-                found.update(dict.fromkeys(r.result.matched))
-            else:
-                found.update(dict.fromkeys(x for x in r.result.reasons if x.startswith(_BLOCKING)
-                                           or x == "resource_policy_required"))
+            found.update(dict.fromkeys(r.blocked_by))
         return tuple(found)
+
+    @property
+    def missing_context_keys(self) -> tuple[str, ...]:
+        """Keys some decision depended on that neither the requirements nor derivation supplied."""
+        return tuple(sorted({k for r in self.requirements for k in r.missing_context_keys}))
 
     def suggestion(self) -> dict[str, Any] | None:
         """The smallest policy that grants the missing requirements, or None if nothing is missing.
 
-        One statement per set of conditions and actions, naming exactly the
-        resources the requirements need, with the request's context as conditions.
+        One statement per set of conditions and actions, naming the resources
+        the requirements need (a resource type's pattern for "every resource of
+        the type"), with the requirement's context as conditions. Adding it is
+        checked to grant each requirement it names.
         """
-        missing = self.missing
-        if not missing:
-            return None
-        by_resource: dict[tuple[Any, str], set[str]] = {}
-        for r in missing:
-            req = r.requirement
-            by_resource.setdefault((_condition_key(req.context), req.resource), set()).add(req.action)
-        grouped: dict[tuple[Any, tuple[str, ...]], list[str]] = {}
-        for (condition, resource), action_set in by_resource.items():
-            grouped.setdefault((condition, tuple(sorted(action_set))), []).append(resource)
-        statements = []
-        for n, ((condition, actions), resources) in enumerate(sorted(grouped.items(), key=str), 1):
-            statement: dict[str, Any] = {
-                "Sid": f"Grant{_sid(self.task.name)}{n}",
-                "Effect": "Allow",
-                "Action": list(actions) if len(actions) > 1 else actions[0],
-                "Resource": sorted(resources) if len(resources) > 1 else resources[0],
-            }
-            if condition:
-                statement["Condition"] = _condition_of(condition)
-            statements.append(statement)
-        return {"Version": "2012-10-17", "Statement": statements}
+        return self._answers()[1]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form, as ``qiam tasks --json`` prints it."""
+        requirements = self.requirements
         return {
             "task": self.task.name,
             "title": self.task.title,
@@ -416,9 +615,34 @@ class TaskResult:
             "blocked": [r.to_dict() for r in self.blocked],
             "blockers": [b.to_dict() if isinstance(b, StatementRef) else b for b in self.blockers],
             "suggestion": self.suggestion(),
+            "missing_context_keys": list(self.missing_context_keys),
             "dropped": [{"requirement": d.written, "reason": d.reason} for d in self.task.dropped],
-            "requirements": [r.to_dict() for r in self.requirements],
+            "requirements": [r.to_dict() for r in requirements],
         }
+
+
+def suggest(task: Task, requirements: Iterable[Requirement]) -> dict[str, Any] | None:
+    """The smallest policy granting ``requirements``: one statement per set of conditions and actions."""
+    by_resource: dict[tuple[Any, str], set[str]] = {}
+    for req in requirements:
+        by_resource.setdefault((_condition_key(req.context), req.grant or req.resource), set()).add(req.action)
+    if not by_resource:
+        return None
+    grouped: dict[tuple[Any, tuple[str, ...]], list[str]] = {}
+    for (condition, resource), action_set in by_resource.items():
+        grouped.setdefault((condition, tuple(sorted(action_set))), []).append(resource)
+    statements = []
+    for n, ((condition, actions), resources) in enumerate(sorted(grouped.items(), key=str), 1):
+        statement: dict[str, Any] = {
+            "Sid": f"Grant{_sid(task.name)}{n}",
+            "Effect": "Allow",
+            "Action": list(actions) if len(actions) > 1 else actions[0],
+            "Resource": sorted(set(resources)) if len(set(resources)) > 1 else resources[0],
+        }
+        if condition:
+            statement["Condition"] = _condition_of(condition)
+        statements.append(statement)
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def _sid(name: str) -> str:
@@ -443,21 +667,83 @@ def _condition_of(condition: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
 
 Policies = PolicySet | Iterable[PolicyInput | CompiledPolicy]
 
+# How many (policy set, task, principal) plans a Checker keeps before starting afresh.
+_PLANS_LIMIT = 1 << 14
+
 
 class Checker:
-    """Checks tasks against policy sets; each policy is compiled once, however many tasks use it."""
+    """Checks tasks against policy sets; each policy is compiled once, however many tasks use it.
+
+    Parameters
+    ----------
+    catalog : TaskCatalog, optional
+        The tasks (default: the bundled Amazon Q Developer administrator tasks).
+    account, region, partition : str
+        Where the tasks are done: they fill the requirements' templates, and the
+        region is ``aws:RequestedRegion``.
+    principal : str, optional
+        Who does them: a user, role or role-session ARN. Default: an IAM
+        principal of the account whose ARN is not known (conditions on
+        ``aws:PrincipalArn`` then report the key as missing).
+    context : mapping, optional
+        Condition keys added to every request (they win over derived keys).
+    names : mapping, optional
+        Names that make requirements concrete (see ``TaskCatalog.task``).
+    environment : qiam.context.Environment, optional
+        Time, principal tags, MFA ... for the derived context (its region
+        defaults to ``region``).
+    derive_context : bool
+        Add the context AWS supplies (``qiam.context``); False: only the
+        requirements' own context.
+    resource_policies : mapping, optional
+        Resource policies by name: a name of the catalog's ``resource_policies``
+        (replacing it), or an ARN pattern (the policy of the resources it names;
+        it applies to the requirements whose resources all lie within it).
+    """
 
     def __init__(self, catalog: TaskCatalog | None = None, *, account: str = DEFAULT_ACCOUNT,
-                 region: str = DEFAULT_REGION, partition: str = DEFAULT_PARTITION,
-                 principal: str | None = None) -> None:
+                 region: str = DEFAULT_REGION, partition: str = DEFAULT_PARTITION, principal: str | None = None,
+                 context: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None,
+                 environment: Environment | None = None, derive_context: bool = True,
+                 resource_policies: Mapping[str, PolicyInput | CompiledPolicy] | None = None) -> None:
         self.catalog = catalog or TaskCatalog.bundled()
         self.account = account
         self.region = region
         self.partition = partition
-        self.principal = principal or f"arn:{partition}:iam::{account}:user/qiam-task-check"
+        self.principal = principal
+        self.context = dict(context or {})
+        self.names = dict(names or {})
+        base = environment or Environment()
+        # One instant for every request of the checker, so that equal requests stay equal.
+        instant = base.time or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+        self.environment = dataclasses.replace(base, region=base.region or region, time=instant)
+        self.derive_context = derive_context
         self._compiled: dict[int, tuple[Any, CompiledPolicy]] = {}
         self._compiler = Compiler()
-        self._resource_policies: dict[tuple[str, str], CompiledPolicy] = {}
+        self._scope = ScopeAnalyzer()
+        self._requests: dict[tuple[str, str | None], tuple[Request, ...]] = {}
+        self._plans: dict[tuple[PolicySet, str, str | None], _Plan] = {}
+        self._bases: dict[tuple[str, str | None], _Base] = {}
+        self._tasks: dict[str, Task] = {}
+        self._splits: dict[tuple[CompiledPolicy, str], frozenset[int]] = {}
+        self._alone: dict[CompiledPolicy, PolicySet] = {}
+        self._with_rp: dict[tuple[PolicySet, str], PolicySet] = {}
+        self._fixed: dict[tuple[PolicySet, int], PolicySet] = {}
+        self._rp_compiled: dict[tuple[str, str], CompiledPolicy] = {}
+        self._own_rps: dict[str, CompiledPolicy] = {}
+        for name, document in (resource_policies or {}).items():
+            self._own_rps[name] = self._compiler.compile(document, "resource", name=name) \
+                if not isinstance(document, CompiledPolicy) else document
+
+    def task(self, name: str | Task) -> Task:
+        """A task of the catalog, resolved for this checker's account, region, partition and names."""
+        if isinstance(name, Task):
+            return name
+        found = self._tasks.get(name)
+        if found is None:
+            found = self._tasks[name] = self.catalog.task(name, account=self.account, region=self.region,
+                                                          partition=self.partition, names=self.names)
+        return found
 
     def compile(self, policy: PolicyInput | CompiledPolicy, profile: str = "identity") -> CompiledPolicy:
         """Compile a policy with its placeholders filled in, once per policy object."""
@@ -483,65 +769,285 @@ class Checker:
             policies = [policies]
         return PolicySet(identity=tuple(self.compile(p) for p in policies))
 
-    def check(self, policies: Policies, task: str | Task) -> TaskResult:
-        """Whether the policies allow the task."""
-        resolved = task if isinstance(task, Task) else self.catalog.task(
-            task, account=self.account, region=self.region, partition=self.partition)
-        base = self.policy_set(policies)
-        with_rp: dict[str, PolicySet] = {}
-        results = []
-        for requirement in resolved.requirements:
-            pset = base
-            if requirement.resource_policy is not None:
-                pset = with_rp.get(requirement.resource_policy) or self._with_resource_policy(
-                    base, resolved, requirement.resource_policy)
-                with_rp[requirement.resource_policy] = pset
-            results.append(RequirementResult(requirement, pset.evaluate(
-                requirement.request(self.principal, self.account))))
-        return TaskResult(resolved, tuple(results))
+    def requests(self, task: Task, principal: str | None) -> tuple[Request, ...]:
+        """The requests of a task's requirements for a principal (made once)."""
+        key = (task.name, principal)
+        found = self._requests.get(key)
+        if found is None or len(found) != len(task.requirements):
+            found = self._requests[key] = tuple(
+                r.request(principal, self.account, context=self.context, environment=self.environment,
+                          derive_context=self.derive_context) for r in task.requirements)
+        return found
 
-    def _with_resource_policy(self, base: PolicySet, task: Task, name: str) -> PolicySet:
-        key = (task.name, name)
-        compiled = self._resource_policies.get(key)
-        if compiled is None:
-            compiled = self._compiler.compile(parse_policy(task.resource_policies[name], name=name), "resource")
-            self._resource_policies[key] = compiled
-        return PolicySet(identity=base.identity, resource=compiled, boundary=base.boundary,
-                         session=base.session, scps=base.scps, rcps=base.rcps)
+    def check(self, policies: Policies, task: str | Task, *, principal: str | None = None) -> TaskResult:
+        """Whether the policies allow the task (for ``principal``, default the checker's)."""
+        resolved = self.task(task)
+        plan = self._plan(self.policy_set(policies), resolved, principal or self.principal)
+        single = plan.single
+        results = single.evaluate_many(plan.flat) if single is not None else evaluate_pairs(plan.pairs)
+        return TaskResult(resolved, plan, results, self)
 
-    def check_many(self, policy_sets: Mapping[str, Policies], tasks: Sequence[str] | None = None
-                   ) -> dict[str, dict[str, TaskResult]]:
-        """Every task against every principal's policies: ``{set name: {task name: result}}``."""
+    def check_many(self, policy_sets: Mapping[str, Policies], tasks: Sequence[str] | None = None, *,
+                   principals: Mapping[str, str] | None = None) -> dict[str, dict[str, TaskResult]]:
+        """Every task against every principal's policies: ``{set name: {task name: result}}``.
+
+        ``principals`` gives the principal ARN of a set by its name. All the
+        requests go to the decision kernel in one call.
+        """
         names = list(tasks) if tasks is not None else list(self.catalog)
-        return {label: {name: self.check(policies, name) for name in names}
-                for label, policies in policy_sets.items()}
+        resolved = [self.task(n) for n in names]
+        jobs: list[tuple[str, Task, _Plan]] = []
+        pairs: list[tuple[PolicySet, Request]] = []
+        for label, policies in policy_sets.items():
+            pset = self.policy_set(policies)
+            principal = (principals or {}).get(label, self.principal)
+            for task in resolved:
+                plan = self._plan(pset, task, principal)
+                jobs.append((label, task, plan))
+                pairs.extend(plan.pairs)
+        results = evaluate_pairs(pairs)
+        out: dict[str, dict[str, TaskResult]] = {label: {} for label in policy_sets}
+        start = 0
+        for label, task, plan in jobs:
+            end = start + len(plan.pairs)
+            out[label][task.name] = TaskResult(task, plan, results[start:end], self)
+            start = end
+        return out
+
+    # ----- planning -----
+
+    def _plan(self, pset: PolicySet, task: Task, principal: str | None) -> _Plan:
+        """The pairs that decide a task under a policy set. Most policies split no requirement's resources
+        (``ScopeAnalyzer.splits``, asked once per policy and task): those requirements take the witnesses
+        they have under any such set, made once per task and principal."""
+        key = (pset, task.name, principal)
+        found = self._plans.get(key)
+        if found is not None and len(found.requests) == len(task.requirements):
+            return found
+        base = self._base(task, principal)
+        special: set[int] = set()
+        for _, policy in pset.labelled():
+            special.update(self._policy_splits(policy, task))
+        targets = [pset] * len(task.requirements)
+        for i in base.resourced:
+            targets[i] = target = self._set_for(pset, task, task.requirements[i])
+            if target is not pset and target.resource is not None:
+                if i in self._policy_splits(target.resource, task):
+                    special.add(i)
+        if not special:
+            pairs = tuple([(targets[i], request) for i, request in base.flat])
+            single = pset if all(t is pset for t in targets) else None
+            plan = _Plan(base.requests, tuple(targets), pairs, base.slices, base.too_large, base.unanswerable,
+                         base.owners, single, base.just_requests if single is not None else ())
+        else:
+            plan = self._special_plan(base, targets, special)
+        if len(self._plans) >= _PLANS_LIMIT:
+            self._plans.clear()
+        self._plans[key] = plan
+        return plan
+
+    def _special_plan(self, base: _Base, targets: list[PolicySet], special: set[int]) -> _Plan:
+        pairs: list[tuple[PolicySet, Request]] = []
+        slices: list[tuple[int, int]] = []
+        too_large = list(base.too_large)
+        for i, request in enumerate(base.requests):
+            start = len(pairs)
+            if i in special:
+                try:
+                    pairs.extend((targets[i], w) for w in self._scope.witness_requests(targets[i], request))
+                    too_large[i] = False
+                except ScopeTooLarge:
+                    too_large[i] = True
+            else:
+                a, b = base.slices[i]
+                pairs.extend((targets[i], r) for _, r in base.flat[a:b])
+            slices.append((start, len(pairs)))
+        owners = tuple(i for i, (a, b) in enumerate(slices) for _ in range(b - a))
+        return _Plan(base.requests, tuple(targets), tuple(pairs), tuple(slices), tuple(too_large),
+                     any(too_large) or any(a == b for a, b in slices), owners)
+
+    def _base(self, task: Task, principal: str | None) -> _Base:
+        """A task's requests for a principal, with the witnesses of each under a set that splits none."""
+        key = (task.name, principal)
+        found = self._bases.get(key)
+        if found is not None and len(found.requests) == len(task.requirements):
+            return found
+        requests = self.requests(task, principal)
+        flat: list[tuple[int, Request]] = []
+        slices: list[tuple[int, int]] = []
+        too_large: list[bool] = []
+        for i, request in enumerate(requests):
+            start = len(flat)
+            large = False
+            if request.resource_match is not None:
+                try:
+                    flat.extend((i, self._scope.witness(request, r)) for r in self._scope.fixed_resources(request))
+                except ScopeTooLarge:
+                    large = True
+            else:
+                flat.append((i, request))
+            slices.append((start, len(flat)))
+            too_large.append(large)
+        own_by_arn = any(name.startswith("arn:") or name == "*" for name in self._own_rps)
+        resourced = tuple(i for i, r in enumerate(task.requirements) if r.resource_policy is not None or own_by_arn)
+        found = self._bases[key] = _Base(requests, tuple(flat), tuple(slices), tuple(too_large),
+                                         any(too_large) or any(a == b for a, b in slices), resourced,
+                                         tuple(i for i, _ in flat), tuple(r for _, r in flat))
+        return found
+
+    def _policy_splits(self, policy: CompiledPolicy, task: Task) -> frozenset[int]:
+        """The requirements of a task whose resources a policy's elements may split (kept per policy)."""
+        key = (policy, task.name)
+        found = self._splits.get(key)
+        if found is None:
+            alone = self._alone.get(policy)
+            if alone is None:
+                alone = self._alone[policy] = PolicySet(identity=(policy,))
+            requests = self.requests(task, self.principal)
+            found = frozenset(i for i, r in enumerate(requests)
+                              if r.resource_match is not None and self._scope.splits(alone, r))
+            if len(self._splits) >= _PLANS_LIMIT * 4:
+                self._splits.clear()
+            self._splits[key] = found
+        return found
+
+    def _set_for(self, base: PolicySet, task: Task, requirement: Requirement) -> PolicySet:
+        """The policy set a requirement is decided under: the principal's, with the resource policy the
+        requirement's resources have (the caller's own, by name or ARN, else the catalog's)."""
+        name = None
+        compiled = None
+        if requirement.resource_policy is not None and requirement.resource_policy in self._own_rps:
+            name = requirement.resource_policy
+            compiled = self._own_rps[name]
+        else:
+            for own, policy in self._own_rps.items():
+                if own.startswith("arn:") or own == "*":
+                    if self._within(requirement, own):
+                        name, compiled = own, policy
+                        break
+        if compiled is None and requirement.resource_policy is not None:
+            name = requirement.resource_policy
+            key = (task.name, name)
+            compiled = self._rp_compiled.get(key)
+            if compiled is None:
+                compiled = self._rp_compiled[key] = self._compiler.compile(
+                    parse_policy(task.resource_policies[name], name=name), "resource")
+        if compiled is None or name is None:
+            return base
+        found = self._with_rp.get((base, name))
+        if found is None:
+            found = self._with_rp[(base, name)] = dataclasses.replace(base, resource=compiled)
+        return found
+
+    def _within(self, requirement: Requirement, arn_pattern: str) -> bool:
+        if requirement.resource == "*":
+            return arn_pattern == "*"
+        return self._scope.relation(requirement.resource, (arn_pattern,)) == COVERS
+
+    # ----- explaining -----
+
+    def _explain(self, task: Task, plan: _Plan, results: Sequence[Result]
+                 ) -> tuple[tuple[RequirementResult, ...], dict[str, Any] | None]:
+        """The per-requirement answers, with what blocks verified by adding the suggested grant."""
+        answers = [self._answer(task, plan, results, i) for i in range(len(task.requirements))]
+        failing = [i for i, a in enumerate(answers) if not a.allowed]
+        if not failing:
+            return tuple(answers), None
+        grant = suggest(task, (task.requirements[i] for i in failing))
+        assert grant is not None
+        fixed_results = self._decide_with(grant, plan, failing)
+        fixable = []
+        for i in failing:
+            refused = self._refused(plan, i, fixed_results[i]) if not plan.too_large[i] else answers[i].result
+            if refused is not None:
+                answers[i] = dataclasses.replace(answers[i], blocked_by=_blockers_of(refused))
+            else:
+                fixable.append(i)
+        suggestion = suggest(task, (task.requirements[i] for i in fixable))
+        return tuple(answers), suggestion
+
+    def _answer(self, task: Task, plan: _Plan, results: Sequence[Result], i: int) -> RequirementResult:
+        requirement = task.requirements[i]
+        request = plan.requests[i]
+        start, end = plan.slices[i]
+        if request.resource_match is None:
+            return RequirementResult(requirement, request, results[start])
+        if plan.too_large[i]:
+            from qiam.scope import _too_large
+
+            found = _too_large(plan.sets[i], request)
+        else:
+            decided = [(pair[1].resource, result) for pair, result in zip(plan.pairs[start:end], results[start:end],
+                                                                          strict=True)]
+            found = summarize(request, decided, plan.sets[i].statements_for(request.action))
+        return RequirementResult(requirement, request, found.result, found.scope, found.patterns, found.carving,
+                                 considered=found.considered)
+
+    def _refused(self, plan: _Plan, i: int, results: Sequence[Result]) -> Result | None:
+        """The Result of a resource where requirement ``i`` is still refused, given its witnesses' results;
+        None when it is allowed (on every resource that counts, for a pattern)."""
+        request = plan.requests[i]
+        if request.resource_match is None:
+            return None if results[0].allowed else results[0]
+        start, end = plan.slices[i]
+        decided = [(pair[1].resource, r) for pair, r in zip(plan.pairs[start:end], results, strict=True)]
+        found = summarize(request, decided, plan.sets[i].statements_for(request.action))
+        return None if found.allowed else found.result
+
+    def _decide_with(self, grant: dict[str, Any], plan: _Plan, which: list[int]) -> dict[int, list[Result]]:
+        """The failing requirements' witnesses decided again with ``grant`` among the identity policies."""
+        fix = self._compiler.compile(grant, "identity", name="suggestion")
+        pairs: list[tuple[PolicySet, Request]] = []
+        spans: dict[int, tuple[int, int]] = {}
+        for i in which:
+            base = plan.sets[i]
+            fixed = dataclasses.replace(base, identity=(*base.identity, fix))
+            start, end = plan.slices[i]
+            spans[i] = (len(pairs), len(pairs) + end - start)
+            pairs.extend((fixed, request) for _, request in plan.pairs[start:end])
+        results = evaluate_pairs(pairs)
+        return {i: results[a:b] for i, (a, b) in spans.items()}
+
+
+def _blockers_of(result: Result) -> tuple[StatementRef | str, ...]:
+    """What refuses a request that an identity Allow does not get past."""
+    if result.decision is Decision.EXPLICIT_DENY:
+        return result.matched
+    reasons = tuple(r for r in result.reasons if r not in ("no_allow", "cross_account_principal_side"))
+    return reasons or result.reasons
 
 
 def check(policies: Policies, task: str | Task, *, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION,
           partition: str = DEFAULT_PARTITION, principal: str | None = None,
+          context: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None,
+          environment: Environment | None = None, derive_context: bool = True,
+          resource_policies: Mapping[str, PolicyInput | CompiledPolicy] | None = None,
           catalog: TaskCatalog | None = None) -> TaskResult:
     """Whether policies allow an administrative task.
 
     Parameters
     ----------
     policies : PolicySet or iterable of policies
-        A compiled policy set, or the principal's identity policies (text,
-        mapping, Policy or CompiledPolicy). ARN placeholders such as
-        ``region`` and ``account-id`` are filled with ``region`` and ``account``.
+        A compiled policy set (identity, boundary, session, SCP and RCP levels,
+        resource policy), or the principal's identity policies (text, mapping,
+        Policy or CompiledPolicy). ARN placeholders such as ``region`` and
+        ``account-id`` are filled with ``region`` and ``account``.
     task : str or Task
         A task name of the catalog (``qiam tasks --list``).
     account, region, partition : str
-        Where the task is done: they fill the requirements' templates.
+        Where the task is done.
     principal : str, optional
-        Who does it (default: an IAM user of the account).
+        Who does it: a user, role or role-session ARN (see ``Checker``).
+    context, names, environment, derive_context, resource_policies
+        See ``Checker``.
     catalog : TaskCatalog, optional
         The tasks (default: the bundled Amazon Q Developer administrator tasks).
 
     Returns
     -------
     TaskResult
-        ``.allowed``; ``.missing_actions``; ``.blocked`` and ``.blockers`` (what
-        an Allow cannot fix); ``.suggestion()`` (the smallest grant).
+        ``.allowed``; ``.requirements``; ``.missing_actions``; ``.blocked`` and
+        ``.blockers`` (what an Allow cannot fix); ``.suggestion()`` (the smallest grant).
 
     Examples
     --------
@@ -549,13 +1055,16 @@ def check(policies: Policies, task: str | Task, *, account: str = DEFAULT_ACCOUN
     >>> check([admin], "plugins").allowed
     True
     """
-    checker = Checker(catalog, account=account, region=region, partition=partition, principal=principal)
+    checker = Checker(catalog, account=account, region=region, partition=partition, principal=principal,
+                      context=context, names=names, environment=environment, derive_context=derive_context,
+                      resource_policies=resource_policies)
     return checker.check(policies, task)
 
 
 def check_many(policy_sets: Mapping[str, Policies], tasks: Sequence[str] | None = None, *,
                account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION, partition: str = DEFAULT_PARTITION,
-               catalog: TaskCatalog | None = None) -> dict[str, dict[str, TaskResult]]:
-    """Many principals' policies against many tasks, each policy compiled once (see ``check``)."""
-    checker = Checker(catalog, account=account, region=region, partition=partition)
-    return checker.check_many(policy_sets, tasks)
+               principals: Mapping[str, str] | None = None, catalog: TaskCatalog | None = None,
+               derive_context: bool = True) -> dict[str, dict[str, TaskResult]]:
+    """Many principals' policies against many tasks, each policy compiled once, in one batch (see ``check``)."""
+    checker = Checker(catalog, account=account, region=region, partition=partition, derive_context=derive_context)
+    return checker.check_many(policy_sets, tasks, principals=principals)

@@ -83,7 +83,8 @@ def evaluate(
     context: Mapping[str, Any] | None = None,
 ) -> Result:
     ps = policies if isinstance(policies, PolicySet) else pset(*policies)
-    return ps.evaluate(Request(action, resource, context=context))
+    # The context exactly as given: these examples are the engine's semantics, not derivation's.
+    return ps.evaluate(Request(action, resource, context=context, derive_context=False))
 
 
 def decide(
@@ -1967,7 +1968,7 @@ def explain_and_evaluate(
     context: Mapping[str, Any] | None = None,
 ) -> tuple[Any, Result]:
     ps = pset(*statements)
-    request = Request(action, resource, context=context)
+    request = Request(action, resource, context=context, derive_context=False)
     explanation = ps.explain(request)
     result = ps.evaluate(request)
     assert explanation.decision is result.decision

@@ -133,7 +133,9 @@ def test_tasks_requirements_follow_account_region_and_partition() -> None:
     task = tasks.TaskCatalog.bundled().task("plugins", account="444455556666", region="eu-west-1",
                                             partition="aws-cn")
     secret = next(r for r in task.requirements if r.action == "secretsmanager:CreateSecret")
-    assert secret.resource == "arn:aws-cn:secretsmanager:eu-west-1:444455556666:secret:q-plugin-AbCdEf"
+    # Every secret of the account and region: the requirement names no invented secret.
+    assert secret.resource == "arn:aws-cn:secretsmanager:eu-west-1:444455556666:secret:*"
+    assert secret.pattern and secret.grant == "arn:aws-cn:secretsmanager:eu-west-1:444455556666:secret:*"
 
 
 @pytest.mark.parametrize("policy", ["PowerUserAccess", "ReadOnlyAccess", "q-plugins.json", "q-customizations.json"])
@@ -276,13 +278,13 @@ def test_tasks_command_on_own_policies(capsys: Any, tmp_path: Path) -> None:
         {"Effect": "Allow", "Action": ["q:*", "iam:CreateRole", "secretsmanager:CreateSecret"], "Resource": "*"}]}))
     assert main(["tasks", "-p", str(mine), "--task", "plugins"]) == 1
     out = capsys.readouterr().out
-    assert "plugins: NOT allowed" in out and "iam:PassRole on arn:aws:iam::111122223333:role/QPluginRole" in out
+    assert "plugins: NOT allowed" in out and "iam:PassRole on arn:aws:iam::111122223333:role/*" in out
     assert '"iam:PassedToService": "q.amazonaws.com"' in out
     assert main(["tasks", "--json", "-p", str(mine), "--task", "plugins", "--account", "444455556666"]) == 1
     data = json.loads(capsys.readouterr().out)
     [result] = data["results"]
     assert result["missing_actions"] == ["iam:PassRole"]
-    assert result["suggestion"]["Statement"][0]["Resource"] == "arn:aws:iam::444455556666:role/QPluginRole"
+    assert result["suggestion"]["Statement"][0]["Resource"] == "arn:aws:iam::444455556666:role/*"
     assert main(["tasks", "-p", str(shared_path("corpus", "seed", "q-plugins.json")), "--task", "plugins"]) == 0
 
 

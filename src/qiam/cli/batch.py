@@ -34,6 +34,8 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--jobs", type=int, default=0, metavar="N",
                    help="worker processes (default: every core; 1: none, all in this process)")
     p.add_argument("--fail-on-deny", action="store_true", help="exit 1 if any request is denied")
+    p.add_argument("--derive-context", action="store_true",
+                   help='add the context AWS supplies to every line that does not say "derive_context"')
     p.set_defaults(run=run)
 
 
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     failed = denied = False
     try:
-        for status, line in _results(source, library, jobs):
+        for status, line in _results(source, library, jobs, args.derive_context):
             out.write(line)
             out.flush()
             failed = failed or status == "error"
@@ -79,15 +81,16 @@ def _chunks(lines: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
         first += len(piece)
 
 
-def _results(source: Iterable[bytes], library: Library | None, jobs: int) -> Iterator[tuple[str, bytes]]:
+def _results(source: Iterable[bytes], library: Library | None, jobs: int, derive_context: bool = False
+             ) -> Iterator[tuple[str, bytes]]:
     chunks = _chunks(source)
     head = list(itertools.islice(chunks, 2))
     if jobs <= 1 or len(head) < 2:  # small input: processes cost more than they save
-        runner = BatchRunner(library)
+        runner = BatchRunner(library, derive_context=derive_context)
         for first, piece in itertools.chain(head, chunks):
             yield from runner.run_bytes(piece, first=first, chunk=CHUNK)
         return
-    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(library,)) as pool:
+    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(library, derive_context)) as pool:
         pending: deque[Future[list[tuple[str, bytes]]]] = deque()
         for first, piece in itertools.chain(head, chunks):
             pending.append(pool.submit(_work, first, piece))
@@ -97,9 +100,9 @@ def _results(source: Iterable[bytes], library: Library | None, jobs: int) -> Ite
             yield from pending.popleft().result()
 
 
-def _start_worker(library: Library | None) -> None:
+def _start_worker(library: Library | None, derive_context: bool) -> None:
     global _WORKER
-    _WORKER = BatchRunner(library)
+    _WORKER = BatchRunner(library, derive_context=derive_context)
 
 
 def _work(first: int, piece: list[bytes]) -> list[tuple[str, bytes]]:

@@ -1,8 +1,9 @@
 """``qiam tasks``: are the Amazon Q Developer administrator tasks allowed? The project's main job.
 
 Without policies it checks every task against the bundled policies of the AWS
-page and a few AWS managed policies, and prints a matrix. With ``-p`` it checks
-your own policies.
+page and a few AWS managed policies, and prints a matrix. With ``-p`` (and
+the other policy options) it checks your own policies, as AWS would decide
+them for the principal, account and region given.
 """
 
 from __future__ import annotations
@@ -13,10 +14,26 @@ import sys
 from importlib.resources import files
 from typing import Any
 
-from qiam.cli._common import EXIT_ERROR, EXIT_NO, EXIT_YES, UsageError, print_error, read_policy_arg
-from qiam.errors import PolicyError, PolicySyntaxError, QiamError
+from qiam.cli._common import (
+    EXIT_ERROR,
+    EXIT_NO,
+    EXIT_YES,
+    UsageError,
+    add_context_options,
+    add_policy_options,
+    check_account,
+    environment_of,
+    json_ready,
+    pairs_of,
+    policies_of,
+    print_error,
+    read_policy_arg,
+)
+from qiam.errors import PolicySyntaxError, QiamError
+from qiam.evaluate import PolicySet, StatementRef
+from qiam.kinds import PolicyKind
 from qiam.parse import parse_policy
-from qiam.tasks import DEFAULT_ACCOUNT, DEFAULT_REGION, Checker, TaskCatalog, TaskResult
+from qiam.tasks import DEFAULT_ACCOUNT, DEFAULT_REGION, Checker, RequirementResult, TaskCatalog, TaskResult
 
 DATA = files("qiam") / "data"
 MANAGED = ("AdministratorAccess", "PowerUserAccess", "ReadOnlyAccess", "AmazonQDeveloperAccess",
@@ -28,17 +45,20 @@ def add_parser(commands: Any) -> None:
         "tasks", help="are the Amazon Q Developer administrator tasks allowed? (the main job)",
         description="Check administrative tasks against policies. Without -p: every task against the "
                     "policies of the AWS page and some AWS managed policies, as a matrix.")
-    p.add_argument("-p", "--policy", action="append", default=[], metavar="POLICY",
-                   help="an identity-based policy of the principal (repeatable): a file or inline JSON")
-    p.add_argument("--boundary", metavar="POLICY", help="the principal's permissions boundary")
-    p.add_argument("--scp", action="append", metavar="POLICY[,POLICY]",
-                   help="one organization level of SCPs, root first (repeat for each level)")
+    add_policy_options(p)
+    p.add_argument("--resource-policy", action="append", default=[], metavar="NAME=POLICY",
+                   help="a resource policy: NAME is one of the task catalog's resource policies "
+                        "(default-kms-key-policy) or an ARN pattern of the resources that have it (repeatable)")
     p.add_argument("--task", action="append", metavar="NAME", help="check only this task (repeatable)")
     p.add_argument("--catalog", action="append", default=[], metavar="FILE",
                    help="more tasks, in the task catalog format (repeatable)")
     p.add_argument("--account", default=DEFAULT_ACCOUNT, help=f"the account (default {DEFAULT_ACCOUNT})")
     p.add_argument("--region", default=DEFAULT_REGION, help=f"the region (default {DEFAULT_REGION})")
     p.add_argument("--partition", default="aws", help="the partition (default aws)")
+    p.add_argument("--name", action="append", default=[], metavar="NAME=VALUE",
+                   help="bind a name: an ARN placeholder (ApplicationId=apl-1) or a resource type's name "
+                        "(application=apl-1), making requirements concrete (repeatable)")
+    add_context_options(p)
     p.add_argument("--list", action="store_true", help="list the tasks and their requirements")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=run)
@@ -46,29 +66,48 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
+        check_account(args.account, "--account")
         catalog = TaskCatalog.bundled()
         for path in args.catalog:
             catalog = catalog.merged(TaskCatalog.from_path(path))
-        checker = Checker(catalog, account=args.account, region=args.region, partition=args.partition)
-        names = args.task or list(catalog)
-        for name in names:
-            checker.catalog.task(name, account=args.account, region=args.region, partition=args.partition)
+        names = {k: str(v) for k, v in pairs_of(args.name, "--name").items()}
+        checker = Checker(catalog, account=args.account, region=args.region, partition=args.partition,
+                          principal=args.principal, context=pairs_of(args.context, "--context"), names=names,
+                          environment=environment_of(args, args.region), derive_context=args.derive_context,
+                          resource_policies=_resource_policies(args))
+        chosen = args.task or list(catalog)
+        for name in chosen:
+            checker.task(name)
         if args.list:
-            return _list(checker, names, args)
-        if not args.policy:
-            return _matrix(checker, names, args)
-        return _own(checker, names, args)
+            return _list(checker, chosen, args)
+        if not _own_policies_given(args):
+            return _matrix(checker, chosen, args)
+        return _own(checker, chosen, args)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc} [usage]", file=sys.stderr)
         return EXIT_ERROR
     except QiamError as exc:
         print_error(exc)
         return EXIT_ERROR
 
 
+def _own_policies_given(args: argparse.Namespace) -> bool:
+    return bool(args.policy or args.boundary or args.session or args.scp or args.rcp or args.resource_policy)
+
+
+def _resource_policies(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in args.resource_policy:
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise UsageError(f"--resource-policy takes NAME=POLICY, not `{item}`")
+        label, document = read_policy_arg(value)
+        out[name] = parse_policy(document, name=label)
+    return out
+
+
 def _list(checker: Checker, names: list[str], args: argparse.Namespace) -> int:
-    tasks = [checker.catalog.task(n, account=args.account, region=args.region, partition=args.partition)
-             for n in names]
+    tasks = [checker.task(n) for n in names]
     if args.json:
         print(json.dumps([{"name": t.name, "title": t.title, "section": t.section,
                            "requirements": [r.to_dict() for r in t.requirements],
@@ -79,7 +118,8 @@ def _list(checker: Checker, names: list[str], args: argparse.Namespace) -> int:
         print(f"{t.name}: {t.title} ({len(t.requirements)} requirements)")
         for r in t.requirements:
             context = " ".join(f"{k}={v}" for k, v in r.context.items())
-            print(f"    {r.action} on {r.resource}" + (f" with {context}" if context else ""))
+            every = "  (every resource it names)" if r.pattern else ""
+            print(f"    {r.action} on {r.resource}" + (f" with {context}" if context else "") + every)
         for d in t.dropped:
             print(f"    left out: {d.written}: {d.reason}")
     return EXIT_YES
@@ -94,7 +134,7 @@ def _matrix(checker: Checker, names: list[str], args: argparse.Namespace) -> int
     except PolicySyntaxError as exc:
         broken = exc
     for name in checker.catalog:
-        task = checker.catalog.task(name, account=args.account, region=args.region, partition=args.partition)
+        task = checker.task(name)
         if task.policy and (DATA / "seed" / task.policy).is_file():
             sets[task.policy] = [parse_policy((DATA / "seed" / task.policy).read_bytes(), name=task.policy)]
     for name in MANAGED:
@@ -108,7 +148,7 @@ def _matrix(checker: Checker, names: list[str], args: argparse.Namespace) -> int
 
     print(f"Amazon Q Developer administrator tasks (account {args.account}, region {args.region}):")
     for i, name in enumerate(names, 1):
-        print(f"  T{i}  {name}: {checker.catalog.task(name, account=args.account, region=args.region).title}")
+        print(f"  T{i}  {name}: {checker.task(name).title}")
     width = max(len(s) for s in sets)
     print("\n" + " " * (width + 2) + "".join(f"{f'T{i}':>10}" for i in range(1, len(names) + 1)))
     for label, row in results.items():
@@ -118,8 +158,7 @@ def _matrix(checker: Checker, names: list[str], args: argparse.Namespace) -> int
     if broken is not None:
         print(f"\n  The page's first policy does not read as published: {broken} [{broken.code}];")
         print("  the matrix uses the corrected copy (q-subscription-console.json).")
-    dropped = {(d.written, d.reason) for n in names
-               for d in checker.catalog.task(n, account=args.account, region=args.region).dropped}
+    dropped = {(d.written, d.reason) for n in names for d in checker.task(n).dropped}
     for written, reason in sorted(dropped):
         print(f"  Left out of the requirements: {written}: {reason}.")
 
@@ -133,7 +172,7 @@ def _matrix(checker: Checker, names: list[str], args: argparse.Namespace) -> int
                 print(f"  {label} / {name}: missing {len(result.missing_actions)} actions, e.g. "
                       f"{', '.join(result.missing_actions[:4])}")
     print("\nAsk about your own policies:")
-    print("  qiam tasks -p my-policy.json [--task NAME] [--account ID --region REGION] [--json]")
+    print("  qiam tasks -p my-policy.json [--task NAME] [--principal ARN] [--account ID --region REGION] [--json]")
     print("  qiam tasks --list      (every task and the requests it needs)")
     return EXIT_YES
 
@@ -143,29 +182,14 @@ def _cell(result: TaskResult) -> str:
 
 
 def _own(checker: Checker, names: list[str], args: argparse.Namespace) -> int:
-    from qiam.compile import compile_policy
-    from qiam.evaluate import PolicySet
+    def load(value: str, kind: PolicyKind) -> Any:
+        label, document = read_policy_arg(value)
+        return checker.compile(parse_policy(document, name=label), kind.profile)
 
-    try:
-        identity = []
-        for value in args.policy:
-            name, document = read_policy_arg(value)
-            identity.append(checker.compile(parse_policy(document, name=name)))
-        boundary = None
-        if args.boundary:
-            name, document = read_policy_arg(args.boundary)
-            boundary = compile_policy(parse_policy(document, name=name), "permissions-boundary")
-        scps = None
-        if args.scp:
-            scps = tuple(tuple(compile_policy(parse_policy(read_policy_arg(v)[1], name=v), "scp")
-                               for v in level.split(",") if v) for level in args.scp)
-    except PolicyError as exc:
-        print_error(exc)
-        return EXIT_ERROR
-    policies = PolicySet(identity=tuple(identity), boundary=boundary, scps=scps)
+    policies = PolicySet(**policies_of(args, load))
     results = {name: checker.check(policies, name) for name in names}
     if args.json:
-        print(json.dumps({"account": args.account, "region": args.region,
+        print(json.dumps({"account": args.account, "region": args.region, "principal": args.principal,
                           "results": [r.to_dict() for r in results.values()]}, indent=2))
     else:
         for name, result in results.items():
@@ -173,29 +197,82 @@ def _own(checker: Checker, names: list[str], args: argparse.Namespace) -> int:
     return EXIT_YES if all(r.allowed for r in results.values()) else EXIT_NO
 
 
+def describe_blocker(blocker: StatementRef | str) -> str:
+    """A blocker for people: a Deny statement with its place, or what a reason means."""
+    if isinstance(blocker, StatementRef):
+        sid = f" ({blocker.sid})" if blocker.sid else ""
+        return f"{blocker.policy} statement {blocker.index}{sid} at {blocker.location.render()}"
+    return _REASONS.get(blocker.split("[", 1)[0], blocker).format(blocker)
+
+
+_REASONS = {
+    "scp": "{} (no SCP of that organization level allows it)",
+    "rcp": "{} (no RCP of that organization level allows it)",
+    "boundary": "the permissions boundary (it does not allow it)",
+    "session_policy": "the session policy (it does not allow it)",
+    "resource_policy_required": "the resource policy (it must allow this principal itself, and does not)",
+    "cross_account_resource_side": "the resource's account (its resource policy does not allow this principal)",
+    "cross_partition": "the partition (resource policies never delegate across partitions)",
+    "federated_user_without_session_policy": "a federated user without a session policy has no permissions",
+    "scope-too-large": "too many kinds of resource to decide (read as refused)",
+}
+
+
+def _line(r: RequirementResult) -> str:
+    context = " ".join(f"{k}={v}" for k, v in r.requirement.context.items())
+    scope = ""
+    if r.scope is not None and not r.allowed:
+        scope = "  [allowed on none of these resources]" if r.scope == "none" else \
+            "  [allowed only on some of these resources]"
+    return f"{r.requirement.action} on {r.requirement.resource}" + (f" with {context}" if context else "") + scope
+
+
 def _report(name: str, result: TaskResult) -> None:
     if result.allowed:
         print(f"{name}: allowed ({len(result.requirements)} permissions)")
+        _missing_keys(result)
         return
-    print(f"{name}: NOT allowed: {len(result.missing_actions)} of "
-          f"{len({r.requirement.action for r in result.requirements})} actions missing")
+    blockers = result.blockers
+    headline = f"{name}: NOT allowed"
+    if blockers:
+        headline += ", blocked by " + "; ".join(describe_blocker(b) for b in blockers)
+    print(headline)
+    total = len({r.requirement.action for r in result.requirements})
+    print(f"  {len(result.missing_actions)} of {total} actions are not allowed")
     missing = result.missing
     if missing:
         print("  missing (an Allow would grant these):")
         for r in missing:
-            context = " ".join(f"{k}={v}" for k, v in r.requirement.context.items())
-            print(f"    {r.requirement.action} on {r.requirement.resource}" + (f" with {context}" if context else ""))
+            print(f"    {_line(r)}")
+            _scope_detail(r)
     for r in result.blocked:
-        print(f"  blocked: {r.requirement.action} on {r.requirement.resource}: {', '.join(r.result.reasons)}")
-    for blocker in result.blockers:
-        if isinstance(blocker, str):
-            print(f"  what blocks: {blocker} (an Allow in your policies cannot fix this)")
-        else:
-            print(f"  what blocks: {blocker.effect} {blocker.policy} statement {blocker.index}"
-                  f"{f' ({blocker.sid})' if blocker.sid else ''} at {blocker.location.render()}")
+        print(f"  blocked: {_line(r)}")
+        print(f"      by {'; '.join(describe_blocker(b) for b in r.blocked_by)}")
+        _scope_detail(r)
     suggestion = result.suggestion()
     if suggestion:
         print("  the smallest statements that grant what is missing:")
         for line in json.dumps(suggestion, indent=2).splitlines():
             print("    " + line)
+    elif result.blocked:
+        print("  no Allow statement would help: what blocks must change")
+    _missing_keys(result)
 
+
+def _scope_detail(r: RequirementResult) -> None:
+    if r.scope == "none" and r.considered:
+        print(f"      the policies allow it only on: {', '.join(r.considered)}")
+    if r.scope == "some":
+        if r.patterns:
+            print(f"      allowed by: {', '.join(r.patterns)}")
+        for ref in r.carving:
+            print(f"      denied on some by {describe_blocker(ref)}")
+
+
+def _missing_keys(result: TaskResult) -> None:
+    keys = result.missing_context_keys
+    if keys:
+        print(f"  the answer depends on context keys nobody gave: {', '.join(keys)} (give them with --context)")
+
+
+__all__ = ["add_parser", "describe_blocker", "json_ready", "run"]
