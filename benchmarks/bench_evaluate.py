@@ -45,7 +45,7 @@ MANAGED = ("ReadOnlyAccess", "SecurityAudit", "ViewOnlyAccess", "AmazonEC2ReadOn
 
 def _request(action: str, resource: str, region: str, **context: Any) -> Request:
     return Request(action, resource, principal=PRINCIPAL,
-                   context={"aws:RequestedRegion": region, **context})
+                   context={"aws:RequestedRegion": region, **context}, derive_context=False)
 
 
 PATHS = {
@@ -124,7 +124,7 @@ def test_evaluate_large_context_missing_key(benchmark: Any, twin: ModuleType,
                                             policy_sets: dict[str, PolicySet]) -> None:
     request = Request("codeconnections:UseConnection",
                       "arn:aws:codeconnections:us-east-1:111122223333:connection/0a1b2c3d",
-                      principal=PRINCIPAL, context=LARGE_CONTEXT)
+                      principal=PRINCIPAL, context=LARGE_CONTEXT, derive_context=False)
     tag(benchmark, role="evaluate", twin=twin_name(twin), case="large-context-missing-key")
     result = benchmark(policy_sets["large"].evaluate, request)
     assert result.decision is Decision.IMPLICIT_DENY
@@ -137,5 +137,5 @@ def test_request_large_context_build(benchmark: Any) -> None:
     tag(benchmark, role="request-build", case="large-context")
     request = benchmark(Request, "codeconnections:UseConnection",
                         "arn:aws:codeconnections:us-east-1:111122223333:connection/0a1b2c3d",
-                        principal=PRINCIPAL, context=LARGE_CONTEXT)
+                        principal=PRINCIPAL, context=LARGE_CONTEXT, derive_context=False)
     assert len(request.context) == len(LARGE_CONTEXT)
