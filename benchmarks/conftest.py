@@ -7,9 +7,9 @@ is timed: criterion's setup/measure split, as in Cedar's benches.
 The `twin` fixture runs a benchmark on each matcher core: ``qiam._match`` (the
 compiled extension) and ``qiam._match_py`` (its pure-Python twin), both imported
 directly whatever ``QIAM_IMPLEMENTATION`` says. For benchmarks above the core
-(compile, evaluate, bulk) the qiam modules that bound the active core at import
-(``from qiam._impl import core``) are pointed at the twin for the duration of the
-test, and policies are compiled under it, so the whole pipeline runs on that core.
+(compile, evaluate, bulk) the test runs under that core's engine
+(``qiam._impl.using``), and policies are compiled by it, so the whole pipeline
+runs on that core.
 
 ``pytest_terminal_summary`` prints the ratios of one run (``_report``), only when
 the benchmarks were timed (not under ``--benchmark-disable``).
@@ -36,10 +36,9 @@ import qiam.explain
 from qiam import PolicySet, Request, compile_policies
 import qiam._decide_py
 import qiam._front_py
-from qiam._impl import core as ACTIVE_CORE
-from qiam._impl import decide as ACTIVE_DECIDE
-from qiam._impl import front as ACTIVE_FRONT
-from qiam.batch import TRUST_ACTIONS, Library
+from qiam._impl import using
+from qiam.batch import Library
+from qiam.kinds import resource_kind
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("QIAM_SHARED", ROOT.parent / "shared"))
@@ -103,29 +102,11 @@ def twin_name(module: ModuleType) -> str:
     return "compiled" if module.__name__ == "qiam._match" else "python"
 
 
-def _users(attribute: str, active: ModuleType) -> list[ModuleType]:
-    """The qiam modules that hold an active core in a module global (``core`` or ``decide``)."""
-    return [module for name, module in sorted(sys.modules.items())
-            if (name == "qiam" or name.startswith("qiam.")) and name != "qiam._impl"
-            and getattr(module, attribute, None) is active]
-
-
 @contextmanager
 def using_core(module: ModuleType) -> Iterator[ModuleType]:
-    """Run the qiam pipeline on ``module`` (and the decision kernel and statement loop of the same twin)."""
-    compiled = module.__name__ == "qiam._match"
-    kernel = ACTIVE_DECIDE if compiled else qiam._decide_py
-    loop = ACTIVE_FRONT if compiled else qiam._front_py
-    swaps = [(user, "core", module, ACTIVE_CORE) for user in _users("core", ACTIVE_CORE)]
-    swaps += [(user, "decide", kernel, ACTIVE_DECIDE) for user in _users("decide", ACTIVE_DECIDE)]
-    swaps += [(user, "front", loop, ACTIVE_FRONT) for user in _users("front", ACTIVE_FRONT)]
-    for user, attribute, chosen, _ in swaps:
-        setattr(user, attribute, chosen)
-    try:
+    """Run the qiam pipeline on the engine ``module`` belongs to (its matchers, kernel and reader)."""
+    with using("cython" if module.__name__ == "qiam._match" else "python"):
         yield module
-    finally:
-        for user, attribute, _, active in swaps:
-            setattr(user, attribute, active)
 
 
 def built_on(pset: PolicySet) -> str:
@@ -207,9 +188,7 @@ def workload(request: pytest.FixtureRequest, workloads: dict[str, Workload]) -> 
 
 def resource_profile(request: Request) -> str:
     """The profile of a line's resource policy, chosen as BatchRunner chooses it."""
-    trust = (request.action.lower() in TRUST_ACTIONS and ":iam::" in request.resource
-             and ":role/" in request.resource)
-    return "role-trust" if trust else "resource"
+    return resource_kind(request.action, request.resource).profile
 
 
 class Compiled:

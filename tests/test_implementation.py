@@ -26,6 +26,7 @@ def test_implementation_switch_selects_the_twin() -> None:
 
 def test_implementation_switch_rejects_unknown_values() -> None:
     env = dict(os.environ, QIAM_IMPLEMENTATION="fortran")
-    out = subprocess.run([sys.executable, "-c", "import qiam"], capture_output=True, text=True, env=env)
+    out = subprocess.run([sys.executable, "-c", "import qiam; qiam.compile_policies([])"], capture_output=True,
+                         text=True, env=env)
     assert out.returncode != 0
     assert "QIAM_IMPLEMENTATION must be" in out.stderr

@@ -12,7 +12,9 @@ The pipeline: ``parse_policy`` → ``validate_policy`` → ``compile_policies``
 
 from __future__ import annotations
 
-from qiam._impl import IMPLEMENTATION
+from typing import TYPE_CHECKING
+
+from qiam import _impl
 from qiam._version import __version__
 from qiam.compile import CompiledPolicy, compile_policies, compile_policy
 from qiam.context import Environment
@@ -42,9 +44,15 @@ _LAZY = {"expand_actions": "qiam.catalog", "load_catalog": "qiam.catalog", "Cata
 _SUBMODULES = frozenset({"tasks", "scope", "batch", "catalog"})
 
 
+if TYPE_CHECKING:
+    IMPLEMENTATION: str  # the default engine's name: "cython" or "python"
+
+
 def __getattr__(name: str) -> object:
     import importlib
 
+    if name == "IMPLEMENTATION":  # found when first asked, so that a bad setting is an error of its own
+        return _impl.default().name
     if name in _SUBMODULES:
         return importlib.import_module(f"qiam.{name}")
     module = _LAZY.get(name)

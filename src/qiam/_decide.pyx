@@ -15,7 +15,11 @@ from qiam._match cimport ArnPatternSet, GlobSet
 
 import inspect
 
+import qiam.decision as _public
+from qiam import special
 from qiam.decision import Decision, StatementRef
+from qiam.kinds import TRUST_ACTIONS
+from qiam.operators import SHORTCUT_ARN, SHORTCUT_EXACT, SHORTCUT_FOLDED, SHORTCUT_GLOB, is_arn
 from qiam.errors import Diagnostic, Location, Severity
 from qiam.principals import CallerKind, MatchKind
 
@@ -32,38 +36,19 @@ cdef object _ROLE_OF_SESSION = MatchKind.ROLE_OF_SESSION
 cdef object _NOT_PRINCIPAL = MatchKind.NOT_PRINCIPAL
 cdef tuple _EMPTY = ()
 
-# Calls that need no permission: one line each, with the source (semantics.md §4.7).
-cdef dict _NO_PERMISSION_NEEDED = {
-    # STS API reference, GetCallerIdentity: no permission needed; a deny does not stop it.
-    "sts:getcalleridentity": "no-permission-needed",
-}
+# The special rules (semantics.md §4.4, §4.7) are qiam.special's tables; the ARN shapes are
+# matched by _arn_like, by the first five colons (the twin reads them as regexes).
+cdef dict _NO_PERMISSION_NEEDED = dict(special.NO_PERMISSION_NEEDED)
 
-# Resources that AWS owns: no policy can let a customer change them (semantics.md §4.7).
-# Each rule: its reason, the ARN shape (see _arn_like; the twin has them as regexes), and
-# the actions it guards.
-cdef tuple _AWS_OWNED = (
-    # arn:[^:]+:iam::aws:policy/
-    ("aws-owned-resource:aws-managed-policy", ("iam", True, ACCOUNT_AWS, "policy/"), frozenset({
-        "iam:createpolicy", "iam:createpolicyversion", "iam:deletepolicy", "iam:deletepolicyversion",
-        "iam:setdefaultpolicyversion", "iam:tagpolicy", "iam:untagpolicy"})),
-    # arn:[^:]+:iam::[0-9]{12}:role/aws-reserved/
-    ("aws-owned-resource:aws-reserved-role", ("iam", True, ACCOUNT_ID, "role/aws-reserved/"), frozenset({
-        "iam:attachrolepolicy", "iam:createrole", "iam:createservicelinkedrole", "iam:deleterole",
-        "iam:deleterolepermissionsboundary", "iam:deleterolepolicy", "iam:deleteservicelinkedrole",
-        "iam:detachrolepolicy", "iam:passrole", "iam:putrolepermissionsboundary", "iam:putrolepolicy",
-        "iam:tagrole", "iam:untagrole", "iam:updateassumerolepolicy", "iam:updaterole",
-        "iam:updateroledescription"})),
-    # arn:[^:]+:kms:[^:]*:[0-9]{12}:alias/aws/
-    ("aws-owned-resource:aws-managed-key-alias", ("kms", False, ACCOUNT_ID, "alias/aws/"),
-     frozenset({"kms:createalias", "kms:deletealias", "kms:updatealias"})),
-)
 
-# Where the resource policy is required even in the same account (semantics.md §4.4).
-cdef frozenset _TRUST_ACTIONS = frozenset({
-    "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession",
-    "sts:setsourceidentity"})
-cdef tuple _KMS_KEY = ("kms", False, ACCOUNT_ANY, "key/")     # arn:[^:]+:kms:[^:]*:[^:]*:key/
-cdef tuple _ROLE = ("iam", True, ACCOUNT_ANY, "role/")        # arn:[^:]+:iam::[^:]*:role/
+cdef tuple _shape(object shape):
+    return (shape.service, shape.empty_region, shape.account, shape.prefix)
+
+
+cdef tuple _AWS_OWNED = tuple([(rule.reason, _shape(rule.shape), rule.actions) for rule in special.AWS_OWNED])
+cdef frozenset _TRUST_ACTIONS = TRUST_ACTIONS
+cdef tuple _KMS_KEY = _shape(special.KMS_KEY)
+cdef tuple _ROLE = _shape(special.ROLE)
 
 # Plans are cached per service and per action; past these sizes (a stream of made-up
 # names) a plan is built for the request and not kept, so memory stays bounded.
@@ -76,9 +61,10 @@ cdef dict _ORDER = {"identity": 0, "boundary": 1, "session": 2, "scp": 3, "rcp":
 
 
 cdef enum:
-    ACCOUNT_ANY = 0     # [^:]*
-    ACCOUNT_ID = 1      # [0-9]{12}
-    ACCOUNT_AWS = 2     # aws
+    ACCOUNT_ANY = 0     # [^:]*, as special.ACCOUNT_ANY
+    ACCOUNT_ID = 1      # [0-9]{12}, as special.ACCOUNT_ID
+    ACCOUNT_AWS = 2     # aws, as special.ACCOUNT_AWS
+    MAX_GROUPS = 64     # a group is a bit of a 64-bit word (the twin refuses more too)
 
 
 cdef bint _arn_like(str arn, tuple shape) except -1:
@@ -152,12 +138,6 @@ cdef _Plan _new_plan(str action, tuple entries):
     return plan
 
 
-cdef object _rcp_services():
-    from qiam.catalog import load_catalog
-
-    return load_catalog().rcp_services
-
-
 @cython.no_gc  # holds compiled values made before it, none of which can refer back to it
 cdef class Condition:
     """One condition key under one operator, compiled.
@@ -220,18 +200,19 @@ cdef class Condition:
         self.operator = operator
         self.texts = texts
         self.fast = 0
-        kind = type(values).__name__
-        static = getattr(values, "static", None)
-        if getattr(values, "templates", True) or null:
-            pass
-        elif exact is not None and type(exact) is frozenset:
-            self.fast, self._strings = 1, exact
-        elif kind == "IgnoreCaseValues" and type(static) is frozenset:
-            self.fast, self._strings = 2, static
-        elif kind == "PatternValues" and isinstance(static, GlobSet) and not (<GlobSet> static)._fold_case:
-            self.fast, self._globs = 3, static
-        elif kind == "PatternValues" and isinstance(static, ArnPatternSet):
-            self.fast, self._arns = 4, static
+        shortcut = None if null else getattr(values, "shortcut", None)
+        if shortcut is not None:
+            # The values' own shortcut (qiam.operators.SHORTCUT_*), checked against the types this
+            # kernel tests at C level; anything else is tested through values.test.
+            kind, data = shortcut()
+            if kind == SHORTCUT_EXACT and type(data) is frozenset:
+                self.fast, self._strings = 1, data
+            elif kind == SHORTCUT_FOLDED and type(data) is frozenset:
+                self.fast, self._strings = 2, data
+            elif kind == SHORTCUT_GLOB and isinstance(data, GlobSet) and not (<GlobSet> data)._fold_case:
+                self.fast, self._globs = 3, data
+            elif kind == SHORTCUT_ARN and isinstance(data, ArnPatternSet):
+                self.fast, self._arns = 4, data
         return 0
 
     def __repr__(self):
@@ -496,12 +477,15 @@ cdef class Evaluator:
     scp_levels, rcp_levels : int
         How many organization levels there are: a level without policies has
         no allow, so it denies (semantics.md §4.3). 0: not in an organization.
+    rcp_services : frozenset of str
+        The service prefixes whose resources RCPs cover (the action catalog's list).
 
-    A boundary or session policies apply when the set has some.
+    A boundary or session policies apply when the set has some. There are at
+    most 64 policy types and organization levels (ValueError).
     """
 
     __signature__ = inspect.signature(
-        lambda groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0: None)
+        lambda groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0, rcp_services=frozenset(): None)
 
     cdef tuple _groups
     cdef int _identity
@@ -519,7 +503,8 @@ cdef class Evaluator:
     cdef tuple _all
     cdef object _rcp_covered        # the services RCPs cover, read from the catalog when there are RCPs
 
-    def __init__(self, groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0):
+    def __init__(self, groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0,
+                 rcp_services=frozenset()):
         cdef dict by_label = {}
         cdef _Group group
         items = sorted(groups, key=lambda g: (_ORDER[g[0]], g[1]))
@@ -537,7 +522,7 @@ cdef class Evaluator:
                 group.entries.append((statement, ref, source))
         self._groups = tuple(sorted(by_label.values(), key=lambda g: (_ORDER[(<_Group> g).kind],
                                                                      (<_Group> g).level)))
-        if len(self._groups) > 64:
+        if len(self._groups) > MAX_GROUPS:
             raise ValueError("a policy set has at most 64 policy types and organization levels")
         index = {(<_Group> g).label: i for i, g in enumerate(self._groups)}
         self._identity = index.get("identity", -1)
@@ -557,7 +542,7 @@ cdef class Evaluator:
         self._service_plans = {}
         self._action_plans = {}
         self._all = self._build(None)
-        self._rcp_covered = _rcp_services() if self._rcps else frozenset()
+        self._rcp_covered = frozenset(rcp_services)
 
     cdef tuple _build(self, object service):
         cdef list plan = []
@@ -1025,7 +1010,9 @@ cdef void _check_variables(Statement st, object source, _Run run) except *:
 
 
 cdef object _test(Condition cc, object value, dict context):
-    """One request value against the condition's values: True, False, or None (cannot be read)."""
+    """One request value against the condition's values: True, False, or None (cannot be read).
+
+    The shortcuts are what qiam.operators.SHORTCUT_* say ``values.test`` is."""
     if cc.fast == 0 or type(value) is not str:
         return cc.values.test(value, context, cc.negated)
     if cc.fast == 1:
@@ -1034,8 +1021,7 @@ cdef object _test(Condition cc, object value, dict context):
         return ((<str> value).lower() in cc._strings) != cc.negated
     if cc.fast == 3:
         return cc._globs.matches_folded(<str> value) != cc.negated
-    # Not an ARN: ArnLike and ArnNotLike are both false (semantics.md §3.3, IMPL).
-    if (<str> value).count(":") < 5:
+    if not is_arn(<str> value):
         return False
     return cc._arns.matches_text(<str> value) != cc.negated
 
@@ -1102,3 +1088,9 @@ cdef object _condition(Condition cc, Statement st, object source, _Run run):
     if run.tracer is not None:
         run.tracer.condition(st, cc, raw is not None, result, reason)
     return result
+
+
+# The public types of these classes (qiam.Result, qiam.compile.CompiledStatement, ...).
+_public.Result.register(Result)
+_public.CompiledStatement.register(Statement)
+_public.CompiledCondition.register(Condition)

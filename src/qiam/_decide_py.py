@@ -13,11 +13,13 @@ path that decides: that is how ``explain`` works.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import qiam.decision as _public
+from qiam import special
 from qiam.decision import Decision, StatementRef
+from qiam.kinds import TRUST_ACTIONS
 from qiam.errors import Diagnostic, Location, Severity
 from qiam.principals import CallerKind, MatchKind
 
@@ -25,33 +27,15 @@ __all__ = ["Condition", "Evaluator", "Result", "Statement", "evaluate_pairs"]
 
 _ALLOW, _EXPLICIT_DENY, _IMPLICIT_DENY = Decision.ALLOW, Decision.EXPLICIT_DENY, Decision.IMPLICIT_DENY
 
-# Calls that need no permission: one line each, with the source (semantics.md §4.7).
-_NO_PERMISSION_NEEDED = {
-    # STS API reference, GetCallerIdentity: no permission needed; a deny does not stop it.
-    "sts:getcalleridentity": "no-permission-needed",
-}
-
-# Resources that AWS owns: no policy can let a customer change them (semantics.md §4.7).
-_AWS_OWNED = (
-    ("aws-owned-resource:aws-managed-policy", re.compile(r"arn:[^:]+:iam::aws:policy/"), frozenset({
-        "iam:createpolicy", "iam:createpolicyversion", "iam:deletepolicy", "iam:deletepolicyversion",
-        "iam:setdefaultpolicyversion", "iam:tagpolicy", "iam:untagpolicy"})),
-    ("aws-owned-resource:aws-reserved-role", re.compile(r"arn:[^:]+:iam::[0-9]{12}:role/aws-reserved/"), frozenset({
-        "iam:attachrolepolicy", "iam:createrole", "iam:createservicelinkedrole", "iam:deleterole",
-        "iam:deleterolepermissionsboundary", "iam:deleterolepolicy", "iam:deleteservicelinkedrole",
-        "iam:detachrolepolicy", "iam:passrole", "iam:putrolepermissionsboundary", "iam:putrolepolicy",
-        "iam:tagrole", "iam:untagrole", "iam:updateassumerolepolicy", "iam:updaterole",
-        "iam:updateroledescription"})),
-    ("aws-owned-resource:aws-managed-key-alias", re.compile(r"arn:[^:]+:kms:[^:]*:[0-9]{12}:alias/aws/"),
-     frozenset({"kms:createalias", "kms:deletealias", "kms:updatealias"})),
-)
+# The special rules (semantics.md §4.4, §4.7) are qiam.special's tables.
+_NO_PERMISSION_NEEDED = special.NO_PERMISSION_NEEDED
+_AWS_OWNED = tuple((rule.reason, rule.shape.regex, rule.actions) for rule in special.AWS_OWNED)
 _OWNED_ACTIONS = frozenset().union(*(actions for _, _, actions in _AWS_OWNED))
-
-# Where the resource policy is required even in the same account (semantics.md §4.4).
-_TRUST_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
-                            "sts:tagsession", "sts:setsourceidentity"})
-_KMS_KEY = re.compile(r"arn:[^:]+:kms:[^:]*:[^:]*:key/")
-_ROLE = re.compile(r"arn:[^:]+:iam::[^:]*:role/")
+_TRUST_ACTIONS = TRUST_ACTIONS
+_KMS_KEY = special.KMS_KEY.regex
+_ROLE = special.ROLE.regex
+# A group is a bit of a 64-bit word in the compiled kernel; both kernels refuse more.
+MAX_GROUPS = 64
 
 _SESSION_KINDS = (CallerKind.ROLE_SESSION, CallerKind.FEDERATED_USER)
 # Plans are cached per service and per action; past these sizes (a stream of made-up
@@ -67,12 +51,6 @@ def _requires_resource_policy(action: str, resource: str) -> bool:
     if action in _TRUST_ACTIONS:
         return _ROLE.match(resource) is not None
     return action.startswith("kms:") and _KMS_KEY.match(resource) is not None
-
-
-def _rcp_services() -> frozenset[str]:
-    from qiam.catalog import load_catalog
-
-    return load_catalog().rcp_services
 
 
 class Condition:
@@ -294,8 +272,11 @@ class Evaluator:
     scp_levels, rcp_levels : int
         How many organization levels there are: a level without policies has
         no allow, so it denies (semantics.md §4.3). 0: not in an organization.
+    rcp_services : frozenset of str
+        The service prefixes whose resources RCPs cover (the action catalog's list).
 
-    A boundary or session policies apply when the set has some.
+    A boundary or session policies apply when the set has some. There are at
+    most 64 policy types and organization levels (ValueError).
     """
 
     __slots__ = ("_action_plans", "_boundary", "_elements", "_groups", "_identity", "_rcp_covered", "_rcps", "_resource", "_scps",
@@ -303,7 +284,7 @@ class Evaluator:
 
     def __init__(self, groups: Iterable[tuple[str, int, str, str | None, Any, tuple[Statement, ...]]],
                  warnings: tuple[Diagnostic, ...] = (), *, session_given: bool = False, scp_levels: int = 0,
-                 rcp_levels: int = 0) -> None:
+                 rcp_levels: int = 0, rcp_services: frozenset[str] = frozenset()) -> None:
         by_label: dict[str, _Group] = {}
         order = {"identity": 0, "boundary": 1, "session": 2, "scp": 3, "rcp": 4, "resource": 5}
         items = sorted(groups, key=lambda g: (order[g[0]], g[1]))
@@ -320,6 +301,8 @@ class Evaluator:
                                    Location(source, statement.path))
                 group.entries.append((statement, ref, source))
         self._groups = tuple(sorted(by_label.values(), key=lambda g: (order[g.kind], g.level)))
+        if len(self._groups) > MAX_GROUPS:
+            raise ValueError("a policy set has at most 64 policy types and organization levels")
         index = {g.label: i for i, g in enumerate(self._groups)}
         self._identity = index.get("identity", -1)
         self._boundary = index.get("boundary", -1)
@@ -332,8 +315,7 @@ class Evaluator:
         self._service_plans: dict[str, tuple[tuple[int, Statement, StatementRef, Any], ...]] = {}
         self._action_plans: dict[str, tuple[tuple[int, Statement, StatementRef, Any], ...]] = {}
         self._elements: dict[str, tuple[tuple[Any, ...], tuple[Statement, ...]]] = {}
-        # The services RCPs cover, read from the catalog when there are RCPs.
-        self._rcp_covered = _rcp_services() if self._rcps else frozenset()
+        self._rcp_covered = frozenset(rcp_services)
 
     def _service_plan(self, service: str | None) -> tuple[tuple[int, Statement, StatementRef, Any], ...]:
         """The statements that can apply to an action of ``service`` (None: every statement)."""
@@ -732,3 +714,9 @@ def _condition(cc: Condition, st: Statement, source: Any, run: _Run) -> bool | N
 
 def _condition_path(st: Statement, cc: Condition) -> tuple[Any, ...]:
     return st.path + ("Condition", cc.operator, cc.key_text)
+
+
+# The public types of these classes (qiam.Result, qiam.compile.CompiledStatement, ...).
+_public.Result.register(Result)
+_public.CompiledStatement.register(Statement)
+_public.CompiledCondition.register(Condition)

@@ -446,7 +446,7 @@ cdef object _condition_entry(object tables, dict table, object operator, object 
 
 # The operator families the condition shortcut serves (``tables.condition_facts``).
 cdef enum:
-    KIND_STRING = 1
+    KIND_STRING = 1         # qiam.operators.FAMILY_RULES[family].front_kind (a test holds them equal)
     KIND_IGNORE_CASE = 2
     KIND_LIKE = 3
     KIND_ARN = 4
@@ -585,6 +585,7 @@ cdef object _pattern_matcher(object matcher_class, tuple entries):
     ``qiam.compile.ResourceMatcher.of_patterns`` makes it (``tables.pattern_matcher``), made here."""
     cdef object matcher = matcher_class.__new__(matcher_class)
     cdef Py_ssize_t n = len(entries)
+    matcher._arns = ArnPatternSet
     matcher.entries = entries
     matcher.static = ArnPatternSet.of_strings(entries)
     matcher.static_positions = <tuple> _POSITIONS[n] if n < 64 else tuple(range(n))

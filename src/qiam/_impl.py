@@ -1,39 +1,111 @@
-"""Select the cores: the compiled extensions (matchers, decision kernel, the compiler's statement
-loop) or their pure-Python twins.
+"""The engines: the compiled cores (matchers, decision kernel, document reader) or their pure-Python twins.
 
-``QIAM_IMPLEMENTATION`` is ``auto`` (the default: compiled if importable),
-``cython`` (compiled or ImportError) or ``python`` (the twin).
+An ``Engine`` names the three modules it is made of. ``QIAM_IMPLEMENTATION``
+(read once, at import) picks the default: ``auto`` (compiled if importable),
+``cython`` (compiled, or no default engine) or ``python`` (the twins). Code
+that builds compiled objects asks ``current()``, which is the default unless a
+caller chose another for a block of work with ``using(engine)`` (a context
+variable: per thread and per task, never a module global that code swaps).
+The tests run every example suite once per engine this way.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from importlib import import_module
 from types import ModuleType
 
-_wanted = os.environ.get("QIAM_IMPLEMENTATION", "auto")
-if _wanted not in ("auto", "cython", "python"):
-    raise ImportError(
-        f"QIAM_IMPLEMENTATION must be `auto`, `cython` or `python`, got `{_wanted}`"
-    )
+from qiam.errors import QiamError
 
-def _load(compiled: bool) -> tuple[ModuleType, ModuleType, ModuleType]:
-    suffix = "" if compiled else "_py"
-    return (import_module(f"qiam._match{suffix}"), import_module(f"qiam._decide{suffix}"),
-            import_module(f"qiam._front{suffix}"))
+__all__ = ["ENGINE_NAMES", "Engine", "EngineError", "current", "default", "engine", "using"]
+
+ENGINE_NAMES = ("cython", "python")
+_CHOICES = ("auto", *ENGINE_NAMES)
 
 
-core: ModuleType  # the matchers
-decide: ModuleType  # the decision kernel
-front: ModuleType  # the compiler's statement loop
-if _wanted == "python":
-    core, decide, front = _load(False)
-elif _wanted == "cython":
-    core, decide, front = _load(True)  # a missing extension is an ImportError, by design
-else:
+class EngineError(QiamError, ImportError):
+    """An engine that cannot be had: a bad ``QIAM_IMPLEMENTATION``, or the compiled cores not built."""
+
+    default_code = "unknown-engine"
+
+
+@dataclass(frozen=True, slots=True)
+class Engine:
+    """One implementation of the cores: ``match`` (the matchers), ``decide`` (the decision kernel) and
+    ``front`` (the compiler's statement loop and document reader)."""
+
+    name: str
+    match: ModuleType
+    decide: ModuleType
+    front: ModuleType
+
+    def __repr__(self) -> str:
+        return f"Engine({self.name!r})"
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def engine(name: str) -> Engine:
+    """The engine ``cython`` or ``python``; raises EngineError if it cannot be loaded."""
+    found = _ENGINES.get(name)
+    if found is None:
+        if name not in ENGINE_NAMES:
+            raise EngineError(f"there is no engine `{name}`", hint=f"engines: {', '.join(ENGINE_NAMES)}")
+        suffix = "" if name == "cython" else "_py"
+        try:
+            found = Engine(name, import_module(f"qiam._match{suffix}"), import_module(f"qiam._decide{suffix}"),
+                           import_module(f"qiam._front{suffix}"))
+        except ImportError as exc:
+            raise EngineError(f"the compiled cores are not built ({exc})", code="engine-not-built",
+                              hint="reinstall qiam, or set QIAM_IMPLEMENTATION=python") from None
+        _ENGINES[name] = found
+    return found
+
+
+_WANTED = os.environ.get("QIAM_IMPLEMENTATION", "auto")  # read once, at import
+_DEFAULT: list[Engine] = []  # the default engine, made when first asked for
+
+
+def default() -> Engine:
+    """The engine ``QIAM_IMPLEMENTATION`` picks; raises EngineError for a bad value or a missing build.
+
+    Made when first asked for, so that a command can report a bad setting as an
+    error of its own rather than fail at import.
+    """
+    if not _DEFAULT:
+        if _WANTED not in _CHOICES:
+            raise EngineError(f"QIAM_IMPLEMENTATION must be `auto`, `cython` or `python`, not `{_WANTED}`",
+                              hint="unset it, or set it to one of those")
+        if _WANTED != "auto":
+            found = engine(_WANTED)
+        else:
+            try:
+                found = engine("cython")
+            except EngineError:
+                found = engine("python")
+        _DEFAULT.append(found)
+    return _DEFAULT[0]
+
+
+_current: ContextVar[Engine | None] = ContextVar("qiam_engine", default=None)
+
+
+def current() -> Engine:
+    """The engine in use here: the default, or the one ``using`` chose."""
+    return _current.get() or default()
+
+
+@contextmanager
+def using(chosen: Engine | str) -> Iterator[Engine]:
+    """Build with ``chosen`` (an Engine or its name) inside the block."""
+    found = chosen if isinstance(chosen, Engine) else engine(chosen)
+    token = _current.set(found)
     try:
-        core, decide, front = _load(True)
-    except ImportError:
-        core, decide, front = _load(False)
-
-IMPLEMENTATION = "cython" if core.__name__ == "qiam._match" else "python"
+        yield found
+    finally:
+        _current.reset(token)

@@ -15,20 +15,17 @@ from typing import Any
 
 import orjson
 
-from qiam._impl import core
+from qiam._impl import current
 from qiam._source import Source
 from qiam.compile import CompiledPolicy, Compiler
 from qiam.errors import Location, PolicyError, PolicySyntaxError, QiamError, RequestError
 from qiam.evaluate import PolicySet, Result
+from qiam.kinds import PolicyKind, Shape, resource_kind
 from qiam.parse import parse_policy, policy_from_json
 from qiam.request import Request
 from qiam.scope import ScopeAnalyzer, ScopeResult
 
-SLOTS = ("identity", "resource", "boundary", "session", "scp", "rcp")
-TRUST_ACTIONS = frozenset({
-    "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
-    "sts:tagsession", "sts:setsourceidentity",
-})
+SLOTS = PolicyKind.slots()
 
 
 class LibraryError(QiamError, ValueError):
@@ -81,7 +78,7 @@ class Library:
             raise LibraryError(f"{path}: a library is a JSON object mapping names to policies")
         source = Source(str(path), text)
         broken: dict[str, PolicyError] = {}
-        if core.json_member_count(data) != core.decoded_member_count(mapping):
+        if current().match.json_member_count(data) != current().match.decoded_member_count(mapping):
             # A name given twice breaks the library; a repeat inside a policy breaks that policy.
             for dup_path, offset in source.duplicates():
                 name = str(dup_path[0])
@@ -316,26 +313,24 @@ class BatchRunner:
         if unknown:
             raise _LineError({"code": "invalid-line", "message": f"unknown policy slot `{sorted(unknown)[0]}`",
                               "policy": None, "path": "/policies", "line": None, "column": None})
-        trust = request.action.lower() in TRUST_ACTIONS and ":iam::" in request.resource and ":role/" in \
-            request.resource
-        resource_profile = "role-trust" if trust else "resource"
-        key = _refs_key(policies, resource_profile)
+        kinds = {kind.field: kind for kind in PolicyKind.of_set()}
+        kinds["resource"] = resource_kind(request.action, request.resource)
+        key = _refs_key(policies, kinds["resource"].profile)
         if key is not None:
             cached = self._sets.get(key)
             if cached is not None:
                 return cached
-        identity = self._many(policies.get("identity"), "identity", "identity")
-        resource = policies.get("resource")
-        boundary = policies.get("boundary")
-        session = policies.get("session")
-        built = PolicySet(
-            identity=identity,
-            resource=None if resource is None else self._one(resource, resource_profile, "resource"),
-            boundary=None if boundary is None else self._one(boundary, "permissions-boundary", "boundary"),
-            session=None if session is None else self._many(session, "session", "session"),
-            scps=self._levels(policies.get("scp"), "scp"),
-            rcps=self._levels(policies.get("rcp"), "rcp"),
-        )
+        fields: dict[str, Any] = {}
+        for name, kind in kinds.items():
+            value = policies.get(kind.slot)
+            if kind.shape is Shape.ONE:
+                fields[name] = None if value is None else self._one(value, kind.profile, kind.slot)
+            elif kind.shape is Shape.MANY:
+                fields[name] = () if value is None and kind is PolicyKind.IDENTITY else \
+                    None if value is None else self._many(value, kind.profile, kind.slot)
+            else:
+                fields[name] = self._levels(value, kind.profile)
+        built = PolicySet(**fields)
         if key is not None:
             self._sets[key] = built
         return built
@@ -391,12 +386,13 @@ def _ref_name(item: Any) -> str | None:
 def _refs_key(policies: dict[str, Any], resource_profile: str) -> tuple[Any, ...] | None:
     """A cache key when every policy of the line is a library reference, else None."""
     parts: list[Any] = [resource_profile]
-    for slot in SLOTS:
+    for kind in PolicyKind.of_set():
+        slot = kind.slot
         value = policies.get(slot)
         if value is None:
             parts.append(None)
             continue
-        if slot in ("resource", "boundary"):
+        if kind.shape is Shape.ONE:
             ref = _ref_name(value)
             if ref is None:
                 return None
@@ -404,7 +400,7 @@ def _refs_key(policies: dict[str, Any], resource_profile: str) -> tuple[Any, ...
             continue
         if not isinstance(value, list):
             return None
-        if slot in ("scp", "rcp"):
+        if kind.shape is Shape.LEVELS:
             levels = []
             for level in value:
                 if not isinstance(level, list):
@@ -420,8 +416,3 @@ def _refs_key(policies: dict[str, Any], resource_profile: str) -> tuple[Any, ...
                 return None
             parts.append(refs)
     return tuple(parts)
-
-
-def dumps_line(obj: dict[str, Any]) -> bytes:
-    """One output line, newline included."""
-    return orjson.dumps(obj, option=orjson.OPT_APPEND_NEWLINE)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from qiam._impl import core
+from qiam._impl import current
 from qiam.keys import KeyType, global_key
 
 
@@ -201,7 +201,7 @@ class Catalog:
         if "*" not in name and "?" not in name:
             found = service.actions.get(name.lower())
             return () if found is None else (found,)
-        glob = core.Glob(name.replace("\\", "\\\\"), fold_case=True)
+        glob = current().match.Glob(name.replace("\\", "\\\\"), fold_case=True)
         return tuple(a for lower, a in service.actions.items() if glob.matches(lower))
 
     def _service_actions(self, prefix: str) -> Iterator[ActionInfo]:

@@ -15,15 +15,20 @@ to.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from qiam._impl import core, decide, front
+from qiam._impl import Engine, current
 from qiam._source import Source
-from qiam.errors import Diagnostic, Path, PolicyInvalidError, Severity
+from qiam.decision import CompiledCondition, CompiledStatement
+from qiam.kinds import PolicyKind, Shape
+from qiam.policyset import PolicySet
+from qiam.errors import Diagnostic, Path, PolicyInvalidError
 from qiam.keys import global_key
 from qiam.model import Policy
 from qiam.operators import (
+    FAMILY_RULES,
     NULL,
     BoolValues,
     IgnoreCaseValues,
@@ -49,31 +54,32 @@ from qiam.validate import (
 from qiam.variables import Template, Variable, compile_value, pattern_text
 
 __all__ = ["CompiledCondition", "CompiledPolicy", "CompiledStatement", "Compiler", "ResourceMatcher", "compile_policies",
-           "compile_policy", "warnings_of"]
+           "compile_policy"]
 
 if TYPE_CHECKING:
-    from qiam.evaluate import PolicySet
     from qiam.operators import Context
 
 
 class ResourceMatcher:
     """The entries of ``Resource`` / ``NotResource``: static ARN patterns and templates."""
 
-    __slots__ = ("entries", "static", "static_positions", "templates")
+    __slots__ = ("_arns", "entries", "static", "static_positions", "templates")
 
     def __init__(self, entries: tuple[str, ...], patterns: list[tuple[int, str]],
-                 templates: list[tuple[int, Template]]) -> None:
+                 templates: list[tuple[int, Template]], engine: Engine | None = None) -> None:
+        self._arns = (engine or current()).match.ArnPatternSet
         self.entries = entries  # as written, for explanations
-        self.static = core.ArnPatternSet([p for _, p in patterns])
+        self.static = self._arns([p for _, p in patterns])
         self.static_positions = tuple(i for i, _ in patterns)
         self.templates = tuple(templates)
 
     @classmethod
-    def of_patterns(cls, entries: tuple[str, ...]) -> ResourceMatcher:
+    def of_patterns(cls, entries: tuple[str, ...], engine: Engine | None = None) -> ResourceMatcher:
         """Entries that are core patterns as written: no variable, no escape, no ARN to pad."""
         matcher = cls.__new__(cls)
+        matcher._arns = (engine or current()).match.ArnPatternSet
         matcher.entries = entries
-        matcher.static = core.ArnPatternSet(entries)
+        matcher.static = matcher._arns(entries)
         matcher.static_positions = tuple(range(len(entries)))
         matcher.templates = ()
         return matcher
@@ -84,7 +90,7 @@ class ResourceMatcher:
             return True
         for _, template in self.templates:
             resolved = template.resolve(context)
-            if resolved is not None and core.ArnPatternSet((resolved,)).matches_any(resource):
+            if resolved is not None and self._arns((resolved,)).matches_any(resource):
                 return True
         return False
 
@@ -93,34 +99,26 @@ class ResourceMatcher:
         found = [self.static_positions[i] for i in (self.static.first_match(resource),) if i >= 0]
         for position, template in self.templates:
             resolved = template.resolve(context)
-            if resolved is not None and core.ArnPatternSet((resolved,)).matches_any(resource):
+            if resolved is not None and self._arns((resolved,)).matches_any(resource):
                 found.append(position)
         return min(found, default=-1)
 
 
-# Compiled statements and conditions are the decision kernel's own objects.
-if TYPE_CHECKING:
-    from qiam._decide_py import Condition as CompiledCondition
-    from qiam._decide_py import Statement as CompiledStatement
-else:
-    CompiledStatement = decide.Statement
-    CompiledCondition = decide.Condition
-
-
 class CompiledPolicy:
-    """One compiled policy: its statements and its warnings.
+    """One compiled policy: its statements and its warnings, built by one engine.
 
     Immutable once built, so it can be shared between policy sets and threads.
     """
 
-    __slots__ = ("diagnostics", "policy", "profile", "statements")
+    __slots__ = ("diagnostics", "engine", "policy", "profile", "statements")
 
     def __init__(self, policy: Policy, profile: Profile, statements: tuple[CompiledStatement, ...],
-                 diagnostics: tuple[Diagnostic, ...]) -> None:
+                 diagnostics: tuple[Diagnostic, ...], engine: Engine | None = None) -> None:
         self.policy = policy
         self.profile = profile
         self.statements = statements
         self.diagnostics = diagnostics
+        self.engine = engine or current()
 
     @property
     def name(self) -> str | None:
@@ -129,14 +127,6 @@ class CompiledPolicy:
 
     def __repr__(self) -> str:
         return f"CompiledPolicy({self.name!r}, {len(self.statements)} statements, {self.profile.name})"
-
-    def candidates(self, service: str) -> tuple[CompiledStatement, ...]:
-        """The statements that can apply to an action of ``service`` (case-folded), in order.
-
-        The first cut of the decision kernel's index (which then narrows it to the
-        statements whose Action or NotAction admits the action).
-        """
-        return tuple(s for s in self.statements if s.services is None or service in s.services)
 
 
 class Compiler:
@@ -157,13 +147,14 @@ class Compiler:
         wildcard. False: such an ARN matches nothing.
     """
 
-    __slots__ = ("_actions", "_readers", "_resources", "_tables", "short_arns")
+    __slots__ = ("_actions", "_readers", "_resources", "_tables", "engine", "short_arns")
 
     # Whether the statement loop (qiam._front) may vouch for statements; the tests turn it
     # off to compare it with the full path.
     _front_end = True
 
-    def __init__(self, *, short_arns: bool = True) -> None:
+    def __init__(self, *, short_arns: bool = True, engine: Engine | None = None) -> None:
+        self.engine = engine or current()
         self.short_arns = short_arns
         self._actions: dict[tuple[str, ...], tuple[Any, frozenset[str] | None]] = {}
         self._resources: dict[tuple[Any, ...], ResourceMatcher] = {}
@@ -184,22 +175,23 @@ class Compiler:
                 if type(profile) is str:
                     self._readers[profile] = reader
             prof, tables = reader
-            read = front.compile_document(data, tables) if tables is not None else None
+            read = self.engine.front.compile_document(data, tables) if tables is not None else None
             if read is not None:
                 statements, whitespace = read
                 source = Source(name, data=data)
                 finding = None
                 if prof.quota is not None and len(data) > prof.quota:
                     finding = size_finding(source, prof, len(data), whitespace)
-                return CompiledPolicy(Policy(None, source), prof, statements, () if finding is None else (finding,))
+                return CompiledPolicy(Policy(None, source), prof, statements, () if finding is None else (finding,),
+                                      self.engine)
         prof = get_profile(profile)
-        if isinstance(policy, CompiledPolicy) and policy.profile == prof:
+        if isinstance(policy, CompiledPolicy) and policy.profile == prof and policy.engine is self.engine:
             return policy
         model = parse_policy(policy.policy if isinstance(policy, CompiledPolicy) else policy, name=name)
         statements = None
         if self._serves(prof):
-            statements = front.compile_statements(model.raw.get("Statement"),
-                                                  self._tables_of(prof, model.reads_variables))
+            statements = self.engine.front.compile_statements(model.raw.get("Statement"),
+                                                              self._tables_of(prof, model.reads_variables))
         if statements is not None:
             # The loop vouched for every statement: the rest of the policy is all to check.
             report = validate_outline(model, prof)
@@ -210,7 +202,7 @@ class Compiler:
         if statements is None:
             statements = tuple(self._statement(st.raw, st.index, st.path, prof, model.reads_variables)
                                for st in model.statements)
-        return CompiledPolicy(model, prof, statements, report.diagnostics)
+        return CompiledPolicy(model, prof, statements, report.diagnostics, self.engine)
 
     def _serves(self, profile: Profile) -> bool:
         """Whether the statement loop and the document reader serve a profile: those without principals
@@ -233,7 +225,7 @@ class Compiler:
         resources = self._resources.get(key)
         if resources is None:
             resources = self._resources[key] = _compile_resources(entries, profile, reads_variables,
-                                                                  self.short_arns)
+                                                                  self.short_arns, self.engine)
         return resources
 
     def _statement(self, st: Mapping[str, Any], index: int, path: Path, profile: Profile,
@@ -246,13 +238,13 @@ class Compiler:
             entries = _strings(st["NotResource"] if not_resource else st["Resource"])
             resources = self._resource_matcher(entries, profile, reads_variables)
         condition = st.get("Condition")
-        conditions = _compile_conditions(condition, reads_variables) if condition else ()
+        conditions = _compile_conditions(condition, reads_variables, self.engine) if condition else ()
         not_principal = "NotPrincipal" in st
         principal = None
         if not_principal or "Principal" in st:
             principal = PrincipalMatcher(st["NotPrincipal"] if not_principal else st["Principal"])
         sid = st.get("Sid")
-        statement: CompiledStatement = decide.Statement(
+        statement: CompiledStatement = self.engine.decide.Statement(
             index,
             sid if isinstance(sid, str) else None,
             st["Effect"] == "Allow",
@@ -275,7 +267,8 @@ class Compiler:
             # A backslash is the one character a pattern reads otherwise than the policy does.
             patterns = [pattern_text(a) for a in actions] if "\\" in "".join(actions) else actions
             # The service prefixes an Action list can match, for the index; None: any.
-            found = self._actions[actions] = (core.GlobSet(patterns, fold_case=True), front.action_services(actions))
+            found = self._actions[actions] = (self.engine.match.GlobSet(patterns, fold_case=True),
+                                              self.engine.front.action_services(actions))
         return found[0], None if negated else found[1]
 
 
@@ -296,6 +289,7 @@ class _Tables:
                  "statement", "statement_variables")
 
     def __init__(self, compiler: Compiler, profile: Profile, reads_variables: bool) -> None:
+        engine = compiler.engine
         self._compiler = compiler
         self._profile = profile
         self._verdicts = ElementVerdicts(profile, reads_variables)
@@ -312,13 +306,14 @@ class _Tables:
         # What the compiled loop's condition shortcut reads (see condition_facts).
         self.operator_facts: dict[str, tuple[int, bool, bool, str | None, str] | Literal[False]] = {}
         self.key_kinds: dict[str, int] = {}
-        self.condition_makers = (StringValues, IgnoreCaseValues, PatternValues, BoolValues)
+        self.condition_makers = (StringValues, IgnoreCaseValues, functools.partial(PatternValues, engine=engine),
+                                 BoolValues)
         self.service_sets: dict[str, frozenset[str]] = {}  # the document reader's sets of one service
         self.plain_sids = profile.iam_document
         self.reads_variables = reads_variables
-        self.statement = decide.Statement
-        self.globs = core.GlobSet
-        self.pattern_matcher = ResourceMatcher.of_patterns
+        self.statement = engine.decide.Statement
+        self.globs = engine.match.GlobSet
+        self.pattern_matcher = functools.partial(ResourceMatcher.of_patterns, engine=engine)
         self.resource_matcher = ResourceMatcher  # for the compiled loop, which makes of_patterns' matchers itself
         # The variables of a statement by its Resource matcher and conditions (see variables).
         self.statement_variables: dict[tuple[ResourceMatcher | None, tuple[CompiledCondition, ...]],
@@ -329,7 +324,7 @@ class _Tables:
         entries = (key,) if isinstance(key, str) else key
         entry: tuple[Any, frozenset[str] | None, bool] = (None, None, False)
         # A plain list is clean without asking (the validator's own shortcut); others are judged.
-        if front.plain_actions(entries) or self._verdicts.actions(key if isinstance(key, str) else list(key)):
+        if self._compiler.engine.front.plain_actions(entries) or self._verdicts.actions(key if isinstance(key, str) else list(key)):
             globs, services = self._compiler._action_set(entries, False)
             entry = (globs, services, True)
         self.actions[key] = entry
@@ -339,7 +334,7 @@ class _Tables:
         """Judge, compile and keep a Resource (or NotResource) element not met before."""
         entries = (key,) if isinstance(key, str) else key
         entry: tuple[ResourceMatcher | None, bool, bool] = (None, False, False)
-        if front.plain_resources(entries) or self._verdicts.resources(key if isinstance(key, str) else list(key)):
+        if self._compiler.engine.front.plain_resources(entries) or self._verdicts.resources(key if isinstance(key, str) else list(key)):
             matcher = self._compiler._resource_matcher(entries, self._profile, self.reads_variables)
             entry = (matcher, bool(matcher.templates), True)
         self.resources[key] = entry
@@ -356,7 +351,7 @@ class _Tables:
             operator = self._operators[op_text] = parse_operator(op_text)
         if isinstance(operator, Operator) and (plain_condition_key(operator, name, values)
                                                or self._verdicts.condition({op_text: {name: value}})):
-            condition = _compile_condition(operator, name, value, self.reads_variables)
+            condition = _compile_condition(operator, name, value, self.reads_variables, self._compiler.engine)
             found = (condition, bool(getattr(condition.values, "templates", ())))
         self.condition_keys[key] = found
         return found
@@ -371,7 +366,7 @@ class _Tables:
             operator = self._operators[op_text] = parse_operator(op_text)
         facts: tuple[int, bool, bool, str | None, str] | Literal[False] = False
         if isinstance(operator, Operator):
-            kind = _SHORTCUT_KINDS.get(operator.spec.family.value, 0)
+            kind = FAMILY_RULES[operator.spec.family].front_kind
             if kind:
                 facts = (kind, operator.spec.negated, operator.if_exists, operator.set_prefix, operator.text)
         self.operator_facts[op_text] = facts
@@ -395,16 +390,13 @@ class _Tables:
         return found
 
 
-# The operator families the compiled loop judges and compiles itself, by Family value.
-_SHORTCUT_KINDS = {"String": 1, "StringIgnoreCase": 2, "StringLike": 3, "Arn": 4, "Bool": 5, "Null": 6}
-
-
 def compile_policy(
     policy: PolicyInput | CompiledPolicy,
     profile: str | Profile = "identity",
     *,
     name: str | None = None,
     short_arns: bool = True,
+    engine: Engine | None = None,
 ) -> CompiledPolicy:
     """Validate and compile one policy.
 
@@ -422,6 +414,8 @@ def compile_policy(
         (semantics.md §2.2, DISPUTED): its missing fields are ``*`` in identity,
         boundary and session policies, in other policies only when it holds a
         wildcard. False: such an ARN matches nothing.
+    engine : Engine, optional
+        The cores to compile with (default: the current engine).
 
     Raises
     ------
@@ -430,7 +424,7 @@ def compile_policy(
     PolicyInvalidError
         Validation found errors; ``.diagnostics`` holds every finding.
     """
-    return Compiler(short_arns=short_arns).compile(policy, profile, name=name)
+    return Compiler(short_arns=short_arns, engine=engine).compile(policy, profile, name=name)
 
 
 def compile_policies(
@@ -442,6 +436,7 @@ def compile_policies(
     scps: Sequence[Iterable[PolicyInput | CompiledPolicy]] | None = None,
     rcps: Sequence[Iterable[PolicyInput | CompiledPolicy]] | None = None,
     resource_profile: str = "resource",
+    engine: Engine | None = None,
 ) -> PolicySet:
     """Compile the policies that bear on a request into a ``PolicySet``.
 
@@ -451,7 +446,8 @@ def compile_policies(
         The principal's identity-based policies (managed and inline).
     resource : policy, optional
         The resource-based policy of the resource (a role's trust policy for
-        ``sts:AssumeRole``: pass ``resource_profile="role-trust"``).
+        ``sts:AssumeRole``: pass ``resource_profile="role-trust"``, or see
+        ``qiam.kinds.resource_kind``).
     boundary : policy, optional
         The principal's permissions boundary.
     session : iterable of policies, optional
@@ -459,6 +455,8 @@ def compile_policies(
     scps, rcps : sequence of iterables of policies, optional
         One list of policies per organization level, from the root down to the
         account; None means the account is not in an organization.
+    engine : Engine, optional
+        The cores to compile with (default: the current engine).
 
     Returns
     -------
@@ -472,30 +470,31 @@ def compile_policies(
     >>> pset.evaluate(Request("s3:GetObject", "arn:aws:s3:::b/k")).decision.value
     'allowed'
     """
-    from qiam.evaluate import PolicySet
+    compiler = Compiler(engine=engine)
+    given = {"identity": identity, "resource": resource, "boundary": boundary, "session": session, "scps": scps,
+             "rcps": rcps}
+    kinds = {kind.field: kind for kind in PolicyKind.of_set()}
+    kinds["resource"] = PolicyKind.TRUST if resource_profile == PolicyKind.TRUST.profile else PolicyKind.RESOURCE
 
-    compiler = Compiler()
+    def one(policy: PolicyInput | CompiledPolicy, kind: PolicyKind, label: str) -> CompiledPolicy:
+        return compiler.compile(policy, kind.profile, name=_name(policy, label))
 
-    def many(items: Iterable[PolicyInput | CompiledPolicy], profile: str, label: str
+    def many(items: Iterable[PolicyInput | CompiledPolicy], kind: PolicyKind, label: str
              ) -> tuple[CompiledPolicy, ...]:
-        return tuple(compiler.compile(p, profile, name=_name(p, f"{label}[{i}]")) for i, p in enumerate(items))
+        return tuple(one(p, kind, f"{label}[{i}]") for i, p in enumerate(items))
 
-    def levels(items: Sequence[Iterable[PolicyInput | CompiledPolicy]] | None, profile: str
-               ) -> tuple[tuple[CompiledPolicy, ...], ...] | None:
-        if items is None:
-            return None
-        return tuple(many(level, profile, f"{profile}[{n}]") for n, level in enumerate(items))
-
-    return PolicySet(
-        identity=many(identity, "identity", "identity"),
-        resource=None if resource is None else compiler.compile(resource, resource_profile,
-                                                                name=_name(resource, "resource")),
-        boundary=None if boundary is None else compiler.compile(boundary, "permissions-boundary",
-                                                                name=_name(boundary, "boundary")),
-        session=None if session is None else many(session, "session", "session"),
-        scps=levels(scps, "scp"),
-        rcps=levels(rcps, "rcp"),
-    )
+    fields: dict[str, Any] = {}
+    for name, kind in kinds.items():
+        value: Any = given[name]
+        if value is None:
+            fields[name] = () if kind is PolicyKind.IDENTITY else None
+        elif kind.shape is Shape.ONE:
+            fields[name] = one(value, kind, kind.slot)
+        elif kind.shape is Shape.MANY:
+            fields[name] = many(value, kind, kind.slot)
+        else:
+            fields[name] = tuple(many(level, kind, f"{kind.slot}[{n}]") for n, level in enumerate(value))
+    return PolicySet(**fields)
 
 
 def _name(policy: Any, default: str) -> str | None:
@@ -528,25 +527,25 @@ def _variables(resources: ResourceMatcher | None, conditions: tuple[CompiledCond
 
 
 def _compile_resources(entries: tuple[str, ...], profile: Profile, reads_variables: bool,
-                       short_arns: bool) -> ResourceMatcher:
+                       short_arns: bool, engine: Engine) -> ResourceMatcher:
     joined = "".join(entries)
     if "\\" not in joined and "${" not in joined and all(e == "*" or e.count(":") >= 5 for e in entries):
-        return ResourceMatcher.of_patterns(entries)  # what _compile_each_resource makes, made directly
-    return _compile_each_resource(entries, profile, reads_variables, short_arns)
+        return ResourceMatcher.of_patterns(entries, engine)  # what _compile_each_resource makes, made directly
+    return _compile_each_resource(entries, profile, reads_variables, short_arns, engine)
 
 
 def _compile_each_resource(entries: tuple[str, ...], profile: Profile, reads_variables: bool,
-                           short_arns: bool) -> ResourceMatcher:
+                           short_arns: bool, engine: Engine) -> ResourceMatcher:
     patterns: list[tuple[int, str]] = []
     templates: list[tuple[int, Template]] = []
     for position, entry in enumerate(entries):
         entry = _pad_short_arn(entry, profile, short_arns)
-        value = compile_value(entry, pattern=True, reads_variables=reads_variables)
+        value = compile_value(entry, pattern=True, reads_variables=reads_variables, engine=engine)
         if isinstance(value, Template):
             templates.append((position, value))
         else:
             patterns.append((position, value))
-    return ResourceMatcher(entries, patterns, templates)
+    return ResourceMatcher(entries, patterns, templates, engine)
 
 
 def _pad_short_arn(entry: str, profile: Profile, short_arns: bool) -> str:
@@ -563,18 +562,20 @@ def _pad_short_arn(entry: str, profile: Profile, short_arns: bool) -> str:
     return entry + ":*" * (5 - colons) if pad else entry
 
 
-def _compile_conditions(condition: Mapping[str, Any], reads_variables: bool) -> tuple[CompiledCondition, ...]:
+def _compile_conditions(condition: Mapping[str, Any], reads_variables: bool, engine: Engine
+                        ) -> tuple[CompiledCondition, ...]:
     compiled = []
     for op_text, body in condition.items():
         operator = parse_operator(op_text)
         if not isinstance(operator, Operator):
             continue  # an unknown operator over an empty body: validation warned, it has no keys
         for key, value in body.items():
-            compiled.append(_compile_condition(operator, key, value, reads_variables))
+            compiled.append(_compile_condition(operator, key, value, reads_variables, engine))
     return tuple(compiled)
 
 
-def _compile_condition(operator: Operator, key: str, value: Any, reads_variables: bool) -> CompiledCondition:
+def _compile_condition(operator: Operator, key: str, value: Any, reads_variables: bool, engine: Engine
+                       ) -> CompiledCondition:
     if type(value) is str:
         texts: tuple[str, ...] = (value,)
     else:
@@ -584,16 +585,11 @@ def _compile_condition(operator: Operator, key: str, value: Any, reads_variables
     if null:
         values: Any = tuple(t.lower() == "true" for t in texts)
     else:
-        values = compile_values(operator.spec, texts, reads_variables=reads_variables)
+        values = compile_values(operator.spec, texts, reads_variables=reads_variables, engine=engine)
     exact = None
     if type(values) is StringValues and not values.templates:
         exact = values.static  # exact equality: set membership decides
-    condition: CompiledCondition = decide.Condition(
+    condition: CompiledCondition = engine.decide.Condition(
         key.lower(), key, null=null, negated=operator.spec.negated, if_exists=operator.if_exists,
         set_prefix=operator.set_prefix, values=values, exact=exact, operator=operator.text, texts=texts)
     return condition
-
-
-def warnings_of(policies: Iterable[CompiledPolicy]) -> tuple[Diagnostic, ...]:
-    """The non-error findings of compiled policies, in order."""
-    return tuple(d for p in policies for d in p.diagnostics if d.severity is not Severity.ERROR)

@@ -114,6 +114,9 @@ CODES: dict[str, str] = {
     "undecidable-condition": "a condition that could not be evaluated; a Deny is applied, an Allow is not",
     "invalid-request-value": "a request context value the operator cannot read",
     "scope-too-large": "a resource pattern split into too many classes to decide; read as allowed on none",
+    # the engine
+    "unknown-engine": "a QIAM_IMPLEMENTATION or engine name qiam does not have",
+    "engine-not-built": "the compiled cores are not built",
     # requests and batch input
     "invalid-request": "a request that cannot be evaluated",
     "invalid-line": "a batch line that is not a usable JSON object",

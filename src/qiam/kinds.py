@@ -58,6 +58,11 @@ class PolicyKind(enum.Enum):
         return self.value.shape
 
     @property
+    def field(self) -> str:
+        """``PolicySet``'s field and ``compile_policies``' keyword: the slot, plural for levels (``scps``)."""
+        return self.slot + "s" if self.shape is Shape.LEVELS else self.slot
+
+    @property
     def profile(self) -> str:
         """The validation profile its policies are checked under."""
         return self.value.profile
@@ -76,6 +81,11 @@ class PolicyKind(enum.Enum):
     def slots(cls) -> tuple[str, ...]:
         """The slots of the batch line format, in order."""
         return tuple(dict.fromkeys(kind.slot for kind in cls))
+
+    @classmethod
+    def of_set(cls) -> tuple[PolicyKind, ...]:
+        """The kinds a PolicySet holds, one per field, in order (TRUST stands in RESOURCE's field)."""
+        return (cls.IDENTITY, cls.RESOURCE, cls.BOUNDARY, cls.SESSION, cls.SCP, cls.RCP)
 
 
 # The actions whose resource is a role and whose resource policy is the role's trust policy

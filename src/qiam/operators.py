@@ -15,13 +15,13 @@ import enum
 import ipaddress
 import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from qiam._impl import core
+from qiam._impl import Engine, current
 from qiam.variables import Template, compile_value
 
 
@@ -339,13 +339,27 @@ def _negate(result: bool | None, negated: bool) -> bool | None:
     return not result
 
 
+# Shortcuts: how a value matcher without variables can be tested by the compiled kernel without a
+# call to ``test``, each kind saying what ``test(value, context, negated)`` then is for a string
+# value (``data`` is what ``shortcut()`` returns beside the kind). A test holds them equal.
+SHORTCUT_NONE = 0  # no shortcut: call test
+SHORTCUT_EXACT = 1  # (value in data) != negated
+SHORTCUT_FOLDED = 2  # (value.lower() in data) != negated
+SHORTCUT_GLOB = 3  # data.matches_any(value) != negated (a GlobSet that does not fold case)
+SHORTCUT_ARN = 4  # False when not is_arn(value), else data.matches_any(value) != negated (an ArnPatternSet)
+
+
 class _Values:
-    """What every value matcher has: ``reads`` says whether a request value can be read."""
+    """What every value matcher has: ``reads`` says whether a request value can be read, and
+    ``shortcut`` how the compiled kernel may test it (a ``SHORTCUT_*`` kind and its data)."""
 
     __slots__ = ()
 
     def reads(self, value: str) -> bool:
         return True
+
+    def shortcut(self) -> tuple[int, Any]:
+        return SHORTCUT_NONE, None
 
 
 class StringValues(_Values):
@@ -356,6 +370,9 @@ class StringValues(_Values):
     def __init__(self, static: frozenset[str], templates: tuple[Template, ...]) -> None:
         self.static = static
         self.templates = templates
+
+    def shortcut(self) -> tuple[int, Any]:
+        return (SHORTCUT_NONE, None) if self.templates else (SHORTCUT_EXACT, self.static)
 
     def test(self, value: str, context: Context, negated: bool) -> bool | None:
         found = value in self.static
@@ -371,6 +388,9 @@ class IgnoreCaseValues(StringValues):
     """``StringEqualsIgnoreCase``: equality after ``str.lower()`` (no full case folding)."""
 
     __slots__ = ()
+
+    def shortcut(self) -> tuple[int, Any]:
+        return (SHORTCUT_NONE, None) if self.templates else (SHORTCUT_FOLDED, self.static)
 
     def test(self, value: str, context: Context, negated: bool) -> bool | None:
         folded = value.lower()
@@ -389,11 +409,18 @@ class PatternValues(_Values):
 
     __slots__ = ("arn", "make", "static", "templates")
 
-    def __init__(self, patterns: tuple[str, ...], templates: tuple[Template, ...], *, arn: bool) -> None:
+    def __init__(self, patterns: tuple[str, ...], templates: tuple[Template, ...], *, arn: bool,
+                 engine: Engine | None = None) -> None:
+        match = (engine or current()).match
         self.arn = arn
-        self.make: Any = core.ArnPatternSet if arn else core.GlobSet
+        self.make: Any = match.ArnPatternSet if arn else match.GlobSet
         self.static = self.make(patterns)
         self.templates = templates
+
+    def shortcut(self) -> tuple[int, Any]:
+        if self.templates:
+            return SHORTCUT_NONE, None
+        return (SHORTCUT_ARN if self.arn else SHORTCUT_GLOB), self.static
 
     def test(self, value: str, context: Context, negated: bool) -> bool | None:
         if self.arn and not is_arn(value):
@@ -478,8 +505,8 @@ class IpValues(_Values):
     def reads(self, value: str) -> bool:
         return parse_ip(value) is not None
 
-    def __init__(self, blocks: tuple[tuple[int, int, int], ...]) -> None:
-        self.networks = core.IpNetworkSet(blocks)
+    def __init__(self, blocks: tuple[tuple[int, int, int], ...], *, engine: Engine | None = None) -> None:
+        self.networks = (engine or current()).match.IpNetworkSet(blocks)
 
     def test(self, value: str, context: Context, negated: bool) -> bool | None:
         address = parse_ip(value)
@@ -497,44 +524,104 @@ _COMPARE = {
 }
 
 
-def compile_values(spec: OperatorSpec, texts: tuple[str, ...], *, reads_variables: bool) -> Any:
-    """The value matcher of one condition key, from its policy values as strings."""
-    family = spec.family
-    if family is STRING or family is STRING_IGNORE_CASE:
-        fold = family is STRING_IGNORE_CASE
-        static, templates = _split(texts, pattern=False, reads_variables=reads_variables)
-        values = frozenset(v.lower() for v in static) if fold else frozenset(static)
-        return (IgnoreCaseValues if fold else StringValues)(values, templates)
-    if family is STRING_LIKE or family is ARN:
-        static, templates = _split(texts, pattern=True, reads_variables=reads_variables)
-        return PatternValues(tuple(static), templates, arn=family is ARN)
-    if family is NUMERIC:
-        return OrderedValues(tuple(parse_number(t) for t in texts), spec.compare, parse_number)
-    if family is DATE:
-        return OrderedValues(tuple(parse_date(t) for t in texts), spec.compare, parse_date)
-    if family is BOOL:
-        return BoolValues(tuple(parse_bool(t) for t in texts))
-    if family is BINARY:
-        return BinaryValues(frozenset(b for b in map(parse_binary, texts) if b is not None))
-    if family is IP:
-        return IpValues(tuple(b for b in map(parse_cidr, texts) if b is not None))
-    return tuple(parse_bool(t) for t in texts)  # Null: True means "the key is absent"
+@dataclass(frozen=True, slots=True)
+class FamilyRules:
+    """Everything a family of operators means, read by the validator and the compiler alike.
+
+    ``make(texts, reads_variables, engine, spec)`` compiles a key's policy
+    values; ``read`` reads one policy value (None: any text reads), and
+    ``unreadable`` says what a value it cannot read is: ``(severity, code,
+    message, hint)``, the message formatted with ``text`` and ``operator``;
+    ``literal``: ``*`` and ``?`` are read literally (worth a warning);
+    ``one_value``: the key takes one value; ``suits``: the catalog's key types
+    it suits; ``front_kind``: the compiled statement loop's shortcut for it
+    (``qiam._front``'s KIND_*, 0 for none).
+    """
+
+    make: Callable[[tuple[str, ...], bool, Engine, OperatorSpec], Any]
+    read: Callable[[str], Any] | None = None
+    unreadable: tuple[str, str, str, str | None] | None = None
+    literal: bool = False
+    one_value: bool = False
+    suits: frozenset[str] = frozenset()
+    front_kind: int = 0
 
 
-def _split(texts: tuple[str, ...], *, pattern: bool, reads_variables: bool
+def _strings(texts: tuple[str, ...], reads_variables: bool, engine: Engine, spec: OperatorSpec) -> Any:
+    static, templates = _split(texts, pattern=False, reads_variables=reads_variables, engine=engine)
+    if spec.family is STRING_IGNORE_CASE:
+        return IgnoreCaseValues(frozenset(v.lower() for v in static), templates)
+    return StringValues(frozenset(static), templates)
+
+
+def _patterns(texts: tuple[str, ...], reads_variables: bool, engine: Engine, spec: OperatorSpec) -> Any:
+    static, templates = _split(texts, pattern=True, reads_variables=reads_variables, engine=engine)
+    return PatternValues(tuple(static), templates, arn=spec.family is ARN, engine=engine)
+
+
+_STRING_TYPES = frozenset({"String", "ARN"})
+_NOT_A_NUMBER = ("warning", "type-mismatch", "`{text}` is not a number, as `{operator}` needs",
+                 "a Deny with this value always applies; an Allow never does")
+
+FAMILY_RULES: dict[Family, FamilyRules] = {
+    STRING: FamilyRules(_strings, literal=True, suits=_STRING_TYPES, front_kind=1),
+    STRING_IGNORE_CASE: FamilyRules(_strings, literal=True, suits=_STRING_TYPES, front_kind=2),
+    STRING_LIKE: FamilyRules(_patterns, suits=_STRING_TYPES, front_kind=3),
+    # ArnLike on a String key that holds ARNs (KMS encryption contexts) reads well: it suits both.
+    ARN: FamilyRules(_patterns, suits=_STRING_TYPES, front_kind=4),
+    NUMERIC: FamilyRules(
+        lambda texts, _v, _e, spec: OrderedValues(tuple(map(parse_number, texts)), spec.compare, parse_number),
+        read=parse_number, unreadable=_NOT_A_NUMBER, suits=frozenset({"Numeric", "Long", "Integer", "Date"})),
+    DATE: FamilyRules(
+        lambda texts, _v, _e, spec: OrderedValues(tuple(map(parse_date, texts)), spec.compare, parse_date),
+        read=parse_date, unreadable=("error", "invalid-condition-value", "`{text}` is not a date",
+                                     "dates are ISO 8601 (2020-01-01T00:00:00Z) or epoch seconds"),
+        suits=frozenset({"Date"})),
+    BOOL: FamilyRules(
+        lambda texts, _v, _e, _s: BoolValues(tuple(map(parse_bool, texts))), read=parse_bool,
+        unreadable=("warning", "type-mismatch", "`{text}` is not `true` or `false`",
+                    "a Deny with this value always applies; an Allow never does"),
+        one_value=True, suits=frozenset({"Bool", "Boolean"}), front_kind=5),
+    BINARY: FamilyRules(
+        lambda texts, _v, _e, _s: BinaryValues(frozenset(b for b in map(parse_binary, texts) if b is not None)),
+        read=parse_binary, unreadable=("error", "invalid-condition-value", "`{text}` is not base64", None),
+        suits=frozenset({"Binary"})),
+    IP: FamilyRules(
+        lambda texts, _v, engine, _s: IpValues(tuple(b for b in map(parse_cidr, texts) if b is not None),
+                                               engine=engine),
+        read=parse_cidr, unreadable=("error", "invalid-condition-value",
+                                     "`{text}` is not an IP address or CIDR block",
+                                     "write e.g. 203.0.113.0/24 or 2001:db8::/32"),
+        suits=frozenset({"IPAddress"})),
+    # Null: True means "the key is absent".
+    NULL: FamilyRules(
+        lambda texts, _v, _e, _s: tuple(parse_bool(t) for t in texts), read=parse_bool,
+        unreadable=("error", "invalid-condition-value", "`Null` takes `true` or `false`, not `{text}`", None),
+        front_kind=6),
+}
+
+
+def compile_values(spec: OperatorSpec, texts: tuple[str, ...], *, reads_variables: bool,
+                   engine: Engine | None = None) -> Any:
+    """The value matcher of one condition key, from its policy values as strings (made by ``engine``'s
+    matchers, default the current engine)."""
+    return FAMILY_RULES[spec.family].make(texts, reads_variables, engine or current(), spec)
+
+
+def _split(texts: tuple[str, ...], *, pattern: bool, reads_variables: bool, engine: Engine
            ) -> tuple[list[str], tuple[Template, ...]]:
     joined = "".join(texts)
     if "${" not in joined and (not pattern or "\\" not in joined):
         return list(texts), ()  # what _split_each gives such texts, given directly
-    return _split_each(texts, pattern=pattern, reads_variables=reads_variables)
+    return _split_each(texts, pattern=pattern, reads_variables=reads_variables, engine=engine)
 
 
-def _split_each(texts: tuple[str, ...], *, pattern: bool, reads_variables: bool
+def _split_each(texts: tuple[str, ...], *, pattern: bool, reads_variables: bool, engine: Engine
                 ) -> tuple[list[str], tuple[Template, ...]]:
     static: list[str] = []
     templates: list[Template] = []
     for text in texts:
-        value = compile_value(text, pattern=pattern, reads_variables=reads_variables)
+        value = compile_value(text, pattern=pattern, reads_variables=reads_variables, engine=engine)
         if isinstance(value, Template):
             templates.append(value)
         else:

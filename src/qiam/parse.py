@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from qiam._impl import core
+from qiam._impl import current
 from qiam._source import Source
 from qiam.errors import Location, PolicySyntaxError
 from qiam.model import Policy
@@ -102,7 +102,7 @@ def parse_policy(document: PolicyInput, *, name: str | None = None) -> Policy:
             location=Location(source, ()),
             hint='write the policy as {"Version": "2012-10-17", "Statement": [...]}',
         )
-    if core.json_member_count(data) != core.decoded_member_count(raw):
+    if current().match.json_member_count(data) != current().match.decoded_member_count(raw):
         duplicates = source.duplicates()
         path, offset = duplicates[0] if duplicates else ((), 0)
         raise PolicySyntaxError(

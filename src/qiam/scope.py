@@ -456,7 +456,7 @@ class ScopeAnalyzer:
             return _too_large(pset, request)
         results = pset.evaluate_many(witnesses)
         decided = [(w.resource, r) for w, r in zip(witnesses, results, strict=True)]
-        return summarize(request, decided, pset.statements_for(request.action))
+        return summarize(request, decided, pset)
 
 
 def _escape(text: str) -> str:
@@ -479,9 +479,8 @@ def witness_request(request: Request, resource: str) -> Request:
                    resource_management_account=request.resource_management_account, derive_context=False)
 
 
-def summarize(request: Request, decided: list[tuple[str, Result]],
-              statements: Sequence[tuple[Any, StatementRef]]) -> ScopeResult:
-    """The ScopeResult of a pattern request from its witnesses' results.
+def summarize(request: Request, decided: list[tuple[str, Result]], pset: PolicySet) -> ScopeResult:
+    """The ScopeResult of a pattern request under ``pset`` from its witnesses' results.
 
     Resources AWS owns (semantics.md §4.7: no policy lets a customer change
     them) are left out of "every resource" when the pattern names others too:
@@ -504,13 +503,12 @@ def summarize(request: Request, decided: list[tuple[str, Result]],
         result = explicit[0] if explicit else denied[0][1]
         decision = result.decision
     else:  # a pattern no resource matches (an escaped colon in its first fields)
-        from qiam.evaluate import Result as _Result
-
-        result = _Result(Decision.IMPLICIT_DENY, reasons=("no_resource",))
+        result = pset.engine.decide.Result(Decision.IMPLICIT_DENY, reasons=("no_resource",))
         decision = Decision.IMPLICIT_DENY
     allowing = tuple(dict.fromkeys(ref for _, res in allowed for ref in res.matched if ref.effect == "Allow"))
     carving = tuple(dict.fromkeys(ref for _, res in denied if res.decision is Decision.EXPLICIT_DENY
                                   for ref in res.matched))
+    statements = pset.statements_for(request.action)
     by_ref = {ref: statement for statement, ref in statements}
     patterns: dict[str, None] = {}
     for ref in allowing:
@@ -536,12 +534,10 @@ def _entries(statement: Any) -> tuple[str, ...]:
 
 def _too_large(pset: PolicySet, request: Request) -> ScopeResult:
     """Fail closed: a pattern whose classes qiam gave up counting is allowed on none of them."""
-    from qiam.evaluate import Result as _Result
-
     note = Diagnostic(Severity.WARNING, "scope-too-large",
                       f"the resources of `{request.resource}` split into too many classes to decide them "
                       f"(over {MAX_STATES:,} states); read as allowed on none", Location(None, ()))
-    result = _Result(Decision.IMPLICIT_DENY, diagnostics=(note,), warnings=pset.warnings,
+    result = pset.engine.decide.Result(Decision.IMPLICIT_DENY, diagnostics=(note,), warnings=pset.warnings,
                      reasons=("scope-too-large",))
     return ScopeResult(request, "none", Decision.IMPLICIT_DENY, result, (), (), (), ())
 

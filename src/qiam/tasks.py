@@ -979,7 +979,7 @@ class Checker:
         else:
             decided = [(pair[1].resource, result) for pair, result in zip(plan.pairs[start:end], results[start:end],
                                                                           strict=True)]
-            found = summarize(request, decided, plan.sets[i].statements_for(request.action))
+            found = summarize(request, decided, plan.sets[i])
         return RequirementResult(requirement, request, found.result, found.scope, found.patterns, found.carving,
                                  considered=found.considered)
 
@@ -991,7 +991,7 @@ class Checker:
             return None if results[0].allowed else results[0]
         start, end = plan.slices[i]
         decided = [(pair[1].resource, r) for pair, r in zip(plan.pairs[start:end], results, strict=True)]
-        found = summarize(request, decided, plan.sets[i].statements_for(request.action))
+        found = summarize(request, decided, plan.sets[i])
         return None if found.allowed else found.result
 
     def _decide_with(self, grant: dict[str, Any], plan: _Plan, which: list[int]) -> dict[int, list[Result]]:

@@ -15,30 +15,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from qiam import variables
-from qiam._impl import core
+from qiam._impl import current
 from qiam._source import Source
 from qiam.errors import Diagnostic, Location, Path, Severity
 from qiam.keys import KeyType, global_key
 from qiam.model import ABSENT, POLICY_ELEMENTS, STATEMENT_ELEMENTS, VERSION_2008, VERSION_2012, Policy
 from qiam.operators import (
-    ARN,
-    BINARY,
-    BOOL,
-    DATE,
-    IP,
+    FAMILY_RULES,
     NULL,
-    NUMERIC,
-    STRING,
-    STRING_IGNORE_CASE,
-    STRING_LIKE,
     Family,
     Operator,
     condition_value_text,
-    parse_binary,
     parse_bool,
-    parse_cidr,
-    parse_date,
-    parse_number,
     parse_operator,
 )
 
@@ -234,14 +222,9 @@ def plain_condition_key(operator: Operator, key: str, values: str | tuple[str, .
     False says only that the checks must look.
     """
     family = operator.spec.family
-    # Identity tests: hashing an enum member is a Python-level call.
-    if family is STRING or family is STRING_IGNORE_CASE:
-        kind = "literal"
-    elif family is STRING_LIKE or family is ARN:
-        kind = "pattern"
-    elif family is BOOL or family is NULL:
-        kind = "boolean"
-    else:
+    rules = FAMILY_RULES[family]
+    # The families the compiled loop serves: those without a reader, and the boolean ones.
+    if not rules.front_kind or (rules.read is not None and rules.read is not parse_bool):
         return False
     if ":" not in key or not values:
         return False
@@ -249,10 +232,10 @@ def plain_condition_key(operator: Operator, key: str, values: str | tuple[str, .
     joined = "".join(texts)
     if "${" in joined:
         return False
-    if kind == "literal" and ("*" in joined or "?" in joined):
+    if rules.literal and ("*" in joined or "?" in joined):
         return False
-    if kind == "boolean" and ((family is BOOL and len(texts) > 1)
-                              or any(parse_bool(t) is None for t in texts)):
+    if rules.read is not None and ((rules.one_value and len(texts) > 1)
+                                   or any(rules.read(t) is None for t in texts)):
         return False
     key_type = global_key(key)
     if key_type is None:
@@ -720,9 +703,8 @@ class _Checker:
                            f"{_type_name(item)}", ipath)
                 continue
             texts.append((ipath, text))
-        family = spec.family
-        if family is BOOL and len(texts) > 1:
-            self.error("bool-multiple-values", f"`{key}` has several values under `Bool`", path,
+        if FAMILY_RULES[spec.family].one_value and len(texts) > 1:
+            self.error("bool-multiple-values", f"`{key}` has several values under `{spec.name}`", path,
                        hint="a boolean key has one value; write it once")
         for ipath, text in texts:
             if not self.reads_variables and spec.variables and _VARIABLE.search(text):
@@ -737,26 +719,12 @@ class _Checker:
         self.check_key_type(operator, key, path)
 
     def check_condition_value(self, operator: Operator, key: str, text: str, path: Path) -> None:
-        family = operator.spec.family
-        if family is NUMERIC and parse_number(text) is None:
-            self.warn("type-mismatch", f"`{text}` is not a number, as `{operator.spec.name}` needs", path,
-                      hint="a Deny with this value always applies; an Allow never does")
-        elif family is DATE and parse_date(text) is None:
-            self.error("invalid-condition-value", f"`{text}` is not a date", path,
-                       hint="dates are ISO 8601 (2020-01-01T00:00:00Z) or epoch seconds")
-        elif family is BOOL and parse_bool(text) is None:
-            self.warn("type-mismatch", f"`{text}` is not `true` or `false`", path,
-                      hint="a Deny with this value always applies; an Allow never does")
-        elif family is NULL and parse_bool(text) is None:
-            self.error("invalid-condition-value", f"`Null` takes `true` or `false`, not `{text}`", path)
-        elif family is IP and parse_cidr(text) is None:
-            self.error("invalid-condition-value", f"`{text}` is not an IP address or CIDR block", path,
-                       hint="write e.g. 203.0.113.0/24 or 2001:db8::/32")
-        elif family is BINARY and parse_binary(text) is None:
-            self.error("invalid-condition-value", f"`{text}` is not base64", path)
-        elif (family is STRING or family is STRING_IGNORE_CASE) and _WILDCARD.search(
-            text.replace("${*}", "").replace("${?}", "")
-        ):
+        rules = FAMILY_RULES[operator.spec.family]
+        if rules.unreadable is not None and rules.read is not None and rules.read(text) is None:
+            severity, code, message, hint = rules.unreadable
+            self.add(Severity.ERROR if severity == "error" else Severity.WARNING, code,
+                     message.format(text=text, operator=operator.spec.name), path, hint=hint)
+        elif rules.literal and _WILDCARD.search(text.replace("${*}", "").replace("${?}", "")):
             self.warn("wildcard-without-like", f"`{operator.spec.name}` reads `*` and `?` in `{text}` literally",
                       path, hint="use StringLike for wildcards")
 
@@ -807,7 +775,7 @@ class _Checker:
                     "IAM policies hold only tab, line breaks and U+0020 to U+00FF"))
         if profile.quota is None or len(text) <= profile.quota:
             return
-        finding = size_finding(self.source, profile, len(text), core.json_whitespace_count(text), storage=self.storage)
+        finding = size_finding(self.source, profile, len(text), current().match.json_whitespace_count(text), storage=self.storage)
         if finding is not None:
             self.found.append(finding)
 
@@ -820,19 +788,10 @@ _MERGED_SERVICES = frozenset({"elasticloadbalancing", "ses"})
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+", re.ASCII)
 _ACCOUNT = re.compile(r"[0-9]{12}|aws", re.ASCII)
 
-# Which operator families suit a condition key's type (the catalog's type names).
+# Which operator families suit a condition key's type (the catalog's type names), from the families' rules.
 _FAMILIES_FOR_TYPE: dict[str, frozenset[Family]] = {
-    # ArnLike on a String key that holds ARNs (KMS encryption contexts) reads well; allow it.
-    "String": frozenset({Family.STRING, Family.STRING_IGNORE_CASE, Family.STRING_LIKE, Family.ARN}),
-    "ARN": frozenset({Family.ARN, Family.STRING, Family.STRING_IGNORE_CASE, Family.STRING_LIKE}),
-    "Numeric": frozenset({Family.NUMERIC}),
-    "Long": frozenset({Family.NUMERIC}),
-    "Integer": frozenset({Family.NUMERIC}),
-    "Date": frozenset({Family.DATE, Family.NUMERIC}),
-    "Bool": frozenset({Family.BOOL}),
-    "Boolean": frozenset({Family.BOOL}),
-    "IPAddress": frozenset({Family.IP}),
-    "Binary": frozenset({Family.BINARY}),
+    key_type: frozenset(f for f, rules in FAMILY_RULES.items() if key_type in rules.suits)
+    for key_type in sorted({t for rules in FAMILY_RULES.values() for t in rules.suits})
 }
 
 
@@ -927,7 +886,7 @@ class _CatalogChecks:
                      key=True, hint="the action never carries it: the condition acts as if the key were absent")
 
     def check_resource(self, resource: str, path: Path) -> None:
-        if resource == "*" or resource.count(":") < 5 or "${" in resource.split(":", 5)[5][:0]:
+        if resource == "*" or resource.count(":") < 5:
             return
         warn = self.checker.warn
         if all(a.star_only for a in self.covered):

@@ -11,10 +11,12 @@ Substituted values are literal: in a wildcard pattern they are escaped, so a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from qiam._impl import core
+from qiam._impl import Engine, current
 
 SPECIALS = {"*": "*", "?": "?", "$": "$"}
 
@@ -103,15 +105,17 @@ class Template:
     values are escaped, and backslashes (literal in IAM) are escaped too.
     """
 
-    __slots__ = ("parts", "pattern", "text", "variables")
+    __slots__ = ("_escape", "parts", "pattern", "text", "variables")
 
-    def __init__(self, text: str, parts: list[Part], *, pattern: bool) -> None:
+    def __init__(self, text: str, parts: list[Part], *, pattern: bool,
+                 escape: Callable[[str], str] | None = None) -> None:
+        self._escape = escape or current().match.escape  # the engine's: it makes substituted text literal
         self.text = text
         self.pattern = pattern
         rendered: list[str | Variable] = []
         for part in parts:
             if isinstance(part, Special):
-                rendered.append(core.escape(part.char) if pattern else part.char)
+                rendered.append(self._escape(part.char) if pattern else part.char)
             elif isinstance(part, str):
                 rendered.append(_pattern_literal(part) if pattern else part)
             else:
@@ -138,7 +142,7 @@ class Template:
                 if part.default is None:
                     return None
                 value = part.default
-            out.append(core.escape(value) if self.pattern else value)
+            out.append(self._escape(value) if self.pattern else value)
         return "".join(out)
 
 
@@ -152,7 +156,8 @@ def pattern_text(text: str) -> str:
     return _pattern_literal(text) if "\\" in text else text
 
 
-def compile_value(text: str, *, pattern: bool, reads_variables: bool) -> str | Template:
+def compile_value(text: str, *, pattern: bool, reads_variables: bool, engine: Engine | None = None
+                  ) -> str | Template:
     """The compiled form of one policy value: plain text, or a ``Template`` if it has variables.
 
     Syntax errors were reported by validation; here a malformed variable is
@@ -163,7 +168,7 @@ def compile_value(text: str, *, pattern: bool, reads_variables: bool) -> str | T
     parts = tokenize(text)
     if isinstance(parts, VariableSyntaxError):
         return pattern_text(text) if pattern else text
-    template = Template(text, parts, pattern=pattern)
+    template = Template(text, parts, pattern=pattern, escape=(engine or current()).match.escape)
     if not template.variables:
         return "".join(p for p in template.parts if isinstance(p, str))
     return template

@@ -51,14 +51,15 @@ def _twin_statement(s: Any) -> Any:
 
 def twin_of(pset: qiam.PolicySet) -> Any:
     """The same policy set, decided by the pure-Python kernel."""
+    from qiam.catalog import load_catalog
+
     groups = []
-    for label, policy in pset.labelled():
-        kind = label.split("[", 1)[0]
-        level = int(label[4:label.index("]")]) if kind in ("scp", "rcp") else 0
-        groups.append((kind, level, label, policy.name, policy.policy.source,
+    for kind, level, label, policy in pset.placed():
+        groups.append((kind.group, level, label, policy.name, policy.policy.source,
                        tuple(_twin_statement(s) for s in policy.statements)))
     return TWIN.Evaluator(groups, pset.warnings, session_given=pset.session is not None,
-                          scp_levels=len(pset.scps or ()), rcp_levels=len(pset.rcps or ()))
+                          scp_levels=len(pset.scps or ()), rcp_levels=len(pset.rcps or ()),
+                          rcp_services=load_catalog().rcp_services if pset.rcps else frozenset())
 
 
 def _summary(result: Any) -> tuple[Any, ...]:

@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
+from qiam._impl import current
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -502,5 +504,5 @@ def test_values_without_variables_or_escapes_split_as_each_would(texts: tuple[st
     def plain(found: Any) -> Any:
         return found[0], tuple(t.text for t in found[1])
 
-    assert plain(_split(texts, pattern=pattern, reads_variables=reads_variables)) == \
-        plain(_split_each(texts, pattern=pattern, reads_variables=reads_variables))
+    assert plain(_split(texts, pattern=pattern, reads_variables=reads_variables, engine=current())) == \
+        plain(_split_each(texts, pattern=pattern, reads_variables=reads_variables, engine=current()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qiam._impl import core
+from qiam._impl import current
 from qiam.variables import (
     Special,
     Template,
@@ -23,7 +23,7 @@ def template(text: str, *, pattern: bool) -> Template:
 
 
 def glob_matches(pattern: str, text: str) -> bool:
-    return bool(core.GlobSet([pattern]).matches_any(text))
+    return bool(current().match.GlobSet([pattern]).matches_any(text))
 
 
 # ----- tokenize -----
@@ -128,7 +128,7 @@ def test_template_resolve_substitutes_values() -> None:
 def test_template_pattern_mode_escapes_values() -> None:
     t = template("b/${aws:username}/*", pattern=True)
     resolved = t.resolve({"aws:username": "a*"})
-    assert resolved == "b/" + core.escape("a*") + "/*"
+    assert resolved == "b/" + current().match.escape("a*") + "/*"
     assert resolved is not None
     assert glob_matches(resolved, "b/a*/x")
     assert not glob_matches(resolved, "b/ab/x")

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import qiam._front
 import qiam._front_py
-from qiam._impl import front
+from qiam._impl import current, engine
 from qiam.compile import Compiler, CompiledPolicy, _Tables
 from qiam.errors import PolicyInvalidError, PolicySyntaxError
 from qiam.validate import get_profile
@@ -25,6 +25,11 @@ from qiam.validate import get_profile
 from ..conftest import shared_path
 
 FRONTS = [qiam._front, qiam._front_py]
+
+
+def engine_of(module: Any) -> Any:
+    """The engine whose reader ``module`` is: its tables must hold that engine's matchers."""
+    return engine("cython" if module is qiam._front else "python")
 
 
 class FullCompiler(Compiler):
@@ -82,7 +87,7 @@ def vouched(policy: dict[str, Any], profile: str = "identity") -> bool:
     prof = get_profile(profile)
     reads_variables = policy.get("Version") == "2012-10-17"
     tables = _Tables(Compiler(), prof, reads_variables)
-    return front.compile_statements(policy.get("Statement"), tables) is not None
+    return current().front.compile_statements(policy.get("Statement"), tables) is not None
 
 
 MANAGED = sorted(shared_path("corpus", "aws-managed").glob("*.json"))
@@ -271,7 +276,7 @@ def test_the_compiled_loop_agrees_with_its_twin(policy: dict[str, Any], profile:
     prof = get_profile(profile)
     found = []
     for module in FRONTS:
-        tables = _Tables(Compiler(), prof, policy["Version"] == "2012-10-17")
+        tables = _Tables(Compiler(engine=engine_of(module)), prof, policy["Version"] == "2012-10-17")
         result = module.compile_statements(policy["Statement"], tables)
         found.append(None if result is None else [describe_statement(s) for s in result])
     assert found[0] == found[1]
@@ -363,10 +368,10 @@ def test_plain_lists_are_clean() -> None:
         document = orjson.loads(path.read_bytes())
         items = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
         for statement in items:
-            for element, plain, verdict in (("Action", front.plain_actions, verdicts.actions),
-                                            ("Resource", front.plain_resources, verdicts.resources)):
+            for element, plain, verdict in (("Action", current().front.plain_actions, verdicts.actions),
+                                            ("Resource", current().front.plain_resources, verdicts.resources)):
                 value = statement.get(element)
-                key = front.element_key(value)
+                key = current().front.element_key(value)
                 if key is not None and plain((key,) if isinstance(key, str) else key):
                     seen += 1
                     assert verdict(value), value
@@ -393,8 +398,8 @@ def test_resources_written_as_patterns_compile_as_each_entry_would(entries: list
     from qiam.compile import _compile_each_resource, _compile_resources
 
     prof = get_profile(profile)
-    made = [_compile_resources(tuple(entries), prof, reads_variables, short_arns),
-            _compile_each_resource(tuple(entries), prof, reads_variables, short_arns)]
+    made = [_compile_resources(tuple(entries), prof, reads_variables, short_arns, current()),
+            _compile_each_resource(tuple(entries), prof, reads_variables, short_arns, current())]
     found = [(m.entries, m.static_positions, m.static.patterns, tuple((i, t.text) for i, t in m.templates))
              for m in made]
     assert found[0] == found[1]
@@ -551,7 +556,7 @@ def test_the_compiled_document_reader_agrees_with_its_twin(policy: dict[str, Any
     data = edit(_render(policy, style)).encode("utf-8", "surrogatepass")
     found = []
     for module in FRONTS:
-        tables = _Tables(Compiler(), get_profile("identity"), True)
+        tables = _Tables(Compiler(engine=engine_of(module)), get_profile("identity"), True)
         result = module.compile_document(data, tables)
         found.append(None if result is None else ([describe_statement(s) for s in result[0]], result[1]))
     assert found[0] == found[1]
@@ -560,14 +565,14 @@ def test_the_compiled_document_reader_agrees_with_its_twin(policy: dict[str, Any
 def test_the_document_reader_serves_every_managed_policy() -> None:
     """Not a speed test: the usual text must take the document path, or it is dead code."""
     for module in FRONTS:
-        tables = _Tables(Compiler(), get_profile("identity"), True)
+        tables = _Tables(Compiler(engine=engine_of(module)), get_profile("identity"), True)
         assert all(module.compile_document(path.read_bytes(), tables) is not None for path in MANAGED[::4])
 
 
 def test_the_whitespace_count_is_what_the_size_quota_leaves_out() -> None:
     from qiam._match import json_whitespace_count
 
-    tables = _Tables(Compiler(), get_profile("identity"), True)
+    tables = _Tables(Compiler(engine=engine("cython")), get_profile("identity"), True)
     for path in MANAGED[::9]:
         data = path.read_bytes()
         result = qiam._front.compile_document(data, tables)
@@ -604,7 +609,7 @@ def test_managed_policies_written_otherwise_read_the_same(style: str) -> None:
     fast, full = Compiler(), FullCompiler()
     for path in MANAGED[::11]:
         text = _render(orjson.loads(path.read_bytes()), style)
-        assert qiam._front.compile_document(text.encode(), fast._tables_of(get_profile("identity"), True))
+        assert current().front.compile_document(text.encode(), fast._tables_of(get_profile("identity"), True))
         assert outcome(fast, text, "identity") == outcome(full, text, "identity"), path.name
 
 
@@ -633,7 +638,7 @@ def test_the_condition_shortcut_serves_most_managed_condition_keys() -> None:
             self.asked += 1
             return super().condition_key(key)
 
-    tables = Counting(Compiler(), get_profile("identity"), True)
+    tables = Counting(Compiler(engine=engine("cython")), get_profile("identity"), True)
     tables.asked = 0
     for path in MANAGED[::3]:
         qiam._front.compile_statements(orjson.loads(path.read_bytes())["Statement"], tables)
