@@ -36,6 +36,7 @@ from os import urandom as _urandom
 
 from orjson import loads as _loads
 
+from qiam import shapes
 from qiam._match import decoded_member_count, json_member_count
 
 __all__ = ["action_services", "compile_document", "compile_statements", "element_key", "plain_actions",
@@ -52,8 +53,13 @@ cdef inline bint _lower_alnum(unsigned char c) noexcept:
     return (97 <= c <= 122) or (48 <= c <= 57)
 
 
+cdef unsigned char _VENDOR_BYTE[256]  # 1 for a character of a service prefix (qiam.shapes.VENDOR_CHARS)
+for _v in range(256):
+    _VENDOR_BYTE[_v] = 1 if chr(_v) in shapes.VENDOR_CHARS else 0
+
+
 cdef inline bint _vendor_char(unsigned char c) noexcept:
-    return (97 <= c <= 122) or (65 <= c <= 90) or (48 <= c <= 57) or c == 46 or c == 45  # . -
+    return _VENDOR_BYTE[c] == 1
 
 
 cdef bint _has_variable(const unsigned char* data, Py_ssize_t n) noexcept:
@@ -71,7 +77,7 @@ cdef int _c
 for _c in range(256):
     _ACTION_BYTE[_c] = 0
 for _c in range(256):
-    if chr(_c) in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-":
+    if chr(_c) in shapes.VENDOR_CHARS:
         _ACTION_BYTE[_c] = 1
     elif chr(_c) in ":\n$":
         _ACTION_BYTE[_c] = 2
@@ -205,8 +211,7 @@ cdef bint _plain_arn(str arn):
     # partition
     i = end + 1
     end = _field(data, n, i)
-    if end < 0 or not (_is(data, i, end, b"aws") or _is(data, i, end, b"aws-cn") or _is(data, i, end, b"aws-us-gov")
-                       or _is(data, i, end, b"*")):
+    if end < 0 or not _one_of(data, i, end, _PLAIN_PARTITIONS):
         return False
     # service: [a-z0-9][a-z0-9.-]*; IAM and S3 have rules of their own
     i = end + 1
@@ -228,7 +233,7 @@ cdef bint _plain_arn(str arn):
     if end < 0:
         return False
     if not (end == i or _is(data, i, end, b"*") or _is(data, i, end, b"aws")):
-        if end - i != 12 or _is(data, i, end, b"123456789012"):
+        if end - i != 12 or _is(data, i, end, _EXAMPLE_ACCOUNT):
             return False
         for i in range(i, end):
             if not 48 <= data[i] <= 57:
@@ -242,14 +247,21 @@ cdef bint _plain_arn(str arn):
     return True
 
 
-cdef tuple _IAM_TYPES = (b"user/", b"role/", b"group/", b"policy/", b"instance-profile/", b"mfa/",
-                         b"server-certificate/", b"saml-provider/", b"oidc-provider/", b"federated-user/",
-                         b"sms-mfa/", b"report/", b"access-report/", b"root", b"u2f/", b"signing-certificate/",
-                         b"ssh-public-key/", b"service-specific-credential/", b"delegation-request/")
+cdef tuple _IAM_TYPES = tuple([t.encode("ascii") for t in shapes.IAM_RESOURCE_TYPES])
+cdef tuple _PLAIN_PARTITIONS = tuple([p.encode("ascii") for p in shapes.PLAIN_PARTITIONS])
+cdef bytes _EXAMPLE_ACCOUNT = shapes.EXAMPLE_ACCOUNT.encode("ascii")
+
+
+cdef bint _one_of(const unsigned char* data, Py_ssize_t start, Py_ssize_t end, tuple words):
+    cdef bytes word
+    for word in words:
+        if _is(data, start, end, word):
+            return True
+    return False
 
 
 cdef bint _iam_resource(const unsigned char* data, Py_ssize_t start, Py_ssize_t n):
-    """Whether ``data[start:n]`` starts with an IAM resource type (qiam.validate.IAM_RESOURCE_TYPES)."""
+    """Whether ``data[start:n]`` starts with an IAM resource type (qiam.shapes.IAM_RESOURCE_TYPES)."""
     cdef bytes kind
     for kind in _IAM_TYPES:
         if n - start >= len(kind) and _is(data, start, start + len(kind), kind):

@@ -39,6 +39,8 @@ from typing import Any
 
 import orjson
 
+from qiam import shapes
+from qiam.operators import parse_bool
 from qiam._match_py import decoded_member_count, json_member_count, json_whitespace_count
 
 __all__ = ["action_services", "compile_document", "compile_statements", "element_key", "plain_actions",
@@ -47,23 +49,10 @@ __all__ = ["action_services", "compile_document", "compile_statements", "element
 _ELEMENTS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"})
 
 
-# What the validator has nothing to say about (qiam.validate's _PLAIN_ACTIONS and _PLAIN_ARNS,
-# whose shortcut these are; the tests hold them equal): `*` or vendor:name; `*` or an ARN of a
-# known partition, a region and an account of the usual shapes (not the documentation's example
-# account) and, for IAM and S3, which have rules of their own, no region and (IAM) a resource of a
-# known type; nowhere a `${`.
-_IAM_TYPES = ("user/", "role/", "group/", "policy/", "instance-profile/", "mfa/", "server-certificate/",
-              "saml-provider/", "oidc-provider/", "federated-user/", "sms-mfa/", "report/", "access-report/",
-              "root", "u2f/", "signing-certificate/", "ssh-public-key/", "service-specific-credential/",
-              "delegation-request/")  # qiam.validate.IAM_RESOURCE_TYPES
-_ACCOUNT = r"(?:|\*|aws|(?!123456789012:)[0-9]{12})"
-_PLAIN_ACTION = re.compile(r"\*|[A-Za-z0-9.\-]+:[^:\n]*", re.ASCII)
-_PLAIN_ARN = re.compile(
-    r"\*|arn:(?:aws|aws-cn|aws-us-gov|\*):(?:"
-    r"(?!iam:|s3:)[a-z0-9][a-z0-9.\-]*:(?:|\*|[a-z]{2}(?:-[a-z]+)+-[0-9]+):" + _ACCOUNT + r":[^\n]*"
-    r"|s3::" + _ACCOUNT + r":[^\n]*"
-    r"|iam::" + _ACCOUNT + r":(?:\*|(?:" + "|".join(map(re.escape, _IAM_TYPES)) + r")[^\n]*))",
-    re.ASCII)
+# What the validator has nothing to say about: qiam.shapes' plain entries (the validator's own
+# shortcut; the tests hold them equal).
+_PLAIN_ACTION = shapes.PLAIN_ACTION
+_PLAIN_ARN = shapes.PLAIN_ARN
 
 
 def plain_actions(actions: tuple[str, ...]) -> bool:
@@ -163,15 +152,84 @@ def _compile_condition(condition: Any, tables: Any) -> tuple[tuple[Any, ...], bo
                 value = _value_text(value)
                 if value is None:
                     return None
-            key = (operator, name, value)
-            entry = table.get(key)
-            if entry is None:
-                entry = tables.condition_key(key)
+            entry = _condition_entry(tables, table, operator, name, value)
             if entry is False:
                 return None
             compiled.append(entry[0])
             templated = templated or entry[1]
     return tuple(compiled), templated
+
+
+def _condition_entry(tables: Any, table: dict[Any, Any], operator: str, name: str, value: Any) -> Any:
+    """The entry of one key of one operator, ``(condition, has_variables)`` or False: kept, made here, or
+    asked for."""
+    key = (operator, name, value)
+    entry = table.get(key)
+    if entry is None:
+        entry = _plain_condition(tables, operator, name, value)
+        if entry is None:
+            entry = tables.condition_key(key)
+        else:
+            table[key] = entry
+    return entry
+
+
+# The operator families the condition shortcut serves: qiam.operators.FAMILY_RULES[family].front_kind.
+KIND_STRING, KIND_IGNORE_CASE, KIND_LIKE, KIND_ARN, KIND_BOOL, KIND_NULL = 1, 2, 3, 4, 5, 6
+
+
+def _plain_condition(tables: Any, op_text: str, name: str, value: str | tuple[str, ...]) -> Any:
+    """The entry of one key of one operator judged and compiled here, or None to ask ``tables``.
+
+    ``qiam.validate.plain_condition_key`` and ``qiam.compile._compile_condition``
+    in one step, for the shapes most conditions have: a String, Arn, Bool or
+    Null operator, a key with a service prefix, values with no ``${`` (and, for
+    patterns, no backslash). ``tables.condition_facts`` says, once per
+    operator and per key, what the rules need to know of them; the tests hold
+    what this builds equal to what the full path builds.
+    """
+    facts = tables.operator_facts.get(op_text)
+    if facts is None:
+        facts = tables.condition_facts(op_text)
+    if facts is False:
+        return None
+    key_kind = tables.key_kinds.get(name)
+    if key_kind is None:
+        key_kind = tables.key_kind(name)
+    if key_kind < 0:
+        return None  # no service prefix
+    kind, negated, if_exists, set_prefix, operator = facts
+    texts = (value,) if type(value) is str else value
+    if not texts or "${" in "".join(texts):
+        return None
+    for text in texts:
+        if kind <= KIND_IGNORE_CASE and ("*" in text or "?" in text):
+            return None  # a literal operator reads * and ? literally: the checks have a word
+        if kind in (KIND_LIKE, KIND_ARN) and "\\" in text:
+            return None  # an escape: compiled by the full path
+        if kind >= KIND_BOOL and parse_bool(text) is None:
+            return None
+    if kind == KIND_BOOL and len(texts) > 1:
+        return None
+    # A global key's type: a set prefix exactly when it is multivalued (Null never minds).
+    if key_kind > 0 and (key_kind != 2 if set_prefix is not None else key_kind == 2 and kind != KIND_NULL):
+        return None
+    makers = tables.condition_makers
+    exact = None
+    if kind == KIND_NULL:
+        values: Any = tuple(parse_bool(text) for text in texts)
+    elif kind == KIND_STRING:
+        exact = frozenset(texts)
+        values = makers[0](exact, ())
+    elif kind == KIND_IGNORE_CASE:
+        values = makers[1](frozenset(text.lower() for text in texts), ())
+    elif kind == KIND_BOOL:
+        values = makers[3](tuple(parse_bool(text) for text in texts))
+    else:
+        values = makers[2](texts, (), arn=kind == KIND_ARN)
+    return (tables.condition(name.lower(), name, null=kind == KIND_NULL, negated=negated,
+                             if_exists=if_exists, set_prefix=set_prefix, values=values, exact=exact,
+                             operator=operator, texts=texts), False)
 
 
 def _sid_is_plain(sid: str) -> bool:

@@ -283,7 +283,8 @@ class _Tables:
     ``condition_makers``, and make Resource matchers of ``resource_matcher``.
     """
 
-    __slots__ = ("_compiler", "_operators", "_profile", "_verdicts", "action_texts", "actions", "condition_keys",
+    __slots__ = ("_compiler", "_operators", "_profile", "_verdicts", "action_texts", "actions", "condition",
+                 "condition_keys",
                  "condition_makers", "condition_texts", "globs", "key_kinds", "operator_facts", "pattern_matcher",
                  "plain_sids", "reads_variables", "resource_matcher", "resource_texts", "resources", "service_sets",
                  "statement", "statement_variables")
@@ -312,6 +313,7 @@ class _Tables:
         self.plain_sids = profile.iam_document
         self.reads_variables = reads_variables
         self.statement = engine.decide.Statement
+        self.condition = engine.decide.Condition
         self.globs = engine.match.GlobSet
         self.pattern_matcher = functools.partial(ResourceMatcher.of_patterns, engine=engine)
         self.resource_matcher = ResourceMatcher  # for the compiled loop, which makes of_patterns' matchers itself

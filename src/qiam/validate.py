@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from qiam import variables
 from qiam._impl import current
 from qiam._source import Source
+from qiam import shapes
 from qiam.errors import Diagnostic, Location, Path, Severity
 from qiam.keys import KeyType, global_key
 from qiam.model import ABSENT, POLICY_ELEMENTS, STATEMENT_ELEMENTS, VERSION_2008, VERSION_2012, Policy
@@ -283,26 +284,17 @@ class ElementVerdicts:
         return not checker.found
 
 
-_VENDOR = re.compile(r"[A-Za-z0-9.\-]+")
+_VENDOR = shapes.VENDOR
 _SID = re.compile(r"[0-9A-Za-z]*")
 _BAD_CHAR = re.compile(r"[^\t\n\r\x20-\xff]")
 _WILDCARD = re.compile(r"[*?]")
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
 
-PARTITIONS = frozenset(
-    {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"}
-)
-IAM_RESOURCE_TYPES = (
-    "user/", "role/", "group/", "policy/", "instance-profile/", "mfa/", "server-certificate/",
-    "saml-provider/", "oidc-provider/", "federated-user/", "sms-mfa/", "report/", "access-report/",
-    "root", "u2f/", "signing-certificate/", "ssh-public-key/", "service-specific-credential/",
-    "delegation-request/",
-)
+PARTITIONS = shapes.PARTITIONS
+IAM_RESOURCE_TYPES = shapes.IAM_RESOURCE_TYPES
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
-# What documentation examples write where an account or a region belongs.
-EXAMPLE_ACCOUNTS = frozenset({"123456789012", "account-id", "account", "accountid", "account_id",
-                              "your-account-id", "aws-account-id"})
-PLACEHOLDER_REGIONS = frozenset({"region", "your-region", "aws-region", "region-name"})
+EXAMPLE_ACCOUNTS = shapes.EXAMPLE_ACCOUNTS
+PLACEHOLDER_REGIONS = shapes.PLACEHOLDER_REGIONS
 
 
 class _Checker:
@@ -785,7 +777,7 @@ class _Checker:
 # resources cannot be judged.
 _MERGED_SERVICES = frozenset({"elasticloadbalancing", "ses"})
 
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+", re.ASCII)
+_REGION = shapes.REGION
 _ACCOUNT = re.compile(r"[0-9]{12}|aws", re.ASCII)
 
 # Which operator families suit a condition key's type (the catalog's type names), from the families' rules.
@@ -934,15 +926,8 @@ def _arn_fits(resource: str, template: str) -> bool:
 
 # What the per-entry checks have nothing to say about: proved for a whole list with one
 # match over its entries joined by newlines (the checks below remain the reference).
-_PLAIN_ACTIONS = re.compile(r"(?:\*|[A-Za-z0-9.\-]+:[^:\n]*)(?:\n(?:\*|[A-Za-z0-9.\-]+:[^:\n]*))*", re.ASCII)
-_PLAIN_ACCOUNT = r"(?:|\*|aws|(?!123456789012:)[0-9]{12})"
-_PLAIN_ARN = (r"(?:\*|arn:(?:aws|aws-cn|aws-us-gov|\*):(?:"
-              # any service but IAM and S3, with a region of the usual shape
-              r"(?!iam:|s3:)[a-z0-9][a-z0-9.\-]*:(?:|\*|[a-z]{2}(?:-[a-z]+)+-[0-9]+):" + _PLAIN_ACCOUNT + r":[^\n]*"
-              # S3 and IAM without a region; IAM with a resource of a known type
-              r"|s3::" + _PLAIN_ACCOUNT + r":[^\n]*"
-              r"|iam::" + _PLAIN_ACCOUNT + r":(?:\*|(?:" + "|".join(map(re.escape, IAM_RESOURCE_TYPES)) + r")[^\n]*)))")
-_PLAIN_ARNS = re.compile(f"{_PLAIN_ARN}(?:\\n{_PLAIN_ARN})*", re.ASCII)
+_PLAIN_ACTIONS = shapes.PLAIN_ACTIONS
+_PLAIN_ARNS = shapes.PLAIN_ARNS
 
 
 def _all_plain(value: Any, plain: re.Pattern[str]) -> bool:

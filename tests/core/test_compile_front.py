@@ -432,6 +432,29 @@ def test_plain_condition_keys_are_clean(operator: str, key: str, values: Any, re
         assert ElementVerdicts(get_profile(profile), reads_variables).condition({operator: {key: value}})
 
 
+@settings(max_examples=500, deadline=None)
+@given(operator=st.sampled_from(SHORTCUT_OPERATORS), key=st.sampled_from(SHORTCUT_KEYS),
+       values=st.one_of(st.sampled_from(SHORTCUT_VALUES),
+                        st.lists(st.sampled_from(SHORTCUT_VALUES), max_size=3).map(tuple)))
+def test_the_twins_condition_shortcut_is_the_full_path(operator: str, key: str, values: Any) -> None:
+    """What the statement loop's twin makes of a plain key is what judging and compiling it makes."""
+    from qiam.validate import ElementVerdicts
+
+    tables = _Tables(Compiler(engine=engine("python")), get_profile("identity"), True)
+    made = qiam._front_py._plain_condition(tables, operator, key, values)
+    if made is None:
+        return
+    value = values if isinstance(values, str) else list(values)
+    assert ElementVerdicts(get_profile("identity"), True).condition({operator: {key: value}})
+    full = tables.condition_key((operator, key, values))
+    assert full is not False
+    statement = tables.statement(0, None, True, tables.globs(["*"]), False, None, False, None, False,
+                                 (made[0],), ("Statement", 0), None, ())
+    twin = tables.statement(0, None, True, tables.globs(["*"]), False, None, False, None, False,
+                            (full[0],), ("Statement", 0), None, ())
+    assert describe_statement(statement) == describe_statement(twin) and made[1] == full[1]
+
+
 def test_plain_condition_keys_serve_most_managed_conditions() -> None:
     import orjson
 
@@ -482,8 +505,7 @@ def test_the_outline_shortcut_says_what_the_checks_say(top: dict[str, Any], fill
 
 @pytest.mark.parametrize("module", FRONTS, ids=["compiled", "python"])
 def test_the_scans_know_the_validators_iam_resource_types(module: Any) -> None:
-    # The list is written three times (the validator, the twin's regex, the compiled scan): held equal here.
-    assert qiam._front_py._IAM_TYPES == validate_module.IAM_RESOURCE_TYPES
+    # One list (qiam.shapes), read by the validator, the twin's regex and the compiled scan.
     for kind in validate_module.IAM_RESOURCE_TYPES:
         arn = f"arn:aws:iam::111122223333:{kind}x"
         assert module.plain_resources((arn,)) is True, kind
