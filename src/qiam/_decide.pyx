@@ -16,11 +16,11 @@ from qiam._match cimport ArnPatternSet, GlobSet
 import inspect
 
 import qiam.decision as _public
-from qiam import special
+from qiam import findings, special
 from qiam.decision import Decision, StatementRef
 from qiam.kinds import TRUST_ACTIONS
 from qiam.operators import SHORTCUT_ARN, SHORTCUT_EXACT, SHORTCUT_FOLDED, SHORTCUT_GLOB, is_arn
-from qiam.errors import Diagnostic, Location, Severity
+from qiam.errors import Location
 from qiam.principals import CallerKind, MatchKind
 
 __all__ = ["Condition", "Evaluator", "Result", "Statement", "evaluate_pairs"]
@@ -349,7 +349,7 @@ cdef class Result:
         return self.decision is _ALLOW
 
     def __repr__(self):
-        return f"Result({self.decision}, matched={len(self.matched)}, reasons={self.reasons!r})"
+        return f"Result({self.decision.value}, matched={len(self.matched)}, reasons={self.reasons!r})"
 
     def to_dict(self):
         """The batch format's output fields."""
@@ -419,7 +419,7 @@ cdef tuple _ALLOWED_BY_IDENTITY = ("identity",)
 cdef tuple _BY_RESOURCE = ("resource",)
 cdef tuple _BY_BOTH = ("identity", "resource")
 cdef tuple _NO_ALLOW = ("no_allow",)
-cdef tuple _EXPLICIT = ("explicit_deny",)
+cdef tuple _EXPLICIT = ("explicitDeny",)  # the decision, spelled as on the wire
 cdef tuple _CROSS_ACCOUNT = ("cross_account",)
 cdef tuple _CROSS_PARTITION = ("cross_partition",)
 cdef tuple _DELEGATED = ("identity", "resource_policy:account")
@@ -445,13 +445,13 @@ cdef class _Run:
     cdef set missing
     cdef list notes
 
-    cdef void note(self, str code, str message, object location) except *:
+    cdef void note(self, object finding, object location) except *:
         if self.notes is None:
             self.notes = []
         for n in self.notes:
-            if n.code == code and n.message == message:
+            if n.code == finding.code and n.message == finding.message:
                 return
-        self.notes.append(Diagnostic(Severity.WARNING, code, message, location))
+        self.notes.append(finding.at(location))
 
     cdef void miss(self, str key) except *:
         if self.missing is None:
@@ -985,8 +985,7 @@ cdef tuple _applies(Statement st, object ref, object source, _Run run, bint acti
         if result is None:
             outcome = None
     if outcome is None:
-        run.note("undecidable-condition", f"a condition of statement {st.index} could not be read",
-                 Location(source, st.path + ("Condition",)))
+        run.note(findings.undecidable_condition(st.index), Location(source, st.path + ("Condition",)))
     if tracer is not None:
         detail = {True: "applies", False: "a condition is false", None: "a condition cannot be read"}[outcome]
         tracer.statement(ref, st, outcome, None if outcome is True else "Condition", detail)
@@ -1000,13 +999,10 @@ cdef void _check_variables(Statement st, object source, _Run run) except *:
     for variable in st.variables:
         value = run.context.get(variable.key)
         if isinstance(value, tuple):
-            run.note("multivalued-variable", f"`{variable.text}` names a multivalued key and has no value",
-                     Location(source, st.path))
+            run.note(findings.multivalued_variable(variable.text), Location(source, st.path))
         elif value is None and variable.default is None:
             run.miss(variable.name)
-            run.note("unresolved-variable", f"`{variable.text}` has no value in this request: a Resource "
-                     "or positive condition value with it matches nothing, a negated one matches",
-                     Location(source, st.path))
+            run.note(findings.unresolved_variable(variable.text), Location(source, st.path))
 
 
 cdef object _test(Condition cc, object value, dict context):
@@ -1054,9 +1050,8 @@ cdef object _condition(Condition cc, Statement st, object source, _Run run):
         if type(raw) is tuple:
             # DISPUTED (semantics.md §3.5, E79): iam-simulate's reading, false for every operator.
             result, reason = False, "the key has several values and the operator has no set prefix"
-            run.note("multivalued-key-without-set-operator",
-                     f"`{cc.key_text}` has several values; `{cc.operator}` needs ForAnyValue: or "
-                     "ForAllValues:, and is read as false", Location(source, st.path + ("Condition", cc.operator, cc.key_text)))
+            run.note(findings.multivalued_key_without_set_operator(cc.key_text, cc.operator),
+                     Location(source, st.path + ("Condition", cc.operator, cc.key_text)))
         else:
             result = _test(cc, raw, context)
             reason = "compared"
@@ -1082,8 +1077,7 @@ cdef object _condition(Condition cc, Statement st, object source, _Run run):
         for value in (raw,) if type(raw) is str else raw or ():
             if not cc.values.reads(value):
                 reason = f"the request value `{value}` cannot be read"
-                run.note("invalid-request-value", f"`{cc.key_text}` = `{value}` is not a value "
-                         f"`{cc.operator.rpartition(':')[2].removesuffix('IfExists')}` can read",
+                run.note(findings.invalid_request_value(cc.key_text, value, cc.operator),
                          Location(source, st.path + ("Condition", cc.operator, cc.key_text)))
     if run.tracer is not None:
         run.tracer.condition(st, cc, raw is not None, result, reason)

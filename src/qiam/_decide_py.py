@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import qiam.decision as _public
-from qiam import special
+from qiam import findings, special
 from qiam.decision import Decision, StatementRef
 from qiam.kinds import TRUST_ACTIONS
-from qiam.errors import Diagnostic, Location, Severity
+from qiam.errors import Diagnostic, Location
 from qiam.principals import CallerKind, MatchKind
 
 __all__ = ["Condition", "Evaluator", "Result", "Statement", "evaluate_pairs"]
@@ -196,7 +196,7 @@ class Result:
         return self.decision is _ALLOW
 
     def __repr__(self) -> str:
-        return f"Result({self.decision}, matched={len(self.matched)}, reasons={self.reasons!r})"
+        return f"Result({self.decision.value}, matched={len(self.matched)}, reasons={self.reasons!r})"
 
     def to_dict(self) -> dict[str, Any]:
         """The batch format's output fields."""
@@ -241,12 +241,12 @@ class _Run:
         self.missing: set[str] | None = None
         self.notes: list[Diagnostic] | None = None
 
-    def note(self, code: str, message: str, location: Location) -> None:
+    def note(self, finding: findings.Finding, location: Location) -> None:
         notes = self.notes
         if notes is None:
             notes = self.notes = []
-        if not any(n.code == code and n.message == message for n in notes):
-            notes.append(Diagnostic(Severity.WARNING, code, message, location))
+        if not any(n.code == finding.code and n.message == finding.message for n in notes):
+            notes.append(finding.at(location))
 
     def miss(self, key: str) -> None:
         if self.missing is None:
@@ -442,7 +442,7 @@ class Evaluator:
         # 2. An explicit deny anywhere wins.
         if run.denies is not None:
             labels = {ref: _group_of(ref) for ref in run.denies}
-            return self._result(run, _EXPLICIT_DENY, run.denies, labels.values(), ("explicit_deny",))
+            return self._result(run, _EXPLICIT_DENY, run.denies, labels.values(), ("explicitDeny",))
         action = request.action_lower
         if action in _OWNED_ACTIONS:
             for rule, pattern, actions in _AWS_OWNED:
@@ -626,8 +626,7 @@ def _applies(st: Statement, ref: StatementRef, source: Any, run: _Run, action_kn
         if result is None:
             outcome = None
     if outcome is None:
-        run.note("undecidable-condition", f"a condition of statement {st.index} could not be read",
-                 Location(source, st.path + ("Condition",)))
+        run.note(findings.undecidable_condition(st.index), Location(source, st.path + ("Condition",)))
     if tracer is not None:
         detail = {True: "applies", False: "a condition is false", None: "a condition cannot be read"}[outcome]
         tracer.statement(ref, st, outcome, None if outcome is True else "Condition", detail)
@@ -639,13 +638,10 @@ def _check_variables(st: Statement, source: Any, run: _Run) -> None:
     for variable in st.variables:
         value = run.context.get(variable.key)
         if isinstance(value, tuple):
-            run.note("multivalued-variable", f"`{variable.text}` names a multivalued key and has no value",
-                     Location(source, st.path))
+            run.note(findings.multivalued_variable(variable.text), Location(source, st.path))
         elif value is None and variable.default is None:
             run.miss(variable.name)
-            run.note("unresolved-variable", f"`{variable.text}` has no value in this request: a Resource "
-                     "or positive condition value with it matches nothing, a negated one matches",
-                     Location(source, st.path))
+            run.note(findings.unresolved_variable(variable.text), Location(source, st.path))
 
 
 def _condition(cc: Condition, st: Statement, source: Any, run: _Run) -> bool | None:
@@ -673,9 +669,8 @@ def _condition(cc: Condition, st: Statement, source: Any, run: _Run) -> bool | N
         if type(raw) is tuple:
             # DISPUTED (semantics.md §3.5, E79): iam-simulate's reading, false for every operator.
             result, reason = False, "the key has several values and the operator has no set prefix"
-            run.note("multivalued-key-without-set-operator",
-                     f"`{cc.key_text}` has several values; `{cc.operator}` needs ForAnyValue: or "
-                     "ForAllValues:, and is read as false", Location(source, _condition_path(st, cc)))
+            run.note(findings.multivalued_key_without_set_operator(cc.key_text, cc.operator),
+                     Location(source, _condition_path(st, cc)))
         elif cc.exact is not None:
             result = (raw in cc.exact) is not cc.negated
             reason = "compared"
@@ -704,8 +699,7 @@ def _condition(cc: Condition, st: Statement, source: Any, run: _Run) -> bool | N
         for value in (raw,) if type(raw) is str else raw or ():
             if not cc.values.reads(value):
                 reason = f"the request value `{value}` cannot be read"
-                run.note("invalid-request-value", f"`{cc.key_text}` = `{value}` is not a value "
-                         f"`{cc.operator.rpartition(':')[2].removesuffix('IfExists')}` can read",
+                run.note(findings.invalid_request_value(cc.key_text, value, cc.operator),
                          Location(source, _condition_path(st, cc)))
     if run.tracer is not None:
         run.tracer.condition(st, cc, raw is not None, result, reason)

@@ -34,7 +34,6 @@ the paths they stand for, and anything else is asked of the validator.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import orjson

@@ -25,14 +25,16 @@ _SPACE = re.compile(r"[ \t\r\n]*")
 class _Text:
     """The text behind a source and its children, and what was computed from it."""
 
-    __slots__ = ("data", "document", "index", "lines", "text")
+    __slots__ = ("data", "document", "index", "lines", "origin", "text")
 
-    def __init__(self, text: str | None, document: Any, data: bytes | None = None) -> None:
+    def __init__(self, text: str | None, document: Any, data: bytes | None = None,
+                 origin: tuple[int, int] = (0, 0)) -> None:
         self.text = text
         self.document = document
         self.data = data  # the UTF-8 text, when that is what was given; decoded when first asked
         self.index: _JsonIndex | None = None
         self.lines: list[int] | None = None
+        self.origin = origin
 
 
 class Source:
@@ -41,7 +43,9 @@ class Source:
     ``base`` is the path of the policy inside the text, for policies that sit
     inside a larger document (a policy library, say); ``child`` makes such a
     source, sharing the text and its one scan. ``data``, the text as UTF-8
-    bytes, stands for ``text`` until the text is asked for.
+    bytes, stands for ``text`` until the text is asked for. ``origin`` is
+    (lines, columns) before the text when it is a piece of a larger file
+    (a policy of a library file): positions are given in that file.
     """
 
     __slots__ = ("_shared", "base", "name")
@@ -54,10 +58,11 @@ class Source:
         document: Any = None,
         base: Path = (),
         data: bytes | None = None,
+        origin: tuple[int, int] = (0, 0),
     ) -> None:
         self.name = name
         self.base = base
-        self._shared = _Text(text, document, data)
+        self._shared = _Text(text, document, data, origin)
 
     def __repr__(self) -> str:
         return f"Source({self.name!r})"
@@ -109,7 +114,8 @@ class Source:
             shared.lines = [m.start() for m in re.finditer("\n", self.text or "")]
         line = bisect.bisect_left(shared.lines, offset)
         start = shared.lines[line - 1] + 1 if line else 0
-        return line + 1, offset - start + 1
+        lines, columns = shared.origin
+        return line + 1 + lines, offset - start + 1 + (0 if line else columns)
 
     def offset(self, path: Path, *, key: bool = False) -> int | None:
         """The character offset of the value at ``path`` (or of its key), if known."""

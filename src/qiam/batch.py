@@ -9,6 +9,8 @@ go through it. The format itself is described in the project's spec
 
 from __future__ import annotations
 
+import difflib
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path as FilePath
 from typing import Any
@@ -18,10 +20,10 @@ import orjson
 from qiam._impl import current
 from qiam._source import Source
 from qiam.compile import CompiledPolicy, Compiler
-from qiam.errors import Location, PolicyError, PolicySyntaxError, QiamError, RequestError
+from qiam.errors import PolicyError, QiamError, RequestError
 from qiam.evaluate import PolicySet, Result
 from qiam.kinds import PolicyKind, Shape, resource_kind
-from qiam.parse import parse_policy, policy_from_json
+from qiam.limits import max_library_bytes, max_policy_bytes, read_bounded
 from qiam.request import Request
 from qiam.scope import ScopeAnalyzer, ScopeResult
 
@@ -40,15 +42,18 @@ class Library:
     Parameters
     ----------
     policies : mapping of name to (policy JSON object or text)
-    source : Source, optional
-        The text the mapping was read from, so positions point into it.
+    origins : mapping of name to (lines, columns), optional
+        For policies given as pieces of a library file's text: where each
+        starts in the file, so that positions point into it.
+    where : str, optional
+        Where the library was read from, for messages.
     """
 
-    def __init__(self, policies: Mapping[str, Any], source: Source | None = None,
-                 broken: Mapping[str, PolicyError] | None = None) -> None:
+    def __init__(self, policies: Mapping[str, Any], origins: Mapping[str, tuple[int, int]] | None = None,
+                 where: str | None = None) -> None:
         self._policies = dict(policies)
-        self._source = source
-        self._broken = dict(broken or {})
+        self._origins = dict(origins or {})
+        self.where = where
         self._compiled: dict[tuple[str, str], CompiledPolicy | PolicyError] = {}
         self.compiler = Compiler()
 
@@ -64,31 +69,55 @@ class Library:
 
     @classmethod
     def from_path(cls, path: str | FilePath) -> Library:
-        """Read a library: a JSON file mapping names to policies, or a directory of ``NAME.json``."""
+        """Read a library: a JSON file mapping names to policies, or a directory of ``NAME.json``.
+
+        A file's policies are each read from their own piece of its text: the
+        size quota, the character set and every check see one policy, and
+        positions point into the file.
+        """
         path = FilePath(path)
         if path.is_dir():
-            return cls({p.stem: _read_text(p) for p in sorted(path.glob("*.json"))})
-        text = _read_text(path)
+            limit = max_policy_bytes()
+            return cls({p.stem: _read_text(p, limit, "the policy", "QIAM_MAX_POLICY_BYTES")
+                        for p in sorted(path.glob("*.json"))}, where=str(path))
+        text = _read_text(path, max_library_bytes(), "the library", "QIAM_MAX_LIBRARY_BYTES")
         data = text.encode("utf-8")
         try:
             mapping = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            raise LibraryError(f"{path}: not JSON: {exc}") from None
+            raise LibraryError(f"{path}:{exc.lineno}:{exc.colno}: the library is not JSON: {exc.msg}",
+                               hint="a library is a JSON object mapping names to policies") from None
         if not isinstance(mapping, dict):
-            raise LibraryError(f"{path}: a library is a JSON object mapping names to policies")
+            raise LibraryError(f"{path}: a library is a JSON object mapping names to policies, not a "
+                               f"{type(mapping).__name__}", hint='write {"NAME": {"Version": ...}, ...}')
         source = Source(str(path), text)
-        broken: dict[str, PolicyError] = {}
-        if current().match.json_member_count(data) != current().match.decoded_member_count(mapping):
-            # A name given twice breaks the library; a repeat inside a policy breaks that policy.
+        match = current().match
+        if match.json_member_count(data) != match.decoded_member_count(mapping):
+            # A name given twice breaks the library (a repeat inside a policy breaks only that policy,
+            # when it is read from its piece of the text).
             for dup_path, offset in source.duplicates():
-                name = str(dup_path[0])
                 if len(dup_path) == 1:
-                    raise LibraryError(f"{path}: the name `{name}` is given twice")
-                broken.setdefault(name, PolicySyntaxError(
-                    f"duplicate key `{dup_path[-1]}`", code="duplicate-key",
-                    location=Location(source.child((name,)), dup_path[1:], key=True, offset=offset),
-                    hint="JSON readers keep only one of the values, silently; write each key once"))
-        return cls(mapping, source, broken)
+                    line, column = source.line_column(offset)
+                    raise LibraryError(f"{path}:{line}:{column}: the name `{dup_path[0]}` is given twice",
+                                       hint="each name of a library stands for one policy")
+        pieces: dict[str, Any] = {}
+        origins: dict[str, tuple[int, int]] = {}
+        decoder = json.JSONDecoder()
+        for name, document in mapping.items():
+            start = source.offset((name,))
+            if start is None or not isinstance(document, (dict, str)):
+                pieces[name] = document
+                continue
+            try:
+                end = decoder.raw_decode(text, start)[1]
+            except ValueError:  # pragma: no cover - orjson read the whole text
+                pieces[name] = document
+                continue
+            line, column = source.line_column(start)
+            # A string member is a policy's text, itself JSON: read as such, where it stands.
+            pieces[name] = text[start:end] if isinstance(document, dict) else document
+            origins[name] = (line - 1, column - 1) if isinstance(document, dict) else (0, 0)
+        return cls(pieces, origins, where=str(path))
 
     def compiled(self, name: str, profile: str) -> CompiledPolicy:
         """The named policy compiled under ``profile`` (cached); raises its PolicyError if it has one."""
@@ -102,22 +131,34 @@ class Library:
         return found
 
     def _compile(self, name: str, profile: str) -> CompiledPolicy | PolicyError:
-        if name in self._broken:
-            return self._broken[name]
         document = self._policies[name]
         try:
-            if isinstance(document, dict) and self._source is not None:
-                return self.compiler.compile(policy_from_json(document, self._source.child((name,))), profile)
-            return self.compiler.compile(document, profile, name=name)
+            return self.compiler.compile(document, profile, name=name, origin=self._origins.get(name, (0, 0)))
         except PolicyError as exc:
             return exc
 
+    def missing(self, name: str) -> tuple[str, str]:
+        """The message and hint for a reference to a name the library does not hold."""
+        if self.where is None:
+            return f"no policy `{name}`: no library was given", "give the library with --library"
+        if not self._policies:
+            return f"no policy `{name}`: the library {self.where} holds no policies", \
+                "a library is a JSON object of named policies, or a directory of NAME.json files"
+        close = difflib.get_close_matches(name, self.names(), n=1)
+        hint = f"did you mean `{close[0]}`?" if close else f"its names: {', '.join(self.names()[:5])}" + \
+            (", ..." if len(self._policies) > 5 else "")
+        return f"no policy `{name}` in the library {self.where}", hint
 
-def _read_text(path: FilePath) -> str:
+
+def _read_text(path: FilePath, limit: int, what: str, setting: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LibraryError(f"cannot read {path}: {exc}", code="unreadable-file") from None
+        return read_bounded(path, limit, what, setting).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LibraryError(f"{path}: byte {exc.start} is not valid UTF-8", code="invalid-utf8",
+                           hint="save the library as UTF-8") from None
+    except OSError as exc:
+        raise LibraryError(f"cannot read the library {path}: {exc.strerror or exc}", code="unreadable-file",
+                           hint="give a JSON file of named policies, or a directory of NAME.json files") from None
 
 
 class _LineError(Exception):
@@ -132,9 +173,15 @@ class _LineError(Exception):
 _ANSWERS_LIMIT = 1 << 16
 
 
+def _error(code: str, message: str, *, policy: str | None = None, name: str | None = None, path: str = "",
+           line: int | None = None, column: int | None = None, hint: str | None = None) -> dict[str, Any]:
+    """A line's error object: always these keys (batch-format.md)."""
+    return {"code": code, "message": message, "policy": policy, "name": name, "path": path, "line": line,
+            "column": column, "hint": hint}
+
+
 def _internal_error(exc: Exception) -> dict[str, Any]:
-    return {"code": "internal-error", "message": f"internal error: {exc!r}", "policy": None, "path": "",
-            "line": None, "column": None}
+    return _error("internal-error", f"internal error: {exc!r}", hint="this is a bug in qiam: please report it")
 
 
 def _read_line(line: str | bytes, number: int) -> tuple[Any, dict[str, Any] | None, dict[str, Any] | None]:
@@ -142,11 +189,17 @@ def _read_line(line: str | bytes, number: int) -> tuple[Any, dict[str, Any] | No
     try:
         data = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        return None, None, {"code": "invalid-line", "message": f"line {number} is not JSON: {exc.msg}",
-                            "policy": None, "path": "", "line": number, "column": exc.colno}
+        if isinstance(line, bytes) and "UTF-8" in exc.msg:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                return None, None, _error("invalid-line", f"line {number} is not valid UTF-8 (byte {bad.start + 1})",
+                                          line=number, column=bad.start + 1, hint="write the requests as UTF-8")
+        return None, None, _error("invalid-line", f"line {number} is not JSON: {exc.msg}", line=number,
+                                  column=exc.colno, hint="one JSON object per line (batch-format.md)")
     if not isinstance(data, dict):
-        return None, None, {"code": "invalid-line", "message": f"line {number} is not a JSON object",
-                            "policy": None, "path": "", "line": number, "column": 1}
+        return None, None, _error("invalid-line", f"line {number} is not a JSON object", line=number, column=1,
+                                  hint="one JSON object per line (batch-format.md)")
     return data.get("id"), data, None
 
 
@@ -159,10 +212,9 @@ def _content_key(data: dict[str, Any]) -> bytes | None:
 
 
 def _error_dict(exc: QiamError, slot: str | None, name: str | None = None) -> dict[str, Any]:
-    out = exc.to_dict()
-    out["policy"] = slot
-    out["name"] = name
-    return out
+    found = exc.to_dict()
+    return _error(exc.code, exc.message, policy=slot, name=name or found.get("policy"), path=found["path"],
+                  line=found["line"], column=found["column"], hint=exc.hint)
 
 
 class BatchRunner:
@@ -170,12 +222,15 @@ class BatchRunner:
 
     ``derive_context``: derive the context AWS supplies for every line whose
     request does not say (batch-format.md); by default a line is evaluated
-    exactly as given.
+    exactly as given. ``form``: ``jsonl`` (the batch format's output) or
+    ``aws`` (the AWS policy simulator's result shape, with the line's id).
     """
 
-    def __init__(self, library: Library | None = None, *, derive_context: bool = False) -> None:
+    def __init__(self, library: Library | None = None, *, derive_context: bool = False, form: str = "jsonl"
+                 ) -> None:
         self.library = library or Library({})
         self.derive_context = derive_context
+        self.form = form
         self._scope = ScopeAnalyzer()
         self._sets: dict[tuple[Any, ...], PolicySet] = {}
         # Rendered answers by the JSON of a line's policies and request: bulk input repeats itself.
@@ -198,7 +253,7 @@ class BatchRunner:
         except Exception as exc:  # a bug must cost one line its answer, never the stream or a grant
             return {"id": line_id, "error": _internal_error(exc)}
         out: dict[str, Any] = {"id": line_id}
-        out.update(_output(request, found))
+        out.update(_output(request, found, policy_set, self.form))
         return out
 
     def _decide(self, requests: list[Request], policy_set: PolicySet) -> list[Result | ScopeResult]:
@@ -227,6 +282,22 @@ class BatchRunner:
                     batch = []
         if batch:
             yield from self._run_chunk(batch)
+
+    def run_numbered(self, batch: list[tuple[int, bytes | None]]) -> list[tuple[str, bytes]]:
+        """The output lines of numbered input lines, in order; None stands for a line over the size limit."""
+        out: list[tuple[str, bytes]] = []
+        lines: list[tuple[int, str | bytes]] = []
+        for number, line in batch:
+            if line is None:
+                out.extend(self._run_chunk(lines))
+                lines = []
+                error = _error("line-too-long", f"line {number} is over the size limit", line=number,
+                               hint="raise it with --max-line-bytes (or QIAM_MAX_LINE_BYTES)")
+                out.append(("error", b'{"id":null,' + orjson.dumps({"error": error})[1:] + b"\n"))
+            else:
+                lines.append((number, line))
+        out.extend(self._run_chunk(lines))
+        return out
 
     def _run_chunk(self, batch: list[tuple[int, str | bytes]]) -> Iterator[tuple[str, bytes]]:
         answers = self._answers
@@ -268,7 +339,7 @@ class BatchRunner:
                 answer = rendered.get(id(result))
                 if answer is None:
                     answer = rendered[id(result)] = ("allowed" if result.allowed else "denied",
-                                                     orjson.dumps(_output(request, result)))
+                                                     orjson.dumps(_output(request, result, policy_set, self.form)))
                 self._remember(key, answer)
                 outputs[position] = (line_id, *answer)
         for line_id, status, body in outputs:
@@ -307,12 +378,11 @@ class BatchRunner:
         if policies is None:
             policies = {}
         if not isinstance(policies, dict):
-            raise _LineError({"code": "invalid-line", "message": "`policies` must be a JSON object",
-                              "policy": None, "path": "/policies", "line": None, "column": None})
+            raise _LineError(_error("invalid-line", "`policies` must be a JSON object", path="/policies"))
         unknown = set(policies) - set(SLOTS)
         if unknown:
-            raise _LineError({"code": "invalid-line", "message": f"unknown policy slot `{sorted(unknown)[0]}`",
-                              "policy": None, "path": "/policies", "line": None, "column": None})
+            raise _LineError(_error("invalid-line", f"unknown policy slot `{sorted(unknown)[0]}`", path="/policies",
+                                    hint="slots: " + ", ".join(SLOTS)))
         kinds = {kind.field: kind for kind in PolicyKind.of_set()}
         kinds["resource"] = resource_kind(request.action, request.resource)
         key = _refs_key(policies, kinds["resource"].profile)
@@ -339,16 +409,15 @@ class BatchRunner:
         if items is None:
             return ()
         if not isinstance(items, list):
-            raise _LineError({"code": "invalid-line", "message": f"`{label}` must be a list of policies",
-                              "policy": label, "path": "", "line": None, "column": None})
+            raise _LineError(_error("invalid-line", f"`{label}` must be a list of policies", policy=label))
         return tuple(self._one(item, profile, f"{label}[{i}]") for i, item in enumerate(items))
 
     def _levels(self, levels: Any, profile: str) -> tuple[tuple[CompiledPolicy, ...], ...] | None:
         if levels is None:
             return None
         if not isinstance(levels, list):
-            raise _LineError({"code": "invalid-line", "message": f"`{profile}` must be a list of levels",
-                              "policy": profile, "path": "", "line": None, "column": None})
+            raise _LineError(_error("invalid-line", f"`{profile}` must be a list of levels", policy=profile,
+                                    hint="one list of policies per organization level, root first"))
         return tuple(self._many(level, profile, f"{profile}[{n}]") for n, level in enumerate(levels))
 
     def _one(self, item: Any, profile: str, label: str) -> CompiledPolicy:
@@ -356,20 +425,25 @@ class BatchRunner:
         try:
             if ref is not None:
                 if ref not in self.library:
-                    raise _LineError({"code": "unknown-policy-ref", "message": f"no policy `{ref}` in the library",
-                                      "policy": label, "name": ref, "path": "", "line": None, "column": None,
-                                      "hint": "give the library with --library"})
+                    message, hint = self.library.missing(ref)
+                    raise _LineError(_error("unknown-policy-ref", message, policy=label, name=ref, hint=hint))
                 return self.library.compiled(ref, profile)
             if isinstance(item, (dict, str)):
-                return self.library.compiler.compile(parse_policy(item, name=None), profile)
-            raise _LineError({"code": "invalid-line", "message": "a policy is a JSON object, text or a $ref",
-                              "policy": label, "path": "", "line": None, "column": None})
+                return self.library.compiler.compile(item, profile, name=label)
+            raise _LineError(_error("invalid-line", "a policy is a JSON object, text or a $ref", policy=label))
         except PolicyError as exc:
             raise _LineError(_error_dict(exc, label, ref)) from None
 
 
-def _output(request: Request, found: Result | ScopeResult) -> dict[str, Any]:
-    """A line's output fields: the result's, and the derived context keys when there are some."""
+def _output(request: Request, found: Result | ScopeResult, policy_set: PolicySet, form: str = "jsonl"
+            ) -> dict[str, Any]:
+    """A line's output fields: the result's, and the derived context keys when there are some; or, in the
+    ``aws`` form, the AWS policy simulator's result shape."""
+    if form == "aws":
+        from qiam.formats import simulation
+
+        result = found.result if isinstance(found, ScopeResult) else found
+        return simulation([(request, result)], policy_set)
     out = found.to_dict()
     if request.derived:
         out["derived"] = {k: list(v) if isinstance(v, tuple) else v for k, v in request.derived.items()}

@@ -162,8 +162,8 @@ class Compiler:
         self._readers: dict[str, tuple[Profile, _Tables | None]] = {}  # by profile name, as given
 
     def compile(self, policy: PolicyInput | CompiledPolicy, profile: str | Profile = "identity", *,
-                name: str | None = None) -> CompiledPolicy:
-        """Validate and compile one policy (see ``compile_policy``)."""
+                name: str | None = None, origin: tuple[int, int] = (0, 0)) -> CompiledPolicy:
+        """Validate and compile one policy (see ``compile_policy``; ``origin`` as for ``parse_policy``)."""
         # The usual text is read straight into statements (qiam._front.compile_document).
         data = policy if type(policy) is bytes else None
         if type(policy) is str and policy.isascii():
@@ -178,7 +178,7 @@ class Compiler:
             read = self.engine.front.compile_document(data, tables) if tables is not None else None
             if read is not None:
                 statements, whitespace = read
-                source = Source(name, data=data)
+                source = Source(name, data=data, origin=origin)
                 finding = None
                 if prof.quota is not None and len(data) > prof.quota:
                     finding = size_finding(source, prof, len(data), whitespace)
@@ -187,7 +187,8 @@ class Compiler:
         prof = get_profile(profile)
         if isinstance(policy, CompiledPolicy) and policy.profile == prof and policy.engine is self.engine:
             return policy
-        model = parse_policy(policy.policy if isinstance(policy, CompiledPolicy) else policy, name=name)
+        model = parse_policy(policy.policy if isinstance(policy, CompiledPolicy) else policy, name=name,
+                             origin=origin)
         statements = None
         if self._serves(prof):
             statements = self.engine.front.compile_statements(model.raw.get("Statement"),

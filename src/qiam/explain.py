@@ -93,7 +93,7 @@ class Explanation:
             mark = {True: "applies", False: "does not apply", None: "cannot be read"}[s.outcome]
             sid = f" ({s.sid})" if s.sid else ""
             where = s.location.render()
-            because = f": {s.element} {s.detail}" if s.element else ""
+            because = f": {s.detail}" if s.element == "Condition" else f": {s.element} {s.detail}" if s.element else ""
             lines.append(f"  {s.policy} statement {s.index}{sid} {s.effect} {mark}{because}  [{where}]")
             for c in s.conditions:
                 values = ", ".join(c.request_values) if c.present else "absent"

@@ -26,7 +26,7 @@ from qiam.model import Policy
 PolicyInput = str | bytes | Mapping[str, Any] | Policy
 
 
-def parse_policy(document: PolicyInput, *, name: str | None = None) -> Policy:
+def parse_policy(document: PolicyInput, *, name: str | None = None, origin: tuple[int, int] = (0, 0)) -> Policy:
     """Read a policy document.
 
     Parameters
@@ -36,6 +36,9 @@ def parse_policy(document: PolicyInput, *, name: str | None = None) -> Policy:
         object, or a ``Policy`` (returned as is).
     name : str, optional
         What to call the policy in messages (a file name, a library name).
+    origin : (int, int)
+        Lines and columns before the text, when it is a piece of a larger file:
+        positions are given in that file.
 
     Returns
     -------
@@ -90,7 +93,7 @@ def parse_policy(document: PolicyInput, *, name: str | None = None) -> Policy:
     else:
         raise TypeError(f"a policy is text, bytes or a mapping, not {type(document).__name__}")
 
-    source = Source(name, text)
+    source = Source(name, text, origin=origin)
     try:
         raw = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -176,5 +179,8 @@ def _syntax_error(exc: orjson.JSONDecodeError, data: bytes, source: Source) -> P
         elif not text.strip():
             message = "the text is empty"
             hint = "a policy is a JSON object"
+        elif text.startswith("\ufeff"):
+            message = "the text starts with a byte-order mark"
+            hint = "save the file as UTF-8 without a byte-order mark (JSON has none)"
         message = f"invalid JSON: {message}"
     return PolicySyntaxError(message, code=code, location=Location(source, offset=offset), hint=hint)

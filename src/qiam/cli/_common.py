@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
+from dataclasses import dataclass
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from qiam.context import Environment, parse_time
 from qiam.errors import QiamError
+from qiam.limits import max_policy_bytes, read_bounded
 from qiam.kinds import PolicyKind, Shape
 
 EXIT_YES, EXIT_NO, EXIT_ERROR = 0, 1, 2
@@ -20,6 +23,45 @@ _ACCOUNT = re.compile(r"[0-9]{12}")
 
 class UsageError(Exception):
     """A command line that cannot be carried out (exit code 2)."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """Why a command could not answer: a stable code, a one-line message, a hint."""
+
+    code: str
+    message: str
+    hint: str | None = None
+    detail: str | None = None  # more lines for people (a caret under a column)
+    column: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "message": self.message, "hint": self.hint}
+        if self.column is not None:
+            out["column"] = self.column
+        return out
+
+
+def wants_json(args: argparse.Namespace | None) -> bool:
+    """Whether the command was asked for JSON (``--json`` or ``--format json``)."""
+    return args is not None and (getattr(args, "json", False) is True or getattr(args, "format", None) == "json")
+
+
+def report(failure: Failure, args: argparse.Namespace | None = None) -> None:
+    """Say why a command could not answer: one line and its hint on standard error, or, when the command
+    was asked for JSON, ``{"error": {...}}`` on standard output."""
+    if wants_json(args):
+        sys.stdout.write(json.dumps({"error": failure.to_dict()}) + "\n")
+        return
+    print(f"error: {failure.message} [{failure.code}]", file=sys.stderr)
+    if failure.hint:
+        print(f"  hint: {failure.hint}", file=sys.stderr)
+    if failure.detail:
+        print("  " + failure.detail.replace("\n", "\n  "), file=sys.stderr)
 
 
 def read_policy_arg(value: str, library: Any = None) -> tuple[str, Any]:
@@ -31,19 +73,16 @@ def read_policy_arg(value: str, library: Any = None) -> tuple[str, Any]:
         return "<inline>", value
     if library is not None and value in library:
         return value, ("library", value)
-    path = Path(value)
     try:
-        return value, path.read_bytes()
+        return value, read_bounded(value, max_policy_bytes(), "the policy", "QIAM_MAX_POLICY_BYTES")
     except OSError as exc:
-        raise UsageError(f"cannot read policy {value}: {exc.strerror or exc}") from None
+        raise QiamError(f"cannot read policy {value}: {exc.strerror or exc}", code="unreadable-file",
+                        hint="give a policy file, inline JSON, or a name of --library") from None
 
 
-def print_error(exc: QiamError, stream: TextIO | None = None) -> None:
-    """One line for the error, and its hint on the next."""
-    stream = stream or sys.stderr
-    print(f"error: {exc} [{exc.code}]", file=stream)
-    if exc.hint:
-        print(f"  hint: {exc.hint}", file=stream)
+def print_error(exc: QiamError, args: argparse.Namespace | None = None) -> None:
+    """One line for the error, and its hint on the next (or JSON, see ``report``)."""
+    report(Failure(exc.code, str(exc), exc.hint), args)
 
 
 # ----- the policies of a request, by kind -----

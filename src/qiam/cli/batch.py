@@ -1,110 +1,294 @@
 """``qiam batch FILE|-``: JSON Lines requests in, JSON Lines results out, streaming, in order.
 
-With ``--jobs N`` (default: every core) chunks of lines go to N worker
-processes, each with its own compiled policies; results come back and are
-written in input order.
+Lines are taken a batch at a time: a batch ends at ``CHUNK`` lines, or as soon
+as no more input is ready, so that a long-lived ``qiam batch`` answers each
+line as it comes (batch-format.md: results are flushed per line) and a file
+is read at full speed. With ``--jobs N`` batches go to N worker processes,
+each with its own compiled policies; results are written in input order.
+SIGTERM and SIGINT stop the workers too.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
+import select
+import signal
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from qiam.batch import BatchRunner, Library, LibraryError
-from qiam.cli._common import EXIT_ERROR, EXIT_NO, EXIT_YES
+from qiam.batch import BatchRunner, Library
+from qiam.cli._common import EXIT_ERROR, EXIT_NO, EXIT_YES, UsageError
+from qiam.errors import QiamError
+from qiam.limits import max_line_bytes
 
-CHUNK = 2048  # lines per piece of work
+CHUNK = 2048  # lines per batch, at the most
+_READ = 1 << 20  # bytes per read
 _WORKER: BatchRunner | None = None  # a worker process's runner (one per process)
+
+Batch = list[tuple[int, bytes | None]]  # (line number, the line; None for one over the size limit)
 
 
 def add_parser(commands: Any) -> None:
     p = commands.add_parser(
         "batch", help="evaluate JSON Lines requests",
-        description="Evaluate one request per line (the batch line format) and write one result per line.")
+        description="Evaluate one request per line (the batch line format) and write one result per line, "
+                    "in order, as each is decided.",
+        epilog="examples:\n"
+               "  qiam batch --library policies.json requests.jsonl\n"
+               "  qiam batch --jobs 2 --library policies/ - < requests.jsonl > results.jsonl\n"
+               "  qiam batch --derive-context --fail-on-deny requests.jsonl\n"
+               "exit codes: 0 every line answered, 1 a line denied (with --fail-on-deny), "
+               "2 a line could not be answered or the input could not be read",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", help="the requests, a JSON Lines file, or - for standard input")
     p.add_argument("--library", metavar="PATH",
                    help='named policies for {"$ref": NAME}: a JSON object file or a directory of NAME.json')
     p.add_argument("-o", "--output", metavar="FILE", help="write results here instead of standard output")
-    p.add_argument("--jobs", type=int, default=0, metavar="N",
+    p.add_argument("--jobs", type=_jobs, default=None, metavar="N",
                    help="worker processes (default: every core; 1: none, all in this process)")
+    p.add_argument("--jobs-force", action="store_true", help="allow --jobs above the number of cores")
+    p.add_argument("--max-line-bytes", type=_positive, default=None, metavar="N",
+                   help="the longest line read; a longer one is an error line (default 64 MiB, "
+                        "QIAM_MAX_LINE_BYTES)")
     p.add_argument("--fail-on-deny", action="store_true", help="exit 1 if any request is denied")
     p.add_argument("--derive-context", action="store_true",
                    help='add the context AWS supplies to every line that does not say "derive_context"')
+    p.add_argument("--format", choices=("jsonl", "aws"), default="jsonl",
+                   help="jsonl (the batch format) or aws (the AWS policy simulator's result shape, per line)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="a progress line on standard error (default: when it is a terminal)")
     p.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def _positive(text: str) -> int:
     try:
-        library = Library.from_path(args.library) if args.library else None
-    except LibraryError as exc:
-        print(f"error: {exc} [{exc.code}]", file=sys.stderr)
-        return EXIT_ERROR
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _jobs(text: str) -> int:
+    return _positive(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    cores = os.cpu_count() or 1
+    jobs = args.jobs or cores
+    if jobs > cores and not args.jobs_force:
+        raise UsageError(f"--jobs {jobs} is more than the {cores} cores of this machine",
+                         hint="workers beyond the cores only wait for each other; add --jobs-force to insist")
+    library = Library.from_path(args.library) if args.library else None
+    limit = args.max_line_bytes or max_line_bytes()
     try:
         source: BinaryIO = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")  # noqa: SIM115
     except OSError as exc:
-        print(f"error: cannot read {args.input}: {exc.strerror or exc} [unreadable-file]", file=sys.stderr)
-        return EXIT_ERROR
-    out: BinaryIO = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115
-    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+        raise QiamError(f"cannot read {args.input}: {exc.strerror or exc}", code="unreadable-file",
+                        hint="give a JSON Lines file, or - for standard input") from None
+    output = _Output(args.output)
+    progress = _progress(args)
     failed = denied = False
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        for status, line in _results(source, library, jobs, args.derive_context):
-            out.write(line)
-            out.flush()
-            failed = failed or status == "error"
-            denied = denied or status == "denied"
+        for answers in _results(_batches(source, limit), library, jobs, (args.derive_context, args.format), progress):
+            for status, line in answers:
+                output.write(line)
+                failed = failed or status == "error"
+                denied = denied or status == "denied"
+            output.flush()
+        output.close()
     finally:
+        signal.signal(signal.SIGTERM, previous)
+        if progress is not None:
+            progress.close()
         if source is not sys.stdin.buffer:
             source.close()
-        if out is not sys.stdout.buffer:
-            out.close()
     if failed:
         return EXIT_ERROR
     return EXIT_NO if denied and args.fail_on_deny else EXIT_YES
 
 
-def _chunks(lines: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
-    """Pieces of work: the number of their first line, and the lines."""
-    iterator = iter(lines)
-    first = 1
-    while True:
-        piece = list(itertools.islice(iterator, CHUNK))
-        if not piece:
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+class _Output:
+    """Where results go: standard output or a file, flushed after each batch; a failure to write is a
+    coded error naming the place."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        if path is None:
+            self.stream: BinaryIO = sys.stdout.buffer
             return
-        yield first, piece
-        first += len(piece)
+        try:
+            self.stream = open(path, "wb")  # noqa: SIM115
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: OSError) -> QiamError:
+        where = self.path or "the output"
+        return QiamError(f"cannot write {where}: {exc.strerror or exc}", code="unwritable-output",
+                         hint="check the path, the disk and the permissions")
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.stream.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def close(self) -> None:
+        self.flush()
+        if self.path is not None:
+            try:
+                self.stream.close()
+            except OSError as exc:
+                raise self._error(exc) from None
 
 
-def _results(source: Iterable[bytes], library: Library | None, jobs: int, derive_context: bool = False
-             ) -> Iterator[tuple[str, bytes]]:
-    chunks = _chunks(source)
-    head = list(itertools.islice(chunks, 2))
-    if jobs <= 1 or len(head) < 2:  # small input: processes cost more than they save
-        runner = BatchRunner(library, derive_context=derive_context)
-        for first, piece in itertools.chain(head, chunks):
-            yield from runner.run_bytes(piece, first=first, chunk=CHUNK)
+def _progress(args: argparse.Namespace) -> Any:
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    if not show:
+        return None
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    return tqdm(unit=" lines", unit_scale=True, file=sys.stderr, desc="qiam batch", dynamic_ncols=True,
+                mininterval=0.5)
+
+
+def _ready(fd: int) -> bool:
+    """Whether reading ``fd`` would not wait (a regular file always is)."""
+    try:
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
+def _batches(source: BinaryIO, limit: int) -> Iterator[Batch]:
+    """Numbered non-blank lines, a batch at a time: at most CHUNK lines, and no more than what has come
+    when the input makes us wait. A line over ``limit`` bytes is read past, kept as None."""
+    try:
+        fd: int | None = source.fileno()
+    except (OSError, ValueError, AttributeError):
+        fd = None
+    buffer = b""
+    number = 0
+    batch: Batch = []
+    skipping = False  # inside a line over the limit
+    while True:
+        if batch and (len(batch) >= CHUNK or (fd is not None and not _ready(fd))):
+            yield batch
+            batch = []
+        chunk = os.read(fd, _READ) if fd is not None else source.read(_READ)
+        if not chunk:
+            break
+        buffer += chunk
+        start = 0
+        while True:
+            end = buffer.find(b"\n", start)
+            if end < 0:
+                break
+            line = buffer[start:end]
+            start = end + 1
+            number += 1
+            if skipping:
+                skipping = False
+                batch.append((number, None))
+            elif len(line) > limit:
+                batch.append((number, None))
+            elif line.strip():
+                batch.append((number, line))
+        buffer = buffer[start:]
+        if len(buffer) > limit and not skipping:
+            skipping = True  # the line goes on past the limit: its bytes are dropped as they come
+        if skipping:
+            buffer = b""
+    if skipping:
+        number += 1
+        batch.append((number, None))
+    elif buffer.strip():
+        number += 1
+        batch.append((number, buffer if len(buffer) <= limit else None))
+    if batch:
+        yield batch
+
+
+def _results(batches: Iterator[Batch], library: Library | None, jobs: int, options: tuple[bool, str],
+             progress: Any) -> Iterator[list[tuple[str, bytes]]]:
+    """The answers of each batch, in order (each a list of (allowed|denied|error, output line))."""
+    runner = BatchRunner(library, derive_context=options[0], form=options[1])
+    # The first batch is answered here and at once: a stream's first line must not wait for a second.
+    first = next(batches, None)
+    if first is None:
         return
-    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(library, derive_context)) as pool:
-        pending: deque[Future[list[tuple[str, bytes]]]] = deque()
-        for first, piece in itertools.chain(head, chunks):
-            pending.append(pool.submit(_work, first, piece))
-            if len(pending) > 2 * jobs:  # bounded read-ahead: input can be larger than memory
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
+    yield _counted(runner.run_numbered(first), progress, len(first))
+    second = next(batches, None)
+    if second is None:
+        return
+    if jobs <= 1:  # (processes would cost more than they save on so little)
+        yield _counted(runner.run_numbered(second), progress, len(second))
+        for batch in batches:
+            yield _counted(runner.run_numbered(batch), progress, len(batch))
+        return
+    yield from _in_workers(second, batches, library, jobs, options, progress)
 
 
-def _start_worker(library: Library | None, derive_context: bool) -> None:
+def _counted(outputs: list[tuple[str, bytes]], progress: Any, lines: int) -> list[tuple[str, bytes]]:
+    if progress is not None:
+        progress.update(lines)
+    return outputs
+
+
+def _in_workers(head: Batch, rest: Iterator[Batch], library: Library | None, jobs: int,
+                options: tuple[bool, str], progress: Any) -> Iterator[list[tuple[str, bytes]]]:
+    import multiprocessing
+
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker,
+                                                    initargs=(library, options))
+    try:
+        pending: deque[tuple[Any, int]] = deque()
+
+        def drain(wait_all: bool) -> Iterator[list[tuple[str, bytes]]]:
+            while pending and (wait_all or pending[0][0].ready() or len(pending) > 2 * jobs):
+                future, lines = pending.popleft()
+                yield _counted(future.get(), progress, lines)
+
+        pending.append((pool.apply_async(_work, (head,)), len(head)))
+        yield from drain(len(head) < CHUNK)
+        for batch in rest:
+            pending.append((pool.apply_async(_work, (batch,)), len(batch)))
+            # A short batch means the input made us wait: answer what has come before reading on.
+            yield from drain(len(batch) < CHUNK)
+        yield from drain(True)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _start_worker(library: Library | None, options: tuple[bool, str]) -> None:
     global _WORKER
-    _WORKER = BatchRunner(library, derive_context=derive_context)
+    # The parent stops the workers (on SIGTERM, SIGINT, an error): a worker leaves both to it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER = BatchRunner(library, derive_context=options[0], form=options[1])
 
 
-def _work(first: int, piece: list[bytes]) -> list[tuple[str, bytes]]:
+def _work(batch: Batch) -> list[tuple[str, bytes]]:
     assert _WORKER is not None
-    return list(_WORKER.run_bytes(piece, first=first, chunk=CHUNK))
+    return _WORKER.run_numbered(batch)

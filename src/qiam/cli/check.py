@@ -1,8 +1,10 @@
-"""``qiam check -p POLICY EXPRESSION``: one request, written in the request language.
+"""``qiam check -p POLICY EXPRESSION``: one request, written in the request language (or several, with
+``--action`` and ``--resource`` repeated, as the AWS CLI's simulator takes them).
 
 The request carries the context AWS supplies (``qiam.context``) unless
 ``--no-derived-context``. A resource with ``*`` or ``?`` asks about every
 resource the pattern names: allowed on all, some or none of them.
+``--format aws`` prints the AWS policy simulator's result shape.
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ import json
 import sys
 from typing import Any
 
-from qiam.batch import Library, LibraryError
+from qiam.batch import Library
 from qiam.cli._common import (
-    EXIT_ERROR,
     EXIT_NO,
     EXIT_YES,
     UsageError,
@@ -25,14 +26,13 @@ from qiam.cli._common import (
     json_ready,
     pairs_of,
     policies_of,
-    print_error,
     read_policy_arg,
 )
 from qiam.compile import CompiledPolicy, Compiler
-from qiam.errors import PolicyError, QiamError
+from qiam.errors import Diagnostic
 from qiam.evaluate import PolicySet, Result
 from qiam.kinds import PolicyKind, resource_kind
-from qiam.reqlang import ExpressionError, parse_expression
+from qiam.reqlang import ParsedExpression, parse_expression
 from qiam.request import Request
 from qiam.scope import ScopeResult
 
@@ -43,8 +43,20 @@ def add_parser(commands: Any) -> None:
         description="Decide one request, written as e.g. "
                     "'s3:GetObject on arn:aws:s3:::b/k as ARN with aws:SourceIp=10.0.0.1 and aws:TagKeys=[a,b]'. "
                     "Policies are files, inline JSON, or names in --library. A resource with * or ? names every "
-                    "resource it matches: the answer is allowed on all, some or none of them.")
-    p.add_argument("expression", help="the request")
+                    "resource it matches: the answer is allowed on all, some or none of them.",
+        epilog="examples:\n"
+               "  qiam check -p policy.json 's3:GetObject on arn:aws:s3:::b/k with aws:SourceIp=10.0.0.1'\n"
+               "  qiam check -p policy.json --scp scp.json --region eu-west-1 "
+               "'q:CreatePlugin as arn:aws:sts::111122223333:assumed-role/QAdmin/me'\n"
+               "  qiam check -p policy.json --format aws --action s3:GetObject --action s3:PutObject "
+               "--resource arn:aws:s3:::b/k\n"
+               "exit codes: 0 allowed, 1 denied, 2 could not answer",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("expression", nargs="?", help="the request (or give --action and --resource)")
+    p.add_argument("--action", action="append", default=[], metavar="ACTION",
+                   help="an action to check (repeatable; each against each --resource)")
+    p.add_argument("--resource", action="append", default=[], metavar="ARN",
+                   help="a resource to check the actions on (repeatable; default *)")
     add_policy_options(p)
     p.add_argument("--resource-policy", metavar="POLICY", help="the resource's resource-based policy")
     p.add_argument("--library", metavar="PATH", help="named policies that POLICY may refer to")
@@ -55,12 +67,25 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--match", choices=("all", "some"), default="all",
                    help="for a resource pattern: allowed on every resource it names (default), or on one")
     p.add_argument("--explain", action="store_true", help="report every statement's outcome")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--format", choices=("text", "json", "aws"), default=None,
+                   help="text (default), json, or aws: the AWS policy simulator's result shape")
+    p.add_argument("--json", action="store_true", help="the same as --format json")
     p.set_defaults(run=run)
 
 
-def _request(args: argparse.Namespace) -> Request:
-    parsed = parse_expression(args.expression)
+def _expressions(args: argparse.Namespace) -> list[ParsedExpression]:
+    if args.expression and (args.action or args.resource):
+        raise UsageError("give an expression, or --action and --resource, not both")
+    if args.expression:
+        return [parse_expression(args.expression)]
+    if not args.action:
+        raise UsageError("give the request: an expression, or --action (and --resource)",
+                         hint="e.g. qiam check -p policy.json 's3:GetObject on arn:aws:s3:::b/k'")
+    return [parse_expression(f"{action} on {resource}") for action in args.action
+            for resource in (args.resource or ["*"])]
+
+
+def _request(args: argparse.Namespace, parsed: ParsedExpression) -> Request:
     if args.principal and parsed.principal:
         raise UsageError("give the principal once: with --principal or with `as` in the expression")
     context = dict(parsed.context)
@@ -77,72 +102,69 @@ def _request(args: argparse.Namespace) -> Request:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        request = _request(args)
-    except ExpressionError as exc:
-        print(f"error: {exc.message} [{exc.code}]", file=sys.stderr)
-        print("  " + exc.caret().replace("\n", "\n  "), file=sys.stderr)
-        return EXIT_ERROR
-    except UsageError as exc:
-        print(f"error: {exc} [usage]", file=sys.stderr)
-        return EXIT_ERROR
-    except QiamError as exc:
-        print_error(exc)
-        return EXIT_ERROR
-    try:
-        library = Library.from_path(args.library) if args.library else None
-        policies = _policy_set(args, library, request)
-    except (UsageError, LibraryError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except PolicyError as exc:
-        print_error(exc)
-        return EXIT_ERROR
-    if request.resource_match is not None:
-        return _scope(policies, request, args)
-    if args.explain:
-        explanation = policies.explain(request)
-        result = explanation.result
-        if args.json:
-            out = explanation.to_dict()
+    form = "json" if args.json else args.format or "text"
+    requests = [_request(args, parsed) for parsed in _expressions(args)]
+    library = Library.from_path(args.library) if args.library else None
+    policies = _policy_set(args, library, requests[0])
+    notes = _catalog_notes(requests)
+    if form == "aws":
+        from qiam.formats import simulation
+
+        answers = [(r, _result(policies, r)) for r in requests]
+        print(json.dumps(simulation(answers, policies), indent=2))
+        return EXIT_YES if all(result.allowed for _, result in answers) else EXIT_NO
+    allowed = True
+    outputs = []
+    for request in requests:
+        if request.resource_match is not None:
+            found = policies.evaluate_scope(request)
+            allowed = allowed and found.allowed
+            outputs.append(_scope_output(found, request, form, notes))
+            continue
+        explanation = policies.explain(request) if args.explain else None
+        result = explanation.result if explanation is not None else policies.evaluate(request)
+        allowed = allowed and result.allowed
+        if form == "json":
+            out = explanation.to_dict() if explanation is not None else result.to_dict()
             out["derived"] = json_ready(request.derived)
-            print(json.dumps(out, indent=2))
-        else:
+            out["notes"] = [d.to_dict() for d in notes]
+            outputs.append(out)
+        elif explanation is not None:
             print(explanation.render())
-            _context_notes(request, result)
-    else:
-        result = policies.evaluate(request)
-        if args.json:
-            out = result.to_dict()
-            out["derived"] = json_ready(request.derived)
-            print(json.dumps(out, indent=2))
+            _context_notes(request, result, notes)
         else:
             print(result.decision.value)
             _matched(result)
-            _context_notes(request, result)
-    return EXIT_YES if result.allowed else EXIT_NO
+            _context_notes(request, result, notes)
+    if form == "json":
+        print(json.dumps(outputs[0] if len(outputs) == 1 else outputs, indent=2))
+    return EXIT_YES if allowed else EXIT_NO
 
 
-def _scope(policies: PolicySet, request: Request, args: argparse.Namespace) -> int:
-    found: ScopeResult = policies.evaluate_scope(request)
-    if args.json:
-        out = found.to_dict()
-        out["derived"] = json_ready(request.derived)
-        print(json.dumps(out, indent=2))
-        return EXIT_YES if found.allowed else EXIT_NO
-    print(f"{found.decision.value}: allowed on {found.scope} of the resources `{request.resource}` names")
-    for pattern in found.patterns:
-        print(f"  allowed by Resource {pattern}")
-    if found.scope == "none" and found.considered:
-        print(f"  the policies allow it only on: {', '.join(found.considered)}")
-    for ref in found.carving:
-        sid = f" ({ref.sid})" if ref.sid else ""
-        where = "on some " if found.scope == "some" else ""
-        print(f"  denied {where}by {ref.effect} {ref.policy} statement {ref.index}{sid} at {ref.location.render()}")
-    if not found.allowed:
-        _matched(found.result)
-    _context_notes(request, found.result)
-    return EXIT_YES if found.allowed else EXIT_NO
+def _result(policies: PolicySet, request: Request) -> Result:
+    if request.resource_match is not None:
+        return policies.evaluate_scope(request).result
+    return policies.evaluate(request)
+
+
+def _scope_output(found: ScopeResult, request: Request, form: str, notes: list[Diagnostic]) -> dict[str, Any]:
+    out = found.to_dict()
+    out["derived"] = json_ready(request.derived)
+    if form != "json":
+        print(f"{found.decision.value}: allowed on {found.scope} of the resources `{request.resource}` names")
+        for pattern in found.patterns:
+            print(f"  allowed by Resource {pattern}")
+        if found.scope == "none" and found.considered:
+            print(f"  the policies allow it only on: {', '.join(found.considered)}")
+        for ref in found.carving:
+            sid = f" ({ref.sid})" if ref.sid else ""
+            where = "on some " if found.scope == "some" else ""
+            print(f"  denied {where}by {ref.effect} {ref.policy} statement {ref.index}{sid} "
+                  f"at {ref.location.render()}")
+        if not found.allowed:
+            _matched(found.result)
+        _context_notes(request, found.result, notes)
+    return out
 
 
 def _matched(result: Result) -> None:
@@ -151,11 +173,56 @@ def _matched(result: Result) -> None:
         print(f"  {ref.effect} {ref.policy} statement {ref.index}{sid} at {ref.location.render()}")
     if not result.allowed and not result.matched and result.reasons:
         print(f"  because: {', '.join(result.reasons)}")
-    for d in result.warnings + result.diagnostics:
-        print(f"  warning: {d.location.render()}: {d.message} [{d.code}]")
+    seen = set()
+    by_code: dict[str, int] = {}
+    for d in sorted(result.warnings + result.diagnostics, key=_position):
+        line = f"  warning: {d.location.render()}: {d.message} [{d.code}]"
+        if line in seen:  # the same finding about the same place, said once
+            continue
+        seen.add(line)
+        by_code[d.code] = by_code.get(d.code, 0) + 1
+        if by_code[d.code] <= _SAME_CODE:
+            print(line)
+    for code, count in by_code.items():
+        if count > _SAME_CODE:  # a finding met many times is named a few times, then counted
+            print(f"  ... and {count - _SAME_CODE} more [{code}] (qiam validate lists them all)")
 
 
-def _context_notes(request: Request, result: Result) -> None:
+_SAME_CODE = 2  # findings of one code shown before the rest are counted
+
+
+def _position(d: Diagnostic) -> tuple[str, int, int]:
+    pos = d.location.position()
+    name = d.location.source.name if d.location.source is not None else None
+    return (name or "", *(pos or (0, 0)))
+
+
+def _catalog_notes(requests: list[Request]) -> list[Diagnostic]:
+    """Warnings about the requests themselves: an action the catalog does not know (a typo answers
+    `allowed` to a wildcard policy, but no such call exists)."""
+    from qiam.catalog import load_catalog
+    from qiam.errors import Severity
+
+    catalog = load_catalog()
+    notes = []
+    for request in requests:
+        if catalog.action(request.action) is not None:
+            continue
+        if catalog.service(request.service) is None:
+            message = f"`{request.service}` is not a service of the action catalog"
+            close = catalog.suggest_service(request.service)
+        else:
+            message = f"`{request.action}` is not an action of the catalog"
+            close = catalog.suggest_action(request.action)
+        notes.append(Diagnostic(Severity.WARNING, "unknown-action", message,
+                                hint=f"did you mean `{close}`?" if close else "no real request names it"))
+    return notes
+
+
+def _context_notes(request: Request, result: Result, notes: list[Diagnostic]) -> None:
+    for note in notes:
+        hint = f" ({note.hint})" if note.hint else ""
+        print(f"  warning: {note.message}{hint} [{note.code}]", file=sys.stdout)
     if result.missing_context_keys:
         print(f"  missing context keys: {', '.join(result.missing_context_keys)}")
     if request.derived:

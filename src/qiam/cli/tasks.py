@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from importlib.resources import files
 from typing import Any
 
 from qiam.cli._common import (
-    EXIT_ERROR,
     EXIT_NO,
     EXIT_YES,
     UsageError,
@@ -26,10 +24,9 @@ from qiam.cli._common import (
     json_ready,
     pairs_of,
     policies_of,
-    print_error,
     read_policy_arg,
 )
-from qiam.errors import PolicySyntaxError, QiamError
+from qiam.errors import PolicySyntaxError
 from qiam.evaluate import PolicySet, StatementRef
 from qiam.kinds import PolicyKind
 from qiam.parse import parse_policy
@@ -65,30 +62,23 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        check_account(args.account, "--account")
-        catalog = TaskCatalog.bundled()
-        for path in args.catalog:
-            catalog = catalog.merged(TaskCatalog.from_path(path))
-        names = {k: str(v) for k, v in pairs_of(args.name, "--name").items()}
-        checker = Checker(catalog, account=args.account, region=args.region, partition=args.partition,
-                          principal=args.principal, context=pairs_of(args.context, "--context"), names=names,
-                          environment=environment_of(args, args.region), derive_context=args.derive_context,
-                          resource_policies=_resource_policies(args))
-        chosen = args.task or list(catalog)
-        for name in chosen:
-            checker.task(name)
-        if args.list:
-            return _list(checker, chosen, args)
-        if not _own_policies_given(args):
-            return _matrix(checker, chosen, args)
-        return _own(checker, chosen, args)
-    except UsageError as exc:
-        print(f"error: {exc} [usage]", file=sys.stderr)
-        return EXIT_ERROR
-    except QiamError as exc:
-        print_error(exc)
-        return EXIT_ERROR
+    check_account(args.account, "--account")
+    catalog = TaskCatalog.bundled()
+    for path in args.catalog:
+        catalog = catalog.merged(TaskCatalog.from_path(path))
+    names = {k: str(v) for k, v in pairs_of(args.name, "--name").items()}
+    checker = Checker(catalog, account=args.account, region=args.region, partition=args.partition,
+                      principal=args.principal, context=pairs_of(args.context, "--context"), names=names,
+                      environment=environment_of(args, args.region), derive_context=args.derive_context,
+                      resource_policies=_resource_policies(args))
+    chosen = args.task or list(catalog)
+    for name in chosen:
+        checker.task(name)
+    if args.list:
+        return _list(checker, chosen, args)
+    if not _own_policies_given(args):
+        return _matrix(checker, chosen, args)
+    return _own(checker, chosen, args)
 
 
 def _own_policies_given(args: argparse.Namespace) -> bool:

@@ -1,17 +1,25 @@
-"""``qiam validate FILE...``: check policies; text or ``--json`` output."""
+"""``qiam validate FILE...``: check policies; text, ``--format json`` or ``--format sarif`` output.
+
+Findings are listed by position. ``--strict`` makes warnings fail too (exit
+1). ``-`` reads a policy from standard input. SARIF 2.1.0 output is what
+GitHub code scanning reads: a rule per qiam code, a region per finding.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
+from qiam._version import __version__
 from qiam.cli._common import EXIT_ERROR, EXIT_NO, EXIT_YES
-from qiam.errors import Diagnostic, PolicySyntaxError, Severity
+from qiam.errors import CODES, Diagnostic, PolicySyntaxError, Severity
+from qiam.limits import InputTooLarge, max_policy_bytes, read_bounded
 from qiam.parse import parse_policy
 from qiam.validate import PROFILES, ValidationReport, validate_policy
+
+_STDIN = "-"
 
 
 def add_parser(commands: Any) -> None:
@@ -19,54 +27,140 @@ def add_parser(commands: Any) -> None:
         "validate", help="check policies against the grammar and a profile",
         description="Check policies. Without --profile a policy is checked as an identity policy to be "
                     "evaluated (size quotas warn); with --profile it is checked for storing as that kind "
-                    "of policy (quotas are errors).")
-    p.add_argument("files", nargs="+", metavar="FILE", help="policy files")
+                    "of policy (quotas are errors).",
+        epilog="examples:\n"
+               "  qiam validate policy.json\n"
+               "  qiam validate --profile scp --strict scp.json\n"
+               "  qiam validate --format sarif policies/*.json > qiam.sarif\n"
+               "exit codes: 0 valid, 1 invalid (or, with --strict, a warning), 2 a file could not be read",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("files", nargs="+", metavar="FILE", help="policy files (- for standard input)")
     p.add_argument("--profile", choices=sorted(PROFILES), help="check for storing under this profile")
-    p.add_argument("--json", action="store_true", help="one JSON report per file, as a JSON list")
+    p.add_argument("--format", choices=("text", "json", "sarif"), default=None,
+                   help="text (default), json (one report per file, as a list) or sarif (SARIF 2.1.0)")
+    p.add_argument("--json", action="store_true", help="the same as --format json")
+    p.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     p.add_argument("--quiet", action="store_true", help="print only errors")
     p.add_argument("--no-catalog", action="store_true",
                    help="skip the checks against the action catalog (unknown actions, keys, resource types)")
     p.set_defaults(run=run)
 
 
+def _read(path: str) -> bytes:
+    limit = max_policy_bytes()
+    if path == _STDIN:
+        data = sys.stdin.buffer.read(limit + 1)
+        if len(data) > limit:
+            raise InputTooLarge(f"standard input holds over {limit:,} bytes",
+                                hint="raise the limit with QIAM_MAX_POLICY_BYTES")
+        return data
+    return read_bounded(path, limit, "the policy", "QIAM_MAX_POLICY_BYTES")
+
+
 def validate_file(path: str, profile: str | None, *, catalog: bool = True) -> ValidationReport:
     """The report of one file; a file that does not read becomes a report with that error."""
+    name = "<stdin>" if path == _STDIN else path
     try:
-        data = Path(path).read_bytes()
+        data = _read(path)
     except OSError as exc:
         diag = Diagnostic(Severity.ERROR, "unreadable-file", f"cannot read {path}: {exc.strerror or exc}")
         return ValidationReport((diag,), profile or "identity")
+    except InputTooLarge as exc:
+        diag = Diagnostic(Severity.ERROR, exc.code, exc.message, hint=exc.hint)
+        return ValidationReport((diag,), profile or "identity")
     try:
-        policy = parse_policy(data, name=path)
+        policy = parse_policy(data, name=name)
     except PolicySyntaxError as exc:
         diag = Diagnostic(Severity.ERROR, exc.code, exc.message, exc.location, exc.hint)
         return ValidationReport((diag,), profile or "identity")
     return validate_policy(policy, profile or "identity", storage=profile is not None, catalog=catalog)
 
 
+def _sorted(diagnostics: tuple[Diagnostic, ...]) -> list[Diagnostic]:
+    def key(d: Diagnostic) -> tuple[int, int]:
+        return d.location.position() or (0, 0)
+
+    return sorted(diagnostics, key=key)
+
+
+def _profile_hint(report: ValidationReport, args: argparse.Namespace) -> str | None:
+    """A resource-based policy (a key policy, a bucket policy) checked as an identity policy says so."""
+    if args.profile is None and any(d.code == "principal-not-allowed" for d in report.errors):
+        return "this looks like a resource-based policy: validate it with --profile resource (or role-trust)"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
+    form = "json" if args.json else args.format or "text"
     reports = [(path, validate_file(path, args.profile, catalog=not args.no_catalog)) for path in args.files]
-    unreadable = any(d.code == "unreadable-file" for _, r in reports for d in r.diagnostics)
-    if args.json:
-        out = [{"file": path, **report.to_dict()} for path, report in reports]
+    unreadable = any(d.code in ("unreadable-file", "input-too-large", "bad-setting") for _, r in reports for d in r.diagnostics)
+    if form == "json":
+        out = []
+        for path, report in reports:
+            entry = {"file": path, **report.to_dict()}
+            entry["diagnostics"] = [d.to_dict() for d in _sorted(report.diagnostics)]
+            hint = _profile_hint(report, args)
+            if hint:
+                entry["hint"] = hint
+            out.append(entry)
         json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif form == "sarif":
+        json.dump(sarif(reports), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         for path, report in reports:
-            shown = report.errors if args.quiet else report.diagnostics
-            for d in shown:
-                print(f"{d.location.render() if d.location.source else path}: {d.severity.value}: "
-                      f"{d.message} [{d.code}]")
-                if d.hint:
-                    print(f"  hint: {d.hint}")
-            status = "valid" if report.valid else "INVALID"
-            counts = f"{_count(len(report.errors), 'error')}, {_count(len(report.warnings), 'warning')}"
-            if not args.quiet or not report.valid:
-                print(f"{path}: {status} ({counts})")
+            _print_report(path, report, args)
     if unreadable:
         return EXIT_ERROR
-    return EXIT_YES if all(r.valid for _, r in reports) else EXIT_NO
+    if not all(r.valid for _, r in reports):
+        return EXIT_NO
+    return EXIT_NO if args.strict and any(r.warnings for _, r in reports) else EXIT_YES
+
+
+def _print_report(path: str, report: ValidationReport, args: argparse.Namespace) -> None:
+    shown = report.errors if args.quiet else report.diagnostics
+    for d in _sorted(shown):
+        print(f"{d.location.render() if d.location.source else path}: {d.severity.value}: "
+              f"{d.message} [{d.code}]")
+        if d.hint:
+            print(f"  hint: {d.hint}")
+    hint = _profile_hint(report, args)
+    if hint:
+        print(f"  hint: {hint}")
+    status = "valid" if report.valid else "INVALID"
+    counts = f"{_count(len(report.errors), 'error')}, {_count(len(report.warnings), 'warning')}"
+    if not args.quiet or not report.valid:
+        print(f"{path}: {status} ({counts})")
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.SUGGESTION: "note"}
+
+
+def sarif(reports: list[tuple[str, ValidationReport]]) -> dict[str, Any]:
+    """The reports as one SARIF 2.1.0 log: a rule per qiam code used, a result per finding, its region the
+    finding's line and column."""
+    results = []
+    used: dict[str, None] = {}
+    for path, report in reports:
+        for d in _sorted(report.diagnostics):
+            used[d.code] = None
+            location: dict[str, Any] = {"artifactLocation": {"uri": "stdin" if path == _STDIN else path}}
+            position = d.location.position()
+            if position is not None:
+                location["region"] = {"startLine": position[0], "startColumn": position[1]}
+            message = d.message + (f" (hint: {d.hint})" if d.hint else "")
+            results.append({"ruleId": d.code, "level": _SARIF_LEVEL[d.severity], "message": {"text": message},
+                            "locations": [{"physicalLocation": location}]})
+    rules = [{"id": code, "name": code, "shortDescription": {"text": CODES.get(code, code)}} for code in used]
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "qiam", "version": __version__, "informationUri":
+                                      "https://pypi.org/project/qiam/", "rules": rules}},
+                  "results": results}],
+    }

@@ -1,0 +1,82 @@
+"""How much input qiam reads: the largest policy document, batch line and policy library.
+
+Over a limit is a coded error (``input-too-large``), never a MemoryError or a
+machine without memory. The defaults leave room for any real policy (the
+largest AWS managed policies are under 200 KB; a 10 MB policy still reads)
+and can be raised:
+
+====================  ==========================  =================================
+limit                 default                     set with
+====================  ==========================  =================================
+a policy document     32 MiB                      ``QIAM_MAX_POLICY_BYTES``
+a batch line          64 MiB                      ``qiam batch --max-line-bytes``,
+                                                  ``QIAM_MAX_LINE_BYTES``
+a policy library      1 GiB                       ``QIAM_MAX_LIBRARY_BYTES``
+====================  ==========================  =================================
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from qiam.errors import QiamError
+
+__all__ = ["InputTooLarge", "check_settings", "max_library_bytes", "max_line_bytes", "max_policy_bytes", "read_bounded"]
+
+_MIB = 1 << 20
+
+
+class InputTooLarge(QiamError, ValueError):
+    """Input over one of qiam's limits."""
+
+    default_code = "input-too-large"
+
+
+def _setting(name: str, default: int) -> int:
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputTooLarge(f"{name} must be a number of bytes, not `{text}`", code="bad-setting",
+                            hint="e.g. 67108864 for 64 MiB") from None
+    if value <= 0:
+        raise InputTooLarge(f"{name} must be positive, not {value}", code="bad-setting")
+    return value
+
+
+def max_policy_bytes() -> int:
+    """The largest policy document read (``QIAM_MAX_POLICY_BYTES``, default 32 MiB)."""
+    return _setting("QIAM_MAX_POLICY_BYTES", 32 * _MIB)
+
+
+def max_line_bytes() -> int:
+    """The largest batch line read (``QIAM_MAX_LINE_BYTES``, default 64 MiB)."""
+    return _setting("QIAM_MAX_LINE_BYTES", 64 * _MIB)
+
+
+def max_library_bytes() -> int:
+    """The largest policy library read (``QIAM_MAX_LIBRARY_BYTES``, default 1 GiB)."""
+    return _setting("QIAM_MAX_LIBRARY_BYTES", 1024 * _MIB)
+
+
+def check_settings() -> None:
+    """Read every limit's setting once, so that a bad one is an error before any work (InputTooLarge)."""
+    max_policy_bytes()
+    max_line_bytes()
+    max_library_bytes()
+
+
+def read_bounded(path: str | Path, limit: int, what: str, setting: str) -> bytes:
+    """The bytes of a file, or InputTooLarge if it holds more than ``limit``; OSError as reading raises it.
+
+    Reads at most ``limit + 1`` bytes, so that ``/dev/zero`` or a huge file
+    costs no more memory than the limit.
+    """
+    with open(path, "rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputTooLarge(f"{path}: {what} is over {limit:,} bytes", hint=f"raise the limit with {setting}")
+    return data
