@@ -228,7 +228,7 @@ class BatchRunner:
 
     def __init__(self, library: Library | None = None, *, derive_context: bool = False, form: str = "jsonl"
                  ) -> None:
-        self.library = library or Library({})
+        self.library = library if library is not None else Library({})
         self.derive_context = derive_context
         self.form = form
         self._scope = ScopeAnalyzer()

@@ -13,7 +13,12 @@ def add_parser(commands: Any) -> None:
     p = commands.add_parser(
         "expand", help="list the real actions an action pattern covers",
         description="List the actions that IAM action patterns cover (kms:GenerateDataKey*, s3:Get*, "
-                    "ec2:*Tag*), with their access levels, from the action catalog (offline).")
+                    "ec2:*Tag*), with their access levels, from the action catalog (offline).",
+        epilog="examples:\n"
+               "  qiam expand 'kms:GenerateDataKey*'\n"
+               "  qiam expand --json 's3:Get*' 'ec2:*Tag*'\n"
+               "exit codes: 0 some action matches, 1 none does, 2 could not answer",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("patterns", nargs="+", metavar="PATTERN", help="an action pattern, e.g. 'kms:GenerateDataKey*'")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.set_defaults(run=run)

@@ -41,7 +41,14 @@ def add_parser(commands: Any) -> None:
     p = commands.add_parser(
         "tasks", help="are the Amazon Q Developer administrator tasks allowed? (the main job)",
         description="Check administrative tasks against policies. Without -p: every task against the "
-                    "policies of the AWS page and some AWS managed policies, as a matrix.")
+                    "policies of the AWS page and some AWS managed policies, as a matrix.",
+        epilog="examples:\n"
+               "  qiam tasks\n"
+               "  qiam tasks -p policy.json --task plugins --principal "
+               "arn:aws:sts::111122223333:assumed-role/QAdmin/me --region eu-west-1\n"
+               "  qiam tasks -p policy.json --scp root-scp.json --scp ou-scp.json --json\n"
+               "exit codes: 0 every task checked is allowed, 1 one is not, 2 could not answer",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     add_policy_options(p)
     p.add_argument("--resource-policy", action="append", default=[], metavar="NAME=POLICY",
                    help="a resource policy: NAME is one of the task catalog's resource policies "

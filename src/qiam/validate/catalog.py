@@ -6,6 +6,7 @@ imported then, not before.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -14,7 +15,7 @@ from qiam import findings, shapes
 from qiam.errors import Path
 from qiam.operators import FAMILY_RULES, Family, Operator, parse_operator
 from qiam.validate.conditions import check_key_type
-from qiam.validate.values import WILDCARD
+from qiam.validate.values import VARIABLE, WILDCARD
 
 if TYPE_CHECKING:
     from qiam.catalog import ActionInfo, Catalog
@@ -159,12 +160,50 @@ def _literal_head(text: str) -> str:
 
 
 def _arn_fits(resource: str, template: str) -> bool:
-    """Whether a policy's resource pattern can name a resource of the template's type."""
-    fields = resource.split(":", 5)
+    """Whether a policy's resource pattern can name a resource of the template's type.
+
+    The whole template is compared, field by field as resources match: its
+    placeholders stand for any text without a ``/`` (a name), or any text at
+    all where they are paths (``${ObjectName}``, ``${RoleNameWithPath}``).
+    The pattern's wildcards are tried as nothing, a name and a path (up to
+    four of them; past that the pattern is taken to fit), and its variables
+    as a wildcard.
+    """
     want = template.split(":", 5)
     if len(want) != 6:
         return True
-    if not WILDCARD.search(fields[2]) and "${" not in want[2] and fields[2] != want[2]:
-        return False
-    have, need = _literal_head(fields[5]), re.split(r"\$\{", want[5], maxsplit=1)[0]
-    return have.startswith(need) or need.startswith(have)
+    regex = _template_regex(template)
+    text = VARIABLE.sub("*", resource)
+    wildcards = len(WILDCARD.findall(text))
+    if wildcards > 4:
+        return True
+    parts = WILDCARD.split(text)
+    for choice in itertools.product(("", "x", "x/x"), repeat=wildcards):
+        candidate = "".join(p + c for p, c in zip(parts, (*choice, ""), strict=True))
+        if regex.fullmatch(candidate):
+            return True
+    return False
+
+
+_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    fields = template.split(":", 5)
+    out = []
+    for i, field in enumerate(fields):
+        pieces = []
+        last = 0
+        for match in _PLACEHOLDER.finditer(field):
+            pieces.append(re.escape(field[last:match.start()]))
+            name = match.group(1)
+            if i < 5:
+                pieces.append("[^:]*")
+            elif "Path" in name or name in ("ObjectName", "Key", "KeyName"):
+                pieces.append(".+")
+            else:
+                pieces.append("[^/]+")
+            last = match.end()
+        pieces.append(re.escape(field[last:]))
+        out.append("".join(pieces))
+    return re.compile(":".join(out), re.DOTALL)
