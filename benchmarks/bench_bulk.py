@@ -25,9 +25,8 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-import pytest
-
 import orjson
+import pytest
 
 from qiam import Request, evaluate_pairs
 from qiam.batch import BatchRunner, Library

@@ -18,7 +18,6 @@ the benchmarks were timed (not under ``--benchmark-disable``).
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,12 +29,12 @@ import orjson
 import pytest
 
 import qiam
+import qiam._decide_py
+import qiam._front_py
 import qiam._match_py
 import qiam.batch
 import qiam.explain
 from qiam import PolicySet, Request, compile_policies
-import qiam._decide_py
-import qiam._front_py
 from qiam._impl import using
 from qiam.batch import Library
 from qiam.kinds import resource_kind

@@ -45,6 +45,12 @@ _SUBMODULES = frozenset({"tasks", "scope", "batch", "catalog"})
 
 
 if TYPE_CHECKING:
+    from qiam import batch as batch
+    from qiam import catalog as catalog
+    from qiam import scope as scope
+    from qiam import tasks as tasks
+    from qiam.catalog import ActionInfo, Catalog, expand_actions, load_catalog
+
     IMPLEMENTATION: str  # the default engine's name: "cython" or "python"
 
 

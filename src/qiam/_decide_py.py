@@ -19,8 +19,8 @@ from typing import Any
 import qiam.decision as _public
 from qiam import findings, special
 from qiam.decision import Decision, StatementRef
-from qiam.kinds import TRUST_ACTIONS
 from qiam.errors import Diagnostic, Location
+from qiam.kinds import TRUST_ACTIONS
 from qiam.principals import CallerKind, MatchKind
 
 __all__ = ["Condition", "Evaluator", "Result", "Statement", "evaluate_pairs"]
@@ -279,7 +279,8 @@ class Evaluator:
     most 64 policy types and organization levels (ValueError).
     """
 
-    __slots__ = ("_action_plans", "_boundary", "_elements", "_groups", "_identity", "_rcp_covered", "_rcps", "_resource", "_scps",
+    __slots__ = ("_action_plans", "_boundary", "_elements", "_groups", "_identity", "_rcp_covered", "_rcps",
+                 "_resource", "_scps",
                  "_service_plans", "_session", "_session_given", "_warnings")
 
     def __init__(self, groups: Iterable[tuple[str, int, str, str | None, Any, tuple[Statement, ...]]],
@@ -456,7 +457,7 @@ class Evaluator:
                     return self._result(run, _IMPLICIT_DENY, (), (groups[g].label,), (groups[g].label,))
 
         # 4. Grants.
-        rp_allows = list(zip(run.allows[self._resource] or (), run.kinds)) if self._resource >= 0 else []
+        rp_allows = list(zip(run.allows[self._resource] or (), run.kinds, strict=False)) if self._resource >= 0 else []
         if not caller.authenticated:  # anonymous callers, services, identity providers
             if rp_allows:
                 return self._result(run, _ALLOW, [r for r, _ in rp_allows], ("resource",), _paths(rp_allows))

@@ -39,8 +39,8 @@ from typing import Any
 import orjson
 
 from qiam import shapes
-from qiam.operators import parse_bool
 from qiam._match_py import decoded_member_count, json_member_count, json_whitespace_count
+from qiam.operators import parse_bool
 
 __all__ = ["action_services", "compile_document", "compile_statements", "element_key", "plain_actions",
            "plain_resources"]

@@ -403,7 +403,7 @@ class ArnPatternSet:
             return True
         if not compiled or len(fields) != 6:
             return False
-        for glob, field in zip(compiled, fields):
+        for glob, field in zip(compiled, fields, strict=False):
             if not glob._matches_folded(field):
                 return False
         return True

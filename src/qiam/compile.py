@@ -22,10 +22,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from qiam._impl import Engine, current
 from qiam._source import Source
 from qiam.decision import CompiledCondition, CompiledStatement
-from qiam.kinds import PolicyKind, Shape
-from qiam.policyset import PolicySet
 from qiam.errors import Diagnostic, Path, PolicyInvalidError
 from qiam.keys import global_key
+from qiam.kinds import PolicyKind, Shape
 from qiam.model import Policy
 from qiam.operators import (
     FAMILY_RULES,
@@ -41,6 +40,7 @@ from qiam.operators import (
     parse_operator,
 )
 from qiam.parse import PolicyInput, parse_policy
+from qiam.policyset import PolicySet
 from qiam.principals import PrincipalMatcher
 from qiam.validate import (
     ElementVerdicts,
@@ -53,7 +53,8 @@ from qiam.validate import (
 )
 from qiam.variables import Template, Variable, compile_value, pattern_text
 
-__all__ = ["CompiledCondition", "CompiledPolicy", "CompiledStatement", "Compiler", "ResourceMatcher", "compile_policies",
+__all__ = ["CompiledCondition", "CompiledPolicy", "CompiledStatement", "Compiler", "ResourceMatcher",
+           "compile_policies",
            "compile_policy"]
 
 if TYPE_CHECKING:
@@ -327,7 +328,8 @@ class _Tables:
         entries = (key,) if isinstance(key, str) else key
         entry: tuple[Any, frozenset[str] | None, bool] = (None, None, False)
         # A plain list is clean without asking (the validator's own shortcut); others are judged.
-        if self._compiler.engine.front.plain_actions(entries) or self._verdicts.actions(key if isinstance(key, str) else list(key)):
+        plain = self._compiler.engine.front.plain_actions(entries)
+        if plain or self._verdicts.actions(key if isinstance(key, str) else list(key)):
             globs, services = self._compiler._action_set(entries, False)
             entry = (globs, services, True)
         self.actions[key] = entry
@@ -337,7 +339,8 @@ class _Tables:
         """Judge, compile and keep a Resource (or NotResource) element not met before."""
         entries = (key,) if isinstance(key, str) else key
         entry: tuple[ResourceMatcher | None, bool, bool] = (None, False, False)
-        if self._compiler.engine.front.plain_resources(entries) or self._verdicts.resources(key if isinstance(key, str) else list(key)):
+        plain = self._compiler.engine.front.plain_resources(entries)
+        if plain or self._verdicts.resources(key if isinstance(key, str) else list(key)):
             matcher = self._compiler._resource_matcher(entries, self._profile, self.reads_variables)
             entry = (matcher, bool(matcher.templates), True)
         self.resources[key] = entry

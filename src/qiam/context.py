@@ -92,14 +92,14 @@ class Environment:
 
 def _instant(value: _dt.datetime | str | None) -> _dt.datetime:
     if value is None:
-        return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+        return _dt.datetime.now(_dt.UTC).replace(microsecond=0)
     if isinstance(value, str):
         text = value.strip()
         parsed = _dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
-        value = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_dt.timezone.utc)
+        value = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_dt.UTC)
     if value.tzinfo is None:
         raise ValueError("the request time must say its time zone")
-    return value.astimezone(_dt.timezone.utc).replace(microsecond=0)
+    return value.astimezone(_dt.UTC).replace(microsecond=0)
 
 
 def parse_time(value: str) -> _dt.datetime:

@@ -17,7 +17,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -217,7 +217,7 @@ _DATE = re.compile(
 )
 _EPOCH = re.compile(r"\d{1,19}", re.ASCII)
 _EPOCH_MAX = 2**63 - 1
-_EPOCH_START = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_START = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_date(text: str) -> int | None:
@@ -244,7 +244,7 @@ def parse_date(text: str) -> int | None:
             int(g["hour"] or 0),
             int(g["minute"] or 0),
             int(g["second"] or 0),
-            tzinfo=timezone.utc,
+            tzinfo=UTC,
         )
     except ValueError:
         return None

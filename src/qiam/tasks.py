@@ -33,14 +33,14 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import datetime as _dt
+import functools
 import re
-from itertools import compress, count
-from operator import attrgetter, not_
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
+from itertools import compress, count
+from operator import attrgetter, not_
 from pathlib import Path
 from typing import Any
 
@@ -715,7 +715,7 @@ class Checker:
         self.names = dict(names or {})
         base = environment or Environment()
         # One instant for every request of the checker, so that equal requests stay equal.
-        instant = base.time or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
+        instant = base.time or _dt.datetime.now(_dt.UTC).replace(microsecond=0)
         self.environment = dataclasses.replace(base, region=base.region or region, time=instant)
         self.derive_context = derive_context
         self._compiled: dict[int, tuple[Any, CompiledPolicy]] = {}

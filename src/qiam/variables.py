@@ -11,9 +11,7 @@ Substituted values are literal: in a wildcard pattern they are escaped, so a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from qiam._impl import Engine, current

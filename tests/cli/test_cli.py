@@ -177,7 +177,8 @@ def test_batch_fail_on_deny(capsys: Any, tmp_path: Path) -> None:
 
 def test_batch_reports_policy_errors_per_line(capsys: Any, tmp_path: Path) -> None:
     requests = tmp_path / "in.jsonl"
-    text_policy = '{"Version": "2012-10-17",\n"Statement": [{"Effect": "Allow", "Effect": "Deny", "Action": "*", "Resource": "*"}]}'
+    text_policy = ('{"Version": "2012-10-17",\n"Statement": [{"Effect": "Allow", "Effect": "Deny", '
+                   '"Action": "*", "Resource": "*"}]}')
     requests.write_text(json.dumps({"id": "dup", "policies": {"identity": [text_policy]},
                                     "request": {"action": "s3:GetObject", "resource": "*"}}) + "\n")
     code, out, _ = run(capsys, "batch", str(requests))

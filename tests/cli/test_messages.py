@@ -85,7 +85,8 @@ def test_one_decision_spelling_and_plain_explain_wording(capsys: Any) -> None:
         {"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"},
         {"Effect": "Allow", "Action": "kms:*", "Resource": "*",
          "Condition": {"StringEquals": {"aws:username": "x"}}}]})
-    for argv in (["check", "-p", policy, "s3:DeleteObject on *"], ["check", "--json", "-p", policy, "s3:DeleteObject on *"],
+    for argv in (["check", "-p", policy, "s3:DeleteObject on *"],
+                 ["check", "--json", "-p", policy, "s3:DeleteObject on *"],
                  ["check", "--explain", "-p", policy, "kms:Decrypt on *"]):
         main(argv)
         out = capsys.readouterr().out

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import qiam._front
 import qiam._front_py
 from qiam._impl import current, engine
-from qiam.compile import Compiler, CompiledPolicy, _Tables
+from qiam.compile import CompiledPolicy, Compiler, _Tables
 from qiam.errors import PolicyInvalidError, PolicySyntaxError
 from qiam.validate import get_profile
 
@@ -252,7 +252,8 @@ def test_the_loop_leaves_what_it_cannot_vouch_for(statement: dict[str, Any]) -> 
 def test_json_true_and_numbers_are_read_as_their_text() -> None:
     def compiled(value: Any) -> Any:
         policy = {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": value}}}]}
+            {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+             "Condition": {"Bool": {"aws:SecureTransport": value}}}]}
         assert vouched(policy)
         return outcome(Compiler(), policy, "identity")
 

@@ -42,7 +42,7 @@ _TEXTS = [f"arn:p:s:{r}:{a}:{x}" for r in _words(_ALPHABET_FIELD, 2) for a in _w
           for x in _words(_ALPHABET_RESOURCE, 3)]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _regex(pattern: str) -> re.Pattern[str] | None:
     """The whole-text regular expression of an ARN pattern (the oracle's reading, made fast to run
     over every text): a wildcard of the first five fields cannot take a colon."""

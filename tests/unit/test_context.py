@@ -48,7 +48,8 @@ def test_role_session_principal_arn_is_the_role_with_its_path() -> None:
     assert d["aws:principaltype"] == "AssumedRole"
     assert "aws:username" not in d
     # The role's path comes from a given aws:PrincipalArn (session ARNs drop it).
-    r = Request("s3:GetObject", "*", principal=SESSION, context={"aws:PrincipalArn": "arn:aws:iam::111122223333:role/team/QAdmin"})
+    r = Request("s3:GetObject", "*", principal=SESSION,
+                context={"aws:PrincipalArn": "arn:aws:iam::111122223333:role/team/QAdmin"})
     assert r.context["aws:principalarn"] == "arn:aws:iam::111122223333:role/team/QAdmin"
     assert "aws:principalarn" in r.given and "aws:principalarn" not in r.derived
 

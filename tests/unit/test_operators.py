@@ -8,11 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-
-from qiam._impl import current
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qiam._impl import current
 from qiam.operators import (
     FOR_ALL_VALUES,
     FOR_ANY_VALUE,

@@ -6,15 +6,14 @@ import argparse
 import json
 import re
 import sys
-from dataclasses import dataclass
 from collections.abc import Callable, Mapping
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from qiam.context import Environment, parse_time
 from qiam.errors import QiamError
-from qiam.limits import max_policy_bytes, read_bounded
 from qiam.kinds import PolicyKind, Shape
+from qiam.limits import max_policy_bytes, read_bounded
 
 EXIT_YES, EXIT_NO, EXIT_ERROR = 0, 1, 2
 

@@ -93,7 +93,8 @@ def _profile_hint(report: ValidationReport, args: argparse.Namespace) -> str | N
 def run(args: argparse.Namespace) -> int:
     form = "json" if args.json else args.format or "text"
     reports = [(path, validate_file(path, args.profile, catalog=not args.no_catalog)) for path in args.files]
-    unreadable = any(d.code in ("unreadable-file", "input-too-large", "bad-setting") for _, r in reports for d in r.diagnostics)
+    unreadable = any(d.code in ("unreadable-file", "input-too-large", "bad-setting")
+                     for _, r in reports for d in r.diagnostics)
     if form == "json":
         out = []
         for path, report in reports:
