@@ -1,0 +1,164 @@
+"""The ratios of one benchmark run, as data: what the report prints and what the check guards.
+
+A run's records come either from pytest-benchmark's session (the report at the
+end of a timed run) or from the JSON file ``--benchmark-json`` writes (the check,
+``python -m benchmarks.check``). Each ratio is computed from two timings of the
+same run, so it holds on a shared, noisy machine where absolute times do not.
+
+``TARGETS`` is the one table of the product's speed targets (design/product.md):
+the check prints each ratio beside its target and fails when one misses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+WORKLOADS = ("identity-10k", "layered-10k")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One benchmark's labels (its ``extra_info``) and its fastest round in seconds."""
+
+    role: str
+    workload: str
+    twin: str
+    case: str
+    best: float
+    info: Mapping[str, object]
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.role, self.workload, self.twin, self.case)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A named ratio of one run; ``higher`` says which way is better."""
+
+    name: str
+    value: float
+    higher: bool
+    what: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """A bound a ratio must meet: at least ``bound`` if the ratio is better higher, else at most."""
+
+    bound: float
+    source: str
+
+
+# The product's speed targets, by ratio name (design/product.md, "Fast").
+TARGETS: dict[str, Target] = {
+    "tasks/one-set/layer-vs-engine": Target(1.5, "the task layer at the engine's own cost"),
+    "compile/managed/vs-orjson": Target(3.0, "compiling in little more than the time orjson needs to read"),
+    **{f"bulk/{w}/api-from-dicts-vs-pmapper": Target(100.0, "at least 100x PMapper from plain dicts")
+       for w in WORKLOADS},
+    **{f"bulk/{w}/batch-path-vs-pmapper": Target(300.0, "several hundred times PMapper through the batch path")
+       for w in WORKLOADS},
+}
+
+
+def _record(info: Mapping[str, object], best: float) -> Record:
+    return Record(str(info["role"]), str(info.get("workload", "")), str(info.get("twin", "")),
+                  str(info.get("case", "")), best, info)
+
+
+def from_session(benches: Iterable[object]) -> list[Record]:
+    """The records of pytest-benchmark's in-process benchmark objects (timed, labelled ones)."""
+    out = []
+    for bench in benches:
+        info = getattr(bench, "extra_info", {})
+        stats = getattr(bench, "stats", None)
+        if "role" in info and stats is not None and stats.rounds:
+            out.append(_record(info, float(stats.min)))
+    return out
+
+
+def from_json(path: Path) -> list[Record]:
+    """The records of a ``--benchmark-json`` file."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [_record(bench["extra_info"], float(bench["stats"]["min"]))
+            for bench in data.get("benchmarks", []) if "role" in bench.get("extra_info", {})]
+
+
+class _Run:
+    def __init__(self, records: Iterable[Record]) -> None:
+        self.by = {record.key: record for record in records}
+
+    def get(self, role: str, workload: str = "", twin: str = "", case: str = "") -> Record | None:
+        return self.by.get((role, workload, twin, case))
+
+    def rate(self, role: str, workload: str, twin: str = "compiled") -> float | None:
+        """Requests per second of a whole-workload benchmark."""
+        record = self.get(role, workload, "" if role.startswith("pmapper") or role == "requests" else twin)
+        return None if record is None else float(str(record.info["requests"])) / record.best
+
+
+def ratios(records: Iterable[Record]) -> list[Ratio]:
+    """Every ratio the run's records allow, named stably so that runs can be compared."""
+    run = _Run(records)
+    out: list[Ratio] = []
+
+    def add(name: str, value: float | None, higher: bool, what: str) -> None:
+        if value is not None:
+            out.append(Ratio(name, value, higher, what))
+
+    def over(a: float | None, b: float | None) -> float | None:
+        return None if a is None or b is None else a / b
+
+    for workload in WORKLOADS:
+        peer = run.rate("pmapper", workload)
+        api, path, batch = (run.rate(role, workload) for role in ("api", "batch-path", "batch"))
+        built = run.rate("requests", workload)
+        add(f"bulk/{workload}/api-vs-pmapper", over(api, peer), True, "PolicySet.evaluate per prebuilt Request")
+        if api is not None and built is not None:
+            from_dicts = 1 / (1 / api + 1 / built)
+            add(f"bulk/{workload}/api-from-dicts-vs-pmapper", over(from_dicts, peer), True,
+                "Request.from_json + evaluate")
+        add(f"bulk/{workload}/batch-path-vs-pmapper", over(path, peer), True, "one evaluate_pairs call")
+        add(f"bulk/{workload}/batch-vs-pmapper", over(batch, peer), True, "BatchRunner over the raw lines")
+        add(f"bulk/{workload}/batch-path-vs-api", over(path, api), True, "evaluate_pairs / a loop of evaluate")
+
+    compile_all, loads = run.get("compile-managed", twin="compiled"), run.get("orjson-managed")
+    if compile_all is not None and loads is not None:
+        add("compile/managed/vs-orjson", compile_all.best / loads.best, False, "compile 1,541 managed / orjson.loads")
+        matched = run.get("compile-then-match")
+        if matched is not None:
+            add("compile/managed-then-match/vs-orjson", matched.best / loads.best, False,
+                "compile, then one match per pattern set / orjson.loads")
+
+    one, engine = run.get("tasks-one-set"), run.get("tasks-one-set-engine")
+    if one is not None and engine is not None:
+        add("tasks/one-set/layer-vs-engine", one.best / engine.best, False, "check_many / evaluate_many")
+    many, many_engine = run.get("tasks-many"), run.get("tasks-many-engine")
+    if many is not None and many_engine is not None:
+        add("tasks/many/layer-vs-engine", many.best / many_engine.best, False,
+            "3,000 principals x 7 tasks incl. compile / evaluate_pairs precompiled")
+
+    for (role, workload, twin, case), record in sorted(run.by.items()):
+        plain = run.get("evaluate", workload, twin, case)
+        if role == "explain" and twin == "compiled" and plain is not None:
+            add(f"explain/{case}/vs-evaluate", record.best / plain.best, False, "explain / evaluate")
+        other = run.get(role, workload, "python", case)
+        if twin == "compiled" and other is not None:
+            label = "/".join(part for part in (role, workload, case) if part)
+            add(f"twin/{label}/python-vs-compiled", other.best / record.best, True,
+                "python twin time / compiled time")
+    return out
+
+
+def missed(ratio: Ratio, target: Target) -> bool:
+    return ratio.value < target.bound if ratio.higher else ratio.value > target.bound
+
+
+def regressed(ratio: Ratio, before: Ratio, tolerance: float) -> bool:
+    """Whether ``ratio`` is worse than ``before`` by more than ``tolerance`` (0.10: ten per cent)."""
+    if ratio.higher:
+        return ratio.value < before.value * (1 - tolerance)
+    return ratio.value > before.value * (1 + tolerance)
