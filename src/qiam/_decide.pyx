@@ -720,6 +720,17 @@ cdef class Evaluator:
         """Whether group ``g`` applies to the request and some Allow of it applies."""
         return g >= 0 and (mask >> g) & 1 and (run.allowed >> g) & 1
 
+    cdef Result _denied(self, _Run run):
+        """The explicit deny of ``run``: its Deny statements and their groups' labels, each once."""
+        cdef _Entry entry
+        cdef list refs = [], labels = []  # labels: identity, boundary, scp[1], ...
+        for entry in run.denies:
+            refs.append(entry.ref)
+            label = (<_Group> self._groups[entry.group]).label
+            if label not in labels:
+                labels.append(label)
+        return self._result(run, _EXPLICIT_DENY, refs, tuple(labels), _EXPLICIT)
+
     cdef Result _decide(self, _Run run, unsigned long long mask):
         cdef tuple facts = run.facts
         cdef str action = run.action
@@ -727,17 +738,9 @@ cdef class Evaluator:
         cdef list rp_refs, rp_kinds, granting, reasons, blockers, refs
         cdef bint identity_ok, boundary_on, session_on, boundary_blocks, session_blocks, any_rp
         cdef object kind
-        cdef _Entry entry
         # 2. An explicit deny anywhere wins.
         if run.denies is not None:
-            refs = []
-            labels = []  # the groups' labels (identity, boundary, scp[1], ...), each once
-            for entry in run.denies:
-                refs.append(entry.ref)
-                label = (<_Group> self._groups[entry.group]).label
-                if label not in labels:
-                    labels.append(label)
-            return self._result(run, _EXPLICIT_DENY, refs, tuple(labels), _EXPLICIT)
+            return self._denied(run)
         if run.plan.owned is not None and _arn_like(<str> facts[F_RESOURCE], run.plan.owned[1]):
             return self._result(run, _IMPLICIT_DENY, _EMPTY, _EMPTY, (run.plan.owned[0],))
 

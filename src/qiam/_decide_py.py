@@ -22,6 +22,7 @@ from qiam.decision import Decision, StatementRef
 from qiam.errors import Diagnostic, Location
 from qiam.kinds import TRUST_ACTIONS
 from qiam.principals import CallerKind, MatchKind
+from qiam.types import JSONObject
 
 __all__ = ["Condition", "Evaluator", "Result", "Statement", "evaluate_pairs"]
 
@@ -198,7 +199,7 @@ class Result:
     def __repr__(self) -> str:
         return f"Result({self.decision.value}, matched={len(self.matched)}, reasons={self.reasons!r})"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The batch format's output fields."""
         return {
             "decision": self.decision.value,

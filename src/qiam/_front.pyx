@@ -677,18 +677,11 @@ def compile_statements(statements, tables):
         block, and every element of each is clean.
     """
     cdef list items
-    cdef bint single, not_action, not_resource, templated, has_variables
-    cdef bint reads_variables = tables.reads_variables
-    cdef bint plain_sids = tables.plain_sids
-    cdef dict action_table = tables.actions
-    cdef dict resource_table = tables.resources
-    cdef dict condition_table = tables.condition_keys
+    cdef bint single
     cdef set sids = set()
     cdef list out = []
     cdef Py_ssize_t index
-    cdef dict st
-    cdef object item, element, sid, effect, key, entry, actions, services, resources, found, clean
-    cdef tuple conditions
+    cdef object item, compiled
     if type(statements) is dict:
         items = [statements]
         single = True
@@ -701,55 +694,65 @@ def compile_statements(statements, tables):
         item = items[index]
         if type(item) is not dict:
             return None
-        st = <dict> item
-        for element in st:
-            if element not in _ELEMENTS:
-                return None
-        sid = st.get("Sid")
-        if sid is not None or "Sid" in st:
-            if type(sid) is not str or (plain_sids and not _sid_is_plain(<str> sid)):
-                return None
-            if sid:
-                if sid in sids:
-                    return None
-                sids.add(sid)
-        effect = st.get("Effect")
-        if type(effect) is not str or not (effect == "Allow" or effect == "Deny"):
+        compiled = _one_statement(<dict> item, index, single, sids, tables)
+        if compiled is None:
             return None
-
-        not_action = "NotAction" in st
-        if not_action == ("Action" in st):
-            return None
-        key = _element_key(st["NotAction"] if not_action else st["Action"])
-        if key is None:
-            return None
-        entry = _action_entry(tables, action_table, key)
-        actions, services, clean = entry
-        if not clean:
-            return None
-
-        not_resource = "NotResource" in st
-        if not_resource == ("Resource" in st):
-            return None
-        key = _element_key(st["NotResource"] if not_resource else st["Resource"])
-        if key is None:
-            return None
-        entry = _resource_entry(tables, resource_table, key)
-        resources, templated, clean = entry
-        if not clean:
-            return None
-
-        conditions = ()
-        if "Condition" in st:
-            found = _compile_condition(st["Condition"], tables, condition_table)
-            if found is None:
-                return None
-            conditions = (<tuple> found)[0]
-            templated = templated or (<tuple> found)[1]
-
-        out.append(_statement(tables, index, single, sid, effect == "Allow", actions, not_action, services,
-                              resources, not_resource, conditions, reads_variables and templated))
+        out.append(compiled)
     return tuple(out)
+
+
+cdef object _pair_key(dict st, bint negated, str positive, str negative):
+    """The key of the one element of a pair (``Action`` or ``NotAction``, ...) that ``st`` holds
+    (``negated``: the second); None if it holds both or neither, or the element is not plain."""
+    if negated == (positive in st):
+        return None
+    return _element_key(st[negative] if negated else st[positive])
+
+
+cdef object _one_statement(dict st, Py_ssize_t index, bint single, set sids, object tables):
+    """One statement of ``compile_statements``, or None if it needs the full path (``sids``: those seen)."""
+    cdef bint not_action, not_resource, templated
+    cdef object element, sid, effect, key, actions, services, resources, found, clean
+    cdef tuple conditions = ()
+    for element in st:
+        if element not in _ELEMENTS:
+            return None
+    sid = st.get("Sid")
+    if sid is not None or "Sid" in st:
+        if type(sid) is not str or (tables.plain_sids and not _sid_is_plain(<str> sid)):
+            return None
+        if sid:
+            if sid in sids:
+                return None
+            sids.add(sid)
+    effect = st.get("Effect")
+    if type(effect) is not str or not (effect == "Allow" or effect == "Deny"):
+        return None
+
+    not_action = "NotAction" in st
+    key = _pair_key(st, not_action, "Action", "NotAction")
+    if key is None:
+        return None
+    actions, services, clean = _action_entry(tables, tables.actions, key)
+    if not clean:
+        return None
+    not_resource = "NotResource" in st
+    key = _pair_key(st, not_resource, "Resource", "NotResource")
+    if key is None:
+        return None
+    resources, templated, clean = _resource_entry(tables, tables.resources, key)
+    if not clean:
+        return None
+
+    if "Condition" in st:
+        found = _compile_condition(st["Condition"], tables, tables.condition_keys)
+        if found is None:
+            return None
+        conditions = (<tuple> found)[0]
+        templated = templated or (<tuple> found)[1]
+
+    return _statement(tables, index, single, sid, effect == "Allow", actions, not_action, services,
+                      resources, not_resource, conditions, tables.reads_variables and templated)
 
 
 # ----- the document: a policy's JSON text read straight into compiled statements -----
@@ -1139,6 +1142,50 @@ cdef bint _same_folded(const unsigned char* buf, Py_ssize_t a, Py_ssize_t b, Py_
     return True
 
 
+cdef bint _written_before(const unsigned char* buf, list spans, Py_ssize_t key, Py_ssize_t key_end,
+                          bint folded):
+    """Whether the text ``buf[key:key_end]`` is one of ``spans`` (start, end pairs), in any case if
+    ``folded``; adds it to them if not."""
+    cdef Py_ssize_t k, n = key_end - key
+    for k in range(0, len(spans), 2):
+        if <Py_ssize_t> spans[k + 1] - <Py_ssize_t> spans[k] == n:
+            if (_same_folded(buf, <Py_ssize_t> spans[k], key, n) if folded
+                    else memcmp(buf + <Py_ssize_t> spans[k], buf + key, n) == 0):
+                return True
+    spans.extend((key, key_end))
+    return False
+
+
+cdef object _string_values(_Scan* s):
+    """A condition key's value read at ``s``: its string, or the tuple of an array's strings; None
+    for anything else (another JSON type, an empty array)."""
+    cdef Py_ssize_t value = s.pos
+    cdef list texts
+    cdef int c = _peek(s)
+    if c == 34:
+        value = s.pos
+        if not _string(s):
+            return None
+        return _ascii(s.buf, value, s.pos)
+    if c != 91:
+        return None
+    s.pos += 1
+    texts = []
+    while True:
+        if _peek(s) != 34:
+            return None
+        value = s.pos
+        if not _string(s):
+            return None
+        texts.append(_ascii(s.buf, value, s.pos))
+        c = _peek(s)
+        s.pos += 1
+        if c == 93:
+            return tuple(texts)
+        if c != 44:
+            return None
+
+
 cdef object _condition_block(const unsigned char* buf, Py_ssize_t start, Py_ssize_t end, object tables,
                              dict table):
     """A Condition block's entry read from its text, as ``_compile_condition`` reads the decoded block:
@@ -1148,10 +1195,9 @@ cdef object _condition_block(const unsigned char* buf, Py_ssize_t start, Py_ssiz
     cdef _Scan s
     cdef list compiled = [], names = [], ops = []
     cdef bint templated = False
-    cdef Py_ssize_t key, key_end, k, value
+    cdef Py_ssize_t key, key_end
     cdef int c
-    cdef list texts
-    cdef object op_text, name, entry
+    cdef object op_text, name, entry, texts
     s.buf, s.n, s.pos, s.blanks = buf, end, start + 1, 0  # past the `{` (read by _object_span)
     while True:
         if _peek(&s) != 34:
@@ -1160,11 +1206,8 @@ cdef object _condition_block(const unsigned char* buf, Py_ssize_t start, Py_ssiz
         if not _string(&s):
             return None
         key_end = s.pos
-        for k in range(0, len(ops), 2):  # an operator written twice
-            if (<Py_ssize_t> ops[k + 1] - <Py_ssize_t> ops[k] == key_end - key
-                    and memcmp(buf + <Py_ssize_t> ops[k], buf + key, key_end - key) == 0):
-                return None
-        ops.extend((key, key_end))
+        if _written_before(buf, ops, key, key_end, False):  # an operator written twice
+            return None
         op_text = _ascii(buf, key, key_end)
         if _peek(&s) != 58:
             return None
@@ -1180,41 +1223,16 @@ cdef object _condition_block(const unsigned char* buf, Py_ssize_t start, Py_ssiz
             if not _string(&s):
                 return None
             key_end = s.pos
-            for k in range(0, len(names), 2):  # a key written twice, in any case
-                if (<Py_ssize_t> names[k + 1] - <Py_ssize_t> names[k] == key_end - key
-                        and _same_folded(buf, <Py_ssize_t> names[k], key, key_end - key)):
-                    return None
-            names.extend((key, key_end))
+            if _written_before(buf, names, key, key_end, True):  # a key written twice, in any case
+                return None
             name = _ascii(buf, key, key_end)
             if _peek(&s) != 58:
                 return None
             s.pos += 1
-            value = s.pos
-            c = _peek(&s)
-            if c == 34:
-                value = s.pos
-                if not _string(&s):
-                    return None
-                entry = _block_key(tables, table, op_text, name, _ascii(buf, value, s.pos))
-            elif c == 91:
-                s.pos += 1
-                texts = []
-                while True:
-                    if _peek(&s) != 34:
-                        return None
-                    value = s.pos
-                    if not _string(&s):
-                        return None
-                    texts.append(_ascii(buf, value, s.pos))
-                    c = _peek(&s)
-                    s.pos += 1
-                    if c == 93:
-                        break
-                    if c != 44:
-                        return None
-                entry = _block_key(tables, table, op_text, name, tuple(texts))
-            else:
+            texts = _string_values(&s)
+            if texts is None:
                 return None
+            entry = _block_key(tables, table, op_text, name, texts)
             if entry is False:
                 return False
             compiled.append((<tuple> entry)[0])
@@ -1400,6 +1418,41 @@ cdef object _read_statement(bytes data, Py_ssize_t* starts, Py_ssize_t* ends, in
                       resources, not_resource, conditions, r.reads_variables and templated)
 
 
+cdef bint _read_statements(_Scan* s, bytes data, int c, _Reading* reading, list out) except -1:
+    """Read the value of ``Statement`` at ``s`` (``c`` its first byte: one object or an array of them)
+    into ``out``; False if a statement needs the full path."""
+    cdef Py_ssize_t starts[N_ELEMENTS]
+    cdef Py_ssize_t ends[N_ELEMENTS]
+    cdef int seen
+    cdef Py_ssize_t index = 0
+    cdef bint single = c == 123
+    cdef set sids = set()
+    cdef object statement
+    if not single:
+        if c != 91:
+            return False
+        s.pos += 1
+    while True:
+        if _peek(s) != 123:
+            return False
+        seen = _statement_members(s, starts, ends)
+        if seen < 0:
+            return False
+        statement = _read_statement(data, starts, ends, seen, index, single, reading, sids)
+        if statement is None:
+            return False
+        out.append(statement)
+        index += 1
+        if single:
+            return True
+        c = _peek(s)
+        s.pos += 1
+        if c == 93:  # ]
+            return True
+        if c != 44:
+            return False
+
+
 def compile_document(data, tables):
     """The compiled statements of a policy's JSON text and the whitespace in it, or None for the full path.
 
@@ -1434,14 +1487,9 @@ def compile_document(data, tables):
     s.n = len(<bytes> data)
     s.pos = 0
     s.blanks = 0
-    cdef Py_ssize_t starts[N_ELEMENTS]
-    cdef Py_ssize_t ends[N_ELEMENTS]
-    cdef int seen, top = 0, c
-    cdef bint single
-    cdef set sids = set()
+    cdef int top = 0, c
     cdef list out = []
-    cdef Py_ssize_t key, key_end, value, index
-    cdef object statement
+    cdef Py_ssize_t key, key_end, value
     if _peek(&s) != 123:
         return None
     if tables.action_texts is None:
@@ -1476,31 +1524,8 @@ def compile_document(data, tables):
             if top & 2:
                 return None
             top |= 2
-            single = c == 123
-            if not single:
-                if c != 91:
-                    return None
-                s.pos += 1
-            index = 0
-            while True:
-                if _peek(&s) != 123:
-                    return None
-                seen = _statement_members(&s, starts, ends)
-                if seen < 0:
-                    return None
-                statement = _read_statement(data, starts, ends, seen, index, single, &reading, sids)
-                if statement is None:
-                    return None
-                out.append(statement)
-                index += 1
-                if single:
-                    break
-                c = _peek(&s)
-                s.pos += 1
-                if c == 93:  # ]
-                    break
-                if c != 44:
-                    return None
+            if not _read_statements(&s, data, c, &reading, out):
+                return None
         else:
             return None
         c = _peek(&s)

@@ -276,89 +276,107 @@ def compile_statements(statements: Any, tables: Any) -> tuple[Any, ...] | None:
         single = False
     else:
         return None
-    reads_variables = tables.reads_variables
-    plain_sids = tables.plain_sids
-    make = tables.statement
-    make_globs = tables.globs
-    make_matcher = tables.pattern_matcher
     sids: set[str] = set()
     out = []
     for index, st in enumerate(items):
         if type(st) is not dict:
             return None
-        for element in st:
-            if element not in _ELEMENTS:
-                return None
-        sid = st.get("Sid")
-        if sid is not None or "Sid" in st:
-            if type(sid) is not str or (plain_sids and not _sid_is_plain(sid)):
-                return None
-            if sid:
-                if sid in sids:
-                    return None
-                sids.add(sid)
-        effect = st.get("Effect")
-        if type(effect) is not str or effect not in ("Allow", "Deny"):
+        compiled = _statement(st, index, single, sids, tables)
+        if compiled is None:
             return None
-
-        not_action = "NotAction" in st
-        if not_action == ("Action" in st):
-            return None
-        key = element_key(st["NotAction"] if not_action else st["Action"])
-        if key is None:
-            return None
-        entry = tables.actions.get(key)
-        if entry is None:
-            entries = (key,) if isinstance(key, str) else key
-            if _as_patterns(entries, True):
-                entry = tables.actions[key] = (make_globs(entries, fold_case=True), action_services(entries), True)
-            else:
-                entry = tables.action_entry(key)
-        actions, services, clean = entry
-        if not clean:
-            return None
-
-        not_resource = "NotResource" in st
-        if not_resource == ("Resource" in st):
-            return None
-        key = element_key(st["NotResource"] if not_resource else st["Resource"])
-        if key is None:
-            return None
-        entry = tables.resources.get(key)
-        if entry is None:
-            entries = (key,) if isinstance(key, str) else key
-            if _as_patterns(entries, False):
-                entry = tables.resources[key] = (make_matcher(entries), False, True)
-            else:
-                entry = tables.resource_entry(key)
-        resources, templated, clean = entry
-        if not clean:
-            return None
-
-        conditions: tuple[Any, ...] = ()
-        if "Condition" in st:
-            found = _compile_condition(st["Condition"], tables)
-            if found is None:
-                return None
-            conditions = found[0]
-            templated = templated or found[1]
-
-        out.append(make(
-            index,
-            sid,
-            effect == "Allow",
-            actions,
-            not_action,
-            resources,
-            not_resource,
-            None,
-            False,
-            conditions,
-            ("Statement",) if single else ("Statement", index),
-            None if not_action else services,
-            tables.variables(resources, conditions) if reads_variables and templated else (),
-        ))
+        out.append(compiled)
     return tuple(out)
+
+
+def _action_entry(tables: Any, key: Any) -> tuple[Any, frozenset[str] | None, bool]:
+    """The entry of an Action (or NotAction) element by its key: kept in ``tables.actions``, built
+    here when plain (``tables.globs``), or asked for (``tables.action_entry``)."""
+    entry: tuple[Any, frozenset[str] | None, bool] | None = tables.actions.get(key)
+    if entry is None:
+        entries = (key,) if isinstance(key, str) else key
+        if _as_patterns(entries, True):
+            entry = tables.actions[key] = (tables.globs(entries, fold_case=True), action_services(entries), True)
+        else:
+            entry = tables.action_entry(key)
+    return entry
+
+
+def _resource_entry(tables: Any, key: Any) -> tuple[Any, bool, bool]:
+    """The entry of a Resource (or NotResource) element by its key (see ``_action_entry``)."""
+    entry: tuple[Any, bool, bool] | None = tables.resources.get(key)
+    if entry is None:
+        entries = (key,) if isinstance(key, str) else key
+        if _as_patterns(entries, False):
+            entry = tables.resources[key] = (tables.pattern_matcher(entries), False, True)
+        else:
+            entry = tables.resource_entry(key)
+    return entry
+
+
+def _pair_key(st: dict[str, Any], negated: bool, positive: str, negative: str) -> Any:
+    """The key of the one element of a pair (``Action`` or ``NotAction``, ...) that ``st`` holds
+    (``negated``: the second); None if it holds both or neither, or the element is not plain."""
+    if negated == (positive in st):
+        return None
+    return element_key(st[negative] if negated else st[positive])
+
+
+def _statement(st: dict[str, Any], index: int, single: bool, sids: set[str], tables: Any) -> Any:
+    """One statement of ``compile_statements``, or None if it needs the full path (``sids``: those seen)."""
+    for element in st:
+        if element not in _ELEMENTS:
+            return None
+    sid = st.get("Sid")
+    if sid is not None or "Sid" in st:
+        if type(sid) is not str or (tables.plain_sids and not _sid_is_plain(sid)):
+            return None
+        if sid:
+            if sid in sids:
+                return None
+            sids.add(sid)
+    effect = st.get("Effect")
+    if type(effect) is not str or effect not in ("Allow", "Deny"):
+        return None
+
+    not_action = "NotAction" in st
+    key = _pair_key(st, not_action, "Action", "NotAction")
+    if key is None:
+        return None
+    actions, services, clean = _action_entry(tables, key)
+    if not clean:
+        return None
+
+    not_resource = "NotResource" in st
+    key = _pair_key(st, not_resource, "Resource", "NotResource")
+    if key is None:
+        return None
+    resources, templated, clean = _resource_entry(tables, key)
+    if not clean:
+        return None
+
+    conditions: tuple[Any, ...] = ()
+    if "Condition" in st:
+        found = _compile_condition(st["Condition"], tables)
+        if found is None:
+            return None
+        conditions = found[0]
+        templated = templated or found[1]
+
+    return tables.statement(
+        index,
+        sid,
+        effect == "Allow",
+        actions,
+        not_action,
+        resources,
+        not_resource,
+        None,
+        False,
+        conditions,
+        ("Statement",) if single else ("Statement", index),
+        None if not_action else services,
+        tables.variables(resources, conditions) if tables.reads_variables and templated else (),
+    )
 
 
 def compile_document(data: bytes, tables: Any) -> tuple[tuple[Any, ...], int] | None:

@@ -27,7 +27,7 @@ class _Text:
 
     __slots__ = ("data", "document", "index", "lines", "origin", "text")
 
-    def __init__(self, text: str | None, document: Any, data: bytes | None = None,
+    def __init__(self, text: str | None, document: object, data: bytes | None = None,
                  origin: tuple[int, int] = (0, 0)) -> None:
         self.text = text
         self.document = document
@@ -55,7 +55,7 @@ class Source:
         name: str | None,
         text: str | None = None,
         *,
-        document: Any = None,
+        document: object = None,
         base: Path = (),
         data: bytes | None = None,
         origin: tuple[int, int] = (0, 0),
@@ -91,7 +91,7 @@ class Source:
                 shared.text = json.dumps(shared.document, ensure_ascii=False)
         return shared.text
 
-    def json(self) -> Any:
+    def json(self) -> object:
         """The JSON value of the text, read anew (for a text already read once, and found sound)."""
         shared = self._shared
         if shared.document is not None:

@@ -26,6 +26,7 @@ from qiam.kinds import PolicyKind, Shape, resource_kind
 from qiam.limits import max_library_bytes, max_policy_bytes, read_bounded
 from qiam.request import Request
 from qiam.scope import ScopeAnalyzer, ScopeResult
+from qiam.types import JSONObject
 
 SLOTS = PolicyKind.slots()
 
@@ -49,9 +50,9 @@ class Library:
         Where the library was read from, for messages.
     """
 
-    def __init__(self, policies: Mapping[str, Any], origins: Mapping[str, tuple[int, int]] | None = None,
+    def __init__(self, policies: Mapping[str, object], origins: Mapping[str, tuple[int, int]] | None = None,
                  where: str | None = None) -> None:
-        self._policies = dict(policies)
+        self._policies: dict[str, Any] = dict(policies)  # policies as given: compiling says what is not one
         self._origins = dict(origins or {})
         self.where = where
         self._compiled: dict[tuple[str, str], CompiledPolicy | PolicyError] = {}
@@ -212,7 +213,7 @@ def _content_key(data: dict[str, Any]) -> bytes | None:
 
 
 def _error_dict(exc: QiamError, slot: str | None, name: str | None = None) -> dict[str, Any]:
-    found = exc.to_dict()
+    found: dict[str, Any] = exc.to_dict()  # the fields QiamError.to_dict gives, of the types _error takes
     return _error(exc.code, exc.message, policy=slot, name=name or found.get("policy"), path=found["path"],
                   line=found["line"], column=found["column"], hint=exc.hint)
 
@@ -236,13 +237,13 @@ class BatchRunner:
         # Rendered answers by the JSON of a line's policies and request: bulk input repeats itself.
         self._answers: dict[bytes, tuple[str, bytes]] = {}
 
-    def run(self, lines: Iterable[str | bytes]) -> Iterator[dict[str, Any]]:
+    def run(self, lines: Iterable[str | bytes]) -> Iterator[JSONObject]:
         """One output object per non-blank input line, in order."""
         for number, line in enumerate(lines, 1):
             if line.strip():
                 yield self.run_line(line, number)
 
-    def run_line(self, line: str | bytes, number: int = 1) -> dict[str, Any]:
+    def run_line(self, line: str | bytes, number: int = 1) -> JSONObject:
         """Evaluate one input line."""
         line_id, prepared = self._prepare(line, number)
         if isinstance(prepared, dict):

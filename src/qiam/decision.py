@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import abc
 import enum
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
-from qiam.errors import Diagnostic, Location
+from qiam.errors import Diagnostic, Location, Path
+
+if TYPE_CHECKING:
+    from qiam.compile import ResourceMatcher
+    from qiam.principals import PrincipalMatcher
+    from qiam.types import JSONObject
+    from qiam.variables import Variable
 
 
 class Decision(enum.Enum):
@@ -39,7 +46,7 @@ class StatementRef:
         """``identity``, ``resource``, ``boundary``, ``session``, ``scp`` or ``rcp``."""
         return self.policy.split("[", 1)[0]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The batch format's ``matched`` entry."""
         pos = self.location.position()
         return {
@@ -79,8 +86,51 @@ class Result(abc.ABC):
         """Whether the decision is ALLOW."""
 
     @abc.abstractmethod
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The batch format's output fields."""
+
+
+class PatternSet(Protocol):
+    """A compiled set of patterns: the core's ``GlobSet`` (an Action list, ``StringLike`` values) or
+    ``ArnPatternSet`` (a Resource list, ``Arn*`` values), of either engine (see ``qiam._match``)."""
+
+    @property
+    def patterns(self) -> tuple[str, ...]: ...
+
+    def __len__(self) -> int: ...
+
+    def matches_any(self, text: str, /) -> bool: ...
+
+    def first_match(self, text: str, /) -> int: ...
+
+    def any_of(self, values: Iterable[str], /) -> bool: ...
+
+    def all_of(self, values: Iterable[str], /) -> bool: ...
+
+
+Shortcut: TypeAlias = "tuple[int, frozenset[str] | PatternSet | None]"
+"""What ``ValueMatcher.shortcut()`` returns: a ``qiam.operators.SHORTCUT_*`` kind and its data."""
+
+
+class ValueMatcher(Protocol):
+    """The compiled policy values of one condition key (``qiam.operators.StringValues`` and its kin).
+
+    ``test(value, context, negated)`` compares one request value with every
+    policy value (None: the value cannot be read); ``reads`` says whether a
+    request value can be read at all, and ``shortcut`` how the compiled kernel
+    may test it without calling ``test``.
+    """
+
+    def reads(self, value: str, /) -> bool: ...
+
+    def shortcut(self) -> Shortcut: ...
+
+    def test(self, value: str, context: Mapping[str, str | tuple[str, ...]], negated: bool, /) -> bool | None: ...
+
+
+ConditionValues: TypeAlias = "ValueMatcher | tuple[bool | None, ...]"
+"""``CompiledCondition.values``: a value matcher, or for ``Null`` one flag per policy value (true: the key
+is to be absent; None: the value is neither ``true`` nor ``false``)."""
 
 
 class CompiledCondition(abc.ABC):
@@ -94,7 +144,7 @@ class CompiledCondition(abc.ABC):
     negated: bool
     if_exists: bool
     set_prefix: str | None
-    values: Any
+    values: ConditionValues
     exact: frozenset[str] | None
     operator: str
     texts: tuple[str, ...]
@@ -109,13 +159,13 @@ class CompiledStatement(abc.ABC):
     sid: str | None
     allow: bool
     effect: str
-    actions: Any
+    actions: PatternSet  # the Action (or NotAction) patterns, folding case
     not_action: bool
-    resources: Any
+    resources: ResourceMatcher | None  # None: no Resource or NotResource element
     not_resource: bool
-    principal: Any
+    principal: PrincipalMatcher | None  # None: no Principal or NotPrincipal element
     not_principal: bool
     conditions: tuple[CompiledCondition, ...]
-    path: tuple[Any, ...]
+    path: Path
     services: frozenset[str] | None
-    variables: tuple[Any, ...]
+    variables: tuple[Variable, ...]

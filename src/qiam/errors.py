@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from qiam._source import Source
+    from qiam.types import JSONObject
 
 Path = tuple[str | int, ...]
 
@@ -102,7 +103,7 @@ class Diagnostic:
     def __str__(self) -> str:
         return f"{self.location.render()}: {self.severity.value}: {self.message} [{self.code}]"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The JSON form used by the command line and the batch format."""
         pos = self.location.position()
         source = self.location.source
@@ -141,7 +142,7 @@ class QiamError(Exception):
         where = self.location.render()
         return f"{where}: {self.message}" if where != "$" else self.message
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The JSON form used by the command line and the batch format."""
         pos = self.location.position()
         source = self.location.source

@@ -7,7 +7,7 @@ disagree with the decision because it is the same run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qiam.decision import StatementRef
 from qiam.errors import Location
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from qiam.decision import Decision
     from qiam.evaluate import Result
     from qiam.request import Request
+    from qiam.types import JSONObject
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +32,7 @@ class ConditionTrace:
     result: bool | None
     reason: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """JSON form."""
         return {
             "operator": self.operator,
@@ -59,7 +60,7 @@ class StatementTrace:
     location: Location
     conditions: tuple[ConditionTrace, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """JSON form: the statement as a result's ``matched`` entry names it, and its outcome."""
         out = StatementRef(self.policy, self.name, self.index, self.sid, self.effect, self.location).to_dict()
         out.update(applies=self.outcome, element=self.element, detail=self.detail,
@@ -80,7 +81,7 @@ class Explanation:
         """The decision (the same object ``evaluate`` returned)."""
         return self.result.decision
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """JSON form."""
         out = self.result.to_dict()
         out["statements"] = [s.to_dict() for s in self.statements]

@@ -20,6 +20,7 @@ from typing import Any
 from qiam.decision import Decision, Result, StatementRef
 from qiam.policyset import PolicySet
 from qiam.request import Request
+from qiam.types import JSONObject
 
 __all__ = ["evaluation_result", "simulation"]
 
@@ -70,7 +71,7 @@ def _statement(ref: StatementRef) -> dict[str, Any]:
     return out
 
 
-def evaluation_result(request: Request, result: Result, pset: PolicySet | None = None) -> dict[str, Any]:
+def evaluation_result(request: Request, result: Result, pset: PolicySet | None = None) -> JSONObject:
     """One EvaluationResult of the simulator for a request and its Result (under ``pset``, whose SCPs and
     boundary say whether the organization and boundary details belong in it)."""
     decision = result.decision.value
@@ -100,6 +101,6 @@ def evaluation_result(request: Request, result: Result, pset: PolicySet | None =
     return out
 
 
-def simulation(answers: Iterable[tuple[Request, Result]], pset: PolicySet | None = None) -> dict[str, Any]:
+def simulation(answers: Iterable[tuple[Request, Result]], pset: PolicySet | None = None) -> JSONObject:
     """The simulator's whole response for (request, result) pairs, in order."""
     return {"EvaluationResults": [evaluation_result(r, res, pset) for r, res in answers], "IsTruncated": False}

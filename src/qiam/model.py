@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final, cast
 
 from qiam._source import Source
 from qiam.errors import Path
@@ -50,11 +50,11 @@ STATEMENT_ELEMENTS = (
 class Statement:
     """One statement as written; ``path`` locates it in its policy."""
 
-    raw: Mapping[str, Any]
+    raw: Mapping[str, object]
     index: int
     path: Path
 
-    def get(self, element: str) -> Any:
+    def get(self, element: str) -> object:
         """The element's JSON value, or ``ABSENT``."""
         return self.raw.get(element, ABSENT)
 
@@ -65,7 +65,7 @@ class Statement:
         return sid if isinstance(sid, str) else None
 
     @property
-    def effect(self) -> Any:
+    def effect(self) -> object:
         """The Effect as written (``ABSENT`` if missing)."""
         return self.raw.get("Effect", ABSENT)
 
@@ -81,17 +81,18 @@ class Policy:
 
     __slots__ = ("_raw", "source")
 
-    def __init__(self, raw: Mapping[str, Any] | None, source: Source) -> None:
+    def __init__(self, raw: Mapping[str, object] | None, source: Source) -> None:
         self._raw = raw  # None: read from the source's text when first asked
         self.source = source
 
     @property
-    def raw(self) -> Mapping[str, Any]:
+    def raw(self) -> Mapping[str, object]:
         """The JSON object, as decoded."""
         raw = self._raw
         if raw is None:
             # Two threads may both read it; they read the same text, and either result serves.
-            raw = self._raw = self.source.json()
+            # The text was parsed once already and found to be an object.
+            raw = self._raw = cast("Mapping[str, object]", self.source.json())
         return raw
 
     def __repr__(self) -> str:
@@ -119,7 +120,7 @@ class Policy:
         return self.source.name
 
     @property
-    def version(self) -> Any:
+    def version(self) -> object:
         """The Version as written (``ABSENT`` if missing)."""
         return self.raw.get("Version", ABSENT)
 

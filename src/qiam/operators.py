@@ -15,14 +15,17 @@ import enum
 import ipaddress
 import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING
 
 from qiam._impl import Engine, current
 from qiam.variables import Template, compile_value
+
+if TYPE_CHECKING:
+    from qiam.decision import ConditionValues, PatternSet, Shortcut
 
 
 class Family(enum.Enum):
@@ -358,7 +361,7 @@ class _Values:
     def reads(self, value: str) -> bool:
         return True
 
-    def shortcut(self) -> tuple[int, Any]:
+    def shortcut(self) -> Shortcut:
         return SHORTCUT_NONE, None
 
 
@@ -371,7 +374,7 @@ class StringValues(_Values):
         self.static = static
         self.templates = templates
 
-    def shortcut(self) -> tuple[int, Any]:
+    def shortcut(self) -> Shortcut:
         return (SHORTCUT_NONE, None) if self.templates else (SHORTCUT_EXACT, self.static)
 
     def test(self, value: str, context: Context, negated: bool) -> bool | None:
@@ -389,7 +392,7 @@ class IgnoreCaseValues(StringValues):
 
     __slots__ = ()
 
-    def shortcut(self) -> tuple[int, Any]:
+    def shortcut(self) -> Shortcut:
         return (SHORTCUT_NONE, None) if self.templates else (SHORTCUT_FOLDED, self.static)
 
     def test(self, value: str, context: Context, negated: bool) -> bool | None:
@@ -413,11 +416,11 @@ class PatternValues(_Values):
                  engine: Engine | None = None) -> None:
         match = (engine or current()).match
         self.arn = arn
-        self.make: Any = match.ArnPatternSet if arn else match.GlobSet
+        self.make: Callable[[Iterable[str]], PatternSet] = match.ArnPatternSet if arn else match.GlobSet
         self.static = self.make(patterns)
         self.templates = templates
 
-    def shortcut(self) -> tuple[int, Any]:
+    def shortcut(self) -> Shortcut:
         if self.templates:
             return SHORTCUT_NONE, None
         return (SHORTCUT_ARN if self.arn else SHORTCUT_GLOB), self.static
@@ -444,7 +447,8 @@ class OrderedValues(_Values):
     def reads(self, value: str) -> bool:
         return self.read(value) is not None
 
-    def __init__(self, values: tuple[Any, ...], compare: Compare, read: Any) -> None:
+    def __init__(self, values: tuple[Decimal | int | None, ...], compare: Compare,
+                 read: Callable[[str], Decimal | int | None]) -> None:
         self.values = values  # None where a policy value did not read
         self.compare = _COMPARE[compare]
         self.read = read
@@ -538,8 +542,8 @@ class FamilyRules:
     (``qiam._front``'s KIND_*, 0 for none).
     """
 
-    make: Callable[[tuple[str, ...], bool, Engine, OperatorSpec], Any]
-    read: Callable[[str], Any] | None = None
+    make: Callable[[tuple[str, ...], bool, Engine, OperatorSpec], ConditionValues]
+    read: Callable[[str], object] | None = None
     unreadable: tuple[str, str, str, str | None] | None = None
     literal: bool = False
     one_value: bool = False
@@ -547,14 +551,14 @@ class FamilyRules:
     front_kind: int = 0
 
 
-def _strings(texts: tuple[str, ...], reads_variables: bool, engine: Engine, spec: OperatorSpec) -> Any:
+def _strings(texts: tuple[str, ...], reads_variables: bool, engine: Engine, spec: OperatorSpec) -> StringValues:
     static, templates = _split(texts, pattern=False, reads_variables=reads_variables, engine=engine)
     if spec.family is STRING_IGNORE_CASE:
         return IgnoreCaseValues(frozenset(v.lower() for v in static), templates)
     return StringValues(frozenset(static), templates)
 
 
-def _patterns(texts: tuple[str, ...], reads_variables: bool, engine: Engine, spec: OperatorSpec) -> Any:
+def _patterns(texts: tuple[str, ...], reads_variables: bool, engine: Engine, spec: OperatorSpec) -> PatternValues:
     static, templates = _split(texts, pattern=True, reads_variables=reads_variables, engine=engine)
     return PatternValues(tuple(static), templates, arn=spec.family is ARN, engine=engine)
 
@@ -602,7 +606,7 @@ FAMILY_RULES: dict[Family, FamilyRules] = {
 
 
 def compile_values(spec: OperatorSpec, texts: tuple[str, ...], *, reads_variables: bool,
-                   engine: Engine | None = None) -> Any:
+                   engine: Engine | None = None) -> ConditionValues:
     """The value matcher of one condition key, from its policy values as strings (made by ``engine``'s
     matchers, default the current engine)."""
     return FAMILY_RULES[spec.family].make(texts, reads_variables, engine or current(), spec)

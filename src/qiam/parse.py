@@ -23,7 +23,7 @@ from qiam._source import Source
 from qiam.errors import Location, PolicySyntaxError
 from qiam.model import Policy
 
-PolicyInput = str | bytes | Mapping[str, Any] | Policy
+PolicyInput = str | bytes | Mapping[str, object] | Policy
 
 
 def parse_policy(document: PolicyInput, *, name: str | None = None, origin: tuple[int, int] = (0, 0)) -> Policy:
@@ -117,7 +117,7 @@ def parse_policy(document: PolicyInput, *, name: str | None = None, origin: tupl
     return Policy(raw, source)
 
 
-def policy_from_json(raw: Mapping[str, Any], source: Source) -> Policy:
+def policy_from_json(raw: Mapping[str, object], source: Source) -> Policy:
     """A policy from an already-decoded JSON object whose text ``source`` holds."""
     return Policy(raw, source)
 
@@ -125,7 +125,7 @@ def policy_from_json(raw: Mapping[str, Any], source: Source) -> Policy:
 _MAX_DEPTH = 1024  # what orjson reads from text
 
 
-def _check_json_shape(document: Mapping[str, Any], source: Source) -> None:
+def _check_json_shape(document: Mapping[str, object], source: Source) -> None:
     """A policy given as an object must be what JSON can hold, and no deeper than text may be."""
     stack: list[tuple[Any, int, tuple[Any, ...]]] = [(document, 1, ())]
     while stack:

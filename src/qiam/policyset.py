@@ -25,7 +25,7 @@ from qiam.kinds import PolicyKind, Shape
 from qiam.request import Request
 
 if TYPE_CHECKING:
-    from qiam.compile import CompiledPolicy
+    from qiam.compile import CompiledPolicy, ResourceMatcher
     from qiam.scope import ScopeResult
 
 __all__ = ["PolicySet", "Tracer", "evaluate_pairs"]
@@ -136,7 +136,7 @@ class PolicySet:
         """The statements whose Action or NotAction admits ``action`` (any case), with their references."""
         return self._evaluator.statements_for(action)  # type: ignore[no-any-return]
 
-    def resource_elements(self, action: str) -> tuple[tuple[Any, ...], tuple[CompiledStatement, ...]]:
+    def resource_elements(self, action: str) -> tuple[tuple[ResourceMatcher, ...], tuple[CompiledStatement, ...]]:
         """The Resource matchers of ``statements_for(action)``: the distinct ones without variables, and
         the statements whose matcher has some (what ``qiam.scope`` splits a pattern by)."""
         return self._evaluator.resource_elements(action)  # type: ignore[no-any-return]

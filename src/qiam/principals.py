@@ -15,7 +15,6 @@ import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from qiam.errors import RequestError
 
@@ -83,7 +82,7 @@ _WITH_IDENTITY_POLICIES = frozenset({CallerKind.IAM_USER, CallerKind.ROLE_SESSIO
                                      CallerKind.UNSPECIFIED})
 
 
-def parse_caller(text: str | None, context: Mapping[str, Any], *, service_linked_role: bool = False) -> Caller:
+def parse_caller(text: str | None, context: Mapping[str, object], *, service_linked_role: bool = False) -> Caller:
     """Read a request's principal.
 
     A role session's ARN drops the role's path, so its role ARN is taken from
@@ -150,7 +149,7 @@ class PrincipalMatcher:
 
     __slots__ = ("accounts", "canonical", "direct", "federated", "roles", "services", "wildcard")
 
-    def __init__(self, element: Any) -> None:
+    def __init__(self, element: object) -> None:
         self.wildcard = element == "*"
         self.accounts: dict[str, str] = {}  # account -> its partition ("aws" for a bare ID)
         self.direct: set[str] = set()

@@ -72,7 +72,7 @@ class ParsedExpression:
     resource: str
     principal: str | None
     account: str | None
-    context: dict[str, Any]
+    context: dict[str, str | list[str]]  # a list: a multivalued key
 
 
 def parse_expression(text: str) -> ParsedExpression:

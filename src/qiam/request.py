@@ -9,10 +9,10 @@ JSON numbers and booleans become their canonical strings.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeAlias
 
 import orjson
 
@@ -20,8 +20,19 @@ from qiam.context import Environment, derive, parse_time
 from qiam.errors import RequestError
 from qiam.operators import condition_value_text
 from qiam.principals import Caller, CallerKind, parse_caller
+from qiam.types import JSONObject
 
 ContextValue = str | tuple[str, ...]
+
+# What the decision kernels read of a request, by position: the fields FACTS names, in its order.
+Facts: TypeAlias = tuple[str, str, str, dict[str, ContextValue], Caller, CallerKind, bool, bool, bool, bool, bool,
+                         str | None, str | None, str, str, str, bool, bool]
+
+# What a pickled request is rebuilt from (see Request.__reduce__ and _rebuild).
+_Fields: TypeAlias = tuple[str, str, str | None, dict[str, ContextValue], tuple[str, ...], str | None, bool, bool,
+                           bool, str | None]
+_Rebuild: TypeAlias = Callable[[str, str, str | None, dict[str, ContextValue], tuple[str, ...], str | None, bool,
+                                bool, bool, str | None], "Request"]
 
 _ACTION = re.compile(r"[A-Za-z0-9.\-]+:[^\s:*?]+")
 
@@ -112,7 +123,7 @@ class Request:
     derived: Mapping[str, ContextValue]  # the derived keys in effect: those the given context does not override
     environment: Environment | None  # what derivation read; None when the context is not derived
     resource_match: str | None
-    facts: tuple[Any, ...]  # what the decision kernel reads, in one tuple (see FACTS)
+    facts: Facts  # what the decision kernel reads, in one tuple (see FACTS)
     key: bytes  # equal for requests that must get the same answer
 
     def __init__(
@@ -121,7 +132,7 @@ class Request:
         resource: str = "*",
         *,
         principal: str | None = None,
-        context: Mapping[str, Any] | None = None,
+        context: Mapping[str, object] | None = None,
         resource_account: str | None = None,
         service_linked_role: bool = False,
         management_account: bool = False,
@@ -130,32 +141,9 @@ class Request:
         environment: Environment | None = None,
         resource_match: str | None = None,
     ) -> None:
-        if not isinstance(action, str) or not _ACTION.fullmatch(action):
-            raise RequestError(
-                f"request action `{action}` is not of the form service:Action",
-                hint="name one action, e.g. s3:GetObject; wildcards belong in policies",
-            )
-        if not isinstance(resource, str) or (resource != "*" and resource.count(":") < 5):
-            raise RequestError(
-                f"request resource `{resource}` is neither `*` nor an ARN",
-                hint="ARNs have six fields: arn:partition:service:region:account:resource",
-            )
-        if resource_match not in (None, "all", "some"):
-            raise RequestError("`resource_match` must be `all` or `some`",
-                               hint="all: allowed on every resource the pattern matches; some: on at least one")
-        if principal is not None and (not isinstance(principal, str) or not principal):
-            raise RequestError("the request principal must be a non-empty string",
-                               hint="an ARN, a service principal, or `anonymous`")
-        if resource_account is not None and not isinstance(resource_account, str):
-            raise RequestError("`resource_account` must be a string")
-        for name, flag in (("service_linked_role", service_linked_role),
-                           ("management_account", management_account),
-                           ("resource_management_account", resource_management_account),
-                           ("derive_context", derive_context)):
-            if not isinstance(flag, bool):
-                raise RequestError(f"`{name}` must be true or false")
-        if environment is not None and not isinstance(environment, Environment):
-            raise RequestError("`environment` must be a qiam.context.Environment")
+        _check_arguments(action, resource, principal, resource_account, resource_match, environment,
+                         service_linked_role=service_linked_role, management_account=management_account,
+                         resource_management_account=resource_management_account, derive_context=derive_context)
         given = _fold_context(context)
         caller = parse_caller(principal, given, service_linked_role=service_linked_role)
         fields = resource.split(":", 5)
@@ -219,13 +207,13 @@ class Request:
         """The context the decision reads: the given keys over the derived ones (read-only, keys folded)."""
         return MappingProxyType(self._context)
 
-    def __setattr__(self, name: str, value: Any) -> None:
+    def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("a Request is immutable")
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError("a Request is immutable")
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[_Rebuild, _Fields]:
         # The derived keys travel as context, so that an unpickled request has the same context
         # (and key) whenever it is unpickled, whatever the clock says then.
         return (_rebuild, (self.action, self.resource, self.principal, dict(self._context), tuple(self.derived),
@@ -245,7 +233,7 @@ class Request:
         return hash(self.key)
 
     @classmethod
-    def from_json(cls, data: Any) -> Request:
+    def from_json(cls, data: object) -> Request:
         """Build a request from the ``request`` object of the batch line format.
 
         The context is derived only when the object says ``"derive_context": true``
@@ -277,7 +265,7 @@ class Request:
             resource_match=data.get("resource_match"),
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The batch line format's ``request`` object (context keys folded; derived keys apart)."""
         out: dict[str, Any] = {"action": self.action, "resource": self.resource}
         if self.principal is not None:
@@ -290,6 +278,35 @@ class Request:
         if self.derived:
             out["derived"] = _plain(self.derived)
         return out
+
+
+
+def _check_arguments(action: object, resource: object, principal: object, resource_account: object,
+                     resource_match: object, environment: object, **flags: object) -> None:
+    """Raise RequestError for the first argument of ``Request`` that is not of its type and form."""
+    if not isinstance(action, str) or not _ACTION.fullmatch(action):
+        raise RequestError(
+            f"request action `{action}` is not of the form service:Action",
+            hint="name one action, e.g. s3:GetObject; wildcards belong in policies",
+        )
+    if not isinstance(resource, str) or (resource != "*" and resource.count(":") < 5):
+        raise RequestError(
+            f"request resource `{resource}` is neither `*` nor an ARN",
+            hint="ARNs have six fields: arn:partition:service:region:account:resource",
+        )
+    if resource_match not in (None, "all", "some"):
+        raise RequestError("`resource_match` must be `all` or `some`",
+                           hint="all: allowed on every resource the pattern matches; some: on at least one")
+    if principal is not None and (not isinstance(principal, str) or not principal):
+        raise RequestError("the request principal must be a non-empty string",
+                           hint="an ARN, a service principal, or `anonymous`")
+    if resource_account is not None and not isinstance(resource_account, str):
+        raise RequestError("`resource_account` must be a string")
+    for name, flag in flags.items():
+        if not isinstance(flag, bool):
+            raise RequestError(f"`{name}` must be true or false")
+    if environment is not None and not isinstance(environment, Environment):
+        raise RequestError("`environment` must be a qiam.context.Environment")
 
 
 def _plain(context: Mapping[str, ContextValue]) -> dict[str, Any]:
@@ -347,7 +364,7 @@ _FIELDS = ("principal", "action", "resource", "resource_account", "context", "se
            "principal_tags", "resource_match")
 
 
-def _fold_context(context: Mapping[str, Any] | None) -> dict[str, ContextValue]:
+def _fold_context(context: Mapping[str, object] | None) -> dict[str, ContextValue]:
     if context is None:
         return {}
     if not isinstance(context, Mapping):

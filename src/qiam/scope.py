@@ -40,6 +40,7 @@ from qiam.special import discriminating_shapes
 
 if TYPE_CHECKING:
     from qiam.evaluate import PolicySet, Result
+    from qiam.types import JSONObject
 
 __all__ = ["ArnLanguage", "COVERS", "DISJOINT", "PARTIAL", "ScopeAnalyzer", "ScopeResult", "relation"]
 
@@ -272,7 +273,7 @@ class ScopeResult:
         """Whether the decision is ALLOW."""
         return self.decision is Decision.ALLOW
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The batch format's output fields, with ``scope`` and what decided it."""
         out = self.result.to_dict()
         out["decision"] = self.decision.value

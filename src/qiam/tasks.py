@@ -42,7 +42,7 @@ from importlib.resources import files
 from itertools import compress, count
 from operator import attrgetter, not_
 from pathlib import Path
-from typing import Any
+from typing import Any, cast, overload
 
 import orjson
 
@@ -55,6 +55,7 @@ from qiam.parse import PolicyInput, parse_policy
 from qiam.reqlang import parse_expression
 from qiam.request import Request
 from qiam.scope import COVERS, ScopeAnalyzer, ScopeTooLarge, summarize
+from qiam.types import JSON, JSONObject
 
 FORMAT = 1
 DEFAULT_ACCOUNT = "111122223333"
@@ -92,10 +93,10 @@ class Requirement:
     resource_type: str | None = None
     grant: str = ""
 
-    def request(self, principal: str | None, account: str, *, context: Mapping[str, Any] | None = None,
+    def request(self, principal: str | None, account: str, *, context: Mapping[str, object] | None = None,
                 environment: Environment | None = None, derive_context: bool = True) -> Request:
         """The request to evaluate (a pattern request when ``pattern``)."""
-        merged = dict(self.context)
+        merged: dict[str, object] = dict(self.context)
         if context:
             folded = {k.lower() for k in context}
             merged = {k: v for k, v in merged.items() if k.lower() not in folded}
@@ -104,7 +105,7 @@ class Requirement:
                        derive_context=derive_context, environment=environment,
                        resource_match="all" if self.pattern else None)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """JSON form."""
         out: dict[str, Any] = {
             "action": self.action,
@@ -137,13 +138,13 @@ class Task:
     policy: str | None  # the page's own policy for the task, when there is one
     requirements: tuple[Requirement, ...]
     dropped: tuple[Dropped, ...] = ()
-    resource_policies: Mapping[str, Any] = field(default_factory=dict)
+    resource_policies: Mapping[str, object] = field(default_factory=dict)
 
 
 class TaskCatalog:
     """Task definitions, read from JSON (see the README: the task catalog format)."""
 
-    def __init__(self, data: Mapping[str, Any], *, name: str = "<tasks>") -> None:
+    def __init__(self, data: Mapping[str, object], *, name: str = "<tasks>") -> None:
         if not isinstance(data, Mapping) or data.get("format") != FORMAT:
             raise TaskCatalogError(f"{name}: a task catalog is an object with \"format\": {FORMAT}")
         tasks = data.get("tasks")
@@ -157,7 +158,7 @@ class TaskCatalog:
             raise TaskCatalogError(f"{name}: `resource_policies` must be an object of names to policies")
         self.name = name
         self.names: dict[str, str] = dict(names)
-        self.resource_policies: dict[str, Any] = dict(policies)
+        self.resource_policies: dict[str, object] = dict(policies)
         self._tasks: dict[str, Mapping[str, Any]] = {}
         for i, task in enumerate(tasks):
             if not isinstance(task, Mapping) or not isinstance(task.get("name"), str):
@@ -385,7 +386,15 @@ _EXAMPLE_ACCOUNTS = frozenset({"account-id", "123456789012", "account", "account
 _PLACEHOLDER_REGIONS = frozenset({"region", "your-region", "aws-region", "region-name"})
 
 
-def fill_placeholders(document: Any, *, account: str, region: str) -> Any:
+@overload
+def fill_placeholders(document: Mapping[str, object], *, account: str, region: str) -> dict[str, object]: ...
+
+
+@overload
+def fill_placeholders(document: object, *, account: str, region: str) -> object: ...
+
+
+def fill_placeholders(document: object, *, account: str, region: str) -> object:
     """A copy of a policy with ARN placeholders (``region``, ``account-id``, ``123456789012``) filled in."""
 
     def arn(text: str) -> str:
@@ -410,7 +419,7 @@ def fill_placeholders(document: Any, *, account: str, region: str) -> Any:
     return walk(copy.deepcopy(document))
 
 
-def has_placeholders(document: Any) -> bool:
+def has_placeholders(document: object) -> bool:
     """Whether a policy holds ARN placeholders that ``fill_placeholders`` would fill."""
     return bool(fill_placeholders(document, account="\0", region="\0") != document)
 
@@ -456,7 +465,7 @@ class RequirementResult:
         """Keys the decision depended on that neither the requirement nor derivation supplied."""
         return self.result.missing_context_keys
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """JSON form."""
         out = self.requirement.to_dict()
         out["decision"] = (Decision.ALLOW if self.allowed else self.result.decision).value
@@ -594,7 +603,7 @@ class TaskResult:
         """Keys some decision depended on that neither the requirements nor derivation supplied."""
         return tuple(sorted({k for r in self.requirements for k in r.missing_context_keys}))
 
-    def suggestion(self) -> dict[str, Any] | None:
+    def suggestion(self) -> JSONObject | None:
         """The smallest policy that grants the missing requirements, or None if nothing is missing.
 
         One statement per set of conditions and actions, naming the resources
@@ -604,7 +613,7 @@ class TaskResult:
         """
         return self._answers()[1]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """JSON form, as ``qiam tasks --json`` prints it."""
         requirements = self.requirements
         return {
@@ -621,7 +630,7 @@ class TaskResult:
         }
 
 
-def suggest(task: Task, requirements: Iterable[Requirement]) -> dict[str, Any] | None:
+def suggest(task: Task, requirements: Iterable[Requirement]) -> JSONObject | None:
     """The smallest policy granting ``requirements``: one statement per set of conditions and actions."""
     by_resource: dict[tuple[Any, str], set[str]] = {}
     for req in requirements:
@@ -631,7 +640,7 @@ def suggest(task: Task, requirements: Iterable[Requirement]) -> dict[str, Any] |
     grouped: dict[tuple[Any, tuple[str, ...]], list[str]] = {}
     for (condition, resource), action_set in by_resource.items():
         grouped.setdefault((condition, tuple(sorted(action_set))), []).append(resource)
-    statements = []
+    statements: list[JSON] = []
     for n, ((condition, actions), resources) in enumerate(sorted(grouped.items(), key=str), 1):
         statement: dict[str, Any] = {
             "Sid": f"Grant{_sid(task.name)}{n}",
@@ -703,7 +712,7 @@ class Checker:
 
     def __init__(self, catalog: TaskCatalog | None = None, *, account: str = DEFAULT_ACCOUNT,
                  region: str = DEFAULT_REGION, partition: str = DEFAULT_PARTITION, principal: str | None = None,
-                 context: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None,
+                 context: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None,
                  environment: Environment | None = None, derive_context: bool = True,
                  resource_policies: Mapping[str, PolicyInput | CompiledPolicy] | None = None) -> None:
         self.catalog = catalog or TaskCatalog.bundled()
@@ -931,7 +940,7 @@ class Checker:
             compiled = self._rp_compiled.get(key)
             if compiled is None:
                 compiled = self._rp_compiled[key] = self._compiler.compile(
-                    parse_policy(task.resource_policies[name], name=name), "resource")
+                    parse_policy(cast(PolicyInput, task.resource_policies[name]), name=name), "resource")
         if compiled is None or name is None:
             return base
         found = self._with_rp.get((base, name))
@@ -1019,7 +1028,7 @@ def _blockers_of(result: Result) -> tuple[StatementRef | str, ...]:
 
 def check(policies: Policies, task: str | Task, *, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION,
           partition: str = DEFAULT_PARTITION, principal: str | None = None,
-          context: Mapping[str, Any] | None = None, names: Mapping[str, str] | None = None,
+          context: Mapping[str, object] | None = None, names: Mapping[str, str] | None = None,
           environment: Environment | None = None, derive_context: bool = True,
           resource_policies: Mapping[str, PolicyInput | CompiledPolicy] | None = None,
           catalog: TaskCatalog | None = None) -> TaskResult:

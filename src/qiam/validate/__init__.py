@@ -17,7 +17,7 @@ This module holds the ways in.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qiam._source import Source
 from qiam.model import VERSION_2008, VERSION_2012, Policy
@@ -131,19 +131,19 @@ class ElementVerdicts:
         self._checker.found.clear()
         return self._checker
 
-    def actions(self, value: Any) -> bool:
+    def actions(self, value: object) -> bool:
         """Whether an Action (or NotAction) value is clean."""
         checker = self._reset()
         check_actions(checker, {"Action": value}, (), None)
         return not checker.found
 
-    def resources(self, value: Any) -> bool:
+    def resources(self, value: object) -> bool:
         """Whether a Resource (or NotResource) value is clean."""
         checker = self._reset()
         check_resources(checker, {"Resource": value}, ())
         return not checker.found
 
-    def condition(self, value: Any) -> bool:
+    def condition(self, value: object) -> bool:
         """Whether a Condition block is clean."""
         checker = self._reset()
         check_condition(checker, value, ("Condition",))

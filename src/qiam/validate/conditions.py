@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from qiam.validate.checker import _Checker
 
 
-def check_condition(checker: _Checker, condition: Any, path: Path) -> None:
+def check_condition(checker: _Checker, condition: object, path: Path) -> None:
     """A Condition block: each operator's name and body, each key once."""
     if not isinstance(condition, Mapping):
         checker.add(findings.wrong_type("`Condition`", "an object"), path)
@@ -59,7 +59,7 @@ def _operator_name_finding(error: OperatorNameError, body: Any) -> Finding:
     return findings.unknown_operator(error.message, error.hint, empty_body=isinstance(body, Mapping) and not body)
 
 
-def check_condition_key(checker: _Checker, operator: Operator, key: str, value: Any, path: Path) -> None:
+def check_condition_key(checker: _Checker, operator: Operator, key: str, value: object, path: Path) -> None:
     """One key under one operator: the key, its values' types and texts, and the key's type."""
     spec = operator.spec
     if ":" not in key:

@@ -39,7 +39,7 @@ def check_document(checker: _Checker, *, statements: bool) -> None:
     check_text(checker)
 
 
-def check_version(checker: _Checker, version: Any) -> None:
+def check_version(checker: _Checker, version: object) -> None:
     """Version: 2012-10-17 or 2008-10-17, and 2012-10-17 where the profile requires it."""
     profile = checker.profile
     if version is ABSENT:
@@ -54,7 +54,7 @@ def check_version(checker: _Checker, version: Any) -> None:
         checker.add(findings.version_required(profile.name, present=True), ("Version",))
 
 
-def check_statements(checker: _Checker, statements: Any) -> None:
+def check_statements(checker: _Checker, statements: object) -> None:
     """The Statement element's shape, then each statement, and their Sids unique."""
     if statements is ABSENT:
         checker.add(findings.missing_statement(), ())

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from qiam.errors import Diagnostic, Severity
+from qiam.types import JSONObject
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ class ValidationReport:
         """Whether there is no error."""
         return not any(d.severity is Severity.ERROR for d in self.diagnostics)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JSONObject:
         """The JSON form used by ``qiam validate --json``."""
         return {
             "profile": self.profile,

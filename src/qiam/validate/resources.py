@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qiam import findings, shapes
 from qiam.errors import Path
@@ -23,7 +23,7 @@ _REGION = shapes.REGION
 _ACCOUNT = re.compile(r"[0-9]{12}|aws", re.ASCII)
 
 
-def check_resources(checker: _Checker, st: Mapping[str, Any], path: Path) -> None:
+def check_resources(checker: _Checker, st: Mapping[str, object], path: Path) -> None:
     """A statement's Resource or NotResource: present where the profile wants it, each entry an ARN or `*`."""
     found = checker.pair(st, path, "Resource", findings.resource_and_notresource)
     profile = checker.profile

@@ -23,7 +23,7 @@ _VENDOR = shapes.VENDOR
 _SID = re.compile(r"[0-9A-Za-z]*")
 
 
-def check_statement(checker: _Checker, st: Mapping[str, Any], path: Path) -> None:
+def check_statement(checker: _Checker, st: Mapping[str, object], path: Path) -> None:
     """Every element of one statement."""
     for key in st:
         if key not in STATEMENT_ELEMENTS:
@@ -44,7 +44,7 @@ def check_statement(checker: _Checker, st: Mapping[str, Any], path: Path) -> Non
         check_condition(checker, condition, path + ("Condition",))
 
 
-def check_effect(checker: _Checker, effect: Any, path: Path) -> str | None:
+def check_effect(checker: _Checker, effect: object, path: Path) -> str | None:
     """The statement's Effect, if it is Allow or Deny."""
     if effect is ABSENT:
         checker.add(findings.missing_effect(), path)
@@ -55,7 +55,7 @@ def check_effect(checker: _Checker, effect: Any, path: Path) -> str | None:
     return None
 
 
-def check_actions(checker: _Checker, st: Mapping[str, Any], path: Path, effect: str | None) -> None:
+def check_actions(checker: _Checker, st: Mapping[str, object], path: Path, effect: str | None) -> None:
     """Action or NotAction: each entry `*` or service:action (and an RCP's own rules)."""
     found = checker.pair(st, path, "Action", findings.action_and_notaction)
     if found is None:
@@ -89,7 +89,7 @@ def check_actions(checker: _Checker, st: Mapping[str, Any], path: Path, effect: 
                 checker.add(findings.invalid_vendor(vendor), apath)
 
 
-def check_principals(checker: _Checker, st: Mapping[str, Any], path: Path, effect: str | None) -> None:
+def check_principals(checker: _Checker, st: Mapping[str, object], path: Path, effect: str | None) -> None:
     """Principal or NotPrincipal: present where the profile wants it, each a principal AWS can name."""
     found = checker.pair(st, path, "Principal", findings.principal_and_notprincipal)
     profile = checker.profile
