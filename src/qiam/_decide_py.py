@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import qiam.decision as _public
-from qiam import findings, special
+from qiam import findings, limits, special
 from qiam.decision import Decision, StatementRef
 from qiam.errors import Diagnostic, Location
 from qiam.kinds import TRUST_ACTIONS
@@ -39,10 +39,9 @@ _ROLE = special.ROLE.regex
 MAX_GROUPS = 64
 
 _SESSION_KINDS = (CallerKind.ROLE_SESSION, CallerKind.FEDERATED_USER)
-# Plans are cached per service and per action; past these sizes (a stream of made-up
-# names) a plan is built for the request and not kept, so memory stays bounded.
-_MAX_SERVICE_PLANS = 4096
-_MAX_ACTION_PLANS = 16384
+# How many plans a set keeps, per service and per action (qiam.limits says why).
+_MAX_SERVICE_PLANS = limits.SERVICE_PLANS
+_MAX_ACTION_PLANS = limits.ACTION_PLANS
 
 _SET_PREFIXES = {None: 0, "ForAllValues": 1, "ForAnyValue": 2}
 

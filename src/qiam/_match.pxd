@@ -27,10 +27,11 @@ cdef class GlobSet:
     cdef bint _fold_case
     cdef object _globs
     cdef frozenset _exact
-    cdef tuple _prefixes
+    cdef tuple _prefix_lengths      # the distinct lengths of the prefix* patterns' prefixes, ascending
+    cdef tuple _prefix_sets         # the prefixes of each of those lengths, as a frozenset
     cdef tuple _general
     cdef bint _match_all
-    cdef bint _built                # _exact, _prefixes, _general and _match_all are set
+    cdef bint _built                # _exact, the prefix table, _general and _match_all are set
 
     cdef int _build(self) except -1
     cdef bint matches_folded(self, str text) except -1

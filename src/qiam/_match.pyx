@@ -28,6 +28,7 @@ cdef extern from "Python.h":
     void PyObject_GC_UnTrack(object op)
     bint PyUnicode_IS_ASCII(object text)
     str PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
+    str PyUnicode_Substring(str text, Py_ssize_t start, Py_ssize_t end)
 
 import inspect
 from collections.abc import Iterable
@@ -355,8 +356,10 @@ cdef class GlobSet:
     fold_case : bool
         Compare case-insensitively, as for ``Glob``.
 
-    Wildcard-free patterns are looked up in a set and ``prefix*`` patterns are
-    prefix tests, so the common shapes cost no glob matching at all.
+    Wildcard-free patterns are looked up in a set and ``prefix*`` patterns in
+    a prefix table (one set per prefix length: a text is cut at each length
+    once), so the common shapes cost no glob matching, and no scan of the
+    list, at all.
 
     Examples
     --------
@@ -418,7 +421,7 @@ cdef class GlobSet:
             if self._built:
                 return 0  # another thread built it meanwhile (a collection in between can switch threads)
             self._exact = _untracked(frozenset(exact))
-            self._prefixes = tuple(prefixes)
+            self._prefix_lengths, self._prefix_sets = _prefix_table(prefixes)
             self._general = tuple(general)
             self._match_all = match_all
             self._built = True
@@ -447,7 +450,7 @@ cdef class GlobSet:
         return self.matches_folded(_exact(text.lower() if self._fold_case else text))
 
     cdef bint matches_folded(self, str text) except -1:
-        cdef Py_ssize_t n
+        cdef Py_ssize_t n, index, length
         cdef Glob glob
         if not self._built:
             if self._patterns is None:
@@ -456,8 +459,11 @@ cdef class GlobSet:
         if self._match_all or text in self._exact:
             return True
         n = PyUnicode_GET_LENGTH(text)
-        for prefix in self._prefixes:
-            if PyUnicode_Tailmatch(text, prefix, 0, n, -1):
+        for index in range(len(self._prefix_lengths)):
+            length = self._prefix_lengths[index]
+            if length > n:
+                break
+            if PyUnicode_Substring(text, 0, length) in <frozenset> self._prefix_sets[index]:
                 return True
         for glob in self._general:
             if glob.match_range(text, 0, n):
@@ -494,6 +500,17 @@ cdef class GlobSet:
             if not self.matches_folded(value.lower() if self._fold_case else value):
                 return False
         return True
+
+
+cdef tuple _prefix_table(list prefixes):
+    """(lengths ascending, the prefixes of each length as a frozenset): a text matches some prefix
+    when its first ``length`` characters are in that length's set."""
+    cdef dict by_length = {}
+    cdef str prefix
+    for prefix in prefixes:
+        by_length.setdefault(PyUnicode_GET_LENGTH(prefix), []).append(prefix)
+    lengths = sorted(by_length)
+    return tuple(lengths), tuple([_untracked(frozenset(by_length[length])) for length in lengths])
 
 
 cdef list _split_fields(str pattern):

@@ -209,6 +209,15 @@ def _shape(pattern: str) -> str:
     return "general"
 
 
+def _prefix_table(prefixes: Iterable[str]) -> tuple[tuple[int, frozenset[str]], ...]:
+    """(length, the prefixes of that length) by ascending length: a text matches some prefix
+    when its first ``length`` characters are in that length's set."""
+    by_length: dict[int, set[str]] = {}
+    for prefix in prefixes:
+        by_length.setdefault(len(prefix), set()).add(prefix)
+    return tuple((length, frozenset(by_length[length])) for length in sorted(by_length))
+
+
 class GlobSet:
     """All the patterns of one policy element; matches when any pattern does.
 
@@ -219,8 +228,10 @@ class GlobSet:
     fold_case : bool
         Compare case-insensitively, as for ``Glob``.
 
-    Wildcard-free patterns are looked up in a set and ``prefix*`` patterns are
-    prefix tests, so the common shapes cost no glob matching at all.
+    Wildcard-free patterns are looked up in a set and ``prefix*`` patterns in
+    a prefix table (one set per prefix length: a text is cut at each length
+    once), so the common shapes cost no glob matching, and no scan of the
+    list, at all.
 
     Examples
     --------
@@ -231,7 +242,7 @@ class GlobSet:
     -1
     """
 
-    __slots__ = ("_exact", "_fold_case", "_general", "_globs", "_match_all", "_patterns", "_prefixes")
+    __slots__ = ("_exact", "_fold_case", "_general", "_globs", "_match_all", "_patterns", "_prefix_table")
 
     def __init__(self, patterns: Iterable[str], *, fold_case: bool = False) -> None:
         self._patterns = _str_tuple("patterns", patterns)
@@ -253,7 +264,7 @@ class GlobSet:
             else:
                 general.append(Glob(folded))
         self._exact = frozenset(exact)
-        self._prefixes = tuple(prefixes)
+        self._prefix_table = _prefix_table(prefixes)
         self._general = tuple(general)
 
     @property
@@ -280,8 +291,11 @@ class GlobSet:
     def _matches_folded(self, text: str) -> bool:
         if self._match_all or text in self._exact:
             return True
-        for prefix in self._prefixes:
-            if text.startswith(prefix):
+        n = len(text)
+        for length, prefixes in self._prefix_table:
+            if length > n:
+                break
+            if text[:length] in prefixes:
                 return True
         for glob in self._general:
             if glob._matches_folded(text):

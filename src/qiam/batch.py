@@ -29,6 +29,12 @@ from qiam.scope import ScopeAnalyzer, ScopeResult
 from qiam.types import JSONObject
 
 SLOTS = PolicyKind.slots()
+_SLOT_SET = frozenset(SLOTS)
+# Read once: an enum member read through its class is a lookup through the enum's metaclass, per line.
+_ONE, _MANY, _LEVELS = Shape.ONE, Shape.MANY, Shape.LEVELS
+_IDENTITY = PolicyKind.IDENTITY
+_SPELLINGS = 65_536  # spellings of the policies of a line kept, at the most
+_SET_KINDS = tuple((kind.field, kind) for kind in PolicyKind.of_set())  # (PolicySet field, kind), in order
 
 
 class LibraryError(QiamError, ValueError):
@@ -234,6 +240,7 @@ class BatchRunner:
         self.form = form
         self._scope = ScopeAnalyzer()
         self._sets: dict[tuple[Any, ...], PolicySet] = {}
+        self._spelled: dict[tuple[bytes, str], PolicySet] = {}  # the same sets, by the text of a line's policies
         # Rendered answers by the JSON of a line's policies and request: bulk input repeats itself.
         self._answers: dict[bytes, tuple[str, bytes]] = {}
 
@@ -380,30 +387,43 @@ class BatchRunner:
             policies = {}
         if not isinstance(policies, dict):
             raise _LineError(_error("invalid-line", "`policies` must be a JSON object", path="/policies"))
-        unknown = set(policies) - set(SLOTS)
-        if unknown:
+        if not _SLOT_SET.issuperset(policies):
+            unknown = set(policies) - _SLOT_SET
             raise _LineError(_error("invalid-line", f"unknown policy slot `{sorted(unknown)[0]}`", path="/policies",
                                     hint="slots: " + ", ".join(SLOTS)))
-        kinds = {kind.field: kind for kind in PolicyKind.of_set()}
-        kinds["resource"] = resource_kind(request.action, request.resource)
-        key = _refs_key(policies, kinds["resource"].profile)
+        resource = resource_kind(request.action, request.resource)
+        # Lines of one shape spell their policies alike: their text finds the set without a walk.
+        try:
+            spelled: tuple[bytes, str] | None = (orjson.dumps(policies), resource.profile)
+        except TypeError:  # (not JSON: the walk below says what is wrong)
+            spelled = None
+        found = self._spelled.get(spelled) if spelled is not None else None
+        if found is not None:
+            return found
+        key = _refs_key(policies, resource.profile)
         if key is not None:
             cached = self._sets.get(key)
             if cached is not None:
+                if spelled is not None and len(self._spelled) < _SPELLINGS:
+                    self._spelled[spelled] = cached
                 return cached
         fields: dict[str, Any] = {}
-        for name, kind in kinds.items():
+        for name, kind in _SET_KINDS:
+            if name == "resource":
+                kind = resource
             value = policies.get(kind.slot)
-            if kind.shape is Shape.ONE:
+            if kind.shape is _ONE:
                 fields[name] = None if value is None else self._one(value, kind.profile, kind.slot)
-            elif kind.shape is Shape.MANY:
-                fields[name] = () if value is None and kind is PolicyKind.IDENTITY else \
+            elif kind.shape is _MANY:
+                fields[name] = () if value is None and kind is _IDENTITY else \
                     None if value is None else self._many(value, kind.profile, kind.slot)
             else:
                 fields[name] = self._levels(value, kind.profile)
         built = PolicySet(**fields)
-        if key is not None:
+        if key is not None:  # (only sets of library references are kept: an inline policy's positions are its line's)
             self._sets[key] = built
+            if spelled is not None and len(self._spelled) < _SPELLINGS:
+                self._spelled[spelled] = built
         return built
 
     def _many(self, items: Any, profile: str, label: str) -> tuple[CompiledPolicy, ...]:
@@ -461,13 +481,12 @@ def _ref_name(item: Any) -> str | None:
 def _refs_key(policies: dict[str, Any], resource_profile: str) -> tuple[Any, ...] | None:
     """A cache key when every policy of the line is a library reference, else None."""
     parts: list[Any] = [resource_profile]
-    for kind in PolicyKind.of_set():
-        slot = kind.slot
-        value = policies.get(slot)
+    for _, kind in _SET_KINDS:
+        value = policies.get(kind.slot)
         if value is None:
             parts.append(None)
             continue
-        if kind.shape is Shape.ONE:
+        if kind.shape is _ONE:
             ref = _ref_name(value)
             if ref is None:
                 return None
@@ -475,7 +494,7 @@ def _refs_key(policies: dict[str, Any], resource_profile: str) -> tuple[Any, ...
             continue
         if not isinstance(value, list):
             return None
-        if kind.shape is Shape.LEVELS:
+        if kind.shape is _LEVELS:
             levels = []
             for level in value:
                 if not isinstance(level, list):

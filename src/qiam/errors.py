@@ -9,7 +9,7 @@ Exceptions stop a stage; diagnostics are values in a report or a result.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class Severity(enum.Enum):
 # The code table: every code qiam emits, what it means. It is derived, not written here:
 # qiam.findings registers each code with its meaning, with the code's constructor (or with
 # `_elsewhere`, for a code another module raises in words of its own): add new codes there.
-# Importing qiam imports qiam.findings, so the table is whole before anyone reads it.
+# This module imports qiam.findings at its end, so the table is whole before anyone reads it.
 CODES: dict[str, str] = {}
 
 
@@ -99,24 +99,37 @@ class Diagnostic:
     message: str
     location: Location = Location()
     hint: str | None = None
+    # to_dict's answer, kept: a policy's warnings are rendered with every result of a bulk job.
+    _rendered: JSONObject | None = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     def __str__(self) -> str:
         return f"{self.location.render()}: {self.severity.value}: {self.message} [{self.code}]"
 
     def to_dict(self) -> JSONObject:
         """The JSON form used by the command line and the batch format."""
-        pos = self.location.position()
-        source = self.location.source
-        return {
-            "severity": self.severity.value,
-            "code": self.code,
-            "message": self.message,
-            "policy": source.name if source is not None else None,
-            "path": self.location.pointer,
-            "line": pos[0] if pos else None,
-            "column": pos[1] if pos else None,
-            "hint": self.hint,
-        }
+        rendered = self._rendered
+        if rendered is None:
+            rendered = self._render()
+            object.__setattr__(self, "_rendered", rendered)
+        return dict(rendered)
+
+    def _render(self) -> JSONObject:
+        return {"severity": self.severity.value, **_json_form(self.code, self.message, self.location, self.hint)}
+
+
+def _json_form(code: str, message: str, location: Location, hint: str | None) -> JSONObject:
+    """A finding's or an error's JSON form: what, and where in which policy."""
+    pos = location.position()
+    source = location.source
+    return {
+        "code": code,
+        "message": message,
+        "policy": source.name if source is not None else None,
+        "path": location.pointer,
+        "line": pos[0] if pos else None,
+        "column": pos[1] if pos else None,
+        "hint": hint,
+    }
 
 
 class QiamError(Exception):
@@ -144,17 +157,7 @@ class QiamError(Exception):
 
     def to_dict(self) -> JSONObject:
         """The JSON form used by the command line and the batch format."""
-        pos = self.location.position()
-        source = self.location.source
-        return {
-            "code": self.code,
-            "message": self.message,
-            "policy": source.name if source is not None else None,
-            "path": self.location.pointer,
-            "line": pos[0] if pos else None,
-            "column": pos[1] if pos else None,
-            "hint": self.hint,
-        }
+        return _json_form(self.code, self.message, self.location, self.hint)
 
 
 class PolicyError(QiamError, ValueError):
@@ -185,3 +188,7 @@ class RequestError(QiamError, ValueError):
     """A request, or a request context, that cannot be evaluated at all."""
 
     default_code = "invalid-request"
+
+
+# Last, once every name above is defined (qiam.findings reads them): fills CODES.
+from qiam import findings as _findings  # noqa: E402, F401

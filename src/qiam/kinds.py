@@ -47,35 +47,22 @@ class PolicyKind(enum.Enum):
     SCP = _Facts("scp", Shape.LEVELS, "scp", "scp", "service control policy")
     RCP = _Facts("rcp", Shape.LEVELS, "rcp", "rcp", "resource control policy")
 
-    @property
-    def slot(self) -> str:
-        """The batch line's slot (``identity``, ``resource``, ...) and ``PolicySet``'s field."""
-        return self.value.slot
+    # Plain attributes, set once per member: bulk paths read them per line, and an enum property
+    # goes through the enum's descriptors on every read.
+    slot: str  # the batch line's slot (``identity``, ``resource``, ...)
+    shape: Shape  # one policy, a list, or a list per organization level
+    field: str  # PolicySet's field and compile_policies' keyword: the slot, plural for levels (``scps``)
+    profile: str  # the validation profile its policies are checked under
+    group: str  # the decision kernel's group
+    title: str  # what people call it
 
-    @property
-    def shape(self) -> Shape:
-        """One policy, a list, or a list per organization level."""
-        return self.value.shape
-
-    @property
-    def field(self) -> str:
-        """``PolicySet``'s field and ``compile_policies``' keyword: the slot, plural for levels (``scps``)."""
-        return self.slot + "s" if self.shape is Shape.LEVELS else self.slot
-
-    @property
-    def profile(self) -> str:
-        """The validation profile its policies are checked under."""
-        return self.value.profile
-
-    @property
-    def group(self) -> str:
-        """The decision kernel's group."""
-        return self.value.group
-
-    @property
-    def title(self) -> str:
-        """What people call it."""
-        return self.value.title
+    def __init__(self, facts: _Facts) -> None:
+        self.slot = facts.slot
+        self.shape = facts.shape
+        self.field = facts.slot + "s" if facts.shape is Shape.LEVELS else facts.slot
+        self.profile = facts.profile
+        self.group = facts.group
+        self.title = facts.title
 
     @classmethod
     def slots(cls) -> tuple[str, ...]:
@@ -85,7 +72,11 @@ class PolicyKind(enum.Enum):
     @classmethod
     def of_set(cls) -> tuple[PolicyKind, ...]:
         """The kinds a PolicySet holds, one per field, in order (TRUST stands in RESOURCE's field)."""
-        return (cls.IDENTITY, cls.RESOURCE, cls.BOUNDARY, cls.SESSION, cls.SCP, cls.RCP)
+        return _OF_SET
+
+
+_OF_SET = (PolicyKind.IDENTITY, PolicyKind.RESOURCE, PolicyKind.BOUNDARY, PolicyKind.SESSION, PolicyKind.SCP,
+           PolicyKind.RCP)
 
 
 # The actions whose resource is a role and whose resource policy is the role's trust policy

@@ -13,6 +13,12 @@ a batch line          64 MiB                      ``qiam batch --max-line-bytes`
                                                   ``QIAM_MAX_LINE_BYTES``
 a policy library      1 GiB                       ``QIAM_MAX_LIBRARY_BYTES``
 ====================  ==========================  =================================
+
+The decision kernels keep one plan (the statements an action can meet) per
+action and per service of a policy set: ``ACTION_PLANS`` holds the whole
+action catalog (about 22,000 actions) with room to spare, so that a sweep of
+every action runs at the cached speed; past it (a stream of made-up names)
+a plan is built for the request and not kept, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -22,9 +28,13 @@ from pathlib import Path
 
 from qiam.errors import QiamError
 
-__all__ = ["InputTooLarge", "check_settings", "max_library_bytes", "max_line_bytes", "max_policy_bytes", "read_bounded"]
+__all__ = ["ACTION_PLANS", "SERVICE_PLANS", "InputTooLarge", "check_settings", "max_library_bytes", "max_line_bytes",
+           "max_policy_bytes", "read_bounded"]
 
 _MIB = 1 << 20
+
+ACTION_PLANS = 65_536  # plans kept per policy set, by action
+SERVICE_PLANS = 4_096  # plans kept per policy set, by service
 
 
 class InputTooLarge(QiamError, ValueError):

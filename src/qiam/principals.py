@@ -12,6 +12,7 @@ an allow (semantics.md §4.4), so matching returns the kind of match.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -89,6 +90,14 @@ def parse_caller(text: str | None, context: Mapping[str, object], *, service_lin
     ``aws:PrincipalArn`` when the context gives it, else rebuilt without a path.
     A role ARN given as the principal stands for a session of that role.
     """
+    given = context.get("aws:principalarn") if text is not None and ":assumed-role/" in text else None
+    return _caller(text, given if isinstance(given, str) else None, service_linked_role)
+
+
+@functools.lru_cache(maxsize=4096)
+def _caller(text: str | None, principal_arn: str | None, service_linked_role: bool) -> Caller:
+    """``parse_caller`` of the principal and the one context key it reads: kept, since a bulk job's
+    requests come from few principals (a Caller is immutable)."""
     if text is None:
         return Caller(CallerKind.UNSPECIFIED, None)
     if text == "anonymous" or text == "*":
@@ -122,10 +131,9 @@ def parse_caller(text: str | None, context: Mapping[str, object], *, service_lin
         if rest.startswith("assumed-role/") and rest.count("/") >= 2:
             role_name = rest.split("/")[1]
             role_arn = f"arn:{partition}:iam::{account}:role/{role_name}"
-            given = context.get("aws:principalarn")
-            if isinstance(given, str) and given.startswith(f"arn:{partition}:iam::{account}:role/") \
-                    and given.rsplit("/", 1)[-1] == role_name:
-                role_arn = given
+            if principal_arn is not None and principal_arn.startswith(f"arn:{partition}:iam::{account}:role/") \
+                    and principal_arn.rsplit("/", 1)[-1] == role_name:
+                role_arn = principal_arn
             slr = service_linked_role or ":role/aws-service-role/" in role_arn
             return Caller(CallerKind.ROLE_SESSION, text, text, account, partition, role_arn, slr)
         if rest.startswith("federated-user/"):

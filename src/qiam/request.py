@@ -142,8 +142,7 @@ class Request:
         resource_match: str | None = None,
     ) -> None:
         _check_arguments(action, resource, principal, resource_account, resource_match, environment,
-                         service_linked_role=service_linked_role, management_account=management_account,
-                         resource_management_account=resource_management_account, derive_context=derive_context)
+                         (service_linked_role, management_account, resource_management_account, derive_context))
         given = _fold_context(context)
         caller = parse_caller(principal, given, service_linked_role=service_linked_role)
         fields = resource.split(":", 5)
@@ -239,10 +238,10 @@ class Request:
         The context is derived only when the object says ``"derive_context": true``
         (then ``region``, ``time`` and ``principal_tags`` are read too).
         """
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):  # (a dict, as JSON gives, skips the ABC)
             raise RequestError("`request` must be a JSON object")
-        unknown = set(data) - set(_FIELDS)
-        if unknown:
+        if not _FIELD_SET.issuperset(data):
+            unknown = set(data) - _FIELD_SET
             raise RequestError(f"unknown request field `{sorted(unknown)[0]}`",
                                hint="fields: " + ", ".join(_FIELDS))
         if "action" not in data:
@@ -281,8 +280,11 @@ class Request:
 
 
 
+_FLAGS = ("service_linked_role", "management_account", "resource_management_account", "derive_context")
+
+
 def _check_arguments(action: object, resource: object, principal: object, resource_account: object,
-                     resource_match: object, environment: object, **flags: object) -> None:
+                     resource_match: object, environment: object, flags: tuple[object, ...]) -> None:
     """Raise RequestError for the first argument of ``Request`` that is not of its type and form."""
     if not isinstance(action, str) or not _ACTION.fullmatch(action):
         raise RequestError(
@@ -302,7 +304,7 @@ def _check_arguments(action: object, resource: object, principal: object, resour
                            hint="an ARN, a service principal, or `anonymous`")
     if resource_account is not None and not isinstance(resource_account, str):
         raise RequestError("`resource_account` must be a string")
-    for name, flag in flags.items():
+    for name, flag in zip(_FLAGS, flags, strict=True):
         if not isinstance(flag, bool):
             raise RequestError(f"`{name}` must be true or false")
     if environment is not None and not isinstance(environment, Environment):
@@ -362,12 +364,13 @@ FACTS = ("action_lower", "service", "resource", "context", "caller", "caller_kin
 _FIELDS = ("principal", "action", "resource", "resource_account", "context", "service_linked_role",
            "management_account", "resource_management_account", "derive_context", "region", "time",
            "principal_tags", "resource_match")
+_FIELD_SET = frozenset(_FIELDS)
 
 
 def _fold_context(context: Mapping[str, object] | None) -> dict[str, ContextValue]:
     if context is None:
         return {}
-    if not isinstance(context, Mapping):
+    if type(context) is not dict and not isinstance(context, Mapping):
         raise RequestError("the request context must be an object of keys and values")
     folded: dict[str, ContextValue] = {}
     for key, value in context.items():
@@ -376,7 +379,9 @@ def _fold_context(context: Mapping[str, object] | None) -> dict[str, ContextValu
         name = key.lower()
         if name in folded:
             raise RequestError(f"context key `{key}` is given twice (keys are case-insensitive)")
-        if isinstance(value, (list, tuple)):
+        if type(value) is str:  # the usual value: its own canonical text
+            folded[name] = value
+        elif isinstance(value, (list, tuple)):
             items = tuple(condition_value_text(v) for v in value)
             if any(item is None for item in items):
                 raise RequestError(f"the values of context key `{key}` must be strings, numbers or booleans")

@@ -39,6 +39,7 @@ from qiam.request import Request
 from qiam.special import discriminating_shapes
 
 if TYPE_CHECKING:
+    from qiam.compile import ResourceMatcher
     from qiam.evaluate import PolicySet, Result
     from qiam.types import JSONObject
 
@@ -317,6 +318,23 @@ class ScopeAnalyzer:
             found = self._relations[key] = relation(self.language((pattern,)), self.language(patterns))
         return found
 
+    def _matcher_relation(self, pattern: str, resources: ResourceMatcher) -> tuple[str, tuple[str, ...]]:
+        """How a compiled Resource matcher's patterns relate to ``pattern``, with those patterns. Compiled
+        matchers are immutable and shared between equal elements: the answer is kept by the matcher."""
+        key = (pattern, resources)
+        found = self._by_matcher.get(key)
+        if found is None:
+            patterns = resources.static.patterns
+            found = self._by_matcher[key] = (self.relation(pattern, patterns), patterns)
+        return found
+
+    def _fixed_of(self, request: Request) -> tuple[dict[tuple[str, ...], None], bool]:
+        """``_fixed_elements(request)``, kept by the request's key."""
+        fixed = self._fixed.get(request.key)
+        if fixed is None:
+            fixed = self._fixed[request.key] = self._fixed_elements(request)
+        return fixed
+
     def resources(self, pset: PolicySet, request: Request) -> tuple[str, ...]:
         """One resource of the request's pattern per class the policy set's elements split it into.
 
@@ -327,19 +345,11 @@ class ScopeAnalyzer:
         pattern = request.resource
         static, templated = pset.resource_elements(request.action)
         splitting: dict[tuple[str, ...], None] = {}
-        by_matcher = self._by_matcher
         for resources in static:
-            # Compiled matchers are immutable and shared between equal elements: their relation to a
-            # pattern is looked up by the matcher itself.
-            found = by_matcher.get((pattern, resources))
-            if found is None:
-                patterns = resources.static.patterns
-                found = by_matcher[(pattern, resources)] = (self.relation(pattern, patterns), patterns)
-            if found[0] == PARTIAL:
-                splitting[found[1]] = None
-        fixed = self._fixed.get(request.key)
-        if fixed is None:
-            fixed = self._fixed[request.key] = self._fixed_elements(request)
+            relation, patterns = self._matcher_relation(pattern, resources)
+            if relation == PARTIAL:
+                splitting[patterns] = None
+        fixed = self._fixed_of(request)
         splitting.update(fixed[0])
         if templated or fixed[1]:
             for patterns in self._elements(request, pset, templated, fixed[1]):
@@ -366,26 +376,15 @@ class ScopeAnalyzer:
         if templated:
             return True
         pattern = request.resource
-        by_matcher = self._by_matcher
-        for resources in static:
-            found = by_matcher.get((pattern, resources))
-            if found is None:
-                patterns = resources.static.patterns
-                found = by_matcher[(pattern, resources)] = (self.relation(pattern, patterns), patterns)
-            if found[0] == PARTIAL:
-                return True
-        fixed = self._fixed.get(request.key)
-        if fixed is None:
-            fixed = self._fixed[request.key] = self._fixed_elements(request)
-        return fixed[1]
+        if any(self._matcher_relation(pattern, resources)[0] == PARTIAL for resources in static):
+            return True
+        return self._fixed_of(request)[1]
 
     def fixed_resources(self, request: Request) -> tuple[str, ...]:
         """The resources of a pattern request under a policy set that does not split it (``splits``
         false): one per class of the shapes the decision procedure looks at. Raises ScopeTooLarge."""
         pattern = request.resource
-        fixed = self._fixed.get(request.key)
-        if fixed is None:
-            fixed = self._fixed[request.key] = self._fixed_elements(request)
+        fixed = self._fixed_of(request)
         if not fixed[0]:
             member = self._members.get(pattern)
             if member is None:

@@ -140,12 +140,25 @@ def test_decide_index_is_right_past_its_action_cache() -> None:
         {"Effect": "Allow", "Action": "svc:Get*", "Resource": "*"},
         {"Effect": "Deny", "Action": "svc:*7", "Resource": "*"}]}])
     count = TWIN._MAX_ACTION_PLANS + 300
-    batch = [qiam.Request(f"svc:{verb}{i}") for i in range(count) for verb in ("Get", "Put") if i % 2 or verb == "Get"]
+    batch = [qiam.Request(f"svc:{verb}{i}", derive_context=False) for i in range(count)
+             for verb in ("Get", "Put") if verb == "Get" or (i % 2 and i > count - 600)]
     want = ["allowed" if r.action.startswith("svc:Get") and not r.action.endswith("7")
             else "explicitDeny" if r.action.endswith("7") else "implicitDeny" for r in batch]
     for kernel in _both_kernels(pset):
         assert [r.decision.value for r in kernel.evaluate_many(batch)] == want
         assert [kernel.evaluate(r).decision.value for r in batch[-50:]] == want[-50:]  # uncached plans again
+
+
+def test_decide_plan_cache_holds_the_whole_action_catalog() -> None:
+    # A sweep of every catalog action against one set (``can`` over an account) runs on kept plans:
+    # the cache must outgrow the catalog, with room for the names of its next releases.
+    from qiam import limits
+    from qiam.catalog import load_catalog
+
+    actions = load_catalog().expand("*")
+    assert len(actions) > 20_000
+    assert limits.ACTION_PLANS >= 2 * len(actions)
+    assert TWIN._MAX_ACTION_PLANS == limits.ACTION_PLANS
 
 
 def test_decide_index_is_right_past_its_service_cache() -> None:

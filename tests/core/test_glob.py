@@ -393,3 +393,31 @@ def test_escape_agrees_with_oracle(core, text, data):
 @given(st.one_of(st.text(), s.not_str))
 def test_escape_twins_agree(value):
     assert outcome(lambda: COMPILED.escape(value)) == outcome(lambda: TWIN.escape(value))
+
+
+# ----- the prefix table: many prefix* patterns decided by one cut per prefix length -----
+
+_prefix_alphabet = st.sampled_from("ab-/")
+
+
+@twins
+@examples(300)
+@given(prefixes=st.lists(st.text(_prefix_alphabet, max_size=6), max_size=60),
+       others=st.lists(st.text(st.sampled_from("ab-/*?"), max_size=5), max_size=4),
+       text=st.text(_prefix_alphabet, max_size=8), fold_case=st.booleans())
+def test_globset_prefix_table_agrees_with_oracle(core, prefixes, others, text, fold_case):
+    patterns = [p + "*" for p in prefixes] + others
+    expected = any(oracles.glob(p, text, fold_case=fold_case) for p in patterns)
+    assert core.GlobSet(patterns, fold_case=fold_case).matches_any(text) is expected
+
+
+@twins
+@pytest.mark.parametrize("count", [1, 10, 1000, 10_000])
+def test_globset_prefix_table_many_buckets(core, count):
+    arns = core.ArnPatternSet([f"arn:aws:s3:::bucket-{n}/*" for n in range(count)])
+    assert arns.matches_any(f"arn:aws:s3:::bucket-{count - 1}/key") is True
+    assert arns.matches_any(f"arn:aws:s3:::bucket-{count}/key") is False
+    assert arns.matches_any("arn:aws:s3:::bucket-0") is False
+    actions = core.GlobSet([f"svc{n}:Get*" for n in range(count)], fold_case=True)
+    assert actions.matches_any(f"SVC{count - 1}:GetThing") is True
+    assert actions.matches_any(f"svc{count}:GetThing") is False

@@ -52,15 +52,19 @@ class _Version(argparse.Action):
         parser.exit(0)
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The argument parser; with ``command``, only that subcommand's options are built (and imported)."""
+def build_parser(command: str | None = None, *, every: bool = False) -> argparse.ArgumentParser:
+    """The argument parser, with the options of ``command`` only (or, with ``every``, of every command).
+
+    A subcommand's module is imported only to build its options, so that
+    ``qiam --version`` and ``qiam --help`` load none of them.
+    """
     parser = argparse.ArgumentParser(prog="qiam", description="Local, exact and fast AWS IAM policy evaluation.",
                                      epilog="exit codes: 0 yes (allowed, valid), 1 no (denied, invalid), "
                                             "2 could not answer")
     parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (summary, module) in _COMMANDS.items():
-        if command is None or name == command:
+        if every or name == command:
             importlib.import_module(f"qiam.cli.{module}").add_parser(commands)
         else:
             commands.add_parser(name, help=summary)

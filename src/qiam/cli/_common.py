@@ -8,12 +8,14 @@ import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qiam.context import Environment, parse_time
 from qiam.errors import QiamError
 from qiam.kinds import PolicyKind, Shape
 from qiam.limits import max_policy_bytes, read_bounded
+
+if TYPE_CHECKING:
+    from qiam.context import Environment
 
 EXIT_YES, EXIT_NO, EXIT_ERROR = 0, 1, 2
 
@@ -158,6 +160,8 @@ def pairs_of(values: list[str], option: str) -> dict[str, Any]:
 
 def environment_of(args: argparse.Namespace, region: str | None) -> Environment:
     """The derivation inputs of the context options."""
+    from qiam.context import Environment, parse_time
+
     time = None
     if args.time is not None:
         try:

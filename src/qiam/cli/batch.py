@@ -17,7 +17,7 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Iterator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from qiam.batch import BatchRunner, Library
 from qiam.cli._common import EXIT_ERROR, EXIT_NO, EXIT_YES, UsageError
@@ -26,7 +26,25 @@ from qiam.limits import max_line_bytes
 
 CHUNK = 2048  # lines per batch, at the most
 _READ = 1 << 20  # bytes per read
-_WORKER: BatchRunner | None = None  # a worker process's runner (one per process)
+_WORKER: BatchRunner | None = None  # the runner a worker process inherits from the parent, warmed
+
+
+class Answers(NamedTuple):
+    """The answer of one batch: its output lines joined, and what the exit code needs to know.
+
+    One bytes object and two flags cross the pipe from a worker, not a tuple per
+    line: the parent only writes.
+    """
+
+    output: bytes
+    lines: int
+    denied: bool
+    failed: bool
+
+
+def _answers(outputs: list[tuple[str, bytes]]) -> Answers:
+    statuses = {status for status, _ in outputs}
+    return Answers(b"".join(line for _, line in outputs), len(outputs), "denied" in statuses, "error" in statuses)
 
 Batch = list[tuple[int, bytes | None]]  # (line number, the line; None for one over the size limit)
 
@@ -96,10 +114,9 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         for answers in _results(_batches(source, limit), library, jobs, (args.derive_context, args.format), progress):
-            for status, line in answers:
-                output.write(line)
-                failed = failed or status == "error"
-                denied = denied or status == "denied"
+            output.write(answers.output)
+            failed = failed or answers.failed
+            denied = denied or answers.denied
             output.flush()
         output.close()
     finally:
@@ -229,49 +246,53 @@ def _batches(source: BinaryIO, limit: int) -> Iterator[Batch]:
 
 
 def _results(batches: Iterator[Batch], library: Library | None, jobs: int, options: tuple[bool, str],
-             progress: Any) -> Iterator[list[tuple[str, bytes]]]:
-    """The answers of each batch, in order (each a list of (allowed|denied|error, output line))."""
+             progress: Any) -> Iterator[Answers]:
+    """The answers of each batch, in order."""
     runner = BatchRunner(library, derive_context=options[0], form=options[1])
     # The first batch is answered here and at once: a stream's first line must not wait for a second.
     first = next(batches, None)
     if first is None:
         return
-    yield _counted(runner.run_numbered(first), progress, len(first))
+    yield _counted(_answers(runner.run_numbered(first)), progress)
     second = next(batches, None)
     if second is None:
         return
     if jobs <= 1:  # (processes would cost more than they save on so little)
-        yield _counted(runner.run_numbered(second), progress, len(second))
+        yield _counted(_answers(runner.run_numbered(second)), progress)
         for batch in batches:
-            yield _counted(runner.run_numbered(batch), progress, len(batch))
+            yield _counted(_answers(runner.run_numbered(batch)), progress)
         return
-    yield from _in_workers(second, batches, library, jobs, options, progress)
+    yield from _in_workers(runner, second, batches, jobs, progress)
 
 
-def _counted(outputs: list[tuple[str, bytes]], progress: Any, lines: int) -> list[tuple[str, bytes]]:
+def _counted(answers: Answers, progress: Any) -> Answers:
     if progress is not None:
-        progress.update(lines)
-    return outputs
+        progress.update(answers.lines)
+    return answers
 
 
-def _in_workers(head: Batch, rest: Iterator[Batch], library: Library | None, jobs: int,
-                options: tuple[bool, str], progress: Any) -> Iterator[list[tuple[str, bytes]]]:
+def _in_workers(runner: BatchRunner, head: Batch, rest: Iterator[Batch], jobs: int,
+                progress: Any) -> Iterator[Answers]:
+    import gc
     import multiprocessing
 
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker,
-                                                    initargs=(library, options))
+    global _WORKER
+    # The workers are forked from this process and inherit its runner, with the policies the first
+    # batch compiled and the answers it found: nothing is compiled again, and nothing is pickled.
+    _WORKER = runner
+    gc.freeze()  # what the workers inherit stays out of the collector's sight: their pages stay shared
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker)
     try:
-        pending: deque[tuple[Any, int]] = deque()
+        pending: deque[Any] = deque()
 
-        def drain(wait_all: bool) -> Iterator[list[tuple[str, bytes]]]:
-            while pending and (wait_all or pending[0][0].ready() or len(pending) > 2 * jobs):
-                future, lines = pending.popleft()
-                yield _counted(future.get(), progress, lines)
+        def drain(wait_all: bool) -> Iterator[Answers]:
+            while pending and (wait_all or pending[0].ready() or len(pending) > 2 * jobs):
+                yield _counted(pending.popleft().get(), progress)
 
-        pending.append((pool.apply_async(_work, (head,)), len(head)))
+        pending.append(pool.apply_async(_work, (head,)))
         yield from drain(len(head) < CHUNK)
         for batch in rest:
-            pending.append((pool.apply_async(_work, (batch,)), len(batch)))
+            pending.append(pool.apply_async(_work, (batch,)))
             # A short batch means the input made us wait: answer what has come before reading on.
             yield from drain(len(batch) < CHUNK)
         yield from drain(True)
@@ -279,16 +300,16 @@ def _in_workers(head: Batch, rest: Iterator[Batch], library: Library | None, job
     finally:
         pool.terminate()
         pool.join()
+        gc.unfreeze()
+        _WORKER = None
 
 
-def _start_worker(library: Library | None, options: tuple[bool, str]) -> None:
-    global _WORKER
+def _start_worker() -> None:
     # The parent stops the workers (on SIGTERM, SIGINT, an error): a worker leaves both to it.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER = BatchRunner(library, derive_context=options[0], form=options[1])
 
 
-def _work(batch: Batch) -> list[tuple[str, bytes]]:
+def _work(batch: Batch) -> Answers:
     assert _WORKER is not None
-    return _WORKER.run_numbered(batch)
+    return _answers(_WORKER.run_numbered(batch))

@@ -12,9 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qiam.batch import Library
 from qiam.cli._common import (
     EXIT_NO,
     EXIT_YES,
@@ -34,7 +33,10 @@ from qiam.evaluate import PolicySet, Result
 from qiam.kinds import PolicyKind, resource_kind
 from qiam.reqlang import ParsedExpression, parse_expression
 from qiam.request import Request
-from qiam.scope import ScopeResult
+
+if TYPE_CHECKING:
+    from qiam.batch import Library
+    from qiam.scope import ScopeResult
 
 
 def add_parser(commands: Any) -> None:
@@ -104,7 +106,11 @@ def _request(args: argparse.Namespace, parsed: ParsedExpression) -> Request:
 def run(args: argparse.Namespace) -> int:
     form = "json" if args.json else args.format or "text"
     requests = [_request(args, parsed) for parsed in _expressions(args)]
-    library = Library.from_path(args.library) if args.library else None
+    library = None
+    if args.library:
+        from qiam.batch import Library  # only for a library: the command starts without it
+
+        library = Library.from_path(args.library)
     policies = _policy_set(args, library, requests[0])
     notes = _catalog_notes(requests)
     if form == "aws":
