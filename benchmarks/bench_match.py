@@ -176,3 +176,15 @@ def test_arnpatternset_prefix_patterns(benchmark: Any, twin: ModuleType, count: 
     tag(benchmark, role="prefix-patterns", twin=twin_name(twin), case=f"{count}-{'hit' if hit else 'miss'}",
         patterns=count)
     assert benchmark(arnset.matches_any, arn) is hit
+
+
+@match
+@pytest.mark.parametrize("text_length", [1_000, 100_000])
+@pytest.mark.parametrize("run", [10, 1_000, 10_000])
+def test_glob_question_mark_run(benchmark: Any, twin: ModuleType, run: int, text_length: int) -> None:
+    """``*a`` + ``?``*m + ``b*c`` against ``a``*n + ``c`` (a miss): the curve in m and n of finding a
+    segment with ``?``, which a matcher trying every alignment pays m x n for."""
+    glob = twin.Glob("*a" + "?" * run + "b*c")
+    text = "a" * text_length + "c"
+    tag(benchmark, role="question-run", twin=twin_name(twin), case=f"m{run}-n{text_length}")
+    assert benchmark.pedantic(glob.matches, (text,), rounds=3, iterations=1) is False

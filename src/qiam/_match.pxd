@@ -6,6 +6,20 @@ cdef struct ArnFields:
     Py_ssize_t ends[6]
 
 
+from libc.stdint cimport uint64_t
+
+
+cdef class _Scanner:
+    cdef Py_ssize_t length          # the segment's characters
+    cdef Py_ssize_t words           # 64-bit words per bitset
+    cdef uint64_t* ascii            # per ASCII character, the positions it may stand at (`?` included)
+    cdef uint64_t* wild             # the positions of `?`: what any other character may stand at
+    cdef uint64_t* others           # per other character of the segment, as for ascii
+    cdef dict other_index           # code point >= 128 -> its row in others
+
+    cdef Py_ssize_t find(self, int kind, void* data, Py_ssize_t start, Py_ssize_t end) except -2
+
+
 cdef class Glob:
     cdef object _pattern           # as given (a str subclass stays one)
     cdef bint _fold_case
@@ -14,6 +28,7 @@ cdef class Glob:
     cdef Py_ssize_t* offsets      # segment i is points[offsets[i]:offsets[i + 1]]
     cdef Py_ssize_t nseg
     cdef list literals            # segment i as a str, or None when it holds `?`
+    cdef list scanners            # segment i's _Scanner when it holds `?`, else None
 
     cdef void _build(self, str pattern) except *
     cdef bint _at(self, Py_ssize_t seg, int kind, void* data, Py_ssize_t pos) noexcept

@@ -13,7 +13,6 @@ from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.unicode cimport (
     PyUnicode_DATA,
     PyUnicode_Find,
-    PyUnicode_FindChar,
     PyUnicode_GET_LENGTH,
     PyUnicode_KIND,
     PyUnicode_1BYTE_KIND,
@@ -22,7 +21,8 @@ from cpython.unicode cimport (
     PyUnicode_READ,
     PyUnicode_Tailmatch,
 )
-from libc.string cimport memchr
+from libc.stdint cimport uint64_t
+from libc.string cimport memchr, memset
 
 cdef extern from "Python.h":
     void PyObject_GC_UnTrack(object op)
@@ -121,6 +121,110 @@ def escape(text):
     return text.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
 
 
+@cython.no_gc  # built once from code points, immutable, holds only ints: no cycle
+cdef class _Scanner:
+    """Finds one segment with `?` in a text: a bit-parallel NFA (shift-and) over its positions.
+
+    Each text character is one shift and one mask per 64 pattern positions,
+    whatever the text holds: the cost is linear in the text, never the
+    product of text and segment that trying every alignment would cost.
+    """
+
+    def __cinit__(self):
+        self.ascii = NULL
+        self.wild = NULL
+        self.others = NULL
+
+    def __dealloc__(self):
+        PyMem_Free(self.ascii)
+        PyMem_Free(self.wild)
+        PyMem_Free(self.others)
+
+    cdef Py_ssize_t find(self, int kind, void* data, Py_ssize_t start, Py_ssize_t end) except -2:
+        """The first position in [start, end) where the segment matches whole, or -1."""
+        cdef Py_ssize_t words = self.words, i, k, row
+        cdef Py_ssize_t top = (self.length - 1) // 64
+        cdef uint64_t last = (<uint64_t> 1) << ((self.length - 1) % 64)
+        cdef uint64_t state = 0, carry, word
+        cdef uint64_t* mask
+        cdef uint64_t* states
+        cdef Py_UCS4 c
+        cdef object found
+        if words == 1:  # segments of up to 64 characters: one word of state
+            for i in range(start, end):
+                c = PyUnicode_READ(kind, data, i)
+                if c < 128:
+                    mask = &self.ascii[<Py_ssize_t> c]
+                else:
+                    found = self.other_index.get(<long> c)
+                    mask = self.wild if found is None else &self.others[<Py_ssize_t> found]
+                state = ((state << 1) | 1) & mask[0]
+                if state & last:
+                    return i - self.length + 1
+            return -1
+        states = <uint64_t*> PyMem_Malloc(words * sizeof(uint64_t))
+        if states == NULL:
+            raise MemoryError()
+        memset(states, 0, words * sizeof(uint64_t))
+        try:
+            for i in range(start, end):
+                c = PyUnicode_READ(kind, data, i)
+                if c < 128:
+                    mask = &self.ascii[(<Py_ssize_t> c) * words]
+                else:
+                    found = self.other_index.get(<long> c)
+                    mask = self.wild if found is None else &self.others[(<Py_ssize_t> found) * words]
+                carry = 1
+                for k in range(words):
+                    word = states[k]
+                    states[k] = ((word << 1) | carry) & mask[k]
+                    carry = word >> 63
+                if states[top] & last:
+                    return i - self.length + 1
+            return -1
+        finally:
+            PyMem_Free(states)
+
+
+cdef _Scanner _scanner(Py_UCS4* points, Py_ssize_t length):
+    cdef _Scanner made = _Scanner.__new__(_Scanner)
+    cdef Py_ssize_t words = (length + 63) // 64, k, c, row
+    cdef Py_UCS4 p
+    cdef dict index = {}
+    made.length = length
+    made.words = words
+    for k in range(length):
+        p = points[k]
+        if p != ANY_ONE and p >= 128 and <long> p not in index:
+            index[<long> p] = len(index)
+    made.other_index = index
+    made.ascii = <uint64_t*> PyMem_Malloc(128 * words * sizeof(uint64_t))
+    made.wild = <uint64_t*> PyMem_Malloc(words * sizeof(uint64_t))
+    made.others = <uint64_t*> PyMem_Malloc((len(index) * words + 1) * sizeof(uint64_t))
+    if made.ascii == NULL or made.wild == NULL or made.others == NULL:
+        raise MemoryError()
+    memset(made.wild, 0, words * sizeof(uint64_t))
+    for k in range(length):
+        if points[k] == ANY_ONE:
+            made.wild[k // 64] |= (<uint64_t> 1) << (k % 64)
+    for c in range(128):
+        for k in range(words):
+            made.ascii[c * words + k] = made.wild[k]
+    for row in range(len(index)):
+        for k in range(words):
+            made.others[row * words + k] = made.wild[k]
+    for k in range(length):
+        p = points[k]
+        if p == ANY_ONE:
+            continue
+        if p < 128:
+            made.ascii[(<Py_ssize_t> p) * words + k // 64] |= (<uint64_t> 1) << (k % 64)
+        else:
+            row = index[<long> p]
+            made.others[row * words + k // 64] |= (<uint64_t> 1) << (k % 64)
+    return made
+
+
 @cython.no_gc  # built once from strings, immutable, holds no object that can refer back to it: no cycle
 cdef class Glob:
     """An IAM wildcard pattern: ``*`` is any run of characters, ``?`` exactly one.
@@ -134,7 +238,9 @@ cdef class Glob:
         ``str.lower()``.
 
     Matching is linear in the length of the text for a given pattern: the
-    segments between stars are found left to right, never backtracked.
+    segments between stars are found left to right, never backtracked, and a
+    segment with ``?`` is found by a bit-parallel scan (one step per text
+    character and 64 pattern characters), never by trying every alignment.
 
     Examples
     --------
@@ -202,6 +308,7 @@ cdef class Glob:
         self.nseg = seg + 1
         self.offsets[self.nseg] = count
         self.literals = []
+        self.scanners = []
         for seg in range(self.nseg):
             literal = True
             for k in range(self.offsets[seg], self.offsets[seg + 1]):
@@ -212,8 +319,11 @@ cdef class Glob:
                 self.literals.append(PyUnicode_FromKindAndData(
                     PyUnicode_4BYTE_KIND, &self.points[self.offsets[seg]],
                     self.offsets[seg + 1] - self.offsets[seg]))
+                self.scanners.append(None)
             else:
                 self.literals.append(None)
+                self.scanners.append(_scanner(&self.points[self.offsets[seg]],
+                                              self.offsets[seg + 1] - self.offsets[seg]))
 
     @property
     def pattern(self):
@@ -246,29 +356,10 @@ cdef class Glob:
 
     cdef Py_ssize_t _find(self, Py_ssize_t seg, str text, int kind, void* data,
                           Py_ssize_t start, Py_ssize_t end) except -2:
-        cdef Py_ssize_t length = self.offsets[seg + 1] - self.offsets[seg]
         cdef object literal = self.literals[seg]
-        cdef Py_ssize_t i, anchor = -1, k
         if literal is not None:
             return PyUnicode_Find(text, literal, start, end, 1)
-        # Jump between occurrences of the segment's first literal character.
-        for k in range(length):
-            if self.points[self.offsets[seg] + k] != ANY_ONE:
-                anchor = k
-                break
-        if anchor < 0:
-            return start if start + length <= end else -1
-        i = start
-        while i + length <= end:
-            i = PyUnicode_FindChar(text, self.points[self.offsets[seg] + anchor],
-                                   i + anchor, end - length + anchor + 1, 1)
-            if i < 0:
-                return -1
-            i -= anchor
-            if self._at(seg, kind, data, i):
-                return i
-            i += 1
-        return -1
+        return (<_Scanner> self.scanners[seg]).find(kind, data, start, end)
 
     cdef bint match_range(self, str text, Py_ssize_t start, Py_ssize_t end) except -1:
         """Match text[start:end], already case-folded when fold_case is set."""

@@ -94,9 +94,15 @@ def _parse(pattern: str) -> tuple[list[tuple[int, ...]], bool]:
 
 
 class _Segment:
-    """One run of pattern characters between stars."""
+    """One run of pattern characters between stars.
 
-    __slots__ = ("length", "literal", "regex")
+    A segment with ``?`` is found by a regular expression where trying every
+    alignment is cheap (segment length times text length at most
+    ``_REGEX_WORK``), and otherwise by a bit-parallel NFA (shift-and: one
+    step per text character), so that finding it is linear in the text.
+    """
+
+    __slots__ = ("last", "length", "literal", "masks", "regex", "wild")
 
     def __init__(self, points: tuple[int, ...]) -> None:
         self.length = len(points)
@@ -107,6 +113,13 @@ class _Segment:
             self.regex = re.compile(
                 "".join("." if p == _ANY_ONE else re.escape(chr(p)) for p in points), re.DOTALL
             )
+            # Bit k of a character's mask: the character may stand at position k (`?` takes any).
+            self.wild = sum(1 << k for k, p in enumerate(points) if p == _ANY_ONE)
+            self.masks: dict[str, int] = {}
+            for k, p in enumerate(points):
+                if p != _ANY_ONE:
+                    self.masks[chr(p)] = self.masks.get(chr(p), self.wild) | 1 << k
+            self.last = 1 << (self.length - 1)
         else:
             self.literal = "".join(map(chr, points))
             self.regex = None
@@ -121,8 +134,18 @@ class _Segment:
         if self.literal is not None:
             return text.find(self.literal, start, end)
         assert self.regex is not None
-        found = self.regex.search(text, start, end)
-        return -1 if found is None else found.start()
+        if self.length * (end - start) <= _REGEX_WORK:
+            found = self.regex.search(text, start, end)
+            return -1 if found is None else found.start()
+        masks, wild, last, state = self.masks, self.wild, self.last, 0
+        for i in range(start, end):
+            state = ((state << 1) | 1) & masks.get(text[i], wild)
+            if state & last:
+                return i - self.length + 1
+        return -1
+
+
+_REGEX_WORK = 1 << 16  # alignments times segment length a regular expression may try
 
 
 class Glob:
@@ -137,7 +160,9 @@ class Glob:
         ``str.lower()``.
 
     Matching is linear in the length of the text for a given pattern: the
-    segments between stars are found left to right, never backtracked.
+    segments between stars are found left to right, never backtracked, and a
+    segment with ``?`` is found by a bit-parallel scan (one step per text
+    character and 64 pattern characters), never by trying every alignment.
 
     Examples
     --------

@@ -108,14 +108,21 @@ def _did_you_mean(name: str, known: tuple[str, ...]) -> str | None:
     return f"did you mean `{close[0]}`?" if close else None
 
 
-def _type_name(value: object) -> str:
+def json_type_name(value: object) -> str:
+    """What a JSON value is, in JSON's words: ``an object``, ``an array``, ``a string``, ..."""
     if isinstance(value, Mapping):
         return "an object"
-    if isinstance(value, list):
-        return "a list"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
     if value is None:
         return "null"
-    return type(value).__name__
+    return f"a {type(value).__name__}"
 
 
 _ADD_VERSION = 'add "Version": "2012-10-17"'
@@ -143,7 +150,7 @@ def unknown_element(name: str, known: tuple[str, ...], *, level: Literal["policy
 @finding("wrong-type", "an element whose JSON type the grammar does not allow")
 def wrong_type(what: str, wanted: str, *, value: object = _UNSHOWN) -> Words:
     """``{what} must be {wanted}``, naming the type of ``value`` when it is given."""
-    return Words(f"{what} must be {wanted}" + ("" if value is _UNSHOWN else f", not {_type_name(value)}"))
+    return Words(f"{what} must be {wanted}" + ("" if value is _UNSHOWN else f", not {json_type_name(value)}"))
 
 
 @finding("missing-statement", "no Statement element")

@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from qiam import findings
 from qiam._impl import current
 from qiam._source import Source
 from qiam.errors import Location, PolicySyntaxError
@@ -100,7 +101,7 @@ def parse_policy(document: PolicyInput, *, name: str | None = None, origin: tupl
         raise _syntax_error(exc, data, source) from None
     if not isinstance(raw, dict):
         raise PolicySyntaxError(
-            f"a policy is a JSON object, not {_json_type(raw)}",
+            f"a policy is a JSON object, not {findings.json_type_name(raw)}",
             code="not-an-object",
             location=Location(source, ()),
             hint='write the policy as {"Version": "2012-10-17", "Statement": [...]}',
@@ -146,18 +147,6 @@ def _check_json_shape(document: Mapping[str, object], source: Source) -> None:
             raise PolicySyntaxError(f"a {type(item).__name__} is not a JSON value", code="not-json",
                                     location=Location(None, path),
                                     hint="a policy holds objects, arrays, strings, numbers, booleans and null")
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if value is None:
-        return "null"
-    return "a number"
 
 
 def _syntax_error(exc: orjson.JSONDecodeError, data: bytes, source: Source) -> PolicySyntaxError:

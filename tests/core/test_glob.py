@@ -132,6 +132,10 @@ LINEAR_CASES = [
     ("*a*a*a*a*a*a*a*a*a*b*", A_100K + "b", True),
     ("*a?*a?*a?*a?*a?*a?*a?*a?*a?*b?*", A_100K + "bx", True),
     ("*a?a*a?a*a?a*a?a*a?a*a?a*a?a*a?a*a?a*b*", A_100K + "b", True),
+    # A run of `?` between literals: trying every alignment costs the run's length per character.
+    ("*a" + "?" * 4000 + "b*c", "a" * 400_000 + "c", False),
+    ("*a" + "?" * 4000 + "b*c", "a" * 400_000 + "bc", True),
+    ("*" + "a" * 3000 + "?b*", "a" * 200_000, False),
 ]
 
 
@@ -421,3 +425,22 @@ def test_globset_prefix_table_many_buckets(core, count):
     actions = core.GlobSet([f"svc{n}:Get*" for n in range(count)], fold_case=True)
     assert actions.matches_any(f"SVC{count - 1}:GetThing") is True
     assert actions.matches_any(f"svc{count}:GetThing") is False
+
+
+# ----- segments with `?` longer than one word of the bit-parallel scan -----
+
+_long_alphabet = st.sampled_from("ab\u00e9")
+
+
+@twins
+@examples(200)
+@given(head=st.text(_long_alphabet, max_size=3),
+       segment=st.lists(st.sampled_from(["a", "b", "?", "\u00e9"]), min_size=50, max_size=140).map("".join),
+       text=st.text(_long_alphabet, min_size=40, max_size=700), fold_case=st.booleans())
+def test_glob_long_segments_agree_with_oracle(core, head, segment, text, fold_case):
+    pattern = f"{head}*{segment}*"
+    expected = oracles.glob(pattern, text, fold_case=fold_case)
+    assert core.Glob(pattern, fold_case=fold_case).matches(text) is expected
+    # Somewhere in the text's middle, as found by the scan (the text itself holds the segment's shape).
+    placed = text[: len(text) // 2] + segment.replace("?", "b") + text[len(text) // 2:]
+    assert core.Glob(f"*{segment}*", fold_case=fold_case).matches(placed) is True

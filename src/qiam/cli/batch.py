@@ -27,6 +27,7 @@ from qiam.limits import max_line_bytes
 CHUNK = 2048  # lines per batch, at the most
 _READ = 1 << 20  # bytes per read
 _WORKER: BatchRunner | None = None  # the runner a worker process inherits from the parent, warmed
+_STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
 class Answers(NamedTuple):
@@ -281,8 +282,16 @@ def _in_workers(runner: BatchRunner, head: Batch, rest: Iterator[Batch], jobs: i
     # batch compiled and the answers it found: nothing is compiled again, and nothing is pickled.
     _WORKER = runner
     gc.freeze()  # what the workers inherit stays out of the collector's sight: their pages stay shared
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker)
+    # A signal while the pool is half made would leave workers no one stops: it waits until the pool is
+    # whole, and is taken inside the block that stops them.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
     try:
+        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker)
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        raise
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         pending: deque[Any] = deque()
 
         def drain(wait_all: bool) -> Iterator[Answers]:
@@ -305,9 +314,11 @@ def _in_workers(runner: BatchRunner, head: Batch, rest: Iterator[Batch], jobs: i
 
 
 def _start_worker() -> None:
-    # The parent stops the workers (on SIGTERM, SIGINT, an error): a worker leaves both to it.
+    # The parent stops the workers (on SIGTERM, SIGINT, an error): a worker leaves both to it, and
+    # takes SIGTERM, which the parent blocked while it forked them, again.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
 
 
 def _work(batch: Batch) -> Answers:
