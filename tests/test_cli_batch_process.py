@@ -133,6 +133,36 @@ def test_a_signal_leaves_no_worker_behind(how: int) -> None:
         _stop(process)
 
 
+def test_a_lost_worker_is_a_coded_error_and_stops_the_rest() -> None:
+    """A worker killed mid-run: the command says so in one coded line, exits 2, and leaves no process."""
+    process = _start("--jobs", "2", "--jobs-force")
+    assert process.stdin is not None
+    try:
+        _warm(process)
+        threading.Thread(target=_write_quietly, args=(process, LINE.encode() * 20000), daemon=True).start()
+        deadline = time.monotonic() + 20
+        while len(_group(process.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = [int(pid) for pid in _group(process.pid) if int(pid) != process.pid]
+        assert workers, "the workers did not start"
+        os.kill(workers[0], signal.SIGKILL)
+        assert process.stdout is not None and process.stderr is not None
+        threading.Thread(target=process.stdout.read, daemon=True).start()  # (the output pipe must not fill)
+        code = process.wait(timeout=20)
+        error = process.stderr.read()
+        assert code == 2
+        assert b"[worker-lost]" in error or b"worker-lost" in error
+        assert b"Traceback" not in error
+        deadline = time.monotonic() + 5
+        while _group(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _group(process.pid) == []
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        _stop(process)
+
+
 def test_library_file_and_directory_give_the_same_lines(tmp_path: Path) -> None:
     """Regression: with a library file, the text checks ran over the whole file (a bad character in any
     policy failed every line; the size quota counted the file; names were the file's path)."""

@@ -102,7 +102,9 @@ class Result:
 
 @disjoint_base
 class Evaluator:
-    def __init__(self, groups: Iterable[tuple[str, int, str, str | None, object, tuple[Statement, ...]]],
+    def __init__(self, groups: Iterable[tuple[str, int, str, str | None, object, tuple[Statement, ...]]
+                                            | tuple[str, int, str, str | None, object, tuple[Statement, ...],
+                                                    tuple[StatementRef, ...]]],
                  warnings: tuple[Diagnostic, ...] = (), *, session_given: bool = False, scp_levels: int = 0,
                  rcp_levels: int = 0, rcp_services: frozenset[str] = frozenset()) -> None: ...
     def evaluate(self, request: Request, tracer: object = None) -> Result: ...

@@ -178,6 +178,7 @@ class _LineError(Exception):
 
 # How many rendered answers a runner keeps before starting afresh.
 _ANSWERS_LIMIT = 1 << 16
+_INLINE_POLICIES = 4_096  # inline policies compiled by one compiler before the next
 
 
 def _error(code: str, message: str, *, policy: str | None = None, name: str | None = None, path: str = "",
@@ -243,6 +244,8 @@ class BatchRunner:
         self._spelled: dict[tuple[bytes, str], PolicySet] = {}  # the same sets, by the text of a line's policies
         # Rendered answers by the JSON of a line's policies and request: bulk input repeats itself.
         self._answers: dict[bytes, tuple[str, bytes]] = {}
+        self._inline = Compiler()
+        self._inline_count = 0
 
     def run(self, lines: Iterable[str | bytes]) -> Iterator[JSONObject]:
         """One output object per non-blank input line, in order."""
@@ -441,6 +444,16 @@ class BatchRunner:
                                     hint="one list of policies per organization level, root first"))
         return tuple(self._many(level, profile, f"{profile}[{n}]") for n, level in enumerate(levels))
 
+    def _inline_compiler(self) -> Compiler:
+        """The compiler of the lines' own policies: a fresh one every ``_INLINE_POLICIES`` of them, since a
+        compiler keeps every element it met, and a stream of distinct inline policies would grow it
+        without end (the library's compiler meets only the library)."""
+        self._inline_count += 1
+        if self._inline_count > _INLINE_POLICIES:
+            self._inline = Compiler()
+            self._inline_count = 1
+        return self._inline
+
     def _one(self, item: Any, profile: str, label: str) -> CompiledPolicy:
         ref = _ref_name(item)
         try:
@@ -450,7 +463,7 @@ class BatchRunner:
                     raise _LineError(_error("unknown-policy-ref", message, policy=label, name=ref, hint=hint))
                 return self.library.compiled(ref, profile)
             if isinstance(item, (dict, str)):
-                return self.library.compiler.compile(item, profile, name=label)
+                return self._inline_compiler().compile(item, profile, name=label)
             raise _LineError(_error("invalid-line", "a policy is a JSON object, text or a $ref", policy=label))
         except PolicyError as exc:
             raise _LineError(_error_dict(exc, label, ref)) from None

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from qiam._impl import Engine, current
 from qiam._source import Source
-from qiam.decision import CompiledCondition, CompiledStatement
-from qiam.errors import Diagnostic, Path, PolicyInvalidError
+from qiam.decision import CompiledCondition, CompiledStatement, StatementRef
+from qiam.errors import Diagnostic, Location, Path, PolicyInvalidError
 from qiam.keys import global_key
 from qiam.kinds import PolicyKind, Shape
 from qiam.model import Policy
@@ -111,7 +111,7 @@ class CompiledPolicy:
     Immutable once built, so it can be shared between policy sets and threads.
     """
 
-    __slots__ = ("diagnostics", "engine", "policy", "profile", "statements")
+    __slots__ = ("_refs", "diagnostics", "engine", "policy", "profile", "statements")
 
     def __init__(self, policy: Policy, profile: Profile, statements: tuple[CompiledStatement, ...],
                  diagnostics: tuple[Diagnostic, ...], engine: Engine | None = None) -> None:
@@ -120,6 +120,23 @@ class CompiledPolicy:
         self.statements = statements
         self.diagnostics = diagnostics
         self.engine = engine or current()
+        self._refs: dict[str, tuple[StatementRef, ...]] = {}
+
+    def refs(self, label: str) -> tuple[StatementRef, ...]:
+        """Its statements' references when it stands at ``label`` of a policy set (``identity[0]``).
+
+        Made once per place and kept: thousands of policy sets share a policy,
+        and a set is made from these rather than anew (two threads may both
+        make them; either result serves).
+        """
+        found = self._refs.get(label)
+        if found is None:
+            source = self.policy.source
+            found = tuple(StatementRef(label, self.name, st.index, st.sid, st.effect, Location(source, st.path))
+                          for st in self.statements)
+            if len(self._refs) < 64:  # (a policy stands at a few places; past that, made for each set)
+                self._refs[label] = found
+        return found
 
     @property
     def name(self) -> str | None:

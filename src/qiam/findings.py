@@ -638,6 +638,7 @@ _elsewhere("internal-error", "a fault in qiam itself: the line gets no answer ra
 _elsewhere("input-too-large", "input over one of qiam's limits (qiam.limits)")
 _elsewhere("bad-setting", "a limit setting that is not a positive number of bytes")
 _elsewhere("unwritable-output", "output that cannot be written (a path, a full disk, a closed descriptor)")
+_elsewhere("worker-lost", "a worker process of `qiam batch --jobs` stopped before it answered its batch")
 _elsewhere("line-too-long", "a batch line over the size limit")
 _elsewhere("invalid-usage", "a command line that cannot be carried out")
 _elsewhere("out-of-memory", "input that needs more memory than there is")

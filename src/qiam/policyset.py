@@ -82,14 +82,18 @@ class PolicySet:
     def __post_init__(self) -> None:
         warnings: list[Diagnostic] = []
         groups = []
-        engines = set()
+        engine: Engine | None = None
         for kind, level, label, policy in self.placed():
-            warnings.extend(d for d in policy.diagnostics if d.severity is not Severity.ERROR)
-            groups.append((kind.group, level, label, policy.name, policy.policy.source, policy.statements))
-            engines.add(policy.engine)
-        if len(engines) > 1:
-            raise ValueError("a policy set's policies must be compiled by one engine")
-        engine = engines.pop() if engines else current()
+            if policy.diagnostics:
+                warnings.extend(d for d in policy.diagnostics if d.severity is not Severity.ERROR)
+            groups.append((kind.group, level, label, policy.name, policy.policy.source, policy.statements,
+                           policy.refs(label)))
+            if engine is None:
+                engine = policy.engine
+            elif policy.engine is not engine:  # (engines are made once each: identity is equality)
+                raise ValueError("a policy set's policies must be compiled by one engine")
+        if engine is None:
+            engine = current()
         rcp_services: frozenset[str] = frozenset()
         if self.rcps:
             from qiam.catalog import load_catalog  # the catalog is read only when there are RCPs

@@ -96,3 +96,25 @@ def test_hardening_lone_surrogate_in_a_request_does_not_crash() -> None:
         "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}}])
     assert pset.evaluate(qiam.Request("s3:GetObject", "arn:aws:s3:::b/\ud800")).allowed
     assert not pset.evaluate(qiam.Request("s3:GetObject", "arn:aws:s3:::c/\ud800")).allowed
+
+
+def test_batch_inline_policies_do_not_grow_one_compiler_without_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Distinct inline policies on every line: the runner compiles them with a compiler it replaces
+    every so many policies, so what it keeps is bounded (a compiler keeps every element it met)."""
+    import qiam.batch
+
+    monkeypatch.setattr(qiam.batch, "_INLINE_POLICIES", 40)
+    runner = qiam.batch.BatchRunner()
+    compilers = set()
+    lines = []
+    for i in range(130):
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": f"s3:Get{i}*", "Resource": f"arn:aws:s3:::bucket-{i}/*"}]}
+        lines.append(json.dumps({"id": i, "policies": {"identity": [policy]}, "request": {
+            "action": f"s3:Get{i}Object", "resource": f"arn:aws:s3:::bucket-{i if i % 2 else i + 1}/k"}}))
+    for line in lines:
+        [out] = list(runner.run([line]))
+        compilers.add(id(runner._inline))
+        assert out["decision"] == ("allowed" if out["id"] % 2 else "implicitDeny")
+    assert len(compilers) == 4  # 130 policies, 40 to a compiler
+    assert len(runner._inline._actions) <= 40

@@ -164,3 +164,21 @@ def test_the_document_readers_kinds_are_the_families_shortcuts() -> None:
                "BOOL": "Bool", "NULL": "Null"}
     assert {by_name[k]: v for k, v in kinds.items()} == {
         family.value: rules.front_kind for family, rules in operators.FAMILY_RULES.items() if rules.front_kind}
+
+
+def test_policy_sets_share_the_statement_refs_of_their_policies() -> None:
+    """A set is made from its policies' references, made once per policy and place: two sets of one
+    policy share them, and they are what a set made without them would hold."""
+    policy = qiam.compile_policy('{"Version": "2012-10-17", "Statement": [{"Sid": "A", "Effect": "Allow", '
+                                 '"Action": "s3:GetObject", "Resource": "*"}]}', name="p.json")
+    request = qiam.Request("s3:GetObject", "arn:aws:s3:::b/k")
+    first = qiam.PolicySet(identity=(policy,)).evaluate(request).matched
+    second = qiam.PolicySet(identity=(policy,)).evaluate(request).matched
+    assert first[0] is second[0]
+    made = qiam.StatementRef("identity[0]", "p.json", 0, "A", "Allow",
+                             qiam.Location(policy.policy.source, ("Statement", 0)))
+    assert first == (made,)
+    assert first[0].location.render() == "p.json:1:41"  # the statement object's opening brace
+    # At another place the same policy has references of its own.
+    behind = qiam.PolicySet(identity=(policy, policy)).explain(request).result.matched
+    assert {ref.policy for ref in behind} == {"identity[0]", "identity[1]"}

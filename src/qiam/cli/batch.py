@@ -11,13 +11,14 @@ SIGTERM and SIGINT stop the workers too.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import select
 import signal
 import sys
 from collections import deque
 from collections.abc import Iterator
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple, cast
 
 from qiam.batch import BatchRunner, Library
 from qiam.cli._common import EXIT_ERROR, EXIT_NO, EXIT_YES, UsageError
@@ -274,53 +275,122 @@ def _counted(answers: Answers, progress: Any) -> Answers:
 
 def _in_workers(runner: BatchRunner, head: Batch, rest: Iterator[Batch], jobs: int,
                 progress: Any) -> Iterator[Answers]:
+    """The answers of the batches, from ``jobs`` worker processes, in input order."""
     import gc
-    import multiprocessing
 
     global _WORKER
     # The workers are forked from this process and inherit its runner, with the policies the first
     # batch compiled and the answers it found: nothing is compiled again, and nothing is pickled.
     _WORKER = runner
     gc.freeze()  # what the workers inherit stays out of the collector's sight: their pages stay shared
-    # A signal while the pool is half made would leave workers no one stops: it waits until the pool is
-    # whole, and is taken inside the block that stops them.
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    workers = _Workers()
     try:
-        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker)
-    except BaseException:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        raise
-    try:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        pending: deque[Any] = deque()
+        # A signal while the workers are being made would leave some no one stops: it waits until they
+        # all are, and is taken inside the block that stops them.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+        try:
+            workers.start(jobs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        # Batches are dealt to the workers in turn, one at a time each, and their answers read back in the
+        # same turn: the order of the input, and no worker waits on a parent that is writing to it.
+        pending: deque[int] = deque()
+        idle = deque(range(jobs))
 
         def drain(wait_all: bool) -> Iterator[Answers]:
-            while pending and (wait_all or pending[0].ready() or len(pending) > 2 * jobs):
-                yield _counted(pending.popleft().get(), progress)
+            while pending and (wait_all or not idle or workers.ready(pending[0])):
+                worker = pending.popleft()
+                yield _counted(workers.receive(worker), progress)
+                idle.append(worker)
 
-        pending.append(pool.apply_async(_work, (head,)))
-        yield from drain(len(head) < CHUNK)
-        for batch in rest:
-            pending.append(pool.apply_async(_work, (batch,)))
+        for batch in itertools.chain((head,), rest):
+            if not idle:
+                yield from drain(False)
+            worker = idle.popleft()
+            workers.send(worker, batch)
+            pending.append(worker)
             # A short batch means the input made us wait: answer what has come before reading on.
             yield from drain(len(batch) < CHUNK)
         yield from drain(True)
-        pool.close()
     finally:
-        pool.terminate()
-        pool.join()
+        workers.stop()
         gc.unfreeze()
         _WORKER = None
 
 
-def _start_worker() -> None:
+class _Workers:
+    """Worker processes forked from this one, each at the other end of its own pipe.
+
+    No lock or queue is shared with them, so stopping them (on a signal, an
+    error, or the end) is killing them: nothing of theirs can hold up this
+    process.
+    """
+
+    def __init__(self) -> None:
+        self.processes: list[Any] = []
+        self.links: list[Any] = []
+
+    def start(self, jobs: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        for _ in range(jobs):
+            here, there = context.Pipe()
+            process = context.Process(target=_serve, args=(there,), daemon=True)
+            process.start()
+            there.close()
+            self.processes.append(process)
+            self.links.append(here)
+
+    def send(self, worker: int, batch: Batch) -> None:
+        try:
+            self.links[worker].send(batch)
+        except OSError:  # (a broken pipe here is a worker gone, not standard output closed)
+            raise self._lost(worker) from None
+
+    def ready(self, worker: int) -> bool:
+        return bool(self.links[worker].poll())
+
+    def receive(self, worker: int) -> Answers:
+        try:
+            answer = self.links[worker].recv()
+        except (EOFError, OSError):
+            raise self._lost(worker) from None
+        if isinstance(answer, str):  # what went wrong in the worker, which is a bug
+            raise RuntimeError(answer)
+        return cast(Answers, answer)
+
+    def _lost(self, worker: int) -> QiamError:
+        process = self.processes[worker]
+        process.join(timeout=1)
+        return QiamError(f"a worker process stopped (exit code {process.exitcode}) before it answered",
+                         code="worker-lost", hint="run with --jobs 1 to see the line it stopped at")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.is_alive():
+                process.kill()
+        for process in self.processes:
+            process.join()
+        for link in self.links:
+            link.close()
+
+
+def _serve(link: Any) -> None:
+    """A worker: answer each batch that comes down the pipe, until the parent closes it."""
     # The parent stops the workers (on SIGTERM, SIGINT, an error): a worker leaves both to it, and
     # takes SIGTERM, which the parent blocked while it forked them, again.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)
-
-
-def _work(batch: Batch) -> Answers:
     assert _WORKER is not None
-    return _answers(_WORKER.run_numbered(batch))
+    while True:
+        try:
+            batch = link.recv()
+        except EOFError:
+            return
+        try:
+            answer: Answers | str = _answers(_WORKER.run_numbered(batch))
+        except Exception as exc:  # noqa: BLE001 - told to the parent, which reports it
+            answer = f"internal error in a worker: {exc!r}"
+        link.send(answer)
