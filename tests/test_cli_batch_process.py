@@ -21,8 +21,16 @@ LINE = json.dumps({"id": 1, "policies": {"identity": [{"Version": "2012-10-17", 
     "request": {"action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"}}) + "\n"
 
 
+# `qiam batch ARGS -`, with SIGINT as a terminal gives it: a test run in the background (a CI job started
+# with `&`) inherits SIGINT ignored, and Python then leaves it ignored.
+_BATCH = ("import runpy, signal, sys\n"
+          "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+          "sys.argv = ['qiam', *sys.argv[1:]]\n"
+          "runpy.run_module('qiam', run_name='__main__')\n")
+
+
 def _start(*args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "qiam", "batch", *args, "-"], stdin=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-c", _BATCH, "batch", *args, "-"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, start_new_session=True)
 
 
@@ -126,6 +134,27 @@ def test_a_signal_leaves_no_worker_behind(how: int) -> None:
         while _group(process.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert _group(process.pid) == []
+        assert process.stderr is not None and b"Traceback" not in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        _stop(process)
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_signal_stops_a_command_whose_output_no_one_reads(how: int, jobs: str) -> None:
+    """Stopped while its output pipe is full (the reader not reading): what no one has read is dropped,
+    and the command exits at once rather than wait to flush it."""
+    process = _start("--jobs", jobs, "--jobs-force")
+    assert process.stdin is not None
+    try:
+        _warm(process)
+        threading.Thread(target=_write_quietly, args=(process, LINE.encode() * 20000), daemon=True).start()
+        time.sleep(2)  # far more answers than a pipe holds: the command now waits on its output
+        process.send_signal(how)
+        code = process.wait(timeout=20)
+        assert code == (130 if how == signal.SIGINT else 128 + signal.SIGTERM)
         assert process.stderr is not None and b"Traceback" not in process.stderr.read()
     finally:
         if process.poll() is None:

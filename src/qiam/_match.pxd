@@ -16,8 +16,15 @@ cdef class _Scanner:
     cdef uint64_t* wild             # the positions of `?`: what any other character may stand at
     cdef uint64_t* others           # per other character of the segment, as for ascii
     cdef dict other_index           # code point >= 128 -> its row in others
+    cdef object anchor              # the longest literal piece (a str) when checking pieces is cheaper, else None
+    cdef Py_ssize_t anchor_offset   # where the anchor stands in the segment
+    cdef Py_ssize_t* checks         # the segment positions of the other literal characters
+    cdef Py_UCS4* wanted            # the character wanted at each of them
+    cdef Py_ssize_t nchecks
+    cdef bint any_text              # only `?`: any text of the segment's length matches
 
-    cdef Py_ssize_t find(self, int kind, void* data, Py_ssize_t start, Py_ssize_t end) except -2
+    cdef Py_ssize_t find(self, str text, int kind, void* data, Py_ssize_t start, Py_ssize_t end) except -2
+    cdef Py_ssize_t _scan(self, int kind, void* data, Py_ssize_t start, Py_ssize_t end) except -2
 
 
 cdef class Glob:

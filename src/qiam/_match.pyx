@@ -123,25 +123,55 @@ def escape(text):
 
 @cython.no_gc  # built once from code points, immutable, holds only ints: no cycle
 cdef class _Scanner:
-    """Finds one segment with `?` in a text: a bit-parallel NFA (shift-and) over its positions.
+    """Finds one segment with `?` in a text, in time linear in the text.
 
-    Each text character is one shift and one mask per 64 pattern positions,
-    whatever the text holds: the cost is linear in the text, never the
-    product of text and segment that trying every alignment would cost.
+    Two ways, whichever bounds the work lower for the segment. A bit-parallel
+    NFA (shift-and) over its positions: one shift and one mask per text
+    character and 64 pattern positions. Or, when the segment is mostly `?`
+    (a long run of `?` between two letters), the runs of `?` as fixed-width
+    gaps: its longest literal piece is searched for as a string, and each
+    place it is found costs one comparison per other literal character. Never the product of text and segment that trying
+    every alignment costs.
     """
 
     def __cinit__(self):
         self.ascii = NULL
         self.wild = NULL
         self.others = NULL
+        self.checks = NULL
+        self.wanted = NULL
 
     def __dealloc__(self):
         PyMem_Free(self.ascii)
         PyMem_Free(self.wild)
         PyMem_Free(self.others)
+        PyMem_Free(self.checks)
+        PyMem_Free(self.wanted)
 
-    cdef Py_ssize_t find(self, int kind, void* data, Py_ssize_t start, Py_ssize_t end) except -2:
+    cdef Py_ssize_t find(self, str text, int kind, void* data, Py_ssize_t start, Py_ssize_t end) except -2:
         """The first position in [start, end) where the segment matches whole, or -1."""
+        cdef Py_ssize_t last = end - self.length, at, placed, j
+        if last < start:
+            return -1
+        if self.any_text:
+            return start
+        if self.anchor is not None:
+            at = start + self.anchor_offset
+            while True:
+                at = PyUnicode_Find(text, self.anchor, at, last + self.anchor_offset + len(self.anchor), 1)
+                if at < 0:
+                    return -1
+                placed = at - self.anchor_offset
+                for j in range(self.nchecks):
+                    if PyUnicode_READ(kind, data, placed + self.checks[j]) != self.wanted[j]:
+                        break
+                else:
+                    return placed
+                at += 1
+        return self._scan(kind, data, start, end)
+
+    cdef Py_ssize_t _scan(self, int kind, void* data, Py_ssize_t start, Py_ssize_t end) except -2:
+        """``find`` by the bit-parallel NFA."""
         cdef Py_ssize_t words = self.words, i, k, row
         cdef Py_ssize_t top = (self.length - 1) // 64
         cdef uint64_t last = (<uint64_t> 1) << ((self.length - 1) % 64)
@@ -186,6 +216,41 @@ cdef class _Scanner:
             PyMem_Free(states)
 
 
+cdef int _choose_anchor(_Scanner made, Py_UCS4* points, Py_ssize_t length) except -1:
+    """Find the longest literal piece, and read the segment by gaps when its literal characters are no more
+    than the words of the bit-parallel state: a place the piece is found costs a comparison per literal
+    character at most, against a word step per character and 64 positions of the scan."""
+    cdef Py_ssize_t k = 0, begin, best = -1, best_length = 0, literals = 0, j = 0
+    while k < length:
+        if points[k] == ANY_ONE:
+            k += 1
+            continue
+        begin = k
+        while k < length and points[k] != ANY_ONE:
+            k += 1
+        literals += k - begin
+        if k - begin > best_length:
+            best, best_length = begin, k - begin
+    made.any_text = literals == 0
+    made.anchor = None
+    made.nchecks = 0
+    if literals == 0 or literals > made.words:
+        return 0
+    made.anchor = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, &points[best], best_length)
+    made.anchor_offset = best
+    made.checks = <Py_ssize_t*> PyMem_Malloc((literals - best_length + 1) * sizeof(Py_ssize_t))
+    made.wanted = <Py_UCS4*> PyMem_Malloc((literals - best_length + 1) * sizeof(Py_UCS4))
+    if made.checks == NULL or made.wanted == NULL:
+        raise MemoryError()
+    for k in range(length):
+        if points[k] != ANY_ONE and not (best <= k < best + best_length):
+            made.checks[j] = k
+            made.wanted[j] = points[k]
+            j += 1
+    made.nchecks = j
+    return 0
+
+
 cdef _Scanner _scanner(Py_UCS4* points, Py_ssize_t length):
     cdef _Scanner made = _Scanner.__new__(_Scanner)
     cdef Py_ssize_t words = (length + 63) // 64, k, c, row
@@ -193,6 +258,7 @@ cdef _Scanner _scanner(Py_UCS4* points, Py_ssize_t length):
     cdef dict index = {}
     made.length = length
     made.words = words
+    _choose_anchor(made, points, length)
     for k in range(length):
         p = points[k]
         if p != ANY_ONE and p >= 128 and <long> p not in index:
@@ -359,7 +425,7 @@ cdef class Glob:
         cdef object literal = self.literals[seg]
         if literal is not None:
             return PyUnicode_Find(text, literal, start, end, 1)
-        return (<_Scanner> self.scanners[seg]).find(kind, data, start, end)
+        return (<_Scanner> self.scanners[seg]).find(text, kind, data, start, end)
 
     cdef bint match_range(self, str text, Py_ssize_t start, Py_ssize_t end) except -1:
         """Match text[start:end], already case-folded when fold_case is set."""

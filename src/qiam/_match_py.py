@@ -96,18 +96,23 @@ def _parse(pattern: str) -> tuple[list[tuple[int, ...]], bool]:
 class _Segment:
     """One run of pattern characters between stars.
 
-    A segment with ``?`` is found by a regular expression where trying every
-    alignment is cheap (segment length times text length at most
-    ``_REGEX_WORK``), and otherwise by a bit-parallel NFA (shift-and: one
-    step per text character), so that finding it is linear in the text.
+    A segment with ``?`` is found in time linear in the text. When it is
+    mostly ``?`` (no more literal characters than 64-bit words of its
+    positions), the runs of ``?`` are fixed-width gaps: its longest literal
+    piece is searched for as a string, and each place found costs one
+    comparison per other literal character. Otherwise by a regular
+    expression where trying every alignment is cheap (segment length times
+    text length at most ``_REGEX_WORK``), and else by a bit-parallel NFA
+    (shift-and: one step per text character).
     """
 
-    __slots__ = ("last", "length", "literal", "masks", "regex", "wild")
+    __slots__ = ("anchor", "anchor_offset", "checks", "last", "length", "literal", "masks", "regex", "wild")
 
     def __init__(self, points: tuple[int, ...]) -> None:
         self.length = len(points)
         self.literal: str | None
         self.regex: re.Pattern[str] | None
+        self.anchor: str | None = None
         if _ANY_ONE in points:
             self.literal = None
             self.regex = re.compile(
@@ -120,6 +125,12 @@ class _Segment:
                 if p != _ANY_ONE:
                     self.masks[chr(p)] = self.masks.get(chr(p), self.wild) | 1 << k
             self.last = 1 << (self.length - 1)
+            pieces = _pieces(points)
+            literals = sum(len(piece) for _, piece in pieces)
+            if literals and literals <= (self.length + 63) // 64:
+                self.anchor_offset, self.anchor = max(pieces, key=lambda found: (len(found[1]), -found[0]))
+                self.checks = [(k, chr(p)) for k, p in enumerate(points) if p != _ANY_ONE and not
+                               self.anchor_offset <= k < self.anchor_offset + len(self.anchor)]
         else:
             self.literal = "".join(map(chr, points))
             self.regex = None
@@ -134,15 +145,41 @@ class _Segment:
         if self.literal is not None:
             return text.find(self.literal, start, end)
         assert self.regex is not None
+        if self.anchor is not None:
+            last = end - self.length
+            at = start + self.anchor_offset
+            while last >= start:
+                at = text.find(self.anchor, at, last + self.anchor_offset + len(self.anchor))
+                if at < 0:
+                    return -1
+                placed = at - self.anchor_offset
+                if all(text[placed + k] == c for k, c in self.checks):
+                    return placed
+                at += 1
+            return -1
         if self.length * (end - start) <= _REGEX_WORK:
             found = self.regex.search(text, start, end)
             return -1 if found is None else found.start()
-        masks, wild, last, state = self.masks, self.wild, self.last, 0
+        masks, wild, last_bit, state = self.masks, self.wild, self.last, 0
         for i in range(start, end):
             state = ((state << 1) | 1) & masks.get(text[i], wild)
-            if state & last:
+            if state & last_bit:
                 return i - self.length + 1
         return -1
+
+
+def _pieces(points: tuple[int, ...]) -> list[tuple[int, str]]:
+    """The runs of literal characters of a segment, with where each starts."""
+    found: list[tuple[int, str]] = []
+    run: list[str] = []
+    for k, p in enumerate([*points, _ANY_ONE]):
+        if p == _ANY_ONE:
+            if run:
+                found.append((k - len(run), "".join(run)))
+            run = []
+        else:
+            run.append(chr(p))
+    return found
 
 
 _REGEX_WORK = 1 << 16  # alignments times segment length a regular expression may try

@@ -444,3 +444,18 @@ def test_glob_long_segments_agree_with_oracle(core, head, segment, text, fold_ca
     # Somewhere in the text's middle, as found by the scan (the text itself holds the segment's shape).
     placed = text[: len(text) // 2] + segment.replace("?", "b") + text[len(text) // 2:]
     assert core.Glob(f"*{segment}*", fold_case=fold_case).matches(placed) is True
+
+
+@twins
+@examples(200)
+@given(runs=st.lists(st.integers(0, 70), min_size=2, max_size=4),
+       letters=st.lists(st.sampled_from(["a", "b", "\u00e9"]), min_size=1, max_size=3),
+       text=st.text(_long_alphabet, max_size=500), fold_case=st.booleans())
+def test_glob_mostly_question_marks_agree_with_oracle(core, runs, letters, text, fold_case):
+    # Runs of `?` between a few letters: read as fixed-width gaps when the letters are that few.
+    segment = "?" * runs[0] + "".join(letter + "?" * run for letter, run in zip(letters, runs[1:], strict=False))
+    pattern = f"*{segment}*"
+    expected = oracles.glob(pattern, text, fold_case=fold_case)
+    assert core.Glob(pattern, fold_case=fold_case).matches(text) is expected
+    assert core.Glob(f"x*{segment}", fold_case=fold_case).matches("x" + text) is oracles.glob(
+        f"x*{segment}", "x" + text, fold_case=fold_case)

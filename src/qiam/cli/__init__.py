@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 
@@ -90,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv == ["--version"]:  # the one answer that needs no parser, and must come at once
         print(version_line())
         return 0
-    from qiam.cli._common import EXIT_ERROR
+    from qiam.cli._common import EXIT_ERROR, quiet_stdout
 
     parser = build_parser(_command_of(argv))
     try:
@@ -108,23 +107,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         return code
     except KeyboardInterrupt:
+        quiet_stdout()  # stopped: output a reader has not taken must not hold up the exit
         return 130
     except BaseException as exc:  # noqa: BLE001 - every failure becomes one coded line, never a traceback
         return _fail(args, exc)
 
 
 def _fail(args: argparse.Namespace, exc: BaseException) -> int:
-    from qiam.cli._common import EXIT_ERROR, Failure, UsageError, report
+    from qiam.cli._common import EXIT_ERROR, Failure, UsageError, quiet_stdout, report
     from qiam.errors import QiamError
     from qiam.reqlang import ExpressionError
 
     if isinstance(exc, SystemExit):
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_ERROR
     if isinstance(exc, BrokenPipeError):
-        _quiet_stdout()  # the reader went away: nothing more to say to it
+        quiet_stdout()  # the reader went away: nothing more to say to it
         return EXIT_ERROR
     if isinstance(exc, OSError) and exc.filename is None:
-        _quiet_stdout()
+        quiet_stdout()
         failure = Failure("unwritable-output", f"cannot write the output: {exc.strerror or exc}",
                           "check the disk or the pipe the output goes to")
     elif isinstance(exc, OSError):
@@ -143,18 +143,8 @@ def _fail(args: argparse.Namespace, exc: BaseException) -> int:
     try:
         report(failure, args)
     except OSError:
-        _quiet_stdout()
+        quiet_stdout()
     return EXIT_ERROR
-
-
-def _quiet_stdout() -> None:
-    """Point standard output at the null device, so that nothing is written to a broken one at exit."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
 
 
 __all__ = ["build_parser", "main"]

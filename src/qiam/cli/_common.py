@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -185,3 +186,15 @@ def check_account(value: str | None, option: str) -> str | None:
 def json_ready(context: Mapping[str, Any]) -> dict[str, Any]:
     """A context mapping with tuple values as lists."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in context.items()}
+
+
+def quiet_stdout() -> None:
+    """Point standard output at the null device: what is still buffered for a reader that went away, or
+    that is not reading when a signal stops the command, must not hold up the exit (a flush to a full
+    pipe no one reads waits for ever)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO, NamedTuple, cast
 
 from qiam.batch import BatchRunner, Library
-from qiam.cli._common import EXIT_ERROR, EXIT_NO, EXIT_YES, UsageError
+from qiam.cli._common import EXIT_ERROR, EXIT_NO, EXIT_YES, UsageError, quiet_stdout
 from qiam.errors import QiamError
 from qiam.limits import max_line_bytes
 
@@ -133,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _terminated(signum: int, frame: Any) -> None:
+    quiet_stdout()  # (as for SIGINT: nothing buffered may hold up the exit)
     raise SystemExit(128 + signum)
 
 
