@@ -28,10 +28,10 @@ from typing import Any
 import orjson
 import pytest
 
-from qiam import Request, evaluate_pairs
+from qiam import PolicySet, Request, evaluate_pairs
 from qiam.batch import BatchRunner, Library
 
-from .conftest import BULK_ROUNDS, FAST_ROUNDS, Compiled, Workload, built_on, tag, twin_name
+from .conftest import BULK_ROUNDS, FAST_ROUNDS, Compiled, Workload, built_on, shared_path, tag, twin_name
 
 
 @pytest.mark.benchmark(group="bulk")
@@ -89,3 +89,37 @@ def test_batch_path(benchmark: Any, twin: ModuleType, workload: Workload, compil
         policy_sets=len({id(pset) for pset, _ in pairs}))
     results = benchmark.pedantic(run, rounds=FAST_ROUNDS, iterations=1, warmup_rounds=1)
     assert workload.mismatches([result.decision.value for result in results]) == []
+
+
+MANY_SETS = (1, 1_000, 100_000)
+_SET_PAIRS = 100_000
+
+
+@pytest.fixture(scope="session")
+def many_set_requests() -> list[Request]:
+    """100,000 distinct requests (nothing to deduplicate), from one role."""
+    return [Request("s3:GetObject", f"arn:aws:s3:::b/k{i}", principal="arn:aws:iam::111122223333:role/R",
+                    derive_context=False) for i in range(_SET_PAIRS)]
+
+
+@pytest.mark.benchmark(group="bulk")
+@pytest.mark.parametrize("sets", MANY_SETS)
+def test_many_policy_sets(benchmark: Any, sets: int, many_set_requests: list[Request]) -> None:
+    """One ``evaluate_pairs`` call over 100,000 distinct requests spread over 1 to 100,000 distinct policy
+    sets, each of two of the page's policies (compiled once): the per-pair cost of meeting a set afresh
+    (its plans are built at its first request). The sets are made outside the timed call."""
+    library = Library.from_path(shared_path("bench", "library.json"))
+    names = [name for name in sorted(library.names()) if name.startswith("seed:")][:6]
+    policies = [library.compiled(name, "identity") for name in names]
+    made = [PolicySet(identity=(policies[i % 6], policies[(i + 1) % 6])) for i in range(sets)]
+    pairs = [(made[i % sets], request) for i, request in enumerate(many_set_requests)]
+    tag(benchmark, role="many-sets", case=str(sets), requests=len(pairs), policy_sets=sets)
+
+    def fresh() -> tuple[tuple[list[tuple[PolicySet, Request]]], dict[str, Any]]:
+        # Each round meets its sets afresh, as a bulk job over new principals does.
+        again = [PolicySet(identity=pset.identity) for pset in made]
+        return ([(again[i % sets], request) for i, (_, request) in enumerate(pairs)],), {}
+
+    results = benchmark.pedantic(evaluate_pairs, setup=fresh, rounds=3, iterations=1)
+    assert len(results) == len(pairs)
+    assert {r.decision.value for r in results} <= {"allowed", "implicitDeny", "explicitDeny"}

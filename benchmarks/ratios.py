@@ -69,6 +69,7 @@ TARGETS: dict[str, Target] = {
        for w in NONCE},
     **{f"bulk/{w}/batch-path-vs-api": Target(3.0, "the batch path 3x a Python loop of evaluate, nothing repeating")
        for w in NONCE},
+    "bulk/many-sets/100000-vs-1": Target(1.5, "a pair's cost with 100,000 distinct policy sets within 1.5x of one"),
     **{f"match/prefix-10000-{outcome}/vs-1": Target(3.0, "10,000 prefix patterns within 3x of one")
        for outcome in ("hit", "miss")},
 }
@@ -150,6 +151,13 @@ def ratios(records: Iterable[Record]) -> list[Ratio]:
     if many is not None and many_engine is not None:
         add("tasks/many/layer-vs-engine", many.best / many_engine.best, False,
             "3,000 principals x 7 tasks incl. compile / evaluate_pairs precompiled")
+
+    one_set = run.get("many-sets", case="1")
+    for count in (1_000, 100_000):
+        many_sets = run.get("many-sets", case=str(count))
+        if one_set is not None and many_sets is not None:
+            add(f"bulk/many-sets/{count}-vs-1", many_sets.best / one_set.best, False,
+                f"evaluate_pairs over 100,000 distinct requests, {count:,} fresh policy sets / one")
 
     for outcome in ("hit", "miss"):
         single = run.get("prefix-patterns", twin="compiled", case=f"1-{outcome}")
