@@ -161,3 +161,35 @@ def test_hardening_uninitialised_object_does_not_crash(core, label):
     )
     assert child.returncode == 0, (child.returncode, child.stderr[-2000:])
     assert child.stdout.split()[0] in ("raised", "returned")
+
+
+# The worst cases of the hardening issue: a matcher that tries every alignment pays m x n here.
+_WORST = [
+    ("*a" + "?" * 4000 + "b*c", "a" * 400_000 + "c"),
+    ("*" + "a" * 3000 + "?b*", "a" * 400_000),
+    ("*" + "ab?" * 1300 + "*", "ab" * 200_000),
+]
+
+
+@pytest.mark.parametrize(("pattern", "text"), _WORST, ids=["gap", "literal-run", "periodic"])
+def test_matching_stays_within_a_bound_of_a_linear_scan(pattern: str, text: str) -> None:
+    """The compiled core on the worst cases, against a linear scan of the same text in the same run (a
+    regular expression that reads every character): a ratio, not a time, so that a loaded machine
+    cannot fail it, and far below what m x n work would take (over a thousand times the scan)."""
+    import re
+    import time
+
+    scan = re.compile(r"[^\x00]*\x00")  # reads every character, finds nothing
+
+    def best(call: object) -> float:
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            call()  # type: ignore[operator]
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    glob = COMPILED.Glob(pattern)
+    assert glob.matches(text) is False
+    ratio = best(lambda: glob.matches(text)) / best(lambda: scan.match(text))
+    assert ratio < 200, f"{ratio:.0f}x a linear scan"
