@@ -38,7 +38,10 @@ _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
 def _child(path: str, workload: str) -> None:
-    """Set up the workload, then run ``path`` (or nothing, for ``none``) its number of times."""
+    """Set up the workload, then run ``path`` (or nothing, for ``none``) its number of times.
+
+    It builds its policy sets itself rather than through ``conftest``: it runs on older builds too,
+    whose qiam lacks what the fixtures import."""
     import orjson
 
     from benchmarks.nonce import nonce_lines

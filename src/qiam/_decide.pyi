@@ -102,9 +102,7 @@ class Result:
 
 @disjoint_base
 class Evaluator:
-    def __init__(self, groups: Iterable[tuple[str, int, str, str | None, object, tuple[Statement, ...]]
-                                            | tuple[str, int, str, str | None, object, tuple[Statement, ...],
-                                                    tuple[StatementRef, ...]]],
+    def __init__(self, groups: Iterable[tuple[str, int, object, tuple[Statement, ...], tuple[StatementRef, ...]]],
                  warnings: tuple[Diagnostic, ...] = (), *, session_given: bool = False, scp_levels: int = 0,
                  rcp_levels: int = 0, rcp_services: frozenset[str] = frozenset()) -> None: ...
     def evaluate(self, request: Request, tracer: object = None) -> Result: ...

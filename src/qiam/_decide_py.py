@@ -259,14 +259,14 @@ class Evaluator:
 
     Parameters
     ----------
-    groups : iterable of (kind, level, label, name, source, statements[, refs])
+    groups : iterable of (kind, level, source, statements, refs)
         Each policy of the set: ``kind`` is ``identity``, ``boundary``,
         ``session``, ``scp``, ``rcp`` or ``resource``; ``level`` the
-        organization level (0 is the root) for ``scp`` and ``rcp``; ``label``
-        the policy's place in the set (``identity[0]``); ``name`` and
-        ``source`` its name and Source; ``statements`` its compiled statements;
-        ``refs``, when given, their StatementRefs (``CompiledPolicy.refs``, made
-        once per policy and place, so that a set costs little to make).
+        organization level (0 is the root) for ``scp`` and ``rcp``; ``source``
+        its Source; ``statements`` its compiled statements; ``refs`` their
+        StatementRefs, which name the policy and its place in the set
+        (``CompiledPolicy.refs``, made once per policy and place, so that a set
+        costs little to make).
     warnings : tuple of Diagnostic
         The validation warnings of the policies, carried by every result.
     session_given : bool
@@ -285,7 +285,7 @@ class Evaluator:
                  "_resource", "_scps",
                  "_service_plans", "_session", "_session_given", "_warnings")
 
-    def __init__(self, groups: Iterable[tuple[str, int, str, str | None, Any, tuple[Statement, ...]]],
+    def __init__(self, groups: Iterable[tuple[str, int, Any, tuple[Statement, ...], tuple[StatementRef, ...]]],
                  warnings: tuple[Diagnostic, ...] = (), *, session_given: bool = False, scp_levels: int = 0,
                  rcp_levels: int = 0, rcp_services: frozenset[str] = frozenset()) -> None:
         by_label: dict[str, _Group] = {}
@@ -294,16 +294,11 @@ class Evaluator:
         for kind, levels in (("scp", scp_levels), ("rcp", rcp_levels)):
             for level in range(levels):
                 by_label[f"{kind}[{level}]"] = _Group(kind, level, f"{kind}[{level}]")
-        for facts in items:
-            kind, level, label, name, source, statements = facts[:6]
-            refs = facts[6] if len(facts) > 6 else None  # made once per compiled policy and place
+        for kind, level, source, statements, refs in items:
             group_label = f"{kind}[{level}]" if kind in ("scp", "rcp") else kind
             group = by_label.get(group_label)
             if group is None:
                 group = by_label[group_label] = _Group(kind, level, group_label)
-            if refs is None:
-                refs = [StatementRef(label, name, statement.index, statement.sid, statement.effect,
-                                     Location(source, statement.path)) for statement in statements]
             for statement, ref in zip(statements, refs, strict=True):
                 group.entries.append((statement, ref, source))
         self._groups = tuple(sorted(by_label.values(), key=lambda g: (order[g.kind], g.level)))

@@ -86,8 +86,7 @@ class PolicySet:
         for kind, level, label, policy in self.placed():
             if policy.diagnostics:
                 warnings.extend(d for d in policy.diagnostics if d.severity is not Severity.ERROR)
-            groups.append((kind.group, level, label, policy.name, policy.policy.source, policy.statements,
-                           policy.refs(label)))
+            groups.append((kind.group, level, policy.policy.source, policy.statements, policy.refs(label)))
             if engine is None:
                 engine = policy.engine
             elif policy.engine is not engine:  # (engines are made once each: identity is equality)

@@ -55,8 +55,8 @@ def twin_of(pset: qiam.PolicySet) -> Any:
 
     groups = []
     for kind, level, label, policy in pset.placed():
-        groups.append((kind.group, level, label, policy.name, policy.policy.source,
-                       tuple(_twin_statement(s) for s in policy.statements)))
+        groups.append((kind.group, level, policy.policy.source,
+                       tuple(_twin_statement(s) for s in policy.statements), policy.refs(label)))
     return TWIN.Evaluator(groups, pset.warnings, session_given=pset.session is not None,
                           scp_levels=len(pset.scps or ()), rcp_levels=len(pset.rcps or ()),
                           rcp_services=load_catalog().rcp_services if pset.rcps else frozenset())

@@ -104,7 +104,7 @@ def test_both_kernels_refuse_more_than_64_groups(kernel: Any) -> None:
     allow = ()
     assert kernel.Evaluator([], scp_levels=60, rcp_levels=4) is not None
     with pytest.raises(ValueError, match="at most 64"):
-        kernel.Evaluator([("identity", 0, "identity[0]", None, None, allow)], scp_levels=60, rcp_levels=4)
+        kernel.Evaluator([("identity", 0, None, allow, ())], scp_levels=60, rcp_levels=4)
 
 
 _texts = st.text(st.sampled_from("ab:*?/A"), max_size=8)

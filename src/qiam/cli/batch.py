@@ -260,9 +260,8 @@ def _results(batches: Iterator[Batch], library: Library | None, jobs: int, optio
     second = next(batches, None)
     if second is None:
         return
-    if jobs <= 1:  # (processes would cost more than they save on so little)
-        yield _counted(_answers(runner.run_numbered(second)), progress)
-        for batch in batches:
+    if jobs <= 1:
+        for batch in itertools.chain((second,), batches):
             yield _counted(_answers(runner.run_numbered(batch)), progress)
         return
     yield from _in_workers(runner, second, batches, jobs, progress)
