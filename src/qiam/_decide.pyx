@@ -53,6 +53,8 @@ cdef tuple _ROLE = _shape(special.ROLE)
 # How many plans a set keeps, per service and per action (qiam.limits says why).
 cdef Py_ssize_t MAX_SERVICE_PLANS = limits.SERVICE_PLANS
 cdef Py_ssize_t MAX_ACTION_PLANS = limits.ACTION_PLANS
+cdef Py_ssize_t REPEAT_SAMPLE = limits.REPEAT_SAMPLE
+cdef Py_ssize_t REPEAT_SHARE = limits.REPEAT_SHARE
 
 cdef dict _SET_PREFIXES = {None: 0, "ForAllValues": 1, "ForAnyValue": 2}
 cdef dict _ORDER = {"identity": 0, "boundary": 1, "session": 2, "scp": 3, "rcp": 4, "resource": 5}
@@ -631,18 +633,9 @@ cdef class Evaluator:
         return plan.elements
 
     def evaluate_many(self, requests):
-        """Decide many requests, in order; requests with equal ``key`` are decided once."""
-        cdef dict seen = {}
-        cdef list out = []
-        cdef object result, key
-        for request in requests:
-            key = request.key
-            result = seen.get(key)
-            if result is None:
-                result = self.decide(request, None)
-                seen[key] = result
-            out.append(result)
-        return out
+        """Decide many requests, in order; requests with equal ``key`` are decided once, while repeats
+        are common enough to pay for the keying (``qiam.limits.REPEAT_SAMPLE``)."""
+        return evaluate_pairs([(self, request) for request in requests])
 
     cdef Result decide(self, object request, object tracer):
         cdef tuple facts = <tuple> request.facts
@@ -843,10 +836,13 @@ cdef class Evaluator:
 @cython.final
 @cython.no_gc  # an Evaluator and a dict of results: no cycle through it
 cdef class _Seen:
-    """One policy set's evaluator in ``evaluate_pairs``, and the results it gave, by request key."""
+    """One policy set's evaluator in ``evaluate_pairs``, and the results it gave, by request key, while
+    it keys them."""
 
     cdef Evaluator evaluator
     cdef dict results
+    cdef Py_ssize_t requests
+    cdef Py_ssize_t repeats
 
 
 def evaluate_pairs(pairs):
@@ -854,7 +850,8 @@ def evaluate_pairs(pairs):
 
     A policy set is an ``Evaluator`` or holds one as ``_evaluator`` (a
     ``qiam.PolicySet``). Requests with equal ``key`` under one policy set are
-    decided once.
+    decided once, while repeats are common enough to pay for the keying
+    (``qiam.limits.REPEAT_SAMPLE``).
     """
     cdef dict by_owner = {}         # policy set -> _Seen (policy sets hash by identity)
     cdef list out = []
@@ -873,11 +870,19 @@ def evaluate_pairs(pairs):
             else:
                 seen = <_Seen> found
             current = owner
+        if seen.results is None:
+            out.append(seen.evaluator.decide(request, None))
+            continue
         key = request.key
         result = seen.results.get(key)
         if result is None:
             result = seen.evaluator.decide(request, None)
             seen.results[key] = result
+        else:
+            seen.repeats += 1
+        seen.requests += 1
+        if seen.requests == REPEAT_SAMPLE and seen.repeats * REPEAT_SHARE < seen.requests:
+            seen.results = None  # a workload that does not repeat: stop keying
         out.append(result)
     return out
 

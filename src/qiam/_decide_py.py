@@ -42,6 +42,8 @@ _SESSION_KINDS = (CallerKind.ROLE_SESSION, CallerKind.FEDERATED_USER)
 # How many plans a set keeps, per service and per action (qiam.limits says why).
 _MAX_SERVICE_PLANS = limits.SERVICE_PLANS
 _MAX_ACTION_PLANS = limits.ACTION_PLANS
+_REPEAT_SAMPLE = limits.REPEAT_SAMPLE
+_REPEAT_SHARE = limits.REPEAT_SHARE
 
 _SET_PREFIXES = {None: 0, "ForAllValues": 1, "ForAnyValue": 2}
 
@@ -419,15 +421,9 @@ class Evaluator:
         return self._decide(request, run, applies)
 
     def evaluate_many(self, requests: Iterable[Any]) -> list[Result]:
-        """Decide many requests, in order; requests with equal ``key`` are decided once."""
-        seen: dict[Any, Result] = {}
-        out = []
-        for request in requests:
-            result = seen.get(request.key)
-            if result is None:
-                result = seen[request.key] = self.evaluate(request)
-            out.append(result)
-        return out
+        """Decide many requests, in order; requests with equal ``key`` are decided once, while repeats
+        are common enough to pay for the keying (``qiam.limits.REPEAT_SAMPLE``)."""
+        return evaluate_pairs([(self, request) for request in requests])
 
     def _result(self, run: _Run, decision: Decision, matched: Iterable[StatementRef], decided_by: Iterable[str],
                 reasons: tuple[str, ...]) -> Result:
@@ -541,18 +537,41 @@ def evaluate_pairs(pairs: Iterable[tuple[Any, Any]]) -> list[Result]:
 
     A policy set is an ``Evaluator`` or holds one as ``_evaluator`` (a
     ``qiam.PolicySet``). Requests with equal ``key`` under one policy set are
-    decided once.
+    decided once, while repeats are common enough to pay for the keying
+    (``qiam.limits.REPEAT_SAMPLE``).
     """
-    seen_by: dict[Evaluator, dict[Any, Result]] = {}
+    seen_by: dict[Evaluator, _Seen] = {}
     out = []
     for owner, request in pairs:
         evaluator = owner if type(owner) is Evaluator else owner._evaluator
-        seen = seen_by.setdefault(evaluator, {})
-        result = seen.get(request.key)
+        seen = seen_by.get(evaluator)
+        if seen is None:
+            seen = seen_by[evaluator] = _Seen()
+        if seen.results is None:
+            out.append(evaluator.evaluate(request))
+            continue
+        key = request.key
+        result = seen.results.get(key)
         if result is None:
-            result = seen[request.key] = evaluator.evaluate(request)
+            result = seen.results[key] = evaluator.evaluate(request)
+        else:
+            seen.repeats += 1
+        seen.requests += 1
+        if seen.requests == _REPEAT_SAMPLE and seen.repeats * _REPEAT_SHARE < seen.requests:
+            seen.results = None  # a workload that does not repeat: stop keying
         out.append(result)
     return out
+
+
+class _Seen:
+    """One policy set's results in ``evaluate_pairs``, by request key, while it keys them."""
+
+    __slots__ = ("repeats", "requests", "results")
+
+    def __init__(self) -> None:
+        self.results: dict[bytes, Result] | None = {}
+        self.requests = 0
+        self.repeats = 0
 
 
 def _group_of(ref: StatementRef) -> str:

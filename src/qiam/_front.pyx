@@ -40,7 +40,8 @@ from qiam import shapes
 from qiam._match import decoded_member_count, json_member_count
 
 __all__ = ["action_services", "compile_document", "compile_statements", "element_key", "plain_actions",
-           "plain_resources"]
+           "plain_resources", "request_from_json", "request_init", "request_state",
+           "request_state_json"]
 
 cdef frozenset _ELEMENTS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
                                       "Condition"})
@@ -1537,3 +1538,243 @@ def compile_document(data, tables):
     if _peek(&s) != -1 or top != 3:
         return None
     return _untracked(tuple(out)), s.blanks
+
+
+# ----- requests: the usual shapes, built here (twin: qiam._front_py.request_state) -----
+#
+# The state of a request (its facts and the rest) as qiam.request.request_state makes it, for
+# well-formed strings and a context of strings and lists of strings; None for anything else, which
+# the reference builds or rejects with its coded error. The tests hold the two equal.
+
+from qiam.context import Environment as _Environment, derive as _derive
+from qiam.principals import CallerKind as _CallerKind, in_account as _in_account, _caller
+
+cdef object _UNSPECIFIED = _CallerKind.UNSPECIFIED
+cdef object _DEFAULT_ENV = None   # qiam.request's default environment, read at first use
+cdef frozenset _REQUEST_FIELDS = None
+cdef dict _ACTIONS = {}   # action -> (folded, service): a bulk job's requests name few actions
+cdef dict _CALLERS = {}   # (principal, principal ARN, service-linked) -> _facts_of(the Caller)
+
+
+cdef tuple _facts_of(object caller):
+    """What the facts take from a Caller: itself, kind, has identity policies, authenticated,
+    service-linked, account, partition."""
+    return (caller, caller.kind, caller.has_identity_policies, caller.authenticated, caller.service_linked_role,
+            caller.account, caller.partition)
+
+
+cdef tuple _caller_facts(object principal, object principal_arn, object service_linked_role):
+    """``_facts_of`` the caller ``qiam.principals._caller`` reads; kept, as that function keeps it."""
+    cdef tuple key = (principal, principal_arn, service_linked_role)
+    found = _CALLERS.get(key)
+    if found is None:
+        if len(_CALLERS) >= 4096:
+            _CALLERS.clear()
+        found = _CALLERS[key] = _facts_of(_caller(principal, principal_arn, service_linked_role))
+    return <tuple> found
+
+
+cdef bint _usual_action(object action):
+    """An ASCII ``service:Action`` of printable characters that the reference's pattern accepts."""
+    cdef const unsigned char* data
+    cdef Py_ssize_t n, i
+    cdef unsigned char c
+    if type(action) is not str or not PyUnicode_IS_ASCII(action):
+        return False
+    data = <const unsigned char*> PyUnicode_DATA(action)
+    n = PyUnicode_GET_LENGTH(action)
+    i = 0
+    while i < n and (_lower_alnum(data[i]) or (65 <= data[i] <= 90) or data[i] == 46 or data[i] == 45):
+        i += 1
+    if i == 0 or i >= n - 1 or data[i] != 58:  # a service, a colon and a name
+        return False
+    for i in range(i + 1, n):
+        c = data[i]
+        if c <= 32 or c >= 127 or c == 58 or c == 42 or c == 63:  # blank, control, : * ?
+            return False
+    return True
+
+
+cdef object _folded_context(object context):
+    """The context with its keys folded, or None when it is not of the usual shape."""
+    cdef dict given = {}
+    cdef object value, item
+    if context is None:
+        return given
+    if type(context) is not dict:
+        return None
+    for key, value in (<dict> context).items():
+        if type(key) is not str or not key:
+            return None
+        name = (<str> key).lower()
+        if name in given:
+            return None
+        if type(value) is str:
+            given[name] = value
+        elif type(value) is list or type(value) is tuple:
+            for item in value:
+                if type(item) is not str:
+                    return None
+            given[name] = tuple(value)
+        else:
+            return None
+    return given
+
+
+cdef inline bint _flag(object value):
+    return value is True or value is False
+
+
+cdef object _state(object action, object resource, object principal, object context, object resource_account,
+                   object service_linked_role, object management_account, object resource_management_account,
+                   object derive_context, object environment, object resource_match):
+    global _DEFAULT_ENV
+    cdef dict given, merged, derived
+    cdef str text
+    cdef tuple who
+    if not _usual_action(action) or type(resource) is not str:
+        return None
+    text = <str> resource
+    if not (text == "*" or text.count(":") >= 5):
+        return None
+    if principal is not None and (type(principal) is not str or not principal):
+        return None
+    if resource_account is not None and type(resource_account) is not str:
+        return None
+    if not (_flag(service_linked_role) and _flag(management_account) and _flag(resource_management_account)
+            and _flag(derive_context)):
+        return None
+    if environment is not None and type(environment) is not _Environment:
+        return None
+    if not (resource_match is None or resource_match == "all" or resource_match == "some"):
+        return None
+    found = _folded_context(context)
+    if found is None:
+        return None
+    given = <dict> found
+    # (as parse_caller reads the principal and the one context key it may need)
+    principal_arn = given.get("aws:principalarn") if principal is not None and ":assumed-role/" in principal \
+        else None
+    if type(principal_arn) is not str:
+        principal_arn = None
+    who = _caller_facts(principal, principal_arn, service_linked_role)
+    caller = who[0]
+    # The resource's partition and account: its ARN's second and fifth fields (as split(":", 5) gives them).
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+    cdef Py_ssize_t colons[5]
+    cdef Py_ssize_t at = -1
+    cdef int f
+    for f in range(5):
+        at = PyUnicode_FindChar(text, 58, at + 1, n, 1) if at + 1 <= n else -1
+        if at < 0:
+            break
+        colons[f] = at
+    in_arn = None
+    if at >= 0:
+        partition = text[colons[0] + 1:colons[1]]
+        if colons[4] > colons[3] + 1:
+            in_arn = text[colons[3] + 1:colons[4]]
+            if resource_match and ("*" in in_arn or "?" in in_arn):
+                in_arn = None
+    else:
+        partition = who[6]
+    owner = resource_account or in_arn or who[5]
+    if who[1] is _UNSPECIFIED:
+        caller = _in_account(caller, owner, partition)
+        who = _facts_of(caller)
+    merged = given
+    derived = {}
+    if derive_context is True:
+        if environment is None:
+            if _DEFAULT_ENV is None:
+                from qiam.request import _DEFAULT_ENVIRONMENT
+                _DEFAULT_ENV = _DEFAULT_ENVIRONMENT
+            environment = _DEFAULT_ENV
+        try:
+            made = _derive(caller, resource=text, owner_account=owner, environment=environment)
+        except ValueError:
+            return None  # the reference's to report
+        for k, v in (<dict> made).items():
+            if k not in given:
+                derived[k] = v
+        if derived:
+            merged = dict(derived)
+            merged.update(given)
+    else:
+        environment = None
+    named = _ACTIONS.get(action)
+    if named is None:
+        if len(_ACTIONS) >= 65536:
+            _ACTIONS.clear()
+        named = _ACTIONS[action] = ((<str> action).lower(), (<str> action).split(":", 1)[0].lower())
+    account = who[5]
+    caller_partition = who[6]
+    facts = ((<tuple> named)[0], (<tuple> named)[1], text, merged, caller, who[1], who[2], who[3], who[4],
+             management_account, resource_management_account, account, owner, caller_partition, partition, action,
+             account == owner, caller_partition == partition)
+    return (facts, (principal, resource_account, service_linked_role, given, derived, environment, resource_match))
+
+
+cdef extern from "Python.h":
+    int PyObject_GenericSetAttr(object obj, object name, object value) except -1
+
+
+cdef inline void _fill(object request, tuple state) except *:
+    """Set a Request's slots from its state (as qiam.request.fill does)."""
+    PyObject_GenericSetAttr(request, "facts", state[0])
+    PyObject_GenericSetAttr(request, "_key", None)
+    PyObject_GenericSetAttr(request, "resource_match", (<tuple> state[1])[6])
+    PyObject_GenericSetAttr(request, "_rest", state[1])
+
+
+def request_state(arguments):
+    """``qiam.request.request_state(arguments)`` for the usual shapes; None for any other input."""
+    cdef tuple a = arguments
+    return _state(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10])
+
+
+def request_init(request, arguments):
+    """Fill ``request`` (a new qiam.Request) from ``Request``'s arguments if they are of the usual shapes;
+    whether it did."""
+    cdef tuple a = arguments
+    state = _state(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10])
+    if state is None:
+        return False
+    _fill(request, <tuple> state)
+    return True
+
+
+def request_from_json(cls, data):
+    """A ``cls`` (qiam.Request) from a batch line's ``request`` object of the usual shapes that does not
+    ask for derivation; None for any other input."""
+    state = request_state_json(data)
+    if state is None:
+        return None
+    request = cls.__new__(cls)
+    _fill(request, <tuple> state)
+    return request
+
+
+def request_state_json(data):
+    """``request_state`` of a batch line's ``request`` object that does not ask for derivation; None for
+    any other input."""
+    global _REQUEST_FIELDS
+    cdef dict d
+    cdef PyObject* found
+    if type(data) is not dict:
+        return None
+    d = <dict> data
+    if _REQUEST_FIELDS is None:
+        from qiam.request import FIELD_SET
+        _REQUEST_FIELDS = FIELD_SET
+    for name in d:
+        if name not in _REQUEST_FIELDS:
+            return None
+    found = PyDict_GetItem(d, "action")
+    if found == NULL:
+        return None
+    if d.get("derive_context", False) is not False:
+        return None
+    return _state(<object> found, d.get("resource", "*"), d.get("principal"), d.get("context"),
+                  d.get("resource_account"), d.get("service_linked_role", False), d.get("management_account", False),
+                  d.get("resource_management_account", False), False, None, d.get("resource_match"))

@@ -43,7 +43,8 @@ from qiam._match_py import decoded_member_count, json_member_count, json_whitesp
 from qiam.operators import parse_bool
 
 __all__ = ["action_services", "compile_document", "compile_statements", "element_key", "plain_actions",
-           "plain_resources"]
+           "plain_resources", "request_from_json", "request_init", "request_state",
+           "request_state_json"]
 
 _ELEMENTS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"})
 
@@ -420,3 +421,95 @@ def compile_document(data: bytes, tables: Any) -> tuple[tuple[Any, ...], int] | 
         return None
     statements = compile_statements(raw["Statement"], tables)
     return None if statements is None else (statements, json_whitespace_count(data))
+
+
+# ----- requests: the usual shapes, built without the reference's per-step checks -----
+#
+# A request's state is what ``qiam.request.request_state`` makes of ``Request``'s arguments. These two
+# answer it for the usual shapes (well-formed strings, a context of strings and lists of strings, no
+# derivation from a batch line), and None for anything else, which the reference then builds or
+# rejects with its coded error. They decide nothing the reference does not: the tests hold them equal.
+
+_ACTION_PREFIX = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
+_ACTION_NAME_EXCLUDED = frozenset(":*?")
+
+
+def _usual_action(action: object) -> bool:
+    """An ASCII ``service:Action`` of printable characters that the reference's pattern accepts."""
+    if type(action) is not str or not action.isascii():
+        return False
+    service, colon, name = action.partition(":")
+    return (bool(service) and bool(name) and all(c in _ACTION_PREFIX for c in service)
+            and all(32 < ord(c) < 127 and c not in _ACTION_NAME_EXCLUDED for c in name))
+
+
+def _usual_context(context: object) -> bool:
+    """None, or a dict of non-empty string keys, distinct once folded, to strings or lists of strings."""
+    if context is None:
+        return True
+    if type(context) is not dict:
+        return False
+    folded = set()
+    for key, value in context.items():
+        if type(key) is not str or not key or key.lower() in folded:
+            return False
+        folded.add(key.lower())
+        if type(value) is not str and not (type(value) in (list, tuple) and all(type(v) is str for v in value)):
+            return False
+    return True
+
+
+def request_state(arguments: Any) -> Any:
+    """``qiam.request.request_state(arguments)`` for the usual shapes; None for any other input."""
+    from qiam.context import Environment
+    from qiam.request import request_state as reference
+
+    (action, resource, principal, context, resource_account, service_linked_role, management_account,
+     resource_management_account, derive_context, environment, resource_match) = arguments
+    usual = (_usual_action(action) and type(resource) is str and (resource == "*" or resource.count(":") >= 5)
+             and (principal is None or (type(principal) is str and principal != ""))
+             and (resource_account is None or type(resource_account) is str)
+             and all(flag is True or flag is False for flag in (service_linked_role, management_account,
+                                                                 resource_management_account, derive_context))
+             and (environment is None or type(environment) is Environment)
+             and resource_match in (None, "all", "some") and _usual_context(context))
+    return reference(arguments) if usual else None
+
+
+def request_state_json(data: object) -> Any:
+    """``request_state`` of a batch line's ``request`` object that does not ask for derivation; None for
+    any other input."""
+    from qiam.request import FIELD_SET
+
+    if type(data) is not dict or not FIELD_SET.issuperset(data) or "action" not in data \
+            or data.get("derive_context", False) is not False:
+        return None
+    return request_state((data["action"], data.get("resource", "*"), data.get("principal"), data.get("context"),
+                          data.get("resource_account"), data.get("service_linked_role", False),
+                          data.get("management_account", False), data.get("resource_management_account", False),
+                          False, None, data.get("resource_match")))
+
+
+def request_init(request: Any, arguments: Any) -> bool:
+    """Fill ``request`` (a new qiam.Request) from ``Request``'s arguments if they are of the usual shapes;
+    whether it did."""
+    from qiam.request import fill
+
+    state = request_state(arguments)
+    if state is None:
+        return False
+    fill(request, state)
+    return True
+
+
+def request_from_json(cls: Any, data: object) -> Any:
+    """A ``cls`` (qiam.Request) from a batch line's ``request`` object of the usual shapes that does not
+    ask for derivation; None for any other input."""
+    from qiam.request import fill
+
+    state = request_state_json(data)
+    if state is None:
+        return None
+    request = object.__new__(cls)
+    fill(request, state)
+    return request

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from qiam import limits
 from qiam._impl import current
 from qiam._source import Source
 from qiam.compile import CompiledPolicy, Compiler
@@ -178,6 +179,7 @@ class _LineError(Exception):
 
 # How many rendered answers a runner keeps before starting afresh.
 _ANSWERS_LIMIT = 1 << 16
+_RESAMPLE = 1 << 16  # lines after which a runner that stopped keying lines samples them again
 _INLINE_POLICIES = 4_096  # inline policies compiled by one compiler before the next
 
 
@@ -246,6 +248,9 @@ class BatchRunner:
         self._answers: dict[bytes, tuple[str, bytes]] = {}
         self._inline = Compiler()
         self._inline_count = 0
+        self._keying = True  # whether lines are looked up by their content key (see _key_of)
+        self._lines = 0
+        self._repeats = 0
 
     def run(self, lines: Iterable[str | bytes]) -> Iterator[JSONObject]:
         """One output object per non-blank input line, in order."""
@@ -319,9 +324,10 @@ class BatchRunner:
             if data is None:
                 outputs[position] = (line_id, "error", orjson.dumps({"error": error}))
                 continue
-            key = _content_key(data)
+            key = self._key_of(data)
             known = answers.get(key) if key is not None else None
             if known is not None:
+                self._repeats += 1
                 outputs[position] = (line_id, *known)
                 continue
             prepared = self._prepare_data(data)
@@ -355,6 +361,17 @@ class BatchRunner:
                 outputs[position] = (line_id, *answer)
         for line_id, status, body in outputs:
             yield status, b'{"id":' + orjson.dumps(line_id) + b"," + body[1:] + b"\n"
+
+    def _key_of(self, data: dict[str, Any]) -> bytes | None:
+        """The line's content key while keying lines pays (as in evaluate_pairs, qiam.limits.REPEAT_SAMPLE):
+        input that does not repeat stops paying for it, and is sampled again every _RESAMPLE lines."""
+        self._lines += 1
+        if self._lines == limits.REPEAT_SAMPLE:
+            self._keying = self._repeats * limits.REPEAT_SHARE >= self._lines
+        elif self._lines >= _RESAMPLE:
+            self._lines = self._repeats = 0
+            self._keying = True
+        return _content_key(data) if self._keying else None
 
     def _remember(self, key: bytes | None, answer: tuple[str, bytes]) -> None:
         if key is None:

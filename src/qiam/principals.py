@@ -15,7 +15,7 @@ import enum
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qiam.errors import RequestError
 
@@ -92,6 +92,13 @@ def parse_caller(text: str | None, context: Mapping[str, object], *, service_lin
     """
     given = context.get("aws:principalarn") if text is not None and ":assumed-role/" in text else None
     return _caller(text, given if isinstance(given, str) else None, service_linked_role)
+
+
+@functools.lru_cache(maxsize=4096)
+def in_account(caller: Caller, account: str | None, partition: str) -> Caller:
+    """An unspecified caller placed in an account and partition (the resource's, when a request names
+    no principal); kept, as ``_caller`` is."""
+    return replace(caller, account=account, partition=partition)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from types import MappingProxyType
 from typing import Any, TypeAlias
 
 import orjson
 
+from qiam._impl import current
 from qiam.context import Environment, derive, parse_time
 from qiam.errors import RequestError
 from qiam.operators import condition_value_text
-from qiam.principals import Caller, CallerKind, parse_caller
+from qiam.principals import Caller, CallerKind, in_account, parse_caller
 from qiam.types import JSONObject
 
 ContextValue = str | tuple[str, ...]
@@ -27,6 +27,15 @@ ContextValue = str | tuple[str, ...]
 # What the decision kernels read of a request, by position: the fields FACTS names, in its order.
 Facts: TypeAlias = tuple[str, str, str, dict[str, ContextValue], Caller, CallerKind, bool, bool, bool, bool, bool,
                          str | None, str | None, str, str, str, bool, bool]
+
+# What a request holds beyond its facts and key, by position: the fields REST names, in its order.
+Rest: TypeAlias = tuple[str | None, str | None, bool, dict[str, ContextValue], dict[str, ContextValue],
+                        Environment | None, str | None]
+# What a request is made of: its facts and the rest.
+State: TypeAlias = tuple[Facts, Rest]
+# The arguments of Request, by position, as given (their types are checked when they are read).
+Arguments: TypeAlias = tuple[str, str, str | None, Mapping[str, object] | None, str | None, bool, bool, bool, bool,
+                             "Environment | None", str | None]
 
 # What a pickled request is rebuilt from (see Request.__reduce__ and _rebuild).
 _Fields: TypeAlias = tuple[str, str, str | None, dict[str, ContextValue], tuple[str, ...], str | None, bool, bool,
@@ -101,30 +110,12 @@ class Request:
     ('arn:aws:iam::111122223333:role/R', 'eu-west-1')
     """
 
-    __slots__ = ("_context", "action", "action_lower", "caller", "derived", "environment", "facts", "given", "key",
-                 "management_account", "owner_account", "owner_partition", "principal", "resource",
-                 "resource_account", "resource_management_account", "resource_match", "service",
-                 "service_linked_role")
+    __slots__ = ("_key", "_rest", "facts", "resource_match")
 
-    action: str
-    resource: str
-    principal: str | None
-    resource_account: str | None
-    service: str
-    caller: Caller
-    service_linked_role: bool
-    management_account: bool
-    resource_management_account: bool
-    action_lower: str
-    owner_account: str | None  # the resource's account: given, else in its ARN, else the caller's
-    owner_partition: str  # the resource's partition
-    _context: dict[str, ContextValue]  # what the decision reads: given over derived
-    given: Mapping[str, ContextValue]  # the context as given, keys folded (read-only)
-    derived: Mapping[str, ContextValue]  # the derived keys in effect: those the given context does not override
-    environment: Environment | None  # what derivation read; None when the context is not derived
-    resource_match: str | None
     facts: Facts  # what the decision kernel reads, in one tuple (see FACTS)
-    key: bytes  # equal for requests that must get the same answer
+    resource_match: str | None
+    _rest: Rest  # what the kernel does not read (see REST)
+    _key: bytes | None  # made when first asked for
 
     def __init__(
         self,
@@ -141,65 +132,107 @@ class Request:
         environment: Environment | None = None,
         resource_match: str | None = None,
     ) -> None:
-        _check_arguments(action, resource, principal, resource_account, resource_match, environment,
-                         (service_linked_role, management_account, resource_management_account, derive_context))
-        given = _fold_context(context)
-        caller = parse_caller(principal, given, service_linked_role=service_linked_role)
-        fields = resource.split(":", 5)
-        in_arn = fields[4] if len(fields) == 6 and fields[4] and not (
-            resource_match and ("*" in fields[4] or "?" in fields[4])) else None
-        owner = resource_account or in_arn or caller.account
-        partition = fields[1] if len(fields) == 6 else caller.partition
-        if caller.kind is CallerKind.UNSPECIFIED:
-            # No principal given: an IAM principal of the resource's account.
-            caller = replace(caller, account=owner, partition=partition)
-        merged = given
-        derived: dict[str, ContextValue] = {}
-        if derive_context:
-            environment = environment or _DEFAULT_ENVIRONMENT
+        arguments = (action, resource, principal, context, resource_account, service_linked_role,
+                     management_account, resource_management_account, derive_context, environment, resource_match)
+        # The compiled core builds the usual shapes; anything else (or anything wrong) takes the reference path.
+        if not current().front.request_init(self, arguments):
+            fill(self, request_state(arguments))
+
+    @property
+    def key(self) -> bytes:
+        """Equal for requests that must get the same answer: canonical JSON of what the request says."""
+        key = self._key
+        if key is None:
+            facts, rest = self.facts, self._rest
+            # (action, resource, principal, resource account, the three flags, resource_match, the context)
+            parts = (facts[15], facts[2], rest[0], rest[1], rest[2], facts[9], facts[10], rest[6])
             try:
-                made = derive(caller, resource=resource, owner_account=owner, environment=environment)
-            except ValueError as exc:
-                raise RequestError(f"cannot derive the request context: {exc}",
-                                   hint="give the time as ISO 8601 with a zone, e.g. 2026-01-01T00:00:00Z") from None
-            derived = {k: v for k, v in made.items() if k not in given}
-            if derived:
-                merged = {**derived, **given}
-        else:
-            environment = None
-        set_ = object.__setattr__
-        set_(self, "action", action)
-        set_(self, "service", action.split(":", 1)[0].lower())
-        set_(self, "resource", resource)
-        set_(self, "principal", principal)
-        set_(self, "_context", merged)
-        set_(self, "given", MappingProxyType(given))
-        set_(self, "derived", MappingProxyType(derived))
-        set_(self, "environment", environment)
-        set_(self, "resource_account", resource_account)
-        set_(self, "service_linked_role", service_linked_role)
-        set_(self, "management_account", management_account)
-        set_(self, "resource_management_account", resource_management_account)
-        set_(self, "resource_match", resource_match)
-        set_(self, "caller", caller)
-        set_(self, "action_lower", action.lower())
-        set_(self, "owner_account", owner)
-        set_(self, "owner_partition", partition)
-        # One tuple for the decision kernel: one attribute read instead of fifteen, per request.
-        set_(self, "facts", (
-            self.action_lower, self.service, resource, merged, caller, caller.kind, caller.has_identity_policies,
-            caller.authenticated, caller.service_linked_role, management_account, resource_management_account,
-            caller.account, owner, caller.partition, partition, action, caller.account == owner,
-            caller.partition == partition))
-        # Canonical JSON bytes: unambiguous, and hashed once, so bulk paths look requests up cheaply.
-        parts = (action, resource, principal, resource_account, service_linked_role, management_account,
-                 resource_management_account, resource_match, sorted(merged.items()))
-        try:
-            key = orjson.dumps(parts)
-        except TypeError:  # lone surrogates, which JSON cannot carry: Python's own notation can
-            key = repr(parts).encode("utf-8", "surrogatepass")
-        hash(key)  # computed once here, kept by the bytes object, not on every lookup
-        set_(self, "key", key)
+                key = orjson.dumps((*parts, facts[3]), option=orjson.OPT_SORT_KEYS)
+            except TypeError:  # lone surrogates, which JSON cannot carry: Python's own notation can
+                key = repr((*parts, sorted(facts[3].items()))).encode("utf-8", "surrogatepass")
+            object.__setattr__(self, "_key", key)
+        return key
+
+    # The facts and the rest, by name (the kernel reads the facts tuple itself).
+    @property
+    def action(self) -> str:
+        """The action, as given."""
+        return self.facts[15]
+
+    @property
+    def action_lower(self) -> str:
+        """The action, case-folded."""
+        return self.facts[0]
+
+    @property
+    def service(self) -> str:
+        """The action's service prefix, case-folded."""
+        return self.facts[1]
+
+    @property
+    def resource(self) -> str:
+        """The resource's ARN, or ``*``."""
+        return self.facts[2]
+
+    @property
+    def _context(self) -> dict[str, ContextValue]:
+        """What the decision reads: the given keys over the derived ones."""
+        return self.facts[3]
+
+    @property
+    def caller(self) -> Caller:
+        """The principal, read."""
+        return self.facts[4]
+
+    @property
+    def management_account(self) -> bool:
+        """The principal's account is its organization's management account."""
+        return self.facts[9]
+
+    @property
+    def resource_management_account(self) -> bool:
+        """The resource's account is its organization's management account."""
+        return self.facts[10]
+
+    @property
+    def owner_account(self) -> str | None:
+        """The resource's account: given, else in its ARN, else the caller's."""
+        return self.facts[12]
+
+    @property
+    def owner_partition(self) -> str:
+        """The resource's partition."""
+        return self.facts[14]
+
+    @property
+    def principal(self) -> str | None:
+        """The principal, as given."""
+        return self._rest[0]
+
+    @property
+    def resource_account(self) -> str | None:
+        """The resource's account, as given."""
+        return self._rest[1]
+
+    @property
+    def service_linked_role(self) -> bool:
+        """The principal was said to be a service-linked role."""
+        return self._rest[2]
+
+    @property
+    def given(self) -> Mapping[str, ContextValue]:
+        """The context as given, keys folded (read-only)."""
+        return MappingProxyType(self._rest[3])
+
+    @property
+    def derived(self) -> Mapping[str, ContextValue]:
+        """The derived keys in effect: those the given context does not override (read-only)."""
+        return MappingProxyType(self._rest[4])
+
+    @property
+    def environment(self) -> Environment | None:
+        """What derivation read; None when the context is not derived."""
+        return self._rest[5]
 
     @property
     def context(self) -> Mapping[str, ContextValue]:
@@ -238,31 +271,11 @@ class Request:
         The context is derived only when the object says ``"derive_context": true``
         (then ``region``, ``time`` and ``principal_tags`` are read too).
         """
-        if type(data) is not dict and not isinstance(data, Mapping):  # (a dict, as JSON gives, skips the ABC)
-            raise RequestError("`request` must be a JSON object")
-        if not _FIELD_SET.issuperset(data):
-            unknown = set(data) - _FIELD_SET
-            raise RequestError(f"unknown request field `{sorted(unknown)[0]}`",
-                               hint="fields: " + ", ".join(_FIELDS))
-        if "action" not in data:
-            raise RequestError("the request has no `action`")
-        derive_context = data.get("derive_context", False)
-        environment = None
-        if derive_context is True:
-            environment = _environment_of(data)
-        return cls(
-            data["action"],
-            data.get("resource", "*"),
-            principal=data.get("principal"),
-            context=data.get("context"),
-            resource_account=data.get("resource_account"),
-            service_linked_role=data.get("service_linked_role", False),
-            management_account=data.get("management_account", False),
-            resource_management_account=data.get("resource_management_account", False),
-            derive_context=derive_context,
-            environment=environment,
-            resource_match=data.get("resource_match"),
-        )
+        made: Request | None = current().front.request_from_json(cls, data)
+        if made is None:
+            made = object.__new__(cls)
+            fill(made, request_state(arguments_of(data)))
+        return made
 
     def to_dict(self) -> JSONObject:
         """The batch line format's ``request`` object (context keys folded; derived keys apart)."""
@@ -311,6 +324,74 @@ def _check_arguments(action: object, resource: object, principal: object, resour
         raise RequestError("`environment` must be a qiam.context.Environment")
 
 
+def fill(request: Request, state: State) -> None:
+    """Set a new request's slots from its state."""
+    set_ = object.__setattr__
+    set_(request, "facts", state[0])
+    set_(request, "_key", None)
+    set_(request, "resource_match", state[1][6])
+    set_(request, "_rest", state[1])
+
+
+def arguments_of(data: object) -> Arguments:
+    """The arguments of ``Request`` that a batch ``request`` object gives; raises RequestError."""
+    if type(data) is not dict and not isinstance(data, Mapping):  # (a dict, as JSON gives, skips the ABC)
+        raise RequestError("`request` must be a JSON object")
+    if not FIELD_SET.issuperset(data):
+        unknown = set(data) - FIELD_SET
+        raise RequestError(f"unknown request field `{sorted(unknown)[0]}`",
+                           hint="fields: " + ", ".join(_FIELDS))
+    if "action" not in data:
+        raise RequestError("the request has no `action`")
+    derive_context = data.get("derive_context", False)
+    environment = None
+    if derive_context is True:
+        environment = _environment_of(data)
+    return (data["action"], data.get("resource", "*"), data.get("principal"), data.get("context"),
+            data.get("resource_account"), data.get("service_linked_role", False),
+            data.get("management_account", False), data.get("resource_management_account", False),
+            derive_context, environment, data.get("resource_match"))
+
+
+def request_state(arguments: Arguments) -> State:
+    """What a request holds, from the arguments of ``Request`` in their order: the reference for every
+    input, which the compiled core's ``request_state`` stands for on the usual shapes. Raises RequestError."""
+    (action, resource, principal, context, resource_account, service_linked_role, management_account,
+     resource_management_account, derive_context, environment, resource_match) = arguments
+    _check_arguments(action, resource, principal, resource_account, resource_match, environment,
+                     (service_linked_role, management_account, resource_management_account, derive_context))
+    given = _fold_context(context)
+    caller = parse_caller(principal, given, service_linked_role=service_linked_role)
+    fields = resource.split(":", 5)
+    in_arn = fields[4] if len(fields) == 6 and fields[4] and not (
+        resource_match and ("*" in fields[4] or "?" in fields[4])) else None
+    owner = resource_account or in_arn or caller.account
+    partition = fields[1] if len(fields) == 6 else caller.partition
+    if caller.kind is CallerKind.UNSPECIFIED:
+        # No principal given: an IAM principal of the resource's account.
+        caller = in_account(caller, owner, partition)
+    merged = given
+    derived: dict[str, ContextValue] = {}
+    if derive_context:
+        environment = environment or _DEFAULT_ENVIRONMENT
+        try:
+            made = derive(caller, resource=resource, owner_account=owner, environment=environment)
+        except ValueError as exc:
+            raise RequestError(f"cannot derive the request context: {exc}",
+                               hint="give the time as ISO 8601 with a zone, e.g. 2026-01-01T00:00:00Z") from None
+        derived = {k: v for k, v in made.items() if k not in given}
+        if derived:
+            merged = {**derived, **given}
+    else:
+        environment = None
+    facts = (action.lower(), action.split(":", 1)[0].lower(), resource, merged, caller, caller.kind,
+             caller.has_identity_policies, caller.authenticated, caller.service_linked_role, management_account,
+             resource_management_account, caller.account, owner, caller.partition, partition, action,
+             caller.account == owner, caller.partition == partition)
+    rest = (principal, resource_account, service_linked_role, given, derived, environment, resource_match)
+    return facts, rest
+
+
 def _plain(context: Mapping[str, ContextValue]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in context.items()}
 
@@ -326,8 +407,9 @@ def _rebuild(action: str, resource: str, principal: str | None, context: dict[st
     if derived:
         names = frozenset(derived)
         merged = request._context
-        object.__setattr__(request, "given", MappingProxyType({k: v for k, v in merged.items() if k not in names}))
-        object.__setattr__(request, "derived", MappingProxyType({k: v for k, v in merged.items() if k in names}))
+        rest = request._rest
+        object.__setattr__(request, "_rest", (*rest[:3], {k: v for k, v in merged.items() if k not in names},
+                                              {k: v for k, v in merged.items() if k in names}, *rest[5:]))
     return request
 
 
@@ -361,10 +443,13 @@ FACTS = ("action_lower", "service", "resource", "context", "caller", "caller_kin
          "caller_account", "owner_account", "caller_partition", "owner_partition", "action", "same_account",
          "same_partition")
 
+# The order of a request's rest (see Request._rest).
+REST = ("principal", "resource_account", "service_linked_role", "given", "derived", "environment", "resource_match")
+
 _FIELDS = ("principal", "action", "resource", "resource_account", "context", "service_linked_role",
            "management_account", "resource_management_account", "derive_context", "region", "time",
            "principal_tags", "resource_match")
-_FIELD_SET = frozenset(_FIELDS)
+FIELD_SET = frozenset(_FIELDS)
 
 
 def _fold_context(context: Mapping[str, object] | None) -> dict[str, ContextValue]:

@@ -203,3 +203,27 @@ def test_decide_kernels_read_owned_and_key_arns_alike() -> None:
     assert pset.evaluate(reserved).reasons == ("aws-owned-resource:aws-reserved-role",)
     regional = qiam.Request("iam:PassRole", "arn:aws:iam:us-east-1:111122223333:role/aws-reserved/x")
     assert pset.evaluate(regional).allowed
+
+
+@pytest.mark.parametrize("repeating", [False, True], ids=["distinct", "repeating"])
+def test_decide_evaluate_pairs_keys_requests_only_while_repeats_pay(repeating: bool) -> None:
+    """Past qiam.limits.REPEAT_SAMPLE requests of a set, distinct input is decided without keying
+    (each result is its own), repeating input still once per key; the answers are the same."""
+    from qiam import limits
+
+    pset = qiam.compile_policies(identity=[{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/k1*"}]}])
+    count = limits.REPEAT_SAMPLE * 2
+    names = [f"k{i % 7 if repeating else i}" for i in range(count)]
+    batch = [qiam.Request("s3:GetObject", f"arn:aws:s3:::b/{name}", derive_context=False) for name in names]
+    want = [_summary(pset.evaluate(r)) for r in batch]
+    twin = twin_of(pset)
+    for results in (qiam.evaluate_pairs([(pset, r) for r in batch]), TWIN.evaluate_pairs([(twin, r) for r in batch]),
+                    pset.evaluate_many(batch)):
+        assert [_summary(r) for r in results] == want
+        tail = results[limits.REPEAT_SAMPLE:]
+        distinct_objects = len({id(r) for r in tail})
+        assert distinct_objects == (7 if repeating else len(tail))
+    unkeyed = [qiam.Request("s3:GetObject", f"arn:aws:s3:::b/{name}", derive_context=False) for name in names]
+    qiam.evaluate_pairs([(pset, r) for r in unkeyed])
+    assert (unkeyed[-1]._key is None) is not repeating  # distinct input is never keyed past the sample
