@@ -1024,7 +1024,7 @@ cdef object _test(Condition cc, object value, dict context):
     if cc.fast == 3:
         return cc._globs.matches_folded(<str> value) != cc.negated
     if not is_arn(<str> value):
-        return False
+        return None  # not an ARN: cannot be read (PatternValues.test says why)
     return cc._arns.matches_text(<str> value) != cc.negated
 
 

@@ -640,5 +640,6 @@ _elsewhere("bad-setting", "a limit setting that is not a positive number of byte
 _elsewhere("unwritable-output", "output that cannot be written (a path, a full disk, a closed descriptor)")
 _elsewhere("worker-lost", "a worker process of `qiam batch --jobs` stopped before it answered its batch")
 _elsewhere("line-too-long", "a batch line over the size limit")
+_elsewhere("input-not-lines", "batch input with a line that runs on without end (not JSON Lines)")
 _elsewhere("invalid-usage", "a command line that cannot be carried out")
 _elsewhere("out-of-memory", "input that needs more memory than there is")

@@ -349,7 +349,7 @@ SHORTCUT_NONE = 0  # no shortcut: call test
 SHORTCUT_EXACT = 1  # (value in data) != negated
 SHORTCUT_FOLDED = 2  # (value.lower() in data) != negated
 SHORTCUT_GLOB = 3  # data.matches_any(value) != negated (a GlobSet that does not fold case)
-SHORTCUT_ARN = 4  # False when not is_arn(value), else data.matches_any(value) != negated (an ArnPatternSet)
+SHORTCUT_ARN = 4  # None when not is_arn(value), else data.matches_any(value) != negated (an ArnPatternSet)
 
 
 class _Values:
@@ -425,10 +425,16 @@ class PatternValues(_Values):
             return SHORTCUT_NONE, None
         return (SHORTCUT_ARN if self.arn else SHORTCUT_GLOB), self.static
 
+    def reads(self, value: str) -> bool:
+        return not self.arn or is_arn(value)
+
     def test(self, value: str, context: Context, negated: bool) -> bool | None:
         if self.arn and not is_arn(value):
-            # Not an ARN: ArnLike and ArnNotLike are both false (semantics.md §3.3, IMPL).
-            return False
+            # Not an ARN: the value cannot be read, so a Deny applies and an Allow does not (fail
+            # closed, and reported). semantics.md §3.3 (IMPL) reads it as no match for ArnLike and
+            # ArnNotLike alike, under which a Deny with ArnNotLike would not apply to a value that is
+            # no ARN at all: qiam departs from it here, as README promises for every unreadable value.
+            return None
         found = self.static.matches_any(value)
         if not found:
             for template in self.templates:
@@ -467,17 +473,23 @@ class OrderedValues(_Values):
 
 
 class BoolValues(_Values):
-    """``Bool``: true or false, in any case. A request value that is neither never matches."""
+    """``Bool``: true or false, in any case. A request value that is neither cannot be read."""
 
     __slots__ = ("values",)
 
     def __init__(self, values: tuple[bool | None, ...]) -> None:
         self.values = values
 
+    def reads(self, value: str) -> bool:
+        return parse_bool(value) is not None
+
     def test(self, value: str, context: Context, negated: bool) -> bool | None:
         flag = parse_bool(value)
         if flag is None:
-            return False
+            # semantics.md §3.3 says such a value does not match, under which a Deny on
+            # `"aws:SecureTransport": "false"` would not apply to `garbage`: qiam fails closed
+            # instead, as for Numeric, Date and IP values (a Deny applies, an Allow does not, reported).
+            return None
         if flag in self.values:
             return True
         return None if None in self.values else False

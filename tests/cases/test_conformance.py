@@ -37,9 +37,24 @@ SCORER = _scorer()
 RUNNER = BatchRunner()
 
 
+# Cases qiam answers otherwise by design, with the answer it gives and the reason.
+DEPARTURES = {
+    # Both peers read ArnNotLike over a value that is no ARN as false, so the Deny does not fire: qiam
+    # cannot read the value, and fails closed (the Deny applies, the value is reported), as it does for
+    # every value an operator cannot read (README, "Fail closed").
+    "E82c": ("explicitDeny", "invalid-request-value"),
+}
+
+
 @pytest.mark.parametrize("case", [pytest.param(c, id=c["id"]) for c in CASES])
 def test_case_passes(case: dict[str, Any]) -> None:
     out = RUNNER.run_line(json.dumps(case))
+    departure = DEPARTURES.get(case["id"])
+    if departure is not None:
+        decision, code = departure
+        assert out["decision"] == decision and code in {w["code"] for w in out["warnings"]}, out
+        assert not SCORER.verdict(case, out)[0]  # still a departure: drop it here when the case changes
+        return
     ok, got = SCORER.verdict(case, out)
     assert ok, f"{case['id']} ({case['note']}): expected {case['expect']}, got {got}: {out}"
 

@@ -150,3 +150,25 @@ def test_diagnostic_every_code_is_used_and_every_used_code_is_listed() -> None:
     assert len(made_here) > 5
     for path in made_here:
         assert not re.search(r"\b(?:Diagnostic|Finding)\(", files[path]), f"{path.name} builds a diagnostic itself"
+
+
+@pytest.mark.parametrize(("condition", "key", "value"), [
+    ({"Bool": {"aws:SecureTransport": "false"}}, "aws:SecureTransport", "garbage"),
+    ({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/*"}}, "aws:PrincipalArn", "not-an-arn"),
+])
+def test_diagnostic_unreadable_bool_and_arn_values_fail_closed(condition: dict[str, Any], key: str,
+                                                               value: str) -> None:
+    """A Deny over a Bool or Arn value that cannot be read applies, and says why, in explain too."""
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": condition},
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    pset = qiam.compile_policies([policy])
+    request = qiam.Request("s3:GetObject", "arn:aws:s3:::b/k", context={key: value}, derive_context=False)
+    result = pset.evaluate(request)
+    assert result.decision is qiam.Decision.EXPLICIT_DENY
+    found = only(result, "invalid-request-value")
+    assert value in found.message and found.location.pointer.endswith(key)
+    only(result, "undecidable-condition")
+    explanation = pset.explain(request)
+    assert explanation.decision is qiam.Decision.EXPLICIT_DENY
+    assert f"the request value `{value}` cannot be read" in explanation.render()

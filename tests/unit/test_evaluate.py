@@ -1101,16 +1101,12 @@ def test_bool_is_case_insensitive() -> None:
     )
 
 
-@pytest.mark.parametrize("request_value", ["yes", "1", "", "truee", "0"])
-def test_bool_request_value_other_than_true_false_never_matches(request_value: str) -> None:
-    assert (
-        cond({"Bool": {"aws:SecureTransport": "true"}}, {"aws:SecureTransport": request_value})
-        is False
-    )
-    assert (
-        cond({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": request_value})
-        is False
-    )
+@pytest.mark.parametrize("request_value", ["yes", "1", "", "truee", "0", "garbage"])
+def test_bool_request_value_other_than_true_false_cannot_be_read(request_value: str) -> None:
+    """Fail closed (semantics.md §3.3 says no match, under which a Deny on `false` would not fire):
+    a Deny applies and an Allow does not, under either policy value."""
+    assert cond({"Bool": {"aws:SecureTransport": "true"}}, {"aws:SecureTransport": request_value}) is None
+    assert cond({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": request_value}) is None
 
 
 def test_bool_ifexists_mfa_idiom() -> None:
@@ -1224,13 +1220,20 @@ def test_arn_e82_not_like_against_non_arn_value() -> None:
         )
         is ALLOW
     )
-    assert decide(statements, ACTION, RESOURCE, {"aws:PrincipalArn": "not-an-arn"}) is ALLOW
+    # E82 reads a value that is no ARN as no match, so the Deny would not fire; qiam cannot read it,
+    # and fails closed: the Deny applies, with the value reported (a departure from E82, by design).
+    assert decide(statements, ACTION, RESOURCE, {"aws:PrincipalArn": "not-an-arn"}) is EXPLICIT_DENY
 
 
-def test_arn_like_against_non_arn_value_is_false() -> None:
-    assert cond({"ArnLike": {"ex:arn": "*"}}, {"ex:arn": "not-an-arn"}) is False
-    assert cond({"ArnLike": {"ex:arn": "arn:*:*:*:*:*"}}, {"ex:arn": "arn:aws:s3"}) is False
-    assert cond({"ArnNotEquals": {"ex:arn": "arn:aws:s3:::b"}}, {"ex:arn": "arn:aws:s3"}) is False
+def test_arn_operators_cannot_read_a_value_that_is_no_arn() -> None:
+    """Fail closed: an Arn condition over a value that is no ARN cannot be read, under every Arn operator
+    (a Deny applies and an Allow does not; ``cond`` checks both effects)."""
+    assert cond({"ArnLike": {"ex:arn": "*"}}, {"ex:arn": "not-an-arn"}) is None
+    assert cond({"ArnLike": {"ex:arn": "arn:*:*:*:*:*"}}, {"ex:arn": "arn:aws:s3"}) is None
+    assert cond({"ArnNotEquals": {"ex:arn": "arn:aws:s3:::b"}}, {"ex:arn": "arn:aws:s3"}) is None
+    assert cond({"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/*"}},
+                {"aws:PrincipalArn": "not-an-arn"}) is None
+    assert cond({"ArnEquals": {"ex:arn": "arn:aws:s3:::b"}}, {"ex:arn": "arn:aws:s3:::b"}) is True
 
 
 def test_arn_not_equals_nor() -> None:

@@ -23,10 +23,11 @@ from typing import Any, BinaryIO, NamedTuple, cast
 from qiam.batch import BatchRunner, Library
 from qiam.cli._common import EXIT_ERROR, EXIT_NO, EXIT_YES, UsageError, quiet_stdout
 from qiam.errors import QiamError
-from qiam.limits import max_line_bytes
+from qiam.limits import InputTooLarge, max_line_bytes
 
 CHUNK = 2048  # lines per batch, at the most
 _READ = 1 << 20  # bytes per read
+RUN_ON = 16  # times the line limit a line over it may run on before the run ends
 _WORKER: BatchRunner | None = None  # the runner a worker process inherits from the parent, warmed
 _STOPS = {signal.SIGINT, signal.SIGTERM}
 
@@ -201,7 +202,9 @@ def _ready(fd: int) -> bool:
 
 def _batches(source: BinaryIO, limit: int) -> Iterator[Batch]:
     """Numbered non-blank lines, a batch at a time: at most CHUNK lines, and no more than what has come
-    when the input makes us wait. A line over ``limit`` bytes is read past, kept as None."""
+    when the input makes us wait. A line over ``limit`` bytes is kept as None as soon as it passes the
+    limit, and read past; one that runs on past RUN_ON times the limit ends the run (InputTooLarge):
+    such input (``/dev/zero``) is not JSON Lines, and would be read forever."""
     try:
         fd: int | None = source.fileno()
     except (OSError, ValueError, AttributeError):
@@ -209,7 +212,8 @@ def _batches(source: BinaryIO, limit: int) -> Iterator[Batch]:
     buffer = b""
     number = 0
     batch: Batch = []
-    skipping = False  # inside a line over the limit
+    skipping = False  # inside a line over the limit, already reported
+    skipped = 0
     while True:
         if batch and (len(batch) >= CHUNK or (fd is not None and not _ready(fd))):
             yield batch
@@ -225,23 +229,31 @@ def _batches(source: BinaryIO, limit: int) -> Iterator[Batch]:
                 break
             line = buffer[start:end]
             start = end + 1
-            number += 1
             if skipping:
-                skipping = False
-                batch.append((number, None))
-            elif len(line) > limit:
+                skipping = False  # the end of the line reported already
+                continue
+            number += 1
+            if len(line) > limit:
                 batch.append((number, None))
             elif line.strip():
                 batch.append((number, line))
         buffer = buffer[start:]
-        if len(buffer) > limit and not skipping:
-            skipping = True  # the line goes on past the limit: its bytes are dropped as they come
         if skipping:
+            skipped += len(buffer)
             buffer = b""
-    if skipping:
-        number += 1
-        batch.append((number, None))
-    elif buffer.strip():
+            if skipped > RUN_ON * limit:
+                if batch:
+                    yield batch
+                raise InputTooLarge(f"line {number} runs on past {skipped:,} bytes without a line break: the "
+                                    "input is not JSON Lines", code="input-not-lines",
+                                    hint="give one JSON object per line (batch-format.md)")
+        elif len(buffer) > limit:
+            number += 1
+            batch.append((number, None))  # reported now: the line may never end
+            skipping = True
+            skipped = len(buffer)
+            buffer = b""
+    if not skipping and buffer.strip():
         number += 1
         batch.append((number, buffer if len(buffer) <= limit else None))
     if batch:
