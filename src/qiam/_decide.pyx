@@ -111,6 +111,13 @@ cdef bint _requires_resource_policy(_Plan plan, str resource) except -1:
     return plan.kms and _arn_like(resource, _KMS_KEY)
 
 
+cdef inline void _made_once(object made, object field) except *:
+    """Refuse a second ``__init__``: compiled statements and results are shared, so they never change once
+    made (``field`` is one that ``__init__`` sets)."""
+    if field is not None:
+        raise TypeError(f"a {type(made).__name__} is made once: it cannot be initialised again")
+
+
 @cython.final
 cdef class _Plan:
     """The index's answer for one action: the statements that can apply to it, in
@@ -172,6 +179,7 @@ cdef class Condition:
     # Attributes are declared in _decide.pxd.
 
     def __init__(self, key, key_text, *, null, negated, if_exists, set_prefix, values, exact, operator, texts):
+        _made_once(self, self.key)
         if set_prefix not in _SET_PREFIXES:
             raise ValueError("set_prefix must be None, `ForAllValues` or `ForAnyValue`")
         self._fill(key, key_text, bool(null), bool(negated), bool(if_exists), set_prefix, values, exact, operator,
@@ -254,6 +262,7 @@ cdef class Statement:
 
     def __init__(self, index, sid, allow, actions, not_action, resources, not_resource, principal, not_principal,
                  conditions, path, services, variables):
+        _made_once(self, self.path)
         self._fill(index, sid, bool(allow), actions, bool(not_action), resources, bool(not_resource), principal,
                    bool(not_principal), tuple(conditions), path, services, tuple(variables))
 
@@ -334,6 +343,7 @@ cdef class Result:
 
     def __init__(self, decision, matched=(), diagnostics=(), warnings=(), decided_by=(), reasons=(),
                  missing_context_keys=(), same_account=True):
+        _made_once(self, self.decision)
         self.decision = decision
         self.matched = tuple(matched)
         self.diagnostics = tuple(diagnostics)
@@ -508,6 +518,7 @@ cdef class Evaluator:
     def __init__(self, groups, warnings=(), *, session_given=False, scp_levels=0, rcp_levels=0,
                  rcp_services=frozenset()):
         cdef dict by_label = {}
+        _made_once(self, self._groups)
         cdef _Group group
         items = sorted(groups, key=lambda g: (_ORDER[g[0]], g[1]))
         for kind, levels in (("scp", scp_levels), ("rcp", rcp_levels)):

@@ -18,6 +18,7 @@ from typing import Any
 
 import qiam.decision as _public
 from qiam import findings, limits, special
+from qiam._immutable import Immutable as _Immutable
 from qiam.decision import Decision, StatementRef
 from qiam.errors import Diagnostic, Location
 from qiam.kinds import TRUST_ACTIONS
@@ -55,7 +56,7 @@ def _requires_resource_policy(action: str, resource: str) -> bool:
     return action.startswith("kms:") and _KMS_KEY.match(resource) is not None
 
 
-class Condition:
+class Condition(_Immutable):
     """One condition key under one operator, compiled.
 
     Parameters
@@ -105,7 +106,7 @@ class Condition:
         return f"Condition({self.operator!r}, {self.key_text!r})"
 
 
-class Statement:
+class Statement(_Immutable):
     """A compiled statement.
 
     Parameters
@@ -156,7 +157,7 @@ class Statement:
         return f"Statement({self.index}, {self.effect})"
 
 
-class Result:
+class Result(_Immutable):
     """The decision, the statements that decided it, and why.
 
     ``matched``: for an explicit deny every Deny statement that applies; for an
@@ -256,7 +257,7 @@ class _Run:
         self.missing.add(key)
 
 
-class Evaluator:
+class Evaluator(_Immutable):
     """The decision procedure over the compiled statements of a policy set (semantics.md §4.3).
 
     Parameters

@@ -291,6 +291,13 @@ cdef _Scanner _scanner(Py_UCS4* points, Py_ssize_t length):
     return made
 
 
+cdef inline void _made_once(object made, object field) except *:
+    """Refuse a second ``__init__``: a matcher is shared by every statement and policy that holds it, so
+    it never changes once made (``field`` is one that ``__init__`` sets)."""
+    if field is not None:
+        raise TypeError(f"a {type(made).__name__} is made once: it cannot be initialised again")
+
+
 @cython.no_gc  # built once from strings, immutable, holds no object that can refer back to it: no cycle
 cdef class Glob:
     """An IAM wildcard pattern: ``*`` is any run of characters, ``?`` exactly one.
@@ -332,6 +339,7 @@ cdef class Glob:
         PyMem_Free(self.offsets)
 
     def __init__(self, pattern, *, fold_case=False):
+        _made_once(self, self._pattern)
         if not isinstance(pattern, str):
             raise _type_error("pattern", "str", pattern)
         self._pattern = pattern
@@ -532,6 +540,7 @@ cdef class GlobSet:
 
 
     def __init__(self, patterns, *, fold_case=False):
+        _made_once(self, self._patterns)
         self._patterns = _str_tuple("patterns", patterns)
         self._fold_case = bool(fold_case)
         self._globs = None  # one Glob per pattern, built when first_match is first called
@@ -821,6 +830,7 @@ cdef class ArnPatternSet:
 
 
     def __init__(self, patterns):
+        _made_once(self, self._patterns)
         self._patterns = _str_tuple("patterns", patterns)
         self._ordered = None
         self._built = False  # built when first matched, as GlobSet is
@@ -962,6 +972,7 @@ cdef class IpNetworkSet:
 
     def __init__(self, blocks):
         cdef list checked = []
+        _made_once(self, self._blocks)
         for block in blocks:
             if not isinstance(block, tuple) or len(block) != 3:
                 raise TypeError("`blocks` must hold (version, network, prefix_length) tuples")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from qiam._immutable import Immutable as _Immutable
+
 __all__ = [
     "ArnPatternSet",
     "Glob",
@@ -185,7 +187,7 @@ def _pieces(points: tuple[int, ...]) -> list[tuple[int, str]]:
 _REGEX_WORK = 1 << 16  # alignments times segment length a regular expression may try
 
 
-class Glob:
+class Glob(_Immutable):
     """An IAM wildcard pattern: ``*`` is any run of characters, ``?`` exactly one.
 
     Parameters
@@ -280,7 +282,7 @@ def _prefix_table(prefixes: Iterable[str]) -> tuple[tuple[int, frozenset[str]], 
     return tuple((length, frozenset(by_length[length])) for length in sorted(by_length))
 
 
-class GlobSet:
+class GlobSet(_Immutable):
     """All the patterns of one policy element; matches when any pattern does.
 
     Parameters
@@ -313,7 +315,7 @@ class GlobSet:
         exact: set[str] = set()
         prefixes: list[str] = []
         general: list[Glob] = []
-        self._match_all = False
+        match_all = False
         for pattern in self._patterns:
             folded = pattern.lower() if self._fold_case else pattern
             shape = _shape(folded)
@@ -322,9 +324,10 @@ class GlobSet:
             elif shape == "prefix":
                 prefixes.append(folded[:-1])
             elif shape == "all":
-                self._match_all = True
+                match_all = True
             else:
                 general.append(Glob(folded))
+        self._match_all = match_all
         self._exact = frozenset(exact)
         self._prefix_table = _prefix_table(prefixes)
         self._general = tuple(general)
@@ -368,9 +371,11 @@ class GlobSet:
         """Return the position of the first pattern that matches ``text``, or -1."""
         _require_str("text", text)
         folded = text.lower() if self._fold_case else text
-        if self._globs is None:
-            self._globs = tuple(Glob(p, fold_case=self._fold_case) for p in self._patterns)
-        for index, glob in enumerate(self._globs):
+        globs = self._globs
+        if globs is None:
+            globs = tuple(Glob(p, fold_case=self._fold_case) for p in self._patterns)
+            object.__setattr__(self, "_globs", globs)  # (a cache, made once)
+        for index, glob in enumerate(globs):
             if glob._matches_folded(folded):
                 return index
         return -1
@@ -411,7 +416,7 @@ def _is_all_stars(pattern: str) -> bool:
     return pattern != "" and pattern.strip("*") == ""
 
 
-class ArnPatternSet:
+class ArnPatternSet(_Immutable):
     """ARN patterns, matched field by field.
 
     Parameters
@@ -443,11 +448,11 @@ class ArnPatternSet:
         compiled: list[tuple[Glob, ...] | None] = []
         whole: list[str] = []
         fielded: list[tuple[Glob, ...]] = []
-        self._match_all = False
+        match_all = False
         for pattern in self._patterns:
             fields = _split_fields(pattern)
             if len(fields) == 1 and _is_all_stars(fields[0]):
-                self._match_all = True
+                match_all = True
                 compiled.append(None)
                 continue
             globs = tuple(Glob(f) for f in fields) if len(fields) == 6 else ()
@@ -458,6 +463,7 @@ class ArnPatternSet:
                 whole.append(pattern)
             elif globs:
                 fielded.append(globs)
+        self._match_all = match_all
         self._compiled = tuple(compiled)  # per pattern, in order, for first_match
         self._whole = GlobSet(whole)
         self._fielded = tuple(fielded)
@@ -521,7 +527,7 @@ class ArnPatternSet:
         return True
 
 
-class IpNetworkSet:
+class IpNetworkSet(_Immutable):
     """IPv4 and IPv6 network blocks, pre-parsed to integers.
 
     Parameters

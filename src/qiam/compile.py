@@ -19,6 +19,7 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from qiam._immutable import Immutable
 from qiam._impl import Engine, current
 from qiam._source import Source
 from qiam.decision import CompiledCondition, CompiledStatement, StatementRef
@@ -61,7 +62,7 @@ if TYPE_CHECKING:
     from qiam.operators import Context
 
 
-class ResourceMatcher:
+class ResourceMatcher(Immutable):
     """The entries of ``Resource`` / ``NotResource``: static ARN patterns and templates."""
 
     __slots__ = ("_arns", "entries", "static", "static_positions", "templates")
@@ -105,7 +106,7 @@ class ResourceMatcher:
         return min(found, default=-1)
 
 
-class CompiledPolicy:
+class CompiledPolicy(Immutable):
     """One compiled policy: its statements and its warnings, built by one engine.
 
     Immutable once built, so it can be shared between policy sets and threads.

@@ -45,6 +45,7 @@ import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from qiam._immutable import made_once
 from qiam.principals import Caller, CallerKind
 
 __all__ = ["DEFAULT_REGION", "Environment", "derive"]
@@ -60,6 +61,7 @@ _TYPES = {
 }
 
 
+@made_once
 @dataclass(frozen=True, slots=True)
 class Environment:
     """What a request's derived context is made from, beyond its principal, action and resource.

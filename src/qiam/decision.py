@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
+from qiam._immutable import made_once
 from qiam.errors import Diagnostic, Location, Path
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ class Decision(enum.Enum):
     IMPLICIT_DENY = "implicitDeny"
 
 
+@made_once
 @dataclass(frozen=True, slots=True)
 class StatementRef:
     """A statement that took part in a decision: which policy, which statement, where."""

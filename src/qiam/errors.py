@@ -12,6 +12,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
+from qiam._immutable import made_once
+
 if TYPE_CHECKING:
     from qiam._source import Source
     from qiam.types import JSONObject
@@ -34,6 +36,7 @@ class Severity(enum.Enum):
 CODES: dict[str, str] = {}
 
 
+@made_once
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where a diagnostic points: a JSON path inside a policy, and the policy's source.
@@ -90,6 +93,7 @@ class Location:
         return f"{name}: {self.dotted}" if name else self.dotted
 
 
+@made_once
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One finding: severity, stable code, one-line message, location and hint."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from qiam._immutable import made_once
 from qiam.decision import StatementRef
 from qiam.errors import Location
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from qiam.types import JSONObject
 
 
+@made_once
 @dataclass(frozen=True, slots=True)
 class ConditionTrace:
     """One condition key's outcome."""
@@ -45,6 +47,7 @@ class ConditionTrace:
         }
 
 
+@made_once
 @dataclass(frozen=True, slots=True)
 class StatementTrace:
     """One statement's outcome: applies (True), does not (False) or cannot be read (None)."""
@@ -68,6 +71,7 @@ class StatementTrace:
         return out
 
 
+@made_once
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """The decision, and every statement the evaluator looked at."""

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
+from qiam._immutable import Immutable
 from qiam._impl import Engine, current
 from qiam.variables import Template, compile_value
 
@@ -352,7 +353,7 @@ SHORTCUT_GLOB = 3  # data.matches_any(value) != negated (a GlobSet that does not
 SHORTCUT_ARN = 4  # None when not is_arn(value), else data.matches_any(value) != negated (an ArnPatternSet)
 
 
-class _Values:
+class _Values(Immutable):
     """What every value matcher has: ``reads`` says whether a request value can be read, and
     ``shortcut`` how the compiled kernel may test it (a ``SHORTCUT_*`` kind and its data)."""
 

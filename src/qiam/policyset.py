@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Protocol
 
+from qiam._immutable import made_once
 from qiam._impl import Engine, current
 from qiam.decision import CompiledCondition, CompiledStatement, Result, StatementRef
 from qiam.errors import Diagnostic, Severity
@@ -49,6 +50,7 @@ class _EvaluateMany(Protocol):
     def __call__(self, requests: Iterable[Request]) -> list[Result]: ...
 
 
+@made_once
 @dataclass(frozen=True, slots=True, eq=False)
 class PolicySet:
     """Compiled policies that bear on requests; immutable and safe to share between threads.

@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from qiam._immutable import made_once
 from qiam.errors import RequestError
 
 
@@ -57,6 +58,7 @@ _ARN = re.compile(r"arn:(?P<partition>[^:]+):(?P<service>iam|sts)::(?P<account>[
 _ACCOUNT = re.compile(r"[0-9]{12}")
 
 
+@made_once
 @dataclass(frozen=True, slots=True)
 class Caller:
     """The principal of a request, with what the evaluator needs to know about it."""

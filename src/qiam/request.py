@@ -132,6 +132,8 @@ class Request:
         environment: Environment | None = None,
         resource_match: str | None = None,
     ) -> None:
+        if hasattr(self, "facts"):
+            raise TypeError("a Request is made once: it cannot be initialised again")
         arguments = (action, resource, principal, context, resource_account, service_linked_role,
                      management_account, resource_management_account, derive_context, environment, resource_match)
         # The compiled core builds the usual shapes; anything else (or anything wrong) takes the reference path.

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from qiam._immutable import made_once
 from qiam.decision import Decision, StatementRef
 from qiam.errors import Diagnostic, Location, Severity
 from qiam.request import Request
@@ -243,6 +244,7 @@ def relation(pattern: ArnLanguage, element: ArnLanguage) -> str:
     return DISJOINT
 
 
+@made_once
 @dataclass(frozen=True, slots=True)
 class ScopeResult:
     """The answer to a pattern request: on all, some or none of the resources, and why.

@@ -46,6 +46,7 @@ from typing import Any, cast, overload
 
 import orjson
 
+from qiam._immutable import Immutable, made_once
 from qiam.compile import CompiledPolicy, Compiler
 from qiam.context import Environment
 from qiam.errors import QiamError
@@ -427,6 +428,7 @@ def has_placeholders(document: object) -> bool:
 # ----- the answer -----
 
 
+@made_once
 @dataclass(frozen=True, slots=True)
 class RequirementResult:
     """One requirement and its answer.
@@ -521,7 +523,7 @@ class _Base:
     just_requests: tuple[Request, ...]  # the requests of ``flat``
 
 
-class TaskResult:
+class TaskResult(Immutable):
     """Whether a task is allowed, and if not, what is missing and what blocks.
 
     Built cheaply from a batch of results; ``requirements`` and the rest are
@@ -565,9 +567,11 @@ class TaskResult:
         return not plan.unanswerable
 
     def _answers(self) -> tuple[tuple[RequirementResult, ...], dict[str, Any] | None]:
-        if self._detail is None:
-            self._detail = self._checker._explain(self.task, self._plan, self._results)
-        return self._detail
+        detail = self._detail
+        if detail is None:
+            detail = self._checker._explain(self.task, self._plan, self._results)
+            object.__setattr__(self, "_detail", detail)  # (made once, when first asked for)
+        return detail
 
     @property
     def requirements(self) -> tuple[RequirementResult, ...]:

@@ -290,7 +290,7 @@ def one_value(base: str, request_value: str, policy_values: list[str]) -> bool |
         found = any(glob(v, request_value) for v in policy_values)
     elif base == "Bool":
         if request_value.lower() not in ("true", "false"):
-            return False
+            return None  # cannot be read: fail closed (README, "How it decides")
         return request_value.lower() in [v.lower() for v in policy_values]
     elif base.startswith("Numeric"):
         n = number(request_value)
