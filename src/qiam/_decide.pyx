@@ -685,6 +685,10 @@ cdef class Evaluator:
         run.action = action
         run.allowed = 0
         run.plan = self._plan(action, facts[F_SERVICE])
+        if self._session >= 0 and not (mask >> self._session) & 1 and (<_Group> self._groups[self._session]).entries:
+            # Given, but this caller has no session: they are left out, and the result says so.
+            source = (<_Group> self._groups[self._session]).entries[0][2]
+            run.note(findings.session_policy_not_applicable(run.caller.text), Location(source, ()))
         for entry in (run.plan.entries if tracer is None else self._all):
             if not (mask >> entry.group) & 1:
                 continue

@@ -398,6 +398,10 @@ class Evaluator(_Immutable):
             applies[g] = rcps_apply
 
         run = _Run(request, tracer, len(groups), bounded)
+        if self._session >= 0 and kind not in _SESSION_KINDS and groups[self._session].entries:
+            # Given, but this caller has no session: they are left out, and the result says so.
+            _, _, source = groups[self._session].entries[0]
+            run.note(findings.session_policy_not_applicable(caller.text), Location(source, ()))
         plan = self._plan(action, request.service) if tracer is None else self._service_plan(None)
         for g, statement, ref, source in plan:
             if not applies[g]:

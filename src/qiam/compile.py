@@ -397,10 +397,10 @@ class _Tables:
         return facts
 
     def key_kind(self, name: str) -> int:
-        """For the shortcut: -1 a key without a service prefix, 0 not a global key, 1 a single-valued
+        """For the shortcut: -1 a key without a service prefix or with a variable, 0 not a global key, 1 a single-valued
         global key, 2 a multivalued one."""
         key_type = global_key(name)
-        kind = -1 if ":" not in name else 0 if key_type is None else 2 if key_type.multivalued else 1
+        kind = -1 if ":" not in name or "${" in name else 0 if key_type is None else 2 if key_type.multivalued else 1
         self.key_kinds[name] = kind
         return kind
 

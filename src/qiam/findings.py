@@ -480,14 +480,15 @@ _NO_VARIABLES = {
     "Action": "policy variables cannot be used in actions",
     "Resource": "policy variables can only stand in the resource part of an ARN",
     "Principal": "policy variables cannot be used in principals",
+    "ConditionKey": "policy variables cannot stand in a condition key's name (semantics.md §3.6)",
 }
 
 
 @finding("variable-not-allowed", "a policy variable where AWS does not read variables")
-def variable_not_allowed(element: Literal["Action", "Resource", "Principal", "Condition"],
+def variable_not_allowed(element: Literal["Action", "Resource", "Principal", "Condition", "ConditionKey"],
                          operator: str = "") -> Words:
-    """A variable in an Action, in an ARN's fields before the resource, in a Principal, or in a value of
-    the condition ``operator``, which does not read variables."""
+    """A variable in an Action, in an ARN's fields before the resource, in a Principal, in a condition
+    key's name, or in a value of the condition ``operator``, which does not read variables."""
     if element == "Condition":
         return Words(f"`{operator}` does not read policy variables",
                      "variables work with String and Arn operators only")
@@ -602,6 +603,14 @@ def unresolved_variable(variable: str) -> Words:
 @finding("multivalued-variable", "a policy variable naming a multivalued key", Severity.WARNING)
 def multivalued_variable(variable: str) -> Words:
     return Words(f"`{variable}` names a multivalued key and has no value")
+
+
+@finding("session-policy-not-applicable", "session policies given for a caller that has no session",
+         Severity.WARNING)
+def session_policy_not_applicable(who: str | None) -> Words:
+    return Words(f"session policies do not apply to {f'`{who}`' if who else 'a request without a principal'}: "
+                 "only a role session or a federated user has them", "name the session as the principal, "
+                 "e.g. arn:aws:sts::111122223333:assumed-role/Role/session")
 
 
 @finding("undecidable-condition", "a condition that could not be evaluated; a Deny is applied, an Allow is not",

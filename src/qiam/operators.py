@@ -279,18 +279,27 @@ def parse_bool(text: str) -> bool | None:
 
 
 def parse_cidr(text: str) -> tuple[int, int, int] | None:
-    """An IPv4 or IPv6 block as (version, network, prefix length); a bare address is /32 or /128."""
+    """An IPv4 or IPv6 block as (version, network, prefix length); a bare address is /32 or /128.
+
+    None for text with blanks around it or an IPv6 zone (``fe80::1%eth0``): AWS gives neither, and
+    reading them would drop part of what the text says, so they are reported as unreadable instead.
+    """
+    if text != text.strip() or "%" in text:
+        return None
     try:
-        network = ipaddress.ip_network(text.strip(), strict=False)
+        network = ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
     return network.version, int(network.network_address), network.prefixlen
 
 
 def parse_ip(text: str) -> tuple[int, int] | None:
-    """An IPv4 or IPv6 address as (version, integer); None if ``text`` is not one."""
+    """An IPv4 or IPv6 address as (version, integer); None if ``text`` is not one (as for parse_cidr: no
+    blanks around it, no zone)."""
+    if text != text.strip() or "%" in text:
+        return None
     try:
-        address = ipaddress.ip_address(text.strip())
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
     return address.version, int(address)

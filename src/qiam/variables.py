@@ -70,6 +70,10 @@ def tokenize(text: str) -> list[Part] | VariableSyntaxError:
                 f"policy variable `{text[start:start + 24]}` has no closing `}}`",
                 "close the variable with `}`", start)
         body = text[start + 2 : end]
+        if "${" in body:
+            return VariableSyntaxError(
+                f"policy variable `{text[start:end + 1]}` holds another: variables do not nest",
+                "name one context key, e.g. ${aws:username}", start)
         if body in SPECIALS:
             parts.append(Special(SPECIALS[body]))
             pos = end + 1

@@ -64,6 +64,8 @@ def check_condition_key(checker: _Checker, operator: Operator, key: str, value: 
     spec = operator.spec
     if ":" not in key:
         checker.add(findings.invalid_condition_key(key), path, key=True)
+    if "${" in key:
+        checker.add(findings.variable_not_allowed("ConditionKey"), path, key=True)
     if isinstance(value, list):
         items = value
         if not items:

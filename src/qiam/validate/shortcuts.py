@@ -52,7 +52,7 @@ def _plain_outline(policy: Policy, profile: Profile) -> bool:
 def plain_condition_key(operator: Operator, key: str, values: str | tuple[str, ...]) -> bool:
     """Whether one key of a String, Arn, Bool or Null operator is clean, by a shortcut through the checks.
 
-    A key with a service prefix and at least one value, none with ``${``; no
+    A key with a service prefix and no ``${``, and at least one value, none with ``${``; no
     ``*`` or ``?`` where the operator reads them literally, ``true`` or
     ``false`` (one value for Bool) where it wants a boolean; and a set prefix
     exactly when a global key is multivalued (or, for Null, never on a
@@ -64,7 +64,7 @@ def plain_condition_key(operator: Operator, key: str, values: str | tuple[str, .
     # The families the compiled loop serves: those without a reader, and the boolean ones.
     if not rules.front_kind or (rules.read is not None and rules.read is not parse_bool):
         return False
-    if ":" not in key or not values:
+    if ":" not in key or "${" in key or not values:
         return False
     texts = (values,) if isinstance(values, str) else values
     joined = "".join(texts)

@@ -1,0 +1,59 @@
+"""Odd input that is reported, never read silently another way (every test runs once per engine)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import qiam
+from qiam.validate import validate_policy
+
+
+def _policy(statement: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", **statement}]}
+
+
+def _codes(policy: dict[str, Any]) -> list[str]:
+    return [d.code for d in validate_policy(qiam.parse_policy(json.dumps(policy))).diagnostics]
+
+
+@pytest.mark.parametrize("resource", ["arn:aws:s3:::b/${aws:${x}}", "arn:aws:s3:::b/${${aws:username}}",
+                                      "arn:aws:s3:::b/${aws:username${x}}"])
+def test_nested_variables_are_syntax_errors(resource: str) -> None:
+    assert _codes(_policy({"Resource": resource})) == ["variable-syntax"]
+
+
+def test_a_variable_in_a_condition_key_name_is_an_error() -> None:
+    codes = _codes(_policy({"Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalTag/${aws:username}": "x"}}}))
+    assert "variable-not-allowed" in codes
+
+
+@pytest.mark.parametrize("value", ["fe80::1%eth0", " 10.0.0.1", "10.0.0.1 ", "10.0.0.1\n"])
+def test_ip_values_with_a_zone_or_blanks_are_not_read(value: str) -> None:
+    """In a policy: reported; in a request: cannot be read, so a Deny applies and an Allow does not."""
+    assert "invalid-condition-value" in _codes(_policy({"Resource": "*", "Condition": {
+        "IpAddress": {"aws:SourceIp": value}}}))
+    pset = qiam.compile_policies([{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "*", "Resource": "*",
+         "Condition": {"NotIpAddress": {"aws:SourceIp": ["fe80::/10", "10.0.0.0/8"]}}},
+    ]}])
+    result = pset.evaluate(qiam.Request("s3:GetObject", "*", context={"aws:SourceIp": value}, derive_context=False))
+    assert result.decision is qiam.Decision.EXPLICIT_DENY
+    assert "invalid-request-value" in {d.code for d in result.diagnostics}
+    clean = value.strip().split("%")[0]  # the same address, as AWS gives it: read, and inside a block
+    result = pset.evaluate(qiam.Request("s3:GetObject", "*", context={"aws:SourceIp": clean}, derive_context=False))
+    assert "invalid-request-value" not in {d.code for d in result.diagnostics}
+
+
+@pytest.mark.parametrize("principal", ["arn:aws:iam::111122223333:user/u", None, "111122223333"])
+def test_session_policies_for_a_caller_without_a_session_are_reported(principal: str | None) -> None:
+    allow = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    pset = qiam.compile_policies([allow], session=[allow])
+    result = pset.evaluate(qiam.Request("s3:GetObject", principal=principal, derive_context=False))
+    assert "session-policy-not-applicable" in {d.code for d in result.diagnostics}
+    session = qiam.Request("s3:GetObject", principal="arn:aws:sts::111122223333:assumed-role/R/s",
+                           derive_context=False)
+    assert "session-policy-not-applicable" not in {d.code for d in pset.evaluate(session).diagnostics}
