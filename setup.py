@@ -9,6 +9,9 @@ Everything else lives in pyproject.toml. Switches, read from the environment:
 2. ``QIAM_DEBUG=1``: ``-O0 -g``, bounds and wraparound checks, C line numbers.
 3. ``QIAM_COVERAGE=1``: line tracing for coverage of the ``.pyx``.
 4. ``QIAM_ANNOTATE=1``: write the Cython annotation HTML beside the ``.pyx``.
+5. ``QIAM_SANITIZE=1``: AddressSanitizer (``-fsanitize=address
+   -fno-omit-frame-pointer``, ``-O1 -g``). Python itself is not built with it:
+   run with the ASan runtime preloaded (see fuzz/README.md).
 """
 
 import os
@@ -24,6 +27,7 @@ def _flag(name: str) -> bool:
 require = _flag("QIAM_REQUIRE_EXTENSION")
 debug = _flag("QIAM_DEBUG")
 coverage = _flag("QIAM_COVERAGE")
+sanitize = _flag("QIAM_SANITIZE")
 
 directives = {
     "language_level": 3,
@@ -40,12 +44,19 @@ if coverage:
     directives["linetrace"] = True
     macros.append(("CYTHON_TRACE_NOGIL", "1"))
 
+compile_args = ["-O0", "-g"] if debug else ["-O1", "-g"] if sanitize else ["-O2"]
+link_args = []
+if sanitize:  # (as msgspec's MSGSPEC_SANITIZE)
+    compile_args += ["-fsanitize=address", "-fno-omit-frame-pointer"]
+    link_args += ["-fsanitize=address", "-fno-omit-frame-pointer"]
+
 extensions = [
     Extension(
         f"qiam.{name}",
         [f"src/qiam/{name}.pyx"],
         define_macros=macros,
-        extra_compile_args=["-O0", "-g"] if debug else ["-O2"],
+        extra_compile_args=compile_args,
+        extra_link_args=link_args,
         optional=not require,
     )
     for name in ("_match", "_decide", "_front")
