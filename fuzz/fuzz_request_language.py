@@ -35,10 +35,7 @@ with atheris.instrument_imports(include=["qiam"]):
     from qiam.request import Request
 
 Finding = _common.Finding
-# A known finding (fuzz/findings/README.md, tab-expansion): the grammar reads the text with its tabs expanded
-# to spaces (pyparsing's default), so a quoted value holding a tab reads with spaces and a column counts a
-# tab as up to eight. Until it is fixed the rules are held against the text as the grammar reads it;
-# QIAM_FUZZ_STRICT=1 holds them against the text itself (and reproduces the finding).
+# (tab-expansion, fuzz/findings/README.md, is fixed: the rules hold against the text itself.)
 STRICT = os.environ.get("QIAM_FUZZ_STRICT", "") not in ("", "0")
 ENGINES = _common.engines()
 ENVIRONMENT = Environment(region="eu-west-1", time="2026-01-01T12:00:00Z")
@@ -83,7 +80,7 @@ def _pieces(parsed: Any) -> list[str]:
 
 def TestOneInput(data: bytes) -> None:
     text = data.decode("utf-8", "surrogateescape")
-    read = text if STRICT else text.expandtabs()  # (see STRICT)
+    read = text
     try:
         parsed = parse_expression(text)
     except QiamError as exc:

@@ -43,7 +43,9 @@ def _grammar() -> pp.ParserElement:
     )
 
 
-_GRAMMAR = _grammar()
+# Tabs are text like any other: pyparsing would expand them to spaces (changing a quoted value, and every
+# column after them).
+_GRAMMAR = _grammar().parse_with_tabs()
 
 
 class ExpressionError(RequestError):

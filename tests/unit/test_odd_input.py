@@ -57,3 +57,16 @@ def test_session_policies_for_a_caller_without_a_session_are_reported(principal:
     session = qiam.Request("s3:GetObject", principal="arn:aws:sts::111122223333:assumed-role/R/s",
                            derive_context=False)
     assert "session-policy-not-applicable" not in {d.code for d in pset.evaluate(session).diagnostics}
+
+
+def test_a_tab_in_a_request_expression_is_read_as_written() -> None:
+    """pyparsing expands tabs by default: a quoted value would read with spaces, columns would drift."""
+    from qiam.errors import QiamError
+    from qiam.reqlang import parse_expression
+
+    parsed = parse_expression("s3:GetObject on 'arn:aws:s3:::b/a\tb'")
+    assert parsed.resource == "arn:aws:s3:::b/a\tb"
+    text = "\t\ts3:GetObject on"
+    with pytest.raises(QiamError) as raised:
+        parse_expression(text)
+    assert 1 <= raised.value.column <= len(text) + 1  # type: ignore[attr-defined]
