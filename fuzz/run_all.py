@@ -7,7 +7,7 @@
     python fuzz/run_all.py --seconds 600 --target fuzz_batch_line -- -max_len=8192
 
 Each target reads its committed seeds (``fuzz/corpus/TARGET``, never written) and a
-working corpus (``--work``, default ``fuzz/work``; new inputs are added there, so a
+working corpus (``--work``, default ``fuzz/runs``; new inputs are added there, so a
 later run starts where this one stopped). A finding (a crash, an uncaught exception,
 a disagreement, a timeout over ``-timeout`` seconds, a run over ``-rss_limit_mb``) is
 written to ``--findings``/TARGET (default ``fuzz/findings``) by libFuzzer, as
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", action="append", default=[], metavar="[TARGET=]S",
                         help="seconds per target (-max_total_time=S)")
     parser.add_argument("--target", action="append", choices=TARGETS, help="a target to run (default: all)")
-    parser.add_argument("--work", type=Path, default=HERE / "work", help="working corpora and logs")
+    parser.add_argument("--work", type=Path, default=HERE / "runs", help="working corpora and logs")
     parser.add_argument("--findings", type=Path, default=HERE / "findings", help="where findings are written")
     parser.add_argument("extra", nargs="*", help="libFuzzer flags for every target, after --")
     args = parser.parse_args(argv)

@@ -646,7 +646,8 @@ cdef class Evaluator:
     def evaluate_many(self, requests):
         """Decide many requests, in order; requests with equal ``key`` are decided once, while repeats
         are common enough to pay for the keying (``qiam.limits.REPEAT_SAMPLE``)."""
-        return evaluate_pairs([(self, request) for request in requests])
+        cdef _Seen seen = _new_seen(self)
+        return [seen.decide(request) for request in requests]
 
     cdef Result decide(self, object request, object tracer):
         cdef tuple facts = <tuple> request.facts
@@ -851,13 +852,38 @@ cdef class Evaluator:
 @cython.final
 @cython.no_gc  # an Evaluator and a dict of results: no cycle through it
 cdef class _Seen:
-    """One policy set's evaluator in ``evaluate_pairs``, and the results it gave, by request key, while
-    it keys them."""
+    """One policy set's evaluator in ``evaluate_pairs`` and ``evaluate_many``, and the results it gave, by
+    request key, while it keys them."""
 
     cdef Evaluator evaluator
     cdef dict results
     cdef Py_ssize_t requests
     cdef Py_ssize_t repeats
+
+    cdef Result decide(self, object request):
+        """The result for ``request``: the one given for its key, while this set keys its requests."""
+        cdef Result result
+        if self.results is None:
+            return self.evaluator.decide(request, None)
+        key = request.key
+        found = self.results.get(key)
+        if found is None:
+            result = self.evaluator.decide(request, None)
+            self.results[key] = result
+        else:
+            result = <Result> found
+            self.repeats += 1
+        self.requests += 1
+        if self.requests == REPEAT_SAMPLE and self.repeats * REPEAT_SHARE < self.requests:
+            self.results = None  # a workload that does not repeat: stop keying
+        return result
+
+
+cdef _Seen _new_seen(Evaluator evaluator):
+    cdef _Seen seen = _Seen.__new__(_Seen)
+    seen.evaluator = evaluator
+    seen.results = {}
+    return seen
 
 
 def evaluate_pairs(pairs):
@@ -878,27 +904,11 @@ def evaluate_pairs(pairs):
         if owner is not current:
             found = by_owner.get(owner)
             if found is None:
-                seen = _Seen.__new__(_Seen)
-                seen.evaluator = owner if type(owner) is Evaluator else owner._evaluator
-                seen.results = {}
-                by_owner[owner] = seen
+                seen = by_owner[owner] = _new_seen(owner if type(owner) is Evaluator else owner._evaluator)
             else:
                 seen = <_Seen> found
             current = owner
-        if seen.results is None:
-            out.append(seen.evaluator.decide(request, None))
-            continue
-        key = request.key
-        result = seen.results.get(key)
-        if result is None:
-            result = seen.evaluator.decide(request, None)
-            seen.results[key] = result
-        else:
-            seen.repeats += 1
-        seen.requests += 1
-        if seen.requests == REPEAT_SAMPLE and seen.repeats * REPEAT_SHARE < seen.requests:
-            seen.results = None  # a workload that does not repeat: stop keying
-        out.append(result)
+        out.append(seen.decide(request))
     return out
 
 

@@ -428,7 +428,8 @@ class Evaluator(_Immutable):
     def evaluate_many(self, requests: Iterable[Any]) -> list[Result]:
         """Decide many requests, in order; requests with equal ``key`` are decided once, while repeats
         are common enough to pay for the keying (``qiam.limits.REPEAT_SAMPLE``)."""
-        return evaluate_pairs([(self, request) for request in requests])
+        seen = _Seen(self)
+        return [seen.decide(request) for request in requests]
 
     def _result(self, run: _Run, decision: Decision, matched: Iterable[StatementRef], decided_by: Iterable[str],
                 reasons: tuple[str, ...]) -> Result:
@@ -551,32 +552,37 @@ def evaluate_pairs(pairs: Iterable[tuple[Any, Any]]) -> list[Result]:
         evaluator = owner if type(owner) is Evaluator else owner._evaluator
         seen = seen_by.get(evaluator)
         if seen is None:
-            seen = seen_by[evaluator] = _Seen()
-        if seen.results is None:
-            out.append(evaluator.evaluate(request))
-            continue
-        key = request.key
-        result = seen.results.get(key)
-        if result is None:
-            result = seen.results[key] = evaluator.evaluate(request)
-        else:
-            seen.repeats += 1
-        seen.requests += 1
-        if seen.requests == _REPEAT_SAMPLE and seen.repeats * _REPEAT_SHARE < seen.requests:
-            seen.results = None  # a workload that does not repeat: stop keying
-        out.append(result)
+            seen = seen_by[evaluator] = _Seen(evaluator)
+        out.append(seen.decide(request))
     return out
 
 
 class _Seen:
-    """One policy set's results in ``evaluate_pairs``, by request key, while it keys them."""
+    """One policy set's evaluator in ``evaluate_pairs`` and ``evaluate_many``, and the results it gave, by
+    request key, while it keys them."""
 
-    __slots__ = ("repeats", "requests", "results")
+    __slots__ = ("evaluator", "repeats", "requests", "results")
 
-    def __init__(self) -> None:
+    def __init__(self, evaluator: Evaluator) -> None:
+        self.evaluator = evaluator
         self.results: dict[bytes, Result] | None = {}
         self.requests = 0
         self.repeats = 0
+
+    def decide(self, request: Any) -> Result:
+        """The result for ``request``: the one given for its key, while this set keys its requests."""
+        if self.results is None:
+            return self.evaluator.evaluate(request)
+        key = request.key
+        result = self.results.get(key)
+        if result is None:
+            result = self.results[key] = self.evaluator.evaluate(request)
+        else:
+            self.repeats += 1
+        self.requests += 1
+        if self.requests == _REPEAT_SAMPLE and self.repeats * _REPEAT_SHARE < self.requests:
+            self.results = None  # a workload that does not repeat: stop keying
+        return result
 
 
 def _group_of(ref: StatementRef) -> str:

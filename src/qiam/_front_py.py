@@ -40,7 +40,11 @@ import orjson
 
 from qiam import shapes
 from qiam._match_py import decoded_member_count, json_member_count, json_whitespace_count
+from qiam.context import Environment as _Environment
 from qiam.operators import parse_bool
+from qiam.request import FIELD_SET as _FIELD_SET
+from qiam.request import fill as _fill
+from qiam.request import request_state as _reference_state
 
 __all__ = ["action_services", "compile_document", "compile_statements", "element_key", "plain_actions",
            "plain_resources", "request_from_json", "request_init", "request_state",
@@ -461,9 +465,6 @@ def _usual_context(context: object) -> bool:
 
 def request_state(arguments: Any) -> Any:
     """``qiam.request.request_state(arguments)`` for the usual shapes; None for any other input."""
-    from qiam.context import Environment
-    from qiam.request import request_state as reference
-
     (action, resource, principal, context, resource_account, service_linked_role, management_account,
      resource_management_account, derive_context, environment, resource_match) = arguments
     usual = (_usual_action(action) and type(resource) is str and (resource == "*" or resource.count(":") >= 5)
@@ -471,17 +472,15 @@ def request_state(arguments: Any) -> Any:
              and (resource_account is None or type(resource_account) is str)
              and all(flag is True or flag is False for flag in (service_linked_role, management_account,
                                                                  resource_management_account, derive_context))
-             and (environment is None or type(environment) is Environment)
+             and (environment is None or type(environment) is _Environment)
              and resource_match in (None, "all", "some") and _usual_context(context))
-    return reference(arguments) if usual else None
+    return _reference_state(arguments) if usual else None
 
 
 def request_state_json(data: object) -> Any:
     """``request_state`` of a batch line's ``request`` object that does not ask for derivation; None for
     any other input."""
-    from qiam.request import FIELD_SET
-
-    if type(data) is not dict or not FIELD_SET.issuperset(data) or "action" not in data \
+    if type(data) is not dict or not _FIELD_SET.issuperset(data) or "action" not in data \
             or data.get("derive_context", False) is not False:
         return None
     return request_state((data["action"], data.get("resource", "*"), data.get("principal"), data.get("context"),
@@ -493,23 +492,19 @@ def request_state_json(data: object) -> Any:
 def request_init(request: Any, arguments: Any) -> bool:
     """Fill ``request`` (a new qiam.Request) from ``Request``'s arguments if they are of the usual shapes;
     whether it did."""
-    from qiam.request import fill
-
     state = request_state(arguments)
     if state is None:
         return False
-    fill(request, state)
+    _fill(request, state)
     return True
 
 
 def request_from_json(cls: Any, data: object) -> Any:
     """A ``cls`` (qiam.Request) from a batch line's ``request`` object of the usual shapes that does not
     ask for derivation; None for any other input."""
-    from qiam.request import fill
-
     state = request_state_json(data)
     if state is None:
         return None
     request = object.__new__(cls)
-    fill(request, state)
+    _fill(request, state)
     return request

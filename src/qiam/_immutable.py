@@ -19,7 +19,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["Immutable", "made_once", "set_once"]
+__all__ = ["Immutable", "made_once"]
 
 _T = TypeVar("_T")
 
@@ -39,20 +39,12 @@ class Immutable:
             cls.__init__ = _guarded(init, cls.__name__, own if isinstance(own, str) else own[0])  # type: ignore[method-assign]
 
     def __setattr__(self, name: str, value: object) -> None:
-        set_once(self, name, value)
+        if hasattr(self, name):
+            raise AttributeError(f"a {type(self).__name__} is immutable: `{name}` is set once, when it is made")
+        object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
         _refuse(self, name)
-
-
-def set_once(target: object, name: str, value: object) -> None:
-    """Set ``target.name`` if it is not set yet; AttributeError if it is."""
-    try:
-        object.__getattribute__(target, name)
-    except AttributeError:
-        object.__setattr__(target, name, value)
-        return
-    raise AttributeError(f"a {type(target).__name__} is immutable: `{name}` is set once, when it is made")
 
 
 def _refuse(target: object, name: str, value: object = None) -> None:
@@ -62,12 +54,9 @@ def _refuse(target: object, name: str, value: object = None) -> None:
 def _guarded(init: Callable[..., None], name: str, probe: str) -> Callable[..., None]:
     @functools.wraps(init)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        try:
-            object.__getattribute__(self, probe)
-        except AttributeError:
-            init(self, *args, **kwargs)
-            return
-        raise TypeError(f"a {name} is made once: it cannot be initialised again")
+        if hasattr(self, probe):
+            raise TypeError(f"a {name} is made once: it cannot be initialised again")
+        init(self, *args, **kwargs)
 
     return __init__
 

@@ -72,6 +72,20 @@ def _reference(args: tuple[Any, ...]) -> Any:
         return exc
 
 
+def _check_answer(answer: Any, reference: Any) -> Any:
+    """A core's answer (``answer()``) is the reference's state wherever it is not None; where the core raises,
+    it is the reference's own error (a core reads the principal with qiam.principals). The state, or None."""
+    try:
+        made = answer()
+    except RequestError as exc:
+        assert isinstance(reference, RequestError) and str(exc) == str(reference)
+        return None
+    if made is not None:
+        assert not isinstance(reference, RequestError), f"the core built what the reference rejects: {reference}"
+        assert made == reference
+    return made
+
+
 def _answer(front: Any, args: tuple[Any, ...]) -> Any:
     try:
         return front.request_state(args)
@@ -85,17 +99,7 @@ def _answer(front: Any, args: tuple[Any, ...]) -> Any:
 def test_request_state_is_the_reference_where_it_answers(front: Any, args: tuple[Any, ...]) -> None:
     if args[8] is True and args[9] is None:
         args = (*args[:9], _ENVIRONMENT, args[10])  # a fixed time, so that both calls derive the same
-    reference = _reference(args)
-    try:
-        made = front.request_state(args)
-    except RequestError as exc:
-        # A core reads the principal with qiam.principals, which raises the reference's own error.
-        assert isinstance(reference, RequestError) and str(exc) == str(reference)
-        return
-    if made is None:
-        return
-    assert not isinstance(reference, RequestError), f"the core built what the reference rejects: {reference}"
-    assert made == reference
+    _check_answer(lambda: front.request_state(args), _reference(args))
 
 
 @pytest.mark.parametrize("front", FRONTS, ids=IDS)
@@ -162,15 +166,8 @@ def test_request_from_json_is_the_reference_where_it_answers(front: Any, line: d
         reference: Any = request_state(arguments_of(line))
     except RequestError as exc:
         reference = exc
-    try:
-        made = front.request_state_json(line)
-    except RequestError as exc:
-        assert isinstance(reference, RequestError) and str(exc) == str(reference)
+    if _check_answer(lambda: front.request_state_json(line), reference) is None:
         return
-    if made is None:
-        return
-    assert not isinstance(reference, RequestError)
-    assert made == reference
     built = front.request_from_json(Request, line)
     assert built is not None and built.facts == reference[0] and built._rest == reference[1]
 
