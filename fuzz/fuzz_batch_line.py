@@ -13,7 +13,6 @@ an invalid one). Anything else, and any crash, is a finding.
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -27,24 +26,6 @@ with atheris.instrument_imports(include=["qiam"]):
     from qiam.batch import BatchRunner, Library
 
 Finding = _common.Finding
-# A known finding (fuzz/findings/README.md, scope-of-star): a pattern request (`resource_match`) whose
-# resource is `*` (or absent, which is `*`) gets an internal error: the scope analysis makes witness
-# resources that are neither `*` nor an ARN. Until it is fixed, that internal error is let through (the
-# engines must still agree); QIAM_FUZZ_STRICT=1 reports it.
-STRICT = os.environ.get("QIAM_FUZZ_STRICT", "") not in ("", "0")
-
-
-def _known(line: bytes, message: object) -> bool:
-    """Whether an internal error is the known finding (see STRICT)."""
-    if STRICT or not isinstance(message, str) or "is neither `*` nor an ARN" not in message:
-        return False
-    try:
-        request = orjson.loads(line).get("request")
-    except (orjson.JSONDecodeError, AttributeError):
-        return False
-    return isinstance(request, dict) and request.get("resource_match") is not None \
-        and request.get("resource", "*") == "*"
-
 ENGINES = _common.engines()
 LIBRARY = {
     "read": {"Version": "2012-10-17", "Statement": [
@@ -67,7 +48,7 @@ def _answers(engine: str, line: bytes) -> tuple[Any, Any]:
             raise Finding(f"{engine}: run_line returned a {type(out).__name__}, not a dict: {out!r}")
         error = out.get("error")
         internal = isinstance(error, dict) and error.get("code") == "internal-error"
-        if internal and not _known(line, error.get("message")):
+        if internal:
             raise Finding(f"{engine}: internal error: {error.get('message')}")
         try:
             as_json = orjson.loads(orjson.dumps(out))

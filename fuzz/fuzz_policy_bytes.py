@@ -14,8 +14,6 @@ findings (codes and severities). Anything else, and any crash, is a finding.
 
 from __future__ import annotations
 
-import os
-import re
 import sys
 import zlib
 
@@ -33,11 +31,6 @@ Finding = _common.Finding
 # Every input is validated as an identity policy, and as one other kind of policy, picked by its
 # checksum (the profiles not named differ from these only in their quota).
 OTHER_PROFILES = ("session", "resource", "role-trust", "scp", "rcp", "vpce")
-# A known finding (fuzz/findings/README.md, short-escapes): the character check reads a text's escapes only
-# when it holds a \u escape, so a character IAM refuses written as the short escape \b or \f is not found.
-# Until it is fixed, `invalid-character` is not compared for such a text; QIAM_FUZZ_STRICT=1 compares it.
-STRICT = os.environ.get("QIAM_FUZZ_STRICT", "") not in ("", "0")
-_SHORT_ESCAPE = re.compile(rb"\\[bf]")
 # Findings about the size of the text: a decoded object is measured by its rendering, not by the text.
 _SIZED = frozenset({"policy-too-large"})
 
@@ -78,9 +71,6 @@ def TestOneInput(data: bytes) -> None:
     # (A text's finding may point at a character of the text where an object's points at a path.)
     from_object = [finding[:2] for finding in _findings(again[1], "identity")]
     from_text = [finding[:2] for finding in found["identity"]]
-    if not STRICT and _SHORT_ESCAPE.search(data):  # (see STRICT)
-        from_object = [f for f in from_object if f[0] != "invalid-character"]
-        from_text = [f for f in from_text if f[0] != "invalid-character"]
     if from_object != from_text:
         raise Finding(f"text and decoded JSON validate differently:\n  text:   {from_text!r}\n"
                       f"  object: {from_object!r}")

@@ -18,7 +18,6 @@ and any crash, is a finding.
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -36,7 +35,6 @@ with atheris.instrument_imports(include=["qiam"]):
 
 Finding = _common.Finding
 # (tab-expansion, fuzz/findings/README.md, is fixed: the rules hold against the text itself.)
-STRICT = os.environ.get("QIAM_FUZZ_STRICT", "") not in ("", "0")
 ENGINES = _common.engines()
 ENVIRONMENT = Environment(region="eu-west-1", time="2026-01-01T12:00:00Z")
 POLICY = {"Version": "2012-10-17", "Statement": [

@@ -1646,7 +1646,7 @@ cdef object _state(object action, object resource, object principal, object cont
         return None
     if environment is not None and type(environment) is not _Environment:
         return None
-    if not (resource_match is None or resource_match == "all" or resource_match == "some"):
+    if not (resource_match is None or ((resource_match == "all" or resource_match == "some") and resource != "*")):
         return None
     found = _folded_context(context)
     if found is None:

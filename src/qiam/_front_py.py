@@ -473,7 +473,8 @@ def request_state(arguments: Any) -> Any:
              and all(flag is True or flag is False for flag in (service_linked_role, management_account,
                                                                  resource_management_account, derive_context))
              and (environment is None or type(environment) is _Environment)
-             and resource_match in (None, "all", "some") and _usual_context(context))
+             and (resource_match is None or (resource_match in ("all", "some") and resource != "*"))
+             and _usual_context(context))
     return _reference_state(arguments) if usual else None
 
 

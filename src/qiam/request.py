@@ -314,6 +314,10 @@ def _check_arguments(action: object, resource: object, principal: object, resour
     if resource_match not in (None, "all", "some"):
         raise RequestError("`resource_match` must be `all` or `some`",
                            hint="all: allowed on every resource the pattern matches; some: on at least one")
+    if resource_match is not None and resource == "*":
+        # (batch-format.md gives resource_match to "an ARN pattern"; the scope of `*` is not defined there)
+        raise RequestError("`resource_match` needs an ARN pattern as the resource, not `*`",
+                           hint="name the resources, e.g. arn:aws:s3:::bucket/*, or drop resource_match")
     if principal is not None and (not isinstance(principal, str) or not principal):
         raise RequestError("the request principal must be a non-empty string",
                            hint="an ARN, a service principal, or `anonymous`")

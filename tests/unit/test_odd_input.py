@@ -70,3 +70,33 @@ def test_a_tab_in_a_request_expression_is_read_as_written() -> None:
     with pytest.raises(QiamError) as raised:
         parse_expression(text)
     assert 1 <= raised.value.column <= len(text) + 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("escape", ["\\b", "\\f", "\\u000c"])
+def test_a_short_escape_of_a_refused_character_is_reported(escape: str) -> None:
+    """`\\b` and `\\f` decode to characters IAM does not store, as `\\u0008` and `\\u000c` do (a fuzz finding)."""
+    text = ('{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject",'
+            f'"Resource":"arn:aws:s3:::b/a{escape}b"}}}}')
+    assert [d.code for d in validate_policy(qiam.parse_policy(text)).diagnostics] == ["invalid-character"]
+    with pytest.raises(qiam.PolicyInvalidError):
+        qiam.compile_policies([text])
+    key = text.replace('"Effect"', f'"E{escape}ffect"')
+    assert "invalid-character" in [d.code for d in validate_policy(qiam.parse_policy(key)).diagnostics]
+
+
+@pytest.mark.parametrize("resource", ["*", None])
+def test_a_pattern_request_on_star_is_refused(resource: str | None) -> None:
+    """`resource_match` asks about the resources an ARN pattern names; `*` (the default) is refused with a
+    coded error, never an internal one (a fuzz finding)."""
+    from qiam.batch import BatchRunner, Library
+
+    with pytest.raises(qiam.RequestError, match="resource_match"):
+        qiam.Request("s3:GetObject", "*", resource_match="all")
+    request: dict[str, Any] = {"action": "s3:GetObject", "resource_match": "some"}
+    if resource is not None:
+        request["resource"] = resource
+    with pytest.raises(qiam.RequestError, match="resource_match"):
+        qiam.Request.from_json(request)
+    line = json.dumps({"id": 1, "policies": [_policy({"Resource": "*"})], "request": request}).encode()
+    error = BatchRunner(Library({}, where="library.json")).run_line(line)["error"]
+    assert error["code"] == "invalid-request" and "resource_match" in error["message"]

@@ -13,6 +13,7 @@ from qiam._source import Source
 from qiam.errors import Diagnostic, Location, Path
 from qiam.model import ABSENT, POLICY_ELEMENTS, VERSION_2008, VERSION_2012
 from qiam.validate.profiles import Profile
+from qiam.validate.shortcuts import escapes_may_refuse
 from qiam.validate.statement import check_statement
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ def _first_bad_char(text: str | None, raw: Mapping[str, Any]) -> tuple[str, int 
             found = _BAD_CHAR.search(text)
             if found:
                 return found.group(), found.start()
-        if "\\" not in text or "\\u" not in text:  # one character is found much faster than two
+        if not escapes_may_refuse(text):
             return None
     # Escapes (or a document given as an object): look at the decoded strings.
     stack: list[tuple[Path, Any]] = [((), raw)]

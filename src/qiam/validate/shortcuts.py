@@ -37,15 +37,21 @@ def _all_plain(value: Any, plain: re.Pattern[str]) -> bool:
             and plain.fullmatch(joined) is not None)
 
 
+def escapes_may_refuse(text: str) -> bool:
+    """Whether the text's escapes may decode to a character IAM does not store: only ``\\u``, ``\\b``
+    and ``\\f`` can (one character is found much faster than two, so a backslash is looked for first)."""
+    return "\\" in text and ("\\u" in text or "\\b" in text or "\\f" in text)
+
+
 def _plain_outline(policy: Policy, profile: Profile) -> bool:
     """Whether the outline's checks have nothing to say, seen at a glance: only Version 2012-10-17 and
-    Statement, text in ASCII without \\u escapes (so no character IAM refuses), within the quota."""
+    Statement, text in ASCII without escapes of a character IAM refuses, within the quota."""
     raw = policy.raw
     source = policy.source
     if len(raw) != 2 or "Statement" not in raw or raw.get("Version") != VERSION_2012 or source.rendered:
         return False
     text = source.text
-    return (text is not None and text.isascii() and ("\\" not in text or "\\u" not in text)
+    return (text is not None and text.isascii() and not escapes_may_refuse(text)
             and (profile.quota is None or len(text) <= profile.quota))
 
 
