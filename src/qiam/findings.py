@@ -652,3 +652,17 @@ _elsewhere("line-too-long", "a batch line over the size limit")
 _elsewhere("input-not-lines", "batch input with a line that runs on without end (not JSON Lines)")
 _elsewhere("invalid-usage", "a command line that cannot be carried out")
 _elsewhere("out-of-memory", "input that needs more memory than there is")
+
+
+# ----- inventories and their questions (inventory, queries, collect; docs/inventory.md) -----
+
+_elsewhere("inventory-unreadable", "an inventory file that is not JSON, or not one of the inventory's kinds")
+_elsewhere("inventory-bad-entry", "an inventory entry without the fields it needs")
+_elsewhere("inventory-bad-policy", "a policy document of an inventory that does not read or validate")
+_elsewhere("inventory-no-default-version", "a managed policy without a default version")
+_elsewhere("inventory-dangling-group", "a user in a group the account's details do not hold")
+_elsewhere("inventory-dangling-policy", "a managed policy, boundary or organisation policy that nothing defines")
+_elsewhere("inventory-duplicate", "an ARN or organisation node given twice with different content")
+_elsewhere("inventory-truncated", "a raw API page that says more pages follow, with none following")
+_elsewhere("inventory-broken", "a question about a principal or resource the inventory could not load whole")
+_elsewhere("invalid-query", "a question that names what the inventory or the action catalog does not hold")

@@ -279,6 +279,18 @@ class Request:
             fill(made, request_state(arguments_of(data)))
         return made
 
+    def with_action(self, action: str) -> Request:
+        """The same request for another action: the same principal, resource and context (the context
+        AWS supplies does not depend on the action), made without deriving it again."""
+        if not isinstance(action, str) or not _ACTION.fullmatch(action):
+            raise RequestError(f"request action `{action}` is not of the form service:Action",
+                               hint="name one action, e.g. s3:GetObject; wildcards belong in policies")
+        facts = self.facts
+        made = object.__new__(type(self))
+        fill(made, ((action.lower(), action.split(":", 1)[0].lower(), *facts[2:15], action, *facts[16:]),
+                    self._rest))
+        return made
+
     def to_dict(self) -> JSONObject:
         """The batch line format's ``request`` object (context keys folded; derived keys apart)."""
         out: dict[str, Any] = {"action": self.action, "resource": self.resource}

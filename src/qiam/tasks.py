@@ -731,6 +731,7 @@ class Checker:
         instant = base.time or _dt.datetime.now(_dt.UTC).replace(microsecond=0)
         self.environment = dataclasses.replace(base, region=base.region or region, time=instant)
         self.derive_context = derive_context
+        self._principal_environments: dict[str, Environment] = {}
         self._compiled: dict[int, tuple[Any, CompiledPolicy]] = {}
         self._compiler = Compiler()
         self._scope = ScopeAnalyzer()
@@ -747,6 +748,12 @@ class Checker:
         for name, document in (resource_policies or {}).items():
             self._own_rps[name] = self._compiler.compile(document, "resource", name=name) \
                 if not isinstance(document, CompiledPolicy) else document
+
+    def set_environment(self, principal: str, environment: Environment) -> None:
+        """The derivation inputs of one principal's requests (its tags and organisation, say), in place of
+        the checker's; its time is the checker's, so that equal requests stay equal."""
+        self._principal_environments[principal] = dataclasses.replace(
+            environment, region=environment.region or self.region, time=self.environment.time)
 
     def task(self, name: str | Task) -> Task:
         """A task of the catalog, resolved for this checker's account, region, partition and names."""
@@ -788,7 +795,8 @@ class Checker:
         found = self._requests.get(key)
         if found is None or len(found) != len(task.requirements):
             found = self._requests[key] = tuple(
-                r.request(principal, self.account, context=self.context, environment=self.environment,
+                r.request(principal, self.account, context=self.context,
+                          environment=self._principal_environments.get(principal or "", self.environment),
                           derive_context=self.derive_context) for r in task.requirements)
         return found
 

@@ -22,6 +22,8 @@ _COMMANDS = {
     "batch": ("evaluate JSON Lines requests", "batch"),
     "validate": ("check policies against the grammar and a profile", "validate"),
     "expand": ("list the real actions an action pattern covers", "expand"),
+    "who-can": ("which principals of an inventory may do an action", "who_can"),
+    "can": ("what a principal of an inventory may do", "can"),
 }
 
 

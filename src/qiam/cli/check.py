@@ -66,6 +66,9 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--region", metavar="REGION",
                    help="the region called (default: the resource ARN's region, else us-east-1)")
     add_context_options(p)
+    p.add_argument("--inventory", action="append", default=[], metavar="PATH",
+                   help="take the principal's policies, boundary and organisation levels and the resource's "
+                        "policy from an inventory (docs/inventory.md); name the principal with `as`")
     p.add_argument("--match", choices=("all", "some"), default="all",
                    help="for a resource pattern: allowed on every resource it names (default), or on one")
     p.add_argument("--explain", action="store_true", help="report every statement's outcome")
@@ -105,23 +108,29 @@ def _request(args: argparse.Namespace, parsed: ParsedExpression) -> Request:
 
 def run(args: argparse.Namespace) -> int:
     form = "json" if args.json else args.format or "text"
-    requests = [_request(args, parsed) for parsed in _expressions(args)]
-    library = None
-    if args.library:
-        from qiam.batch import Library  # only for a library: the command starts without it
+    if args.inventory:
+        pairs = _from_inventory(args)
+        requests = [r for _, r in pairs]
+        policies = pairs[0][0]
+    else:
+        requests = [_request(args, parsed) for parsed in _expressions(args)]
+        library = None
+        if args.library:
+            from qiam.batch import Library  # only for a library: the command starts without it
 
-        library = Library.from_path(args.library)
-    policies = _policy_set(args, library, requests[0])
+            library = Library.from_path(args.library)
+        policies = _policy_set(args, library, requests[0])
+        pairs = [(policies, r) for r in requests]
     notes = _catalog_notes(requests)
     if form == "aws":
         from qiam.formats import simulation
 
-        answers = [(r, _result(policies, r)) for r in requests]
+        answers = [(r, _result(pset, r)) for pset, r in pairs]
         print(json.dumps(simulation(answers, policies), indent=2))
         return EXIT_YES if all(result.allowed for _, result in answers) else EXIT_NO
     allowed = True
     outputs = []
-    for request in requests:
+    for policies, request in pairs:
         if request.resource_match is not None:
             found = policies.evaluate_scope(request)
             allowed = allowed and found.allowed
@@ -145,6 +154,42 @@ def run(args: argparse.Namespace) -> int:
     if form == "json":
         print(json.dumps(outputs[0] if len(outputs) == 1 else outputs, indent=2))
     return EXIT_YES if allowed else EXIT_NO
+
+
+def _from_inventory(args: argparse.Namespace) -> list[tuple[PolicySet, Request]]:
+    """Each request as the inventory's principal makes it: its policies, boundary, organisation levels and
+    the resource's policy from the inventory, with the context AWS supplies for it."""
+    from qiam.cli._inventory import load_inventory
+    from qiam.queries import Asker, QueryError
+
+    if _own_policies(args):
+        raise UsageError("with --inventory the policies are the inventory's",
+                         hint="drop -p, --boundary, --session, --scp, --rcp and --resource-policy")
+    inventory = load_inventory(args)
+    out = []
+    for parsed in _expressions(args):
+        name = args.principal or parsed.principal
+        if not name:
+            raise UsageError("with --inventory, say who asks: `as PRINCIPAL` or --principal",
+                             hint="an ARN, or a name only one principal of the inventory has")
+        context = dict(parsed.context)
+        context.update(pairs_of(args.context, "--context"))
+        asker = Asker(inventory, environment=environment_of(args, args.region), context=context,
+                      derive_context=args.derive_context)
+        principal = asker.principal(name)
+        broken = asker.broken(principal, parsed.resource)
+        if broken:
+            raise QueryError(f"the inventory cannot answer for `{principal.arn}`: {broken[0].message}",
+                             code="inventory-broken", hint=f"fix the inventory ({broken[0].code})")
+        resource = parsed.resource
+        pattern = resource != "*" and ("*" in resource or "?" in resource)
+        out.append((asker.policy_set(principal, parsed.action, resource),
+                    asker.request(principal, parsed.action, resource, resource_match=args.match if pattern else None)))
+    return out
+
+
+def _own_policies(args: argparse.Namespace) -> bool:
+    return bool(args.policy or args.boundary or args.session or args.scp or args.rcp or args.resource_policy)
 
 
 def _result(policies: PolicySet, request: Request) -> Result:

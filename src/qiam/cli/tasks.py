@@ -63,6 +63,8 @@ def add_parser(commands: Any) -> None:
                    help="bind a name: an ARN placeholder (ApplicationId=apl-1) or a resource type's name "
                         "(application=apl-1), making requirements concrete (repeatable)")
     add_context_options(p)
+    p.add_argument("--inventory", action="append", default=[], metavar="PATH",
+                   help="check every principal of an inventory (docs/inventory.md), each in its own account")
     p.add_argument("--list", action="store_true", help="list the tasks and their requirements")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=run)
@@ -83,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
         checker.task(name)
     if args.list:
         return _list(checker, chosen, args)
+    if args.inventory:
+        return _inventory_matrix(catalog, chosen, args)
+
     if not _own_policies_given(args):
         return _matrix(checker, chosen, args)
     return _own(checker, chosen, args)
@@ -273,3 +278,52 @@ def _missing_keys(result: TaskResult) -> None:
 
 
 __all__ = ["add_parser", "describe_blocker", "json_ready", "run"]
+
+
+def _inventory_matrix(catalog: TaskCatalog, names: list[str], args: argparse.Namespace) -> int:
+    """Every principal of the inventory × the tasks: text, JSON, or an HTML page."""
+    from qiam.cli._inventory import load_inventory
+    from qiam.queries import task_matrix
+
+    if _own_policies_given(args) or args.principal:
+        raise UsageError("with --inventory the policies and principals are the inventory's",
+                         hint="drop -p, --scp, --rcp, --boundary, --session, --resource-policy and --principal")
+    inventory = load_inventory(args)
+    matrix = task_matrix(inventory, names, region=args.region, catalog=catalog,
+                         environment=environment_of(args, args.region), context=pairs_of(args.context, "--context"),
+                         derive_context=args.derive_context)
+    if args.json:
+        print(json.dumps(matrix, indent=2))
+    else:
+        principals: list[Any] = matrix["principals"]  # type: ignore[assignment]
+        cells: list[list[dict[str, Any]]] = matrix["cells"]  # type: ignore[assignment]
+        print(f"Administrator tasks over {len(principals)} principals in {matrix['account_count']} accounts:")
+        tasks: list[dict[str, str]] = matrix["tasks"]  # type: ignore[assignment]
+        for i, task in enumerate(tasks, 1):
+            print(f"  T{i}  {task['name']}: {task['title']}")
+        labels = [_label(p) for p in principals]
+        width = max((len(label) for label in labels), default=10)
+        print("\n  " + " " * width + "".join(f"{f'T{i}':>10}" for i in range(1, len(names) + 1)))
+        for label, row in zip(labels, cells, strict=True):
+            marks = "".join(f"{_mark(c):>10}" for c in row)
+            print(f"  {label:{width}}{marks}")
+        summary: dict[str, dict[str, int]] = matrix["summary"]  # type: ignore[assignment]
+        print("\n  allowed = every permission the task needs is allowed; -N = N actions missing; "
+              "broken = the inventory could not say")
+        for i, name in enumerate(names, 1):
+            counts = summary[name]
+            print(f"  T{i}: {counts['allowed']} allowed, {counts['denied']} denied, {counts['broken']} broken")
+    everyone = all(c["status"] == "allowed" for row in matrix["cells"] for c in row)  # type: ignore[attr-defined]
+    return EXIT_YES if everyone else EXIT_NO
+
+
+def _label(principal: dict[str, str]) -> str:
+    """``ACCOUNT kind/name``, the name cut to keep the matrix readable."""
+    name = principal["name"] if len(principal["name"]) <= 48 else principal["name"][:47] + "…"
+    return f"{principal['account']} {principal['kind']}/{name}"
+
+
+def _mark(cell: dict[str, Any]) -> str:
+    if cell["status"] != "denied":
+        return str(cell["status"])
+    return f"-{len(cell['missing_actions'])}" if cell["missing_actions"] else "blocked"

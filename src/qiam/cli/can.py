@@ -1,0 +1,79 @@
+"""``qiam can PRINCIPAL [on RESOURCE | ACTION] --inventory PATH...``: what a principal may do.
+
+``can PRINCIPAL``: every action of the catalog allowed on ``*`` (as the IAM
+policy simulator asks when no resource is named), by service and access
+level. ``can PRINCIPAL on RESOURCE``: the actions that apply to the
+resource's type, on it. ``can PRINCIPAL ACTION``: the inventory's resources
+the principal may do it on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from qiam.cli._common import EXIT_ERROR, EXIT_NO, EXIT_YES, UsageError
+from qiam.cli._inventory import add_inventory_options, answer_line, asker_of, diagnostics_json, load_inventory
+
+
+def add_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "can", help="what a principal of an inventory may do",
+        description="What PRINCIPAL (an ARN, or a name only one principal has) may do: every action of the "
+                    "catalog (on *), the actions on RESOURCE, or the inventory's resources it may do ACTION on.",
+        epilog="examples:\n"
+               "  qiam can arn:aws:iam::111122223333:role/QAdmin --inventory inventory/\n"
+               "  qiam can QAdmin on arn:aws:s3:::reports --inventory inventory/\n"
+               "  qiam can QAdmin kms:Decrypt --inventory inventory/ --json\n"
+               "exit codes: 0 something is allowed, 1 nothing is, 2 could not answer",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("question", nargs="+", metavar="PRINCIPAL [on RESOURCE | ACTION]")
+    add_inventory_options(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from qiam.queries import group_by_service
+
+    words = args.question
+    inventory = load_inventory(args)
+    asker = asker_of(args, inventory)
+    if len(words) == 1 or (len(words) == 3 and words[1] == "on"):
+        resource = words[2] if len(words) == 3 else None
+        answers = asker.can(words[0], resource)
+        grouped = group_by_service(answers)
+        broken = [a for a in answers if a.status == "broken"]
+        if args.json:
+            print(json.dumps({"principal": asker.principal(words[0]).arn, "resource": resource or "*",
+                              "allowed": sum(len(v) for s in grouped.values() for v in s.values()),
+                              "asked": len(answers), "actions": grouped,
+                              "broken": [f"{d.code}: {d.message}" for d in (broken[0].broken if broken else ())],
+                              "diagnostics": diagnostics_json(inventory)}, indent=2))
+        elif broken:
+            print(answer_line(broken[0]))
+        else:
+            for service, levels in grouped.items():
+                for level, actions in levels.items():
+                    print(f"{service}  [{level or 'unknown'}]  {', '.join(a.split(':', 1)[1] for a in actions)}")
+            total = sum(len(v) for s in grouped.values() for v in s.values())
+            print(f"# {total} of {len(answers)} actions allowed on {resource or '*'}")
+        if broken:
+            return EXIT_ERROR
+        return EXIT_YES if grouped else EXIT_NO
+    if len(words) == 2:
+        answers = asker.can_act(words[0], words[1])
+        allowed = [a for a in answers if a.allowed]
+        if args.json:
+            print(json.dumps({"principal": asker.principal(words[0]).arn, "action": words[1],
+                              "allowed": len(allowed), "asked": len(answers),
+                              "answers": [a.to_dict() for a in answers if a.allowed or a.status == "broken"],
+                              "diagnostics": diagnostics_json(inventory)}, indent=2))
+        else:
+            for answer in answers:
+                if answer.allowed or answer.status == "broken":
+                    print(answer_line(answer))
+            print(f"# allowed on {len(allowed)} of {len(answers)} resources")
+        return EXIT_YES if allowed else EXIT_NO
+    raise UsageError(f"`{' '.join(words)}` is not PRINCIPAL, PRINCIPAL on RESOURCE or PRINCIPAL ACTION",
+                     hint="e.g. qiam can QAdmin kms:Decrypt --inventory inventory/")

@@ -1,0 +1,63 @@
+"""``qiam who-can ACTION [on RESOURCE] --inventory PATH...``: every principal allowed, with the deciding
+statements; without ``on``, on every inventory resource the action applies to (``*`` for actions
+without resource types)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from qiam.cli._common import EXIT_NO, EXIT_YES, UsageError
+from qiam.cli._inventory import add_inventory_options, answer_line, asker_of, diagnostics_json, load_inventory
+
+
+def add_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "who-can", help="which principals of an inventory may do an action",
+        description="Every principal of the inventory allowed to do ACTION on RESOURCE (default: every resource "
+                    "of the inventory the action applies to, or * for actions without resource types), with the "
+                    "statements that allow it, under the whole decision flow: identity policies, boundaries, "
+                    "SCPs and RCPs from the organisation, resource and trust policies, cross-account.",
+        epilog="examples:\n"
+               "  qiam who-can kms:Decrypt on arn:aws:kms:eu-west-1:111122223333:key/abcd --inventory inventory/\n"
+               "  qiam who-can iam:PassRole --inventory account.json --json\n"
+               "exit codes: 0 someone is allowed, 1 no one is, 2 could not answer",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("question", nargs="+", metavar="ACTION [on RESOURCE]", help="e.g. kms:Decrypt on ARN")
+    p.add_argument("--all", action="store_true", help="list the principals not allowed too")
+    add_inventory_options(p)
+    p.set_defaults(run=run)
+
+
+def parse_question(words: list[str]) -> tuple[str, str | None]:
+    """``ACTION`` or ``ACTION on RESOURCE``."""
+    if len(words) == 1:
+        return words[0], None
+    if len(words) == 3 and words[1] == "on":
+        return words[0], words[2]
+    raise UsageError(f"`{' '.join(words)}` is not ACTION or ACTION on RESOURCE",
+                     hint="e.g. qiam who-can kms:Decrypt on arn:aws:kms:eu-west-1:111122223333:key/abcd")
+
+
+def run(args: argparse.Namespace) -> int:
+    action, resource = parse_question(args.question)
+    inventory = load_inventory(args)
+    answers = asker_of(args, inventory).who_can(action, resource)
+    allowed = [a for a in answers if a.allowed]
+    broken = [a for a in answers if a.status == "broken"]
+    if args.json:
+        shown = answers if args.all else allowed + broken
+        print(json.dumps({"action": action, "resource": resource, "allowed": len(allowed), "broken": len(broken),
+                          "asked": len(answers), "answers": [a.to_dict() for a in shown],
+                          "diagnostics": diagnostics_json(inventory)}, indent=2))
+    else:
+        for answer in answers:
+            if args.all or answer.allowed or answer.status == "broken":
+                print(answer_line(answer))
+        if not answers:
+            print(f"# no resource of the inventory is of a type {action} applies to: name one with `on`")
+        principals = len({a.principal.arn for a in allowed})
+        print(f"# {principals} of {len(inventory.principals)} principals allowed ({len(allowed)} of "
+              f"{len(answers)} questions); {len(broken)} could not be answered (broken)")
+    return EXIT_YES if allowed else EXIT_NO
