@@ -212,7 +212,7 @@ def _account_details(org: _Org, account: str, roles: int, users: int, corpus: di
             trust = _doc({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
                           "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-genorg0001"}}})
         inline = []
-        if rng.random() < 0.4:
+        if rng.random() < 0.4 and i:  # (the OrgAdmin role has AdministratorAccess alone)
             inline.append({"PolicyName": f"{short}-inline", "PolicyDocument": _customer_policy(org, account, i + 3)})
         if kind == 2:
             inline.append({"PolicyName": "assume-next", "PolicyDocument": _doc(

@@ -61,6 +61,7 @@ class Target:
 TARGETS: dict[str, Target] = {
     "tasks/one-set/layer-vs-engine": Target(1.5, "the task layer at the engine's own cost"),
     "compile/managed/vs-orjson": Target(3.0, "compiling in little more than the time orjson needs to read"),
+    "inventory/load/vs-orjson": Target(3.0, "an inventory loaded in little more than orjson reads it"),
     **{f"bulk/{w}/api-from-dicts-vs-pmapper": Target(40.0, "at least 40x PMapper from plain dicts")
        for w in WORKLOADS},
     **{f"bulk/{w}/batch-path-vs-pmapper": Target(300.0, "several hundred times PMapper through the batch path")
@@ -151,6 +152,17 @@ def ratios(records: Iterable[Record]) -> list[Ratio]:
     if many is not None and many_engine is not None:
         add("tasks/many/layer-vs-engine", many.best / many_engine.best, False,
             "3,000 principals x 7 tasks incl. compile / evaluate_pairs precompiled")
+
+    load_inventory, load_json = run.get("inventory-load"), run.get("inventory-orjson")
+    if load_inventory is not None and load_json is not None:
+        add("inventory/load/vs-orjson", load_inventory.best / load_json.best, False,
+            "load and compile the generated inventory / orjson.loads of its files")
+    for role, what in (("who-can", "who-can kms:Decrypt on one key, every principal"),
+                       ("can", "can OrgAdmin over the whole catalog"),
+                       ("task-matrix", "the task matrix (with explanations) / deciding each request once")):
+        qiam_run, naive_run = run.get(role), run.get(f"{role}-naive")
+        if qiam_run is not None and naive_run is not None:
+            add(f"inventory/{role}/vs-naive", naive_run.best / qiam_run.best, True, f"{what}: naive time / qiam time")
 
     one_set = run.get("many-sets", case="1")
     for count in (1_000, 100_000):

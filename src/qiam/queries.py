@@ -38,6 +38,10 @@ _TRUST_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml", "sts:ass
                             "sts:tagsession", "sts:setsourceidentity"})
 
 
+# The (principal, resource) requests an asker keeps between questions (then it starts again).
+_KEEP_REQUESTS = 1_000_000
+
+
 class QueryError(QiamError, ValueError):
     """A question that names what the inventory or the catalog does not hold."""
 
@@ -104,6 +108,7 @@ class Asker:
         self.derive_context = derive_context
         self._sets: dict[tuple[str, str | None, str | None], PolicySet] = {}
         self._environments: dict[str, Environment] = {}
+        self._made: dict[tuple[str, str, bool], tuple[tuple[Diagnostic, ...], PolicySet | None, Request | None]] = {}
 
     # ----- one question -----
 
@@ -173,9 +178,11 @@ class Asker:
         """Decide (principal, action, resource) questions, in order, in one call into the kernel."""
         asked: list[tuple[Principal, str, str, tuple[Diagnostic, ...]]] = []
         pairs: list[tuple[PolicySet, Request]] = []
-        # One request per (principal, resource, whether the action reads a trust policy), for the others
-        # made for its action alone.
-        made: dict[tuple[str, str, bool], tuple[tuple[Diagnostic, ...], PolicySet | None, Request | None]] = {}
+        # One request per (principal, resource, whether the action reads a trust policy), kept, and for
+        # other actions made for the action alone.
+        made = self._made
+        if len(made) > _KEEP_REQUESTS:
+            made.clear()
         for principal, action, resource in questions:
             slot = (principal.arn, resource, action.lower() in _TRUST_ACTIONS)
             found = made.get(slot)

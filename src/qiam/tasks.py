@@ -732,6 +732,7 @@ class Checker:
         self.environment = dataclasses.replace(base, region=base.region or region, time=instant)
         self.derive_context = derive_context
         self._principal_environments: dict[str, Environment] = {}
+        self._suggestions: dict[bytes, CompiledPolicy] = {}
         self._compiled: dict[int, tuple[Any, CompiledPolicy]] = {}
         self._compiler = Compiler()
         self._scope = ScopeAnalyzer()
@@ -1017,12 +1018,18 @@ class Checker:
 
     def _decide_with(self, grant: dict[str, Any], plan: _Plan, which: list[int]) -> dict[int, list[Result]]:
         """The failing requirements' witnesses decided again with ``grant`` among the identity policies."""
-        fix = self._compiler.compile(grant, "identity", name="suggestion")
+        text = orjson.dumps(grant)
+        fix = self._suggestions.get(text)
+        if fix is None:  # (many principals lack the same permissions: one suggestion, compiled once)
+            fix = self._suggestions[text] = self._compiler.compile(text, "identity", name="suggestion")
         pairs: list[tuple[PolicySet, Request]] = []
         spans: dict[int, tuple[int, int]] = {}
+        fixed_sets: dict[PolicySet, PolicySet] = {}
         for i in which:
             base = plan.sets[i]
-            fixed = dataclasses.replace(base, identity=(*base.identity, fix))
+            fixed = fixed_sets.get(base)
+            if fixed is None:  # (the requirements of a task share one or two policy sets)
+                fixed = fixed_sets[base] = dataclasses.replace(base, identity=(*base.identity, fix))
             start, end = plan.slices[i]
             spans[i] = (len(pairs), len(pairs) + end - start)
             pairs.extend((fixed, request) for _, request in plan.pairs[start:end])

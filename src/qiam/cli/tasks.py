@@ -65,6 +65,7 @@ def add_parser(commands: Any) -> None:
     add_context_options(p)
     p.add_argument("--inventory", action="append", default=[], metavar="PATH",
                    help="check every principal of an inventory (docs/inventory.md), each in its own account")
+    p.add_argument("--html", metavar="FILE", help="with --inventory: write the matrix as one self-contained page")
     p.add_argument("--list", action="store_true", help="list the tasks and their requirements")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=run)
@@ -87,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
         return _list(checker, chosen, args)
     if args.inventory:
         return _inventory_matrix(catalog, chosen, args)
+    if args.html:
+        raise UsageError("--html writes the matrix of an inventory: give --inventory too")
 
     if not _own_policies_given(args):
         return _matrix(checker, chosen, args)
@@ -282,6 +285,8 @@ __all__ = ["add_parser", "describe_blocker", "json_ready", "run"]
 
 def _inventory_matrix(catalog: TaskCatalog, names: list[str], args: argparse.Namespace) -> int:
     """Every principal of the inventory × the tasks: text, JSON, or an HTML page."""
+    import sys
+
     from qiam.cli._inventory import load_inventory
     from qiam.queries import task_matrix
 
@@ -292,8 +297,17 @@ def _inventory_matrix(catalog: TaskCatalog, names: list[str], args: argparse.Nam
     matrix = task_matrix(inventory, names, region=args.region, catalog=catalog,
                          environment=environment_of(args, args.region), context=pairs_of(args.context, "--context"),
                          derive_context=args.derive_context)
+    if args.html:
+        from qiam.report import write_matrix_html
+
+        write_matrix_html(matrix, args.html)
+        print(f"qiam: wrote {args.html}", file=sys.stderr)
     if args.json:
         print(json.dumps(matrix, indent=2))
+    elif args.html:
+        summary_only: dict[str, dict[str, int]] = matrix["summary"]  # type: ignore[assignment]
+        for name, counts in summary_only.items():
+            print(f"{name}: {counts['allowed']} allowed, {counts['denied']} denied, {counts['broken']} broken")
     else:
         principals: list[Any] = matrix["principals"]  # type: ignore[assignment]
         cells: list[list[dict[str, Any]]] = matrix["cells"]  # type: ignore[assignment]

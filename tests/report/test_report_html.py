@@ -1,0 +1,39 @@
+"""The task-matrix page without a browser: self-contained, its data whole, no name turned into markup."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from qiam.report import matrix_html
+
+from .matrix_sample import sample
+
+EVIL = "</script><img src=x onerror=alert(1)><!--"
+
+
+def _data(page: str) -> object:
+    found = re.search(r'<script type="application/json" id="matrix-data">(.*?)</script>', page, re.S)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def test_the_page_needs_nothing_from_the_network() -> None:
+    page = matrix_html(sample())
+    assert "http://" not in page and "https://" not in page
+    assert not re.search(r"\b(src|href)\s*=", page)
+    assert "<link" not in page and "@import" not in page
+
+
+def test_the_data_round_trips() -> None:
+    matrix = sample()
+    assert _data(matrix_html(matrix)) == matrix
+
+
+def test_a_name_cannot_end_the_data_or_become_markup() -> None:
+    matrix = sample(EVIL)
+    page = matrix_html(matrix)
+    assert page.count("</script>") == 2  # the data's and the code's, no more
+    assert "<img" not in page and "<!--" not in page
+    assert _data(page) == matrix
+    assert "innerHTML" not in page
