@@ -24,6 +24,7 @@ _COMMANDS = {
     "expand": ("list the real actions an action pattern covers", "expand"),
     "who-can": ("which principals of an inventory may do an action", "who_can"),
     "can": ("what a principal of an inventory may do", "can"),
+    "collect": ("write an inventory of the accounts your AWS credentials reach", "collect"),
 }
 
 
