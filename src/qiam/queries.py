@@ -32,7 +32,7 @@ from qiam.resource_types import applies_to, type_of_arn
 if TYPE_CHECKING:
     from qiam.tasks import TaskCatalog, TaskResult
 
-__all__ = ["Answer", "Asker", "QueryError", "group_by_service", "task_matrix"]
+__all__ = ["Answer", "Asker", "Chain", "QueryError", "chains_to", "group_by_service", "task_matrix"]
 
 _TRUST_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
                             "sts:tagsession", "sts:setsourceidentity"})
@@ -109,6 +109,7 @@ class Asker:
         self._sets: dict[tuple[str, str | None, str | None], PolicySet] = {}
         self._environments: dict[str, Environment] = {}
         self._made: dict[tuple[str, str, bool], tuple[tuple[Diagnostic, ...], PolicySet | None, Request | None]] = {}
+        self._reached: _Reach | None = None
 
     # ----- one question -----
 
@@ -230,6 +231,31 @@ class Asker:
         yield from inv.principals
         yield from inv.managed
 
+    def _reach(self) -> _Reach:
+        if self._reached is None:
+            self._reached = _Reach(self)
+        return self._reached
+
+    def reachable(self, principal: str, depth: int = 3) -> dict[str, tuple[str, ...]]:
+        """The roles a principal may reach by assuming roles, at most ``depth`` times: role -> the chain."""
+        start = self.principal(principal).arn
+        reach = self._reach()
+        assumable: dict[str, list[str]] = {}
+        for role, assumers in reach.assumers.items():
+            for assumer in assumers:
+                assumable.setdefault(assumer, []).append(role)
+        out: dict[str, tuple[str, ...]] = {}
+        frontier: list[tuple[str, tuple[str, ...]]] = [(start, ())]
+        for _ in range(depth):
+            following = []
+            for arn, chain in frontier:
+                for role in sorted(assumable.get(arn, ())):
+                    if role != start and role not in out:
+                        out[role] = (*chain, role)
+                        following.append((role, out[role]))
+            frontier = following
+        return out
+
     def who_can(self, action: str, resource: str | None = None) -> list[Answer]:
         """Every principal's answer for the action, on the resource or on every inventory resource it fits."""
         info = self.action_info(action)
@@ -255,6 +281,103 @@ class Asker:
         who = self.principal(principal)
         info = self.action_info(action)
         return self.ask((who, info.action, r) for r in self.resources_for(info))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Chain:
+    """A principal that reaches a permission by assuming roles: ``roles`` in the order assumed, the last
+    one's ``answer`` allowed."""
+
+    principal: Principal
+    roles: tuple[str, ...]
+    answer: Answer
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON form: who, through which roles, and the last role's answer."""
+        return {"principal": self.principal.arn, "kind": self.principal.kind, "account": self.principal.account,
+                "via": list(self.roles), "answer": self.answer.to_dict()}
+
+
+class _Reach:
+    """Who may assume each role of an inventory (the identity side and the trust policy both allowing,
+    with SCPs and RCPs), asked once per asker."""
+
+    def __init__(self, asker: Asker) -> None:
+        inventory = asker.inventory
+        everyone = list(inventory.principals.values())
+        by_account: dict[str, list[Principal]] = {}
+        for principal in everyone:
+            by_account.setdefault(principal.account, []).append(principal)
+        questions: list[tuple[Principal, str, str]] = []
+        for role in everyone:
+            if role.kind != "role" or role.trust is None:
+                continue
+            for candidate in _trusted(role.trust, inventory.principals, by_account, everyone):
+                questions.append((candidate, "sts:AssumeRole", role.arn))
+        self.assumers: dict[str, list[str]] = {}
+        for answer in asker.ask(questions):
+            if answer.allowed:
+                self.assumers.setdefault(answer.resource, []).append(answer.principal.arn)
+
+
+def _trusted(trust: Mapping[str, object], principals: Mapping[str, Principal],
+             by_account: Mapping[str, list[Principal]], everyone: list[Principal]) -> Iterator[Principal]:
+    """The inventory's principals a trust policy's Allow statements may name: each one named, every one
+    of an account named, everyone for ``*`` or a NotPrincipal (the kernel decides each)."""
+    statements = trust.get("Statement")
+    items = statements if isinstance(statements, list) else [statements]
+    seen: set[str] = set()
+    for statement in items:
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        if "NotPrincipal" in statement or statement.get("Principal") == "*":
+            yield from (p for p in everyone if p.arn not in seen)
+            return
+        named = statement.get("Principal")
+        entries = named.get("AWS", []) if isinstance(named, Mapping) else []
+        for entry in [entries] if isinstance(entries, str) else entries if isinstance(entries, list) else []:
+            if not isinstance(entry, str):
+                continue
+            if entry == "*":
+                yield from (p for p in everyone if p.arn not in seen)
+                return
+            account = entry if entry.isdigit() else entry.split(":")[4] if entry.endswith(":root") else None
+            if account is not None:
+                group = by_account.get(account, [])
+            else:
+                found = principals.get(entry)
+                group = [found] if found is not None else []
+            for principal in group:
+                if principal.arn not in seen:
+                    seen.add(principal.arn)
+                    yield principal
+
+
+def chains_to(asker: Asker, answers: Sequence[Answer], depth: int) -> list[Chain]:
+    """The principals not allowed directly that reach an allowed answer's role by assuming roles, at most
+    ``depth`` times, by a shortest chain (shortest first, then by principal)."""
+    reach = asker._reach()
+    inventory = asker.inventory
+    direct = {a.principal.arn for a in answers if a.allowed}
+    # Backwards from the roles allowed: a principal that may assume a role with a chain has one more.
+    best: dict[str, tuple[tuple[str, ...], Answer]] = {}
+    frontier: list[str] = []
+    for answer in answers:
+        if answer.allowed and answer.principal.kind == "role" and answer.principal.arn not in best:
+            best[answer.principal.arn] = ((), answer)
+            frontier.append(answer.principal.arn)
+    for _ in range(depth):
+        following: list[str] = []
+        for role in frontier:
+            roles, answer = best[role]
+            for assumer in sorted(reach.assumers.get(role, ())):
+                if assumer not in best:
+                    best[assumer] = ((role, *roles), answer)
+                    following.append(assumer)
+        frontier = following
+    found = [Chain(inventory.principals[arn], roles, answer) for arn, (roles, answer) in best.items()
+             if roles and arn not in direct]
+    return sorted(found, key=lambda c: (len(c.roles), c.principal.arn))
 
 
 def group_by_service(answers: Sequence[Answer]) -> dict[str, dict[str, list[str]]]:

@@ -29,6 +29,9 @@ def add_parser(commands: Any) -> None:
                "exit codes: 0 something is allowed, 1 nothing is, 2 could not answer",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("question", nargs="+", metavar="PRINCIPAL [on RESOURCE | ACTION]")
+    p.add_argument("--via-assume-role", action="store_true",
+                   help="also list the roles the principal reaches by assuming roles, with the chain")
+    p.add_argument("--depth", type=int, default=3, metavar="N", help="at most N roles in a chain (default 3)")
     add_inventory_options(p)
     p.set_defaults(run=run)
 
@@ -39,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
     words = args.question
     inventory = load_inventory(args)
     asker = asker_of(args, inventory)
+    if args.depth < 1:
+        raise UsageError("--depth must be at least 1")
+    reached = asker.reachable(words[0], args.depth) if args.via_assume_role else {}
     if len(words) == 1 or (len(words) == 3 and words[1] == "on"):
         resource = words[2] if len(words) == 3 else None
         answers = asker.can(words[0], resource)
@@ -49,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
                               "allowed": sum(len(v) for s in grouped.values() for v in s.values()),
                               "asked": len(answers), "actions": grouped,
                               "broken": [f"{d.code}: {d.message}" for d in (broken[0].broken if broken else ())],
+                              "reachable_roles": [{"role": r, "via": list(c)} for r, c in reached.items()],
                               "diagnostics": diagnostics_json(inventory)}, indent=2))
         elif broken:
             print(answer_line(broken[0]))
@@ -58,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
                     print(f"{service}  [{level or 'unknown'}]  {', '.join(a.split(':', 1)[1] for a in actions)}")
             total = sum(len(v) for s in grouped.values() for v in s.values())
             print(f"# {total} of {len(answers)} actions allowed on {resource or '*'}")
+        for role, chain in reached.items():
+            if not args.json:
+                print(f"# reaches {role} via {' -> '.join(chain)}: ask `qiam can {role}` for what it may do")
         if broken:
             return EXIT_ERROR
         return EXIT_YES if grouped else EXIT_NO

@@ -26,6 +26,10 @@ def add_parser(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("question", nargs="+", metavar="ACTION [on RESOURCE]", help="e.g. kms:Decrypt on ARN")
     p.add_argument("--all", action="store_true", help="list the principals not allowed too")
+    p.add_argument("--via-assume-role", action="store_true",
+                   help="also list who reaches the permission by assuming roles (sts:AssumeRole: the identity side "
+                        "and the trust policy both allowing), by the shortest chain")
+    p.add_argument("--depth", type=int, default=3, metavar="N", help="at most N roles in a chain (default 3)")
     add_inventory_options(p)
     p.set_defaults(run=run)
 
@@ -43,21 +47,36 @@ def parse_question(words: list[str]) -> tuple[str, str | None]:
 def run(args: argparse.Namespace) -> int:
     action, resource = parse_question(args.question)
     inventory = load_inventory(args)
-    answers = asker_of(args, inventory).who_can(action, resource)
+    asker = asker_of(args, inventory)
+    answers = asker.who_can(action, resource)
     allowed = [a for a in answers if a.allowed]
     broken = [a for a in answers if a.status == "broken"]
+    chains = []
+    if args.via_assume_role:
+        from qiam.queries import chains_to
+
+        if args.depth < 1:
+            raise UsageError("--depth must be at least 1")
+        chains = chains_to(asker, answers, args.depth)
     if args.json:
         shown = answers if args.all else allowed + broken
-        print(json.dumps({"action": action, "resource": resource, "allowed": len(allowed), "broken": len(broken),
-                          "asked": len(answers), "answers": [a.to_dict() for a in shown],
-                          "diagnostics": diagnostics_json(inventory)}, indent=2))
+        out: dict[str, object] = {"action": action, "resource": resource, "allowed": len(allowed),
+                                  "broken": len(broken), "asked": len(answers), "answers": [a.to_dict() for a in shown]}
+        if args.via_assume_role:
+            out["via_assume_role"] = [c.to_dict() for c in chains]
+        out["diagnostics"] = diagnostics_json(inventory)
+        print(json.dumps(out, indent=2))
     else:
         for answer in answers:
             if args.all or answer.allowed or answer.status == "broken":
                 print(answer_line(answer))
         if not answers:
             print(f"# no resource of the inventory is of a type {action} applies to: name one with `on`")
+        for chain in chains:
+            print(f"via      {chain.principal.arn} -> {' -> '.join(chain.roles)} on {chain.answer.resource}")
         principals = len({a.principal.arn for a in allowed})
         print(f"# {principals} of {len(inventory.principals)} principals allowed ({len(allowed)} of "
               f"{len(answers)} questions); {len(broken)} could not be answered (broken)")
-    return EXIT_YES if allowed else EXIT_NO
+    if chains and not args.json:
+        print(f"# {len({c.principal.arn for c in chains})} more reach it by assuming roles")
+    return EXIT_YES if allowed or chains else EXIT_NO
