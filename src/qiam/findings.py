@@ -666,3 +666,4 @@ _elsewhere("inventory-duplicate", "an ARN or organisation node given twice with 
 _elsewhere("inventory-truncated", "a raw API page that says more pages follow, with none following")
 _elsewhere("inventory-broken", "a question about a principal or resource the inventory could not load whole")
 _elsewhere("invalid-query", "a question that names what the inventory or the action catalog does not hold")
+_elsewhere("invalid-overlay", "a what-if overlay that cannot be applied to the inventory")

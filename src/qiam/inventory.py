@@ -18,7 +18,7 @@ import os
 import re
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 
 import orjson
@@ -321,12 +321,15 @@ class Inventory:
 
 # ----- loading -----
 
-def load(paths: Iterable[str | os.PathLike[str]], *, compiler: Compiler | None = None) -> Inventory:
+def load(paths: Iterable[str | os.PathLike[str]], *, compiler: Compiler | None = None,
+         overlays: Iterable[str | os.PathLike[str]] = ()) -> Inventory:
     """Read inventory files (or folders of ``*.json``, in name order) into an Inventory.
 
-    Never raises for bad content: see ``Inventory.diagnostics``. Raises
-    InventoryError only when no file is given or found, and OSError when a
-    named path cannot be read.
+    ``overlays`` are what-if files (``qiam-overlay/1``, docs/inventory.md) applied
+    over what the files say, in memory. Never raises for bad content in the
+    inventory: see ``Inventory.diagnostics``. Raises InventoryError when no file
+    is given or found or an overlay cannot be used, and OSError when a named
+    path cannot be read.
     """
     loading = _Loading(compiler or Compiler())
     files: list[FsPath] = []
@@ -341,6 +344,8 @@ def load(paths: Iterable[str | os.PathLike[str]], *, compiler: Compiler | None =
                              hint="name get-account-authorization-details output, organisation or resource files")
     for path in files:
         _read_file(loading, path)
+    for overlay in overlays:
+        _apply_overlay(loading, FsPath(overlay))
     _compile_all(loading)
     _resolve(loading)
     return Inventory(loading)
@@ -725,3 +730,107 @@ def _read_resources(loading: _Loading, document: dict[str, object], source: Sour
             loading.report("inventory-duplicate", f"resource `{arn}` is given twice with different policies "
                            f"(also at {earlier[1].render()})", where, breaks=breaks,
                            hint="give each resource once")
+
+
+# ----- what-if overlays -----
+
+OVERLAY_FORMAT = "qiam-overlay/1"
+
+
+def _overlay_error(path: FsPath, message: str) -> InventoryError:
+    return InventoryError(f"{path}: {message}", code="invalid-overlay",
+                          hint=f"an overlay is a JSON object with \"format\": \"{OVERLAY_FORMAT}\" (docs/inventory.md)")
+
+
+def _apply_overlay(loading: _Loading, path: FsPath) -> None:
+    """Change what the loaded files say, as the overlay asks: a principal's policies, a managed policy's
+    document, an organisation policy's document, a resource's policy."""
+    try:
+        overlay = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise _overlay_error(path, f"not JSON: {exc}") from None
+    if not isinstance(overlay, dict) or overlay.get("format") != OVERLAY_FORMAT:
+        raise _overlay_error(path, "not an overlay")
+    unknown = set(overlay) - {"format", "principals", "managed_policies", "organization_policies", "resources"}
+    if unknown:
+        raise _overlay_error(path, f"unknown member `{sorted(unknown)[0]}`")
+    source = Source(str(path), data=path.read_bytes())
+
+    def document(value: object, where: Path) -> Mapping[str, object] | None:
+        if value is None:
+            return None
+        found = _document(loading, value, Location(source, where), str(path), ())
+        if found is None:
+            raise _overlay_error(path, f"the document at {Location(source, where).dotted} does not read")
+        return found
+
+    for arn, change in _members(overlay, "principals", path):
+        entry = loading.principals.get(arn)
+        if entry is None:
+            raise _overlay_error(path, f"`{arn}` is not a principal of the inventory")
+        principal = entry[0]
+        inline = dict(principal.inline)
+        for name, doc in _object(change.get("inline", {}), path, "inline").items():
+            if doc is None:
+                inline.pop(name, None)
+            else:
+                inline[name] = document(doc, ("principals", arn, "inline", name)) or {}
+                loading.documents[f"{arn}:inline/{name}"] = Location(source, ("principals", arn, "inline", name))
+        attached = [a for a in principal.attached if a not in set(_strings(change.get("detach", []), path))]
+        attached += [a for a in _strings(change.get("attach", []), path) if a not in attached]
+        boundary = change.get("boundary", principal.boundary)
+        if boundary is not None and not isinstance(boundary, str):
+            raise _overlay_error(path, f"the boundary of `{arn}` is not an ARN or null")
+        trust = principal.trust
+        if "trust" in change:
+            trust = document(change["trust"], ("principals", arn, "trust"))
+        changed = replace(principal, inline=inline, attached=tuple(attached), boundary=boundary, trust=trust)
+        loading.principals[arn] = (changed, entry[1])
+    for arn, doc in _members(overlay, "managed_policies", path):
+        earlier = loading.managed.get(arn)
+        policy = ManagedPolicy(arn, earlier[0].name if earlier else arn.rsplit("/", 1)[-1], "overlay",
+                               document(doc, ("managed_policies", arn)))
+        loading.managed[arn] = (policy, Location(source, ("managed_policies", arn)))
+        loading.documents[arn] = Location(source, ("managed_policies", arn))
+        loading.broken.pop(arn, None)
+    if loading.organization is not None:
+        org = loading.organization[0]
+        policies = dict(org.policies)
+        for policy_id, doc in _members(overlay, "organization_policies", path):
+            if policy_id not in policies:
+                raise _overlay_error(path, f"`{policy_id}` is not a policy of the organisation")
+            policies[policy_id] = replace(policies[policy_id],
+                                          document=document(doc, ("organization_policies", policy_id)))
+            loading.documents[policy_id] = Location(source, ("organization_policies", policy_id))
+        loading.organization = (replace(org, policies=policies), loading.organization[1])
+    elif overlay.get("organization_policies"):
+        raise _overlay_error(path, "the inventory has no organisation whose policies to change")
+    for arn, doc in _members(overlay, "resources", path):
+        known = loading.resources.get(arn)
+        from qiam.resource_types import type_of_arn
+
+        fields = arn.split(":", 5)
+        base = known[0] if known else Resource(arn, type_of_arn(arn) or "", fields[4] or None,
+                                                   fields[3] or None, None, {})
+        loading.resources[arn] = (replace(base, policy=document(doc, ("resources", arn))),
+                                  Location(source, ("resources", arn)))
+        loading.documents[arn] = Location(source, ("resources", arn))
+
+
+def _members(overlay: Mapping[str, object], key: str, path: FsPath) -> Iterator[tuple[str, Mapping[str, object]]]:
+    value = overlay.get(key, {})
+    if not isinstance(value, dict):
+        raise _overlay_error(path, f"`{key}` is not an object")
+    yield from value.items()
+
+
+def _object(value: object, path: FsPath, key: str) -> Mapping[str, object]:
+    if not isinstance(value, dict):
+        raise _overlay_error(path, f"`{key}` is not an object")
+    return value
+
+
+def _strings(value: object, path: FsPath) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _overlay_error(path, "`attach` and `detach` are lists of managed policy ARNs")
+    return value

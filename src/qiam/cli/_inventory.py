@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from qiam.cli._common import add_context_options, environment_of, pairs_of
@@ -18,17 +19,29 @@ def add_inventory_options(p: argparse.ArgumentParser, *, required: bool = True) 
     p.add_argument("--inventory", action="append", default=[], metavar="PATH", required=required,
                    help="an inventory file or folder (repeatable): get-account-authorization-details output, "
                         "an organisation and resources (docs/inventory.md)")
+    add_overlay_option(p)
     p.add_argument("--region", metavar="REGION",
                    help="the region called (default: the resource ARN's region, else us-east-1)")
     add_context_options(p, principal=False)
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-def load_inventory(args: argparse.Namespace) -> Inventory:
-    """Load the inventory; its diagnostics go to standard error (in JSON output too, under `diagnostics`)."""
+def add_overlay_option(p: argparse.ArgumentParser) -> None:
+    """--overlay: a what-if file applied in memory."""
+    p.add_argument("--overlay", action="append", default=[], metavar="FILE",
+                   help="what if: add or replace principals' policies, managed policies, organisation policies or "
+                        "resource policies for this question only (qiam-overlay/1, docs/inventory.md; repeatable); "
+                        "the answer marks what it changed")
+
+
+def load_inventory(args: argparse.Namespace, *, overlaid: bool = True) -> Inventory:
+    """Load the inventory (with the overlays, unless ``overlaid`` is False); its diagnostics go to standard
+    error (in JSON output, under `diagnostics`)."""
     from qiam.inventory import load
 
-    inventory = load(args.inventory)
+    inventory = load(args.inventory, overlays=args.overlay if overlaid else ())
+    if not overlaid:
+        return inventory
     if not args.json:
         for diagnostic in inventory.diagnostics:
             print(f"qiam: {diagnostic}", file=sys.stderr)
@@ -63,3 +76,33 @@ def answer_line(answer: Answer) -> str:
         f"{m.name or m.policy}#{m.sid or m.index}" for m in answer.result.matched)
     head = "allowed" if answer.allowed else answer.result.decision.value
     return f"{head:8} {answer.principal.arn} on {answer.resource}" + (f"  ({statements})" if statements else "")
+
+
+def overlay_changes(args: argparse.Namespace, answers: list[Answer],
+                    ask: Callable[[Asker], list[Answer]]) -> dict[tuple[str, str, str], str]:
+    """With --overlay: how each answer differs from the inventory's own, ``(principal, action, resource)`` ->
+    ``newly allowed`` or ``no longer allowed`` (only the answers that changed)."""
+    if not args.overlay:
+        return {}
+    before = {(a.principal.arn, a.action, a.resource): a.allowed for a in ask(asker_of(args, load_inventory(
+        args, overlaid=False)))}
+    out: dict[tuple[str, str, str], str] = {}
+    for answer in answers:
+        key = (answer.principal.arn, answer.action, answer.resource)
+        if key in before and before[key] != answer.allowed:
+            out[key] = "newly allowed" if answer.allowed else "no longer allowed"
+    return out
+
+
+def answer_key(answer: Answer) -> tuple[str, str, str]:
+    """(principal, action, resource): what an overlay's changes are keyed by."""
+    return (answer.principal.arn, answer.action, answer.resource)
+
+
+def marked(answer: Answer, changes: dict[tuple[str, str, str], str]) -> dict[str, object]:
+    """An answer's JSON form, with what the overlay changed (``overlay``) when it changed."""
+    out = answer.to_dict()
+    change = changes.get(answer_key(answer))
+    if change:
+        out["overlay"] = change
+    return out

@@ -14,7 +14,16 @@ import json
 from typing import Any
 
 from qiam.cli._common import EXIT_ERROR, EXIT_NO, EXIT_YES, UsageError
-from qiam.cli._inventory import add_inventory_options, answer_line, asker_of, diagnostics_json, load_inventory
+from qiam.cli._inventory import (
+    add_inventory_options,
+    answer_key,
+    answer_line,
+    asker_of,
+    diagnostics_json,
+    load_inventory,
+    marked,
+    overlay_changes,
+)
 
 
 def add_parser(commands: Any) -> None:
@@ -48,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     if len(words) == 1 or (len(words) == 3 and words[1] == "on"):
         resource = words[2] if len(words) == 3 else None
         answers = asker.can(words[0], resource)
+        changes = overlay_changes(args, answers, lambda other: other.can(words[0], resource))
         grouped = group_by_service(answers)
         broken = [a for a in answers if a.status == "broken"]
         if args.json:
@@ -56,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
                               "asked": len(answers), "actions": grouped,
                               "broken": [f"{d.code}: {d.message}" for d in (broken[0].broken if broken else ())],
                               "reachable_roles": [{"role": r, "via": list(c)} for r, c in reached.items()],
+                              "overlay": {key[1]: change for key, change in changes.items()},
                               "diagnostics": diagnostics_json(inventory)}, indent=2))
         elif broken:
             print(answer_line(broken[0]))
@@ -65,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
                     print(f"{service}  [{level or 'unknown'}]  {', '.join(a.split(':', 1)[1] for a in actions)}")
             total = sum(len(v) for s in grouped.values() for v in s.values())
             print(f"# {total} of {len(answers)} actions allowed on {resource or '*'}")
+            for key, change in changes.items():
+                print(f"# overlay: {key[1]} {change}")
         for role, chain in reached.items():
             if not args.json:
                 print(f"# reaches {role} via {' -> '.join(chain)}: ask `qiam can {role}` for what it may do")
@@ -73,16 +86,19 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_YES if grouped else EXIT_NO
     if len(words) == 2:
         answers = asker.can_act(words[0], words[1])
+        changes = overlay_changes(args, answers, lambda other: other.can_act(words[0], words[1]))
         allowed = [a for a in answers if a.allowed]
         if args.json:
             print(json.dumps({"principal": asker.principal(words[0]).arn, "action": words[1],
                               "allowed": len(allowed), "asked": len(answers),
-                              "answers": [a.to_dict() for a in answers if a.allowed or a.status == "broken"],
+                              "answers": [marked(a, changes) for a in answers
+                                          if a.allowed or a.status == "broken" or answer_key(a) in changes],
                               "diagnostics": diagnostics_json(inventory)}, indent=2))
         else:
             for answer in answers:
-                if answer.allowed or answer.status == "broken":
-                    print(answer_line(answer))
+                mark = changes.get(answer_key(answer))
+                if answer.allowed or answer.status == "broken" or mark:
+                    print(answer_line(answer) + (f"  [overlay: {mark}]" if mark else ""))
             print(f"# allowed on {len(allowed)} of {len(answers)} resources")
         return EXIT_YES if allowed else EXIT_NO
     raise UsageError(f"`{' '.join(words)}` is not PRINCIPAL, PRINCIPAL on RESOURCE or PRINCIPAL ACTION",

@@ -27,6 +27,7 @@ from qiam.cli._common import (
     policies_of,
     read_policy_arg,
 )
+from qiam.cli._inventory import add_overlay_option
 from qiam.compile import CompiledPolicy, Compiler
 from qiam.errors import Diagnostic
 from qiam.evaluate import PolicySet, Result
@@ -69,6 +70,7 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--inventory", action="append", default=[], metavar="PATH",
                    help="take the principal's policies, boundary and organisation levels and the resource's "
                         "policy from an inventory (docs/inventory.md); name the principal with `as`")
+    add_overlay_option(p)
     p.add_argument("--match", choices=("all", "some"), default="all",
                    help="for a resource pattern: allowed on every resource it names (default), or on one")
     p.add_argument("--explain", action="store_true", help="report every statement's outcome")
@@ -108,10 +110,13 @@ def _request(args: argparse.Namespace, parsed: ParsedExpression) -> Request:
 
 def run(args: argparse.Namespace) -> int:
     form = "json" if args.json else args.format or "text"
+    before: list[Result] | None = None
     if args.inventory:
         pairs = _from_inventory(args)
         requests = [r for _, r in pairs]
         policies = pairs[0][0]
+        if args.overlay:  # what the inventory alone answers, to mark what the overlay changed
+            before = [_result(pset, r) for pset, r in _from_inventory(args, overlaid=False)]
     else:
         requests = [_request(args, parsed) for parsed in _expressions(args)]
         library = None
@@ -130,7 +135,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_YES if all(result.allowed for _, result in answers) else EXIT_NO
     allowed = True
     outputs = []
-    for policies, request in pairs:
+    for number, (policies, request) in enumerate(pairs):
+        was = before[number].decision.value if before is not None else None
         if request.resource_match is not None:
             found = policies.evaluate_scope(request)
             allowed = allowed and found.allowed
@@ -143,12 +149,15 @@ def run(args: argparse.Namespace) -> int:
             out = explanation.to_dict() if explanation is not None else result.to_dict()
             out["derived"] = json_ready(request.derived)
             out["notes"] = [d.to_dict() for d in notes]
+            if was is not None and was != result.decision.value:
+                out["overlay"] = {"changed_from": was}
             outputs.append(out)
         elif explanation is not None:
             print(explanation.render())
             _context_notes(request, result, notes)
         else:
-            print(result.decision.value)
+            changed = f"  [overlay: changed from {was}]" if was is not None and was != result.decision.value else ""
+            print(result.decision.value + changed)
             _matched(result)
             _context_notes(request, result, notes)
     if form == "json":
@@ -156,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_YES if allowed else EXIT_NO
 
 
-def _from_inventory(args: argparse.Namespace) -> list[tuple[PolicySet, Request]]:
+def _from_inventory(args: argparse.Namespace, *, overlaid: bool = True) -> list[tuple[PolicySet, Request]]:
     """Each request as the inventory's principal makes it: its policies, boundary, organisation levels and
     the resource's policy from the inventory, with the context AWS supplies for it."""
     from qiam.cli._inventory import load_inventory
@@ -165,7 +174,7 @@ def _from_inventory(args: argparse.Namespace) -> list[tuple[PolicySet, Request]]
     if _own_policies(args):
         raise UsageError("with --inventory the policies are the inventory's",
                          hint="drop -p, --boundary, --session, --scp, --rcp and --resource-policy")
-    inventory = load_inventory(args)
+    inventory = load_inventory(args, overlaid=overlaid)
     out = []
     for parsed in _expressions(args):
         name = args.principal or parsed.principal

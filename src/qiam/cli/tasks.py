@@ -26,6 +26,7 @@ from qiam.cli._common import (
     policies_of,
     read_policy_arg,
 )
+from qiam.cli._inventory import add_overlay_option
 from qiam.errors import PolicySyntaxError
 from qiam.evaluate import PolicySet, StatementRef
 from qiam.kinds import PolicyKind
@@ -66,6 +67,7 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--inventory", action="append", default=[], metavar="PATH",
                    help="check every principal of an inventory (docs/inventory.md), each in its own account")
     p.add_argument("--html", metavar="FILE", help="with --inventory: write the matrix as one self-contained page")
+    add_overlay_option(p)
     p.add_argument("--list", action="store_true", help="list the tasks and their requirements")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=run)
@@ -294,9 +296,16 @@ def _inventory_matrix(catalog: TaskCatalog, names: list[str], args: argparse.Nam
         raise UsageError("with --inventory the policies and principals are the inventory's",
                          hint="drop -p, --scp, --rcp, --boundary, --session, --resource-policy and --principal")
     inventory = load_inventory(args)
-    matrix = task_matrix(inventory, names, region=args.region, catalog=catalog,
-                         environment=environment_of(args, args.region), context=pairs_of(args.context, "--context"),
-                         derive_context=args.derive_context)
+    options: dict[str, Any] = dict(region=args.region, catalog=catalog, environment=environment_of(args, args.region),
+                                   context=pairs_of(args.context, "--context"), derive_context=args.derive_context)
+    matrix = task_matrix(inventory, names, **options)
+    if args.overlay:  # mark the cells the overlay changed, with what the inventory alone answers
+        before = task_matrix(load_inventory(args, overlaid=False), names, **options)
+        was = {p["arn"]: row for p, row in zip(before["principals"], before["cells"], strict=True)}  # type: ignore[call-overload]
+        for principal, row in zip(matrix["principals"], matrix["cells"], strict=True):  # type: ignore[call-overload]
+            for cell, old in zip(row, was.get(principal["arn"], row), strict=True):
+                if cell["status"] != old["status"]:
+                    cell["overlay"] = {"changed_from": old["status"]}
     if args.html:
         from qiam.report import write_matrix_html
 
@@ -323,7 +332,7 @@ def _inventory_matrix(catalog: TaskCatalog, names: list[str], args: argparse.Nam
             print(f"  {label:{width}}{marks}")
         summary: dict[str, dict[str, int]] = matrix["summary"]  # type: ignore[assignment]
         print("\n  allowed = every permission the task needs is allowed; -N = N actions missing; "
-              "broken = the inventory could not say")
+              "broken = the inventory could not say" + ("; * = the overlay changed it" if args.overlay else ""))
         for i, name in enumerate(names, 1):
             counts = summary[name]
             print(f"  T{i}: {counts['allowed']} allowed, {counts['denied']} denied, {counts['broken']} broken")
@@ -338,6 +347,7 @@ def _label(principal: dict[str, str]) -> str:
 
 
 def _mark(cell: dict[str, Any]) -> str:
+    changed = "*" if "overlay" in cell else ""  # (the overlay changed it)
     if cell["status"] != "denied":
-        return str(cell["status"])
-    return f"-{len(cell['missing_actions'])}" if cell["missing_actions"] else "blocked"
+        return str(cell["status"]) + changed
+    return (f"-{len(cell['missing_actions'])}" if cell["missing_actions"] else "blocked") + changed

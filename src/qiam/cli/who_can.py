@@ -9,7 +9,16 @@ import json
 from typing import Any
 
 from qiam.cli._common import EXIT_NO, EXIT_YES, UsageError
-from qiam.cli._inventory import add_inventory_options, answer_line, asker_of, diagnostics_json, load_inventory
+from qiam.cli._inventory import (
+    add_inventory_options,
+    answer_key,
+    answer_line,
+    asker_of,
+    diagnostics_json,
+    load_inventory,
+    marked,
+    overlay_changes,
+)
 
 
 def add_parser(commands: Any) -> None:
@@ -49,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     inventory = load_inventory(args)
     asker = asker_of(args, inventory)
     answers = asker.who_can(action, resource)
+    changes = overlay_changes(args, answers, lambda other: other.who_can(action, resource))
     allowed = [a for a in answers if a.allowed]
     broken = [a for a in answers if a.status == "broken"]
     chains = []
@@ -59,17 +69,20 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--depth must be at least 1")
         chains = chains_to(asker, answers, args.depth)
     if args.json:
-        shown = answers if args.all else allowed + broken
+        shown = answers if args.all else [a for a in answers
+                                           if a.allowed or a.status == "broken" or answer_key(a) in changes]
         out: dict[str, object] = {"action": action, "resource": resource, "allowed": len(allowed),
-                                  "broken": len(broken), "asked": len(answers), "answers": [a.to_dict() for a in shown]}
+                                  "broken": len(broken), "asked": len(answers),
+                                  "answers": [marked(a, changes) for a in shown]}
         if args.via_assume_role:
             out["via_assume_role"] = [c.to_dict() for c in chains]
         out["diagnostics"] = diagnostics_json(inventory)
         print(json.dumps(out, indent=2))
     else:
         for answer in answers:
-            if args.all or answer.allowed or answer.status == "broken":
-                print(answer_line(answer))
+            change = changes.get(answer_key(answer))
+            if args.all or answer.allowed or answer.status == "broken" or change:
+                print(answer_line(answer) + (f"  [overlay: {change}]" if change else ""))
         if not answers:
             print(f"# no resource of the inventory is of a type {action} applies to: name one with `on`")
         for chain in chains:
@@ -80,3 +93,4 @@ def run(args: argparse.Namespace) -> int:
     if chains and not args.json:
         print(f"# {len({c.principal.arn for c in chains})} more reach it by assuming roles")
     return EXIT_YES if allowed or chains else EXIT_NO
+
