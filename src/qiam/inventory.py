@@ -26,6 +26,7 @@ import orjson
 from qiam._source import Source
 from qiam.compile import CompiledPolicy, Compiler
 from qiam.errors import Diagnostic, Location, Path, QiamError, Severity
+from qiam.model import Policy
 
 __all__ = ["ORGANIZATION_FORMAT", "RESOURCES_FORMAT", "Inventory", "ManagedPolicy", "Organization", "Principal",
            "Resource", "load"]
@@ -144,6 +145,7 @@ class _Loading:
     broken: dict[str, list[Diagnostic]] = field(default_factory=dict)  # ARN or account -> why
     documents: dict[str, Location] = field(default_factory=dict)  # policy key -> where its document is
     compiled: dict[tuple[str, str], CompiledPolicy | None] = field(default_factory=dict)
+    by_text: dict[tuple[bytes, str], CompiledPolicy] = field(default_factory=dict)
 
     def compile(self, key: str, profile: str, document: Mapping[str, object] | None, breaks: Iterable[str]) -> None:
         """Compile a document for a profile, once per (key, profile); a document that does not validate
@@ -153,8 +155,16 @@ class _Loading:
             return
         compiled = None
         if document is not None:
+            data = orjson.dumps(document)
+            same = self.by_text.get((data, profile))
             try:
-                compiled = self.compiler.compile(orjson.dumps(document), profile, name=key)
+                if same is not None:  # the same document under another name: its statements, compiled once
+                    compiled = CompiledPolicy(Policy(None, Source(key, data=data)), same.profile, same.statements,
+                                              (), same.engine)
+                else:
+                    compiled = self.compiler.compile(data, profile, name=key)
+                    if not compiled.diagnostics:  # (a warning points into its own document)
+                        self.by_text[(data, profile)] = compiled
             except QiamError as exc:
                 self.report("inventory-bad-policy", f"policy `{key}` does not validate as {profile}: "
                             f"{exc.message} [{exc.code}]", self.documents.get(key, Location(Source(key), ())),
