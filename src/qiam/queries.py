@@ -25,6 +25,7 @@ from qiam.context import Environment
 from qiam.decision import Decision, Result, StatementRef
 from qiam.errors import Diagnostic, QiamError
 from qiam.inventory import Inventory, Principal
+from qiam.kinds import TRUST_ACTIONS
 from qiam.policyset import PolicySet, evaluate_pairs
 from qiam.request import Request
 from qiam.resource_types import applies_to, type_of_arn
@@ -34,8 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Answer", "Asker", "Chain", "QueryError", "chains_to", "group_by_service", "task_matrix"]
 
-_TRUST_ACTIONS = frozenset({"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
-                            "sts:tagsession", "sts:setsourceidentity"})
+_TRUST_ACTIONS = TRUST_ACTIONS  # (the actions a role's trust policy decides)
 
 
 # The (principal, resource) requests an asker keeps between questions (then it starts again).
