@@ -26,6 +26,21 @@ def add_inventory_options(p: argparse.ArgumentParser, *, required: bool = True) 
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
+def add_chain_options(p: argparse.ArgumentParser, what: str) -> None:
+    """--via-assume-role and --depth."""
+    p.add_argument("--via-assume-role", action="store_true", help=what)
+    p.add_argument("--depth", type=int, default=3, metavar="N", help="at most N roles in a chain (default 3)")
+
+
+def depth_of(args: argparse.Namespace) -> int:
+    """--depth, checked."""
+    if args.depth < 1:
+        from qiam.cli._common import UsageError
+
+        raise UsageError("--depth must be at least 1")
+    return int(args.depth)
+
+
 def add_overlay_option(p: argparse.ArgumentParser) -> None:
     """--overlay: a what-if file applied in memory."""
     p.add_argument("--overlay", action="append", default=[], metavar="FILE",

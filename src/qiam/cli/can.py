@@ -15,10 +15,12 @@ from typing import Any
 
 from qiam.cli._common import EXIT_ERROR, EXIT_NO, EXIT_YES, UsageError
 from qiam.cli._inventory import (
+    add_chain_options,
     add_inventory_options,
     answer_key,
     answer_line,
     asker_of,
+    depth_of,
     diagnostics_json,
     load_inventory,
     marked,
@@ -38,9 +40,7 @@ def add_parser(commands: Any) -> None:
                "exit codes: 0 something is allowed, 1 nothing is, 2 could not answer",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("question", nargs="+", metavar="PRINCIPAL [on RESOURCE | ACTION]")
-    p.add_argument("--via-assume-role", action="store_true",
-                   help="also list the roles the principal reaches by assuming roles, with the chain")
-    p.add_argument("--depth", type=int, default=3, metavar="N", help="at most N roles in a chain (default 3)")
+    add_chain_options(p, "also list the roles the principal reaches by assuming roles, with the chain")
     add_inventory_options(p)
     p.set_defaults(run=run)
 
@@ -51,9 +51,7 @@ def run(args: argparse.Namespace) -> int:
     words = args.question
     inventory = load_inventory(args)
     asker = asker_of(args, inventory)
-    if args.depth < 1:
-        raise UsageError("--depth must be at least 1")
-    reached = asker.reachable(words[0], args.depth) if args.via_assume_role else {}
+    reached = asker.reachable(words[0], depth_of(args)) if args.via_assume_role else {}
     if len(words) == 1 or (len(words) == 3 and words[1] == "on"):
         resource = words[2] if len(words) == 3 else None
         answers = asker.can(words[0], resource)

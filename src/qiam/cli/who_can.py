@@ -10,10 +10,12 @@ from typing import Any
 
 from qiam.cli._common import EXIT_NO, EXIT_YES, UsageError
 from qiam.cli._inventory import (
+    add_chain_options,
     add_inventory_options,
     answer_key,
     answer_line,
     asker_of,
+    depth_of,
     diagnostics_json,
     load_inventory,
     marked,
@@ -35,10 +37,8 @@ def add_parser(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("question", nargs="+", metavar="ACTION [on RESOURCE]", help="e.g. kms:Decrypt on ARN")
     p.add_argument("--all", action="store_true", help="list the principals not allowed too")
-    p.add_argument("--via-assume-role", action="store_true",
-                   help="also list who reaches the permission by assuming roles (sts:AssumeRole: the identity side "
-                        "and the trust policy both allowing), by the shortest chain")
-    p.add_argument("--depth", type=int, default=3, metavar="N", help="at most N roles in a chain (default 3)")
+    add_chain_options(p, "also list who reaches the permission by assuming roles (sts:AssumeRole: the identity "
+                         "side and the trust policy both allowing), by the shortest chain")
     add_inventory_options(p)
     p.set_defaults(run=run)
 
@@ -65,9 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if args.via_assume_role:
         from qiam.queries import chains_to
 
-        if args.depth < 1:
-            raise UsageError("--depth must be at least 1")
-        chains = chains_to(asker, answers, args.depth)
+        chains = chains_to(asker, answers, depth_of(args))
     if args.json:
         shown = answers if args.all else [a for a in answers
                                            if a.allowed or a.status == "broken" or answer_key(a) in changes]
