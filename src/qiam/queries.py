@@ -276,6 +276,24 @@ class Asker:
                              hint="give a full ARN, e.g. arn:aws:s3:::bucket")
         return self.ask((who, a.action, resource) for a in actions if applies_to(a, resource))
 
+    def can_somewhere(self, principal: str, answers: Sequence[Answer]) -> list[Answer]:
+        """For the actions of ``can(principal)`` not allowed on ``*`` that an Allow of the principal's own
+        policies admits: the answers on each inventory resource they apply to (policies that name their
+        resources grant there, not on ``*``). Allowed answers only."""
+        who = self.principal(principal)
+        own = self.policy_set(who, "", "*")
+        catalog = load_catalog()
+        questions: list[tuple[Principal, str, str]] = []
+        for answer in answers:
+            if answer.allowed or answer.result is None:
+                continue
+            if not any(ref.effect == "Allow" for _, ref in own.statements_for(answer.action)):
+                continue
+            info = catalog.action(answer.action)
+            if info is not None and info.resource_types:
+                questions.extend((who, answer.action, arn) for arn in self.resources_for(info))
+        return [a for a in self.ask(questions) if a.allowed]
+
     def can_act(self, principal: str, action: str) -> list[Answer]:
         """The principal's answer for an action on every inventory resource it fits."""
         who = self.principal(principal)

@@ -33,6 +33,7 @@ h1 { font-size: 1.3em; margin: 0 0 .3em; }
 table { border-collapse: collapse; }
 th, td { padding: .25em .5em; border-bottom: 1px solid #eceef3; text-align: left; white-space: nowrap; }
 th { position: sticky; top: 0; background: #f4f5f8; cursor: pointer; user-select: none; }
+th.task { white-space: normal; min-width: 6em; max-width: 10em; vertical-align: bottom; }
 th[data-dir="asc"]::after { content: " \\25B2"; } th[data-dir="desc"]::after { content: " \\25BC"; }
 td.cell { text-align: center; cursor: pointer; font-weight: 600; min-width: 3.5em; }
 td.cell[data-status="allowed"] { background: #dff3e4; color: #1e6b34; }
@@ -43,6 +44,12 @@ td.cell.chosen { outline: 2px solid #2b5fd9; outline-offset: -2px; }
           overflow: auto; }
 #detail h2 { font-size: 1.05em; margin: 0 0 .4em; }
 #detail pre { background: #f6f7f9; padding: .6em; overflow: auto; font-size: 12px; }
+#detail h3 { font-size: .95em; margin: .9em 0 .3em; }
+#detail ul { margin: 0; padding-left: 1.3em; }
+.legend { margin-bottom: .8em; }
+.key { padding: .1em .5em; border-radius: 4px; margin-right: .4em; font-weight: 600; }
+.key.allowed { background: #dff3e4; color: #1e6b34; } .key.denied { background: #fbe3e1; color: #9b2c22; }
+.key.broken { background: #ececec; color: #555; }
 .hint { color: #5a6272; }
 """
 
@@ -50,30 +57,37 @@ _SCRIPT = r"""
 (function () {
   "use strict";
   const data = JSON.parse(document.getElementById("matrix-data").textContent);
-  const tasks = data.tasks, principals = data.principals, cells = data.cells;
+  const tasks = data.tasks || [], principals = data.principals || [], cells = data.cells || [];
   const el = (tag, text, attrs) => {
     const node = document.createElement(tag);
     if (text !== undefined && text !== null) node.textContent = String(text);
     for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
     return node;
   };
-  const mark = (cell) => cell.status === "denied" ?
-    (cell.missing_actions.length ? "-" + cell.missing_actions.length : "blocked") : cell.status;
+  const list = (value) => Array.isArray(value) ? value : [];
+  const cellOf = (i, t) => (cells[i] || [])[t] || {task: tasks[t].name, status: "broken"};
+  const mark = (cell) => cell.status === "allowed" ? "\u2713" : cell.status === "denied" ?
+    "\u2717" + (list(cell.missing_actions).length ? " " + list(cell.missing_actions).length : "") : "\u26a0";
   const blockerText = (b) => {
     if (typeof b === "string") return b;
-    const where = b.line ? " (line " + b.line + ", column " + b.column + ")" : "";
-    return [b.policy, b.name, "statement " + b.statement + (b.sid ? " " + b.sid : "")]
-      .filter(Boolean).join(" ") + " [" + b.effect + "]" + where;
+    if (!b || typeof b !== "object") return String(b);
+    const notes = [];
+    if (b.sid && b.sid !== b.name) notes.push("Sid " + b.sid);
+    if (b.effect && b.effect !== "Deny") notes.push(b.effect);
+    if (b.line !== null && b.line !== undefined) notes.push("line " + b.line + ", column " + b.column);
+    const text = [b.policy, b.name, b.statement !== null && b.statement !== undefined ? "statement " + b.statement : ""]
+      .filter((part) => part !== null && part !== undefined && part !== "").join(" ");
+    return notes.length ? text + " (" + notes.join("; ") + ")" : text;
   };
 
   // The summary: one count per task.
   const summary = document.getElementById("summary");
   for (const task of tasks) {
-    const counts = data.summary[task.name];
+    const counts = (data.summary || {})[task.name] || {};
     const box = el("div", null, {"class": "count", "data-task": task.name});
     box.appendChild(el("b", task.title));
-    box.appendChild(el("span", counts.allowed + " allowed, " + counts.denied + " denied, " +
-                                counts.broken + " broken", {"class": "numbers"}));
+    box.appendChild(el("span", (counts.allowed || 0) + " allowed, " + (counts.denied || 0) + " denied, " +
+                                (counts.broken || 0) + " broken", {"class": "numbers"}));
     summary.appendChild(box);
   }
 
@@ -85,24 +99,33 @@ _SCRIPT = r"""
   for (const task of tasks) taskFilter.appendChild(el("option", task.title, {"value": task.name}));
   const textFilter = document.getElementById("text-filter");
 
-  // The table: built once; sorting moves rows, filtering hides them.
+  // The table: built once, off the document; sorting moves rows, filtering hides them.
   const head = document.getElementById("matrix-head"), body = document.getElementById("matrix-body");
   const columns = [["name", "principal"], ["kind", "kind"], ["account", "account"]];
   const headRow = el("tr");
   columns.forEach(([key, label]) => headRow.appendChild(el("th", label, {"data-sort": key})));
   tasks.forEach((task, i) => headRow.appendChild(el("th", task.title, {"data-sort": "task:" + i,
-                                                                         "data-task": task.name})));
+                                                                         "data-task": task.name, "class": "task"})));
   head.appendChild(headRow);
+  const built = document.createDocumentFragment();
   const rows = principals.map((p, i) => {
     const row = el("tr", null, {"data-index": String(i), "data-account": p.account});
     row.appendChild(el("td", p.name, {"title": p.arn, "class": "name"}));
     row.appendChild(el("td", p.kind));
     row.appendChild(el("td", p.account));
-    cells[i].forEach((cell) => row.appendChild(el("td", mark(cell), {"class": "cell", "data-principal": String(i),
-      "data-task": cell.task, "data-status": cell.status})));
-    body.appendChild(row);
+    tasks.forEach((task, t) => {
+      const cell = cellOf(i, t);
+      row.appendChild(el("td", mark(cell), {"class": "cell", "data-principal": String(i), "data-task": task.name,
+                                            "data-status": cell.status}));
+    });
+    built.appendChild(row);
     return row;
   });
+  body.appendChild(built);
+
+  // Sorting: names and accounts as people read them (case-blind, digits as numbers), a task by its status and
+  // then by how much is missing; ties keep the inventory's order.
+  const collator = new Intl.Collator(undefined, {numeric: true, sensitivity: "base"});
   const order = {allowed: 0, denied: 1, broken: 2};
   head.addEventListener("click", (event) => {
     const th = event.target.closest("th");
@@ -111,59 +134,78 @@ _SCRIPT = r"""
     const dir = th.getAttribute("data-dir") === "asc" ? "desc" : "asc";
     head.querySelectorAll("th").forEach((h) => h.removeAttribute("data-dir"));
     th.setAttribute("data-dir", dir);
-    const value = (i) => key.startsWith("task:") ?
-      [order[cells[i][Number(key.slice(5))].status], cells[i][Number(key.slice(5))].missing_actions.length]
-      : [principals[i][key], 0];
-    const sorted = rows.slice().sort((a, b) => {
-      const x = value(Number(a.dataset.index)), y = value(Number(b.dataset.index));
-      const c = x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] - y[1];
-      return dir === "asc" ? c : -c;
-    });
-    sorted.forEach((row) => body.appendChild(row));
+    let compare;
+    if (key.startsWith("task:")) {
+      const t = Number(key.slice(5));
+      const rank = (i) => { const c = cellOf(i, t); return [order[c.status] ?? 3, list(c.missing_actions).length]; };
+      const ranks = principals.map((_, i) => rank(i));
+      compare = (a, b) => ranks[a][0] - ranks[b][0] || ranks[a][1] - ranks[b][1];
+    } else {
+      compare = (a, b) => collator.compare(String(principals[a][key] ?? ""), String(principals[b][key] ?? ""));
+    }
+    const sign = dir === "asc" ? 1 : -1;
+    const sorted = rows.slice().sort((a, b) => sign * compare(Number(a.dataset.index), Number(b.dataset.index)));
+    const moved = document.createDocumentFragment();
+    sorted.forEach((row) => moved.appendChild(row));
+    body.appendChild(moved);
   });
+
+  // Filtering: rows by account and text; the task's column by the task chosen (its cells are touched only
+  // when that choice changes, not on every key typed).
+  let shownTask = "";
   const applyFilters = () => {
     const account = accountFilter.value, task = taskFilter.value, text = textFilter.value.toLowerCase();
+    let shown = 0;
     rows.forEach((row, i) => {
       const p = principals[i];
-      const shown = (!account || p.account === account) &&
-        (!text || p.arn.toLowerCase().includes(text) || p.name.toLowerCase().includes(text));
-      row.hidden = !shown;
+      row.hidden = !((!account || p.account === account) &&
+        (!text || String(p.arn).toLowerCase().includes(text) || String(p.name).toLowerCase().includes(text)));
+      if (!row.hidden) shown++;
     });
-    head.querySelectorAll("th[data-task]").forEach((th) => { th.hidden = !!task && th.dataset.task !== task; });
-    body.querySelectorAll("td.cell").forEach((td) => { td.hidden = !!task && td.dataset.task !== task; });
-    document.getElementById("shown").textContent = rows.filter((r) => !r.hidden).length + " of " +
-      rows.length + " principals shown";
+    if (task !== shownTask) {
+      shownTask = task;
+      head.querySelectorAll("th[data-task]").forEach((th) => { th.hidden = !!task && th.dataset.task !== task; });
+      body.querySelectorAll("td.cell").forEach((td) => { td.hidden = !!task && td.dataset.task !== task; });
+    }
+    document.getElementById("shown").textContent = shown + " of " + rows.length + " principals shown";
   };
   [accountFilter, taskFilter].forEach((s) => s.addEventListener("change", applyFilters));
   textFilter.addEventListener("input", applyFilters);
   applyFilters();
 
-  // The detail of the cell clicked.
+  // The detail of the cell clicked: one listener for the whole table.
   const detail = document.getElementById("detail");
+  const fill = (id, items, empty) => {
+    const node = document.getElementById(id);
+    node.replaceChildren(...items.map((text) => el("li", text)));
+    if (!items.length && empty) node.appendChild(el("li", empty, {"class": "hint"}));
+    return node;
+  };
   body.addEventListener("click", (event) => {
     const td = event.target.closest("td.cell");
     if (!td) return;
     body.querySelectorAll("td.chosen").forEach((c) => c.classList.remove("chosen"));
     td.classList.add("chosen");
-    const principal = principals[Number(td.dataset.principal)];
+    const index = Number(td.dataset.principal), principal = principals[index];
     const taskIndex = tasks.findIndex((t) => t.name === td.dataset.task);
-    const cell = cells[Number(td.dataset.principal)][taskIndex];
+    const cell = cellOf(index, taskIndex);
     document.getElementById("detail-title").textContent = tasks[taskIndex].title;
     document.getElementById("detail-principal").textContent = principal.arn;
+    document.getElementById("detail-where").textContent = principal.kind + " in account " + principal.account;
     document.getElementById("detail-status").textContent = cell.status;
-    const missing = document.getElementById("detail-missing");
-    missing.replaceChildren(...cell.missing_actions.map((a) => el("li", a)));
-    if (!cell.missing_actions.length) missing.appendChild(el("li", "nothing", {"class": "hint"}));
-    const blockers = document.getElementById("detail-blockers");
-    const items = cell.blocked.map((b) => el("li", b.action + " on " + b.resource + " (" + b.decision + "): " +
-                                               b.blocked_by.map(blockerText).join("; ")));
-    blockers.replaceChildren(...items);
-    if (!items.length) blockers.appendChild(el("li", cell.status === "denied" ?
-      "nothing an Allow cannot fix" : "nothing", {"class": "hint"}));
+    detail.setAttribute("data-status", cell.status);
+    fill("detail-missing", list(cell.missing_actions), "nothing");
+    const blocked = list(cell.blocked).map((b) => b.action + " on " + b.resource + " (" + b.decision + "): " +
+      (list(b.blocked_by).length ? list(b.blocked_by).map(blockerText).join("; ") : "no statement allows it"));
+    const others = list(cell.blockers).map(blockerText).filter((text) => !blocked.some((b) => b.includes(text)));
+    fill("detail-blockers", blocked.concat(others),
+         cell.status === "denied" ? "no Deny: an Allow is all it needs" : "nothing");
     document.getElementById("detail-suggestion").textContent = cell.suggestion ?
       JSON.stringify(cell.suggestion, null, 2) : "(none needed)";
-    const problems = document.getElementById("detail-diagnostics");
-    problems.replaceChildren(...(cell.diagnostics || []).map((d) => el("li", d)));
+    const problems = list(cell.diagnostics).concat(list(principal.diagnostics).filter(
+      (d) => !list(cell.diagnostics).includes(d)));
+    fill("detail-diagnostics", problems, null);
+    document.getElementById("detail-problems").hidden = !problems.length;
     detail.hidden = false;
   });
 })();
@@ -173,6 +215,9 @@ _BODY = """
 <h1>Administrator tasks by principal</h1>
 <div class="meta">{principals} principals in {accounts} accounts, {tasks} tasks; generated {generated}.
 Click a cell for what is missing, what blocks it and the statement that grants it.</div>
+<div class="legend"><span class="key allowed">&#10003; allowed</span>
+<span class="key denied">&#10007; N denied, N actions missing</span>
+<span class="key broken">&#9888; broken: the inventory cannot answer</span></div>
 <div id="summary"></div>
 <div class="controls">
   <label>account <select id="account-filter"><option value="">all</option></select></label>
@@ -185,19 +230,30 @@ Click a cell for what is missing, what blocks it and the statement that grants i
   <div id="detail" hidden>
     <h2 id="detail-title"></h2>
     <div><span class="hint">principal</span> <span id="detail-principal"></span></div>
-    <div><span class="hint">status</span> <span id="detail-status"></span></div>
+    <div class="hint" id="detail-where"></div>
+    <div><span class="hint">status</span> <b id="detail-status"></b></div>
     <h3>Missing permissions</h3><ul id="detail-missing"></ul>
     <h3>What blocks them</h3><ul id="detail-blockers"></ul>
     <h3>The statement that grants them</h3><pre id="detail-suggestion"></pre>
-    <ul id="detail-diagnostics"></ul>
+    <div id="detail-problems" hidden><h3>Diagnostics</h3><ul id="detail-diagnostics"></ul></div>
   </div>
 </div>
 """
 
 
+def _plain(value: object) -> object:
+    # Read-only mappings and sets (as frozen model objects hold) are written as JSON objects and arrays.
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
 def matrix_html(matrix: Mapping[str, object]) -> str:
     """The page for a task matrix (``qiam-task-matrix/1``)."""
-    data = orjson.dumps(dict(matrix)).decode().replace("<", "\\u003c")  # (no `</script>` can end the data)
+    # "<" escaped: no string in the data can end the script element or open a comment.
+    data = orjson.dumps(dict(matrix), default=_plain).decode().replace("<", "\\u003c")
     principals = matrix.get("principals")
     tasks = matrix.get("tasks")
     body = _BODY.format(principals=len(principals) if isinstance(principals, list) else 0,

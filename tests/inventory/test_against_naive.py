@@ -136,6 +136,8 @@ def test_can_equals_the_naive_loop(example: tuple[dict[str, Any], Naive, Asker])
         expected = {a for a in every if pset.evaluate(qiam.Request(a, principal=principal,
                                                                    environment=environment)).allowed}
         assert got == expected
+        for answer in asker.can_somewhere(principal, asker.can(principal)):  # on the resources they name
+            assert naive.status(principal, answer.action, answer.resource) == "allowed"
         role = next(r for r in sorted(naive.trust))
         on_role = {a.action for a in asker.can(principal, role) if a.allowed}
         assert on_role == {a.action for a in asker.can_act(principal, "iam:PassRole") if a.allowed

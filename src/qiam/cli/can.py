@@ -57,12 +57,17 @@ def run(args: argparse.Namespace) -> int:
         answers = asker.can(words[0], resource)
         changes = overlay_changes(args, answers, lambda other: other.can(words[0], resource))
         grouped = group_by_service(answers)
+        somewhere: dict[str, list[str]] = {}
+        if resource is None:  # actions its policies grant on named resources only: where, in the inventory
+            for answer in asker.can_somewhere(words[0], answers):
+                somewhere.setdefault(answer.action, []).append(answer.resource)
         broken = [a for a in answers if a.status == "broken"]
         if args.json:
             print(json.dumps({"principal": asker.principal(words[0]).arn, "resource": resource or "*",
                               "allowed": sum(len(v) for s in grouped.values() for v in s.values()),
                               "asked": len(answers), "actions": grouped,
                               "broken": [f"{d.code}: {d.message}" for d in (broken[0].broken if broken else ())],
+                              "on_inventory_resources": somewhere,
                               "reachable_roles": [{"role": r, "via": list(c)} for r, c in reached.items()],
                               "overlay": {key[1]: change for key, change in changes.items()},
                               "diagnostics": diagnostics_json(inventory)}, indent=2))
@@ -74,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
                     print(f"{service}  [{level or 'unknown'}]  {', '.join(a.split(':', 1)[1] for a in actions)}")
             total = sum(len(v) for s in grouped.values() for v in s.values())
             print(f"# {total} of {len(answers)} actions allowed on {resource or '*'}")
+            for action, arns in somewhere.items():
+                print(f"{action} on {len(arns)} resource{'s' if len(arns) > 1 else ''} of the inventory: "
+                      + ", ".join(arns[:3]) + (", ..." if len(arns) > 3 else ""))
             for key, change in changes.items():
                 print(f"# overlay: {key[1]} {change}")
         for role, chain in reached.items():
@@ -81,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"# reaches {role} via {' -> '.join(chain)}: ask `qiam can {role}` for what it may do")
         if broken:
             return EXIT_ERROR
-        return EXIT_YES if grouped else EXIT_NO
+        return EXIT_YES if grouped or somewhere else EXIT_NO
     if len(words) == 2:
         answers = asker.can_act(words[0], words[1])
         changes = overlay_changes(args, answers, lambda other: other.can_act(words[0], words[1]))
