@@ -667,3 +667,5 @@ _elsewhere("inventory-truncated", "a raw API page that says more pages follow, w
 _elsewhere("inventory-broken", "a question about a principal or resource the inventory could not load whole")
 _elsewhere("invalid-query", "a question that names what the inventory or the action catalog does not hold")
 _elsewhere("invalid-overlay", "a what-if overlay that cannot be applied to the inventory")
+_elsewhere("collect-unavailable", "qiam collect without boto3 (pip install 'qiam[collect]')")
+_elsewhere("collect-no-credentials", "qiam collect without AWS credentials that work")
