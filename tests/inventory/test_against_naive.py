@@ -126,10 +126,10 @@ def test_who_can_equals_the_naive_loop(example: tuple[dict[str, Any], Naive, Ask
     assert got == expected and got
 
 
-def test_can_equals_the_naive_loop(example: tuple[dict[str, Any], Naive, Asker]) -> None:
+def test_can_equals_the_naive_loop(example: tuple[dict[str, Any], Naive, Asker], _engine: str) -> None:
     _, naive, asker = example
     every = [a.action for a in load_catalog().expand("*")]
-    for principal in sorted(naive.identity)[::40]:
+    for principal in sorted(naive.identity)[::40 if _engine != "python" else 80]:  # (the twin is slower)
         got = {a.action for a in asker.can(principal) if a.allowed}
         pset = naive.policy_set(principal, "", "*")
         environment = Environment(time=TIME, principal_tags=naive.tags[principal] or None)
