@@ -31,6 +31,7 @@ h1 { font-size: 1.3em; margin: 0 0 .3em; }
 .layout { display: flex; gap: 1.2em; align-items: flex-start; }
 .scroll { max-height: 75vh; overflow: auto; border: 1px solid #d5d9e2; }
 table { border-collapse: collapse; }
+tr.spacer td { padding: 0; border: 0; }
 th, td { padding: .25em .5em; border-bottom: 1px solid #eceef3; text-align: left; white-space: nowrap; }
 th { position: sticky; top: 0; background: #f4f5f8; cursor: pointer; user-select: none; }
 th.task { white-space: normal; min-width: 6em; max-width: 10em; vertical-align: bottom; }
@@ -99,29 +100,94 @@ _SCRIPT = r"""
   for (const task of tasks) taskFilter.appendChild(el("option", task.title, {"value": task.name}));
   const textFilter = document.getElementById("text-filter");
 
-  // The table: built once, off the document; sorting moves rows, filtering hides them.
+  // The head, with the principal columns as wide as their widest entry in the whole matrix, so that
+  // columns do not move as rows scroll in and out.
   const head = document.getElementById("matrix-head"), body = document.getElementById("matrix-body");
+  const scroller = document.getElementById("matrix-scroll");
   const columns = [["name", "principal"], ["kind", "kind"], ["account", "account"]];
   const headRow = el("tr");
-  columns.forEach(([key, label]) => headRow.appendChild(el("th", label, {"data-sort": key})));
+  const pen = document.createElement("canvas").getContext("2d");
+  pen.font = getComputedStyle(document.body).font;
+  columns.forEach(([key, label]) => {
+    const th = el("th", label, {"data-sort": key});
+    let widest = 0;
+    for (const p of principals) widest = Math.max(widest, pen.measureText(String(p[key] ?? "")).width);
+    th.style.minWidth = th.style.width = Math.ceil(widest + 2) + "px";
+    headRow.appendChild(th);
+  });
   tasks.forEach((task, i) => headRow.appendChild(el("th", task.title, {"data-sort": "task:" + i,
                                                                          "data-task": task.name, "class": "task"})));
   head.appendChild(headRow);
-  const built = document.createDocumentFragment();
-  const rows = principals.map((p, i) => {
+
+  // The body holds only the rows in view (and a margin): at thousands of principals, laying out every row
+  // is what makes a page slow. `shown` is the principals sorted and filtered; two spacer rows stand for
+  // the rest, so the scroll bar is true.
+  let sorted = principals.map((_, i) => i), shown = sorted, chosen = null, drawn = null, rowHeight = 0;
+  const spacer = () => { const row = el("tr", null, {"class": "spacer"}), td = el("td");
+                         td.colSpan = columns.length + tasks.length; row.appendChild(td); return row; };
+  const above = spacer(), below = spacer();
+  const rowOf = (i) => {
+    const p = principals[i];
     const row = el("tr", null, {"data-index": String(i), "data-account": p.account});
     row.appendChild(el("td", p.name, {"title": p.arn, "class": "name"}));
     row.appendChild(el("td", p.kind));
     row.appendChild(el("td", p.account));
     tasks.forEach((task, t) => {
       const cell = cellOf(i, t);
-      row.appendChild(el("td", mark(cell), {"class": "cell", "data-principal": String(i), "data-task": task.name,
-                                            "data-status": cell.status}));
+      const td = el("td", mark(cell), {"class": "cell", "data-principal": String(i), "data-task": task.name,
+                                       "data-status": cell.status});
+      if (taskFilter.value && task.name !== taskFilter.value) td.hidden = true;
+      if (chosen && chosen[0] === i && chosen[1] === task.name) td.classList.add("chosen");
+      row.appendChild(td);
     });
-    built.appendChild(row);
     return row;
-  });
-  body.appendChild(built);
+  };
+  const MARGIN = 30;
+  const draw = (force) => {
+    const height = rowHeight || 24;
+    const count = Math.ceil(scroller.clientHeight / height) + 2 * MARGIN;
+    // (clamped: right after the rows shrink, scrollTop can still point past their end)
+    const first = Math.max(0, Math.min(Math.floor(scroller.scrollTop / height) - MARGIN, shown.length - count));
+    const last = Math.min(shown.length, first + count);
+    if (!force && drawn && drawn[0] === first && drawn[1] === last) return;
+    drawn = [first, last];
+    const rows = document.createDocumentFragment();
+    rows.appendChild(above);
+    for (let k = first; k < last; k++) rows.appendChild(rowOf(shown[k]));
+    rows.appendChild(below);
+    above.firstChild.style.height = first * height + "px";
+    below.firstChild.style.height = (shown.length - last) * height + "px";
+    above.hidden = first === 0;
+    below.hidden = last === shown.length;
+    body.replaceChildren(rows);
+    if (!rowHeight && last > first) {
+      rowHeight = body.children[1].getBoundingClientRect().height || 24;
+      draw(true);
+    }
+  };
+  let pending = false;
+  scroller.addEventListener("scroll", () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; draw(false); });
+  }, {passive: true});
+  window.addEventListener("resize", () => draw(false));
+
+  // Filtering: by account and text over the rows, and the task chosen over the columns.
+  const applyFilters = () => {
+    const account = accountFilter.value, task = taskFilter.value, text = textFilter.value.toLowerCase();
+    shown = sorted.filter((i) => {
+      const p = principals[i];
+      return (!account || p.account === account) &&
+        (!text || String(p.arn).toLowerCase().includes(text) || String(p.name).toLowerCase().includes(text));
+    });
+    head.querySelectorAll("th[data-task]").forEach((th) => { th.hidden = !!task && th.dataset.task !== task; });
+    document.getElementById("shown").textContent = shown.length + " of " + principals.length + " principals shown";
+    scroller.scrollTop = 0;  // a new list is read from its start
+    draw(true);
+  };
+  [accountFilter, taskFilter].forEach((s) => s.addEventListener("change", applyFilters));
+  textFilter.addEventListener("input", applyFilters);
 
   // Sorting: names and accounts as people read them (case-blind, digits as numbers), a task by its status and
   // then by how much is missing; ties keep the inventory's order.
@@ -137,40 +203,19 @@ _SCRIPT = r"""
     let compare;
     if (key.startsWith("task:")) {
       const t = Number(key.slice(5));
-      const rank = (i) => { const c = cellOf(i, t); return [order[c.status] ?? 3, list(c.missing_actions).length]; };
-      const ranks = principals.map((_, i) => rank(i));
+      const ranks = principals.map((_, i) => {
+        const c = cellOf(i, t);
+        return [order[c.status] ?? 3, list(c.missing_actions).length];
+      });
       compare = (a, b) => ranks[a][0] - ranks[b][0] || ranks[a][1] - ranks[b][1];
     } else {
-      compare = (a, b) => collator.compare(String(principals[a][key] ?? ""), String(principals[b][key] ?? ""));
+      const keys = principals.map((p) => String(p[key] ?? ""));
+      compare = (a, b) => collator.compare(keys[a], keys[b]);
     }
     const sign = dir === "asc" ? 1 : -1;
-    const sorted = rows.slice().sort((a, b) => sign * compare(Number(a.dataset.index), Number(b.dataset.index)));
-    const moved = document.createDocumentFragment();
-    sorted.forEach((row) => moved.appendChild(row));
-    body.appendChild(moved);
+    sorted = principals.map((_, i) => i).sort((a, b) => sign * compare(a, b) || a - b);
+    applyFilters();
   });
-
-  // Filtering: rows by account and text; the task's column by the task chosen (its cells are touched only
-  // when that choice changes, not on every key typed).
-  let shownTask = "";
-  const applyFilters = () => {
-    const account = accountFilter.value, task = taskFilter.value, text = textFilter.value.toLowerCase();
-    let shown = 0;
-    rows.forEach((row, i) => {
-      const p = principals[i];
-      row.hidden = !((!account || p.account === account) &&
-        (!text || String(p.arn).toLowerCase().includes(text) || String(p.name).toLowerCase().includes(text)));
-      if (!row.hidden) shown++;
-    });
-    if (task !== shownTask) {
-      shownTask = task;
-      head.querySelectorAll("th[data-task]").forEach((th) => { th.hidden = !!task && th.dataset.task !== task; });
-      body.querySelectorAll("td.cell").forEach((td) => { td.hidden = !!task && td.dataset.task !== task; });
-    }
-    document.getElementById("shown").textContent = shown + " of " + rows.length + " principals shown";
-  };
-  [accountFilter, taskFilter].forEach((s) => s.addEventListener("change", applyFilters));
-  textFilter.addEventListener("input", applyFilters);
   applyFilters();
 
   // The detail of the cell clicked: one listener for the whole table.
@@ -187,6 +232,7 @@ _SCRIPT = r"""
     body.querySelectorAll("td.chosen").forEach((c) => c.classList.remove("chosen"));
     td.classList.add("chosen");
     const index = Number(td.dataset.principal), principal = principals[index];
+    chosen = [index, td.dataset.task];
     const taskIndex = tasks.findIndex((t) => t.name === td.dataset.task);
     const cell = cellOf(index, taskIndex);
     document.getElementById("detail-title").textContent = tasks[taskIndex].title;
@@ -216,7 +262,7 @@ _BODY = """
 <div class="meta">{principals} principals in {accounts} accounts, {tasks} tasks; generated {generated}.
 Click a cell for what is missing, what blocks it and the statement that grants it.</div>
 <div class="legend"><span class="key allowed">&#10003; allowed</span>
-<span class="key denied">&#10007; N denied, N actions missing</span>
+<span class="key denied">&#10007; N denied: N actions missing</span>
 <span class="key broken">&#9888; broken: the inventory cannot answer</span></div>
 <div id="summary"></div>
 <div class="controls">
@@ -226,7 +272,9 @@ Click a cell for what is missing, what blocks it and the statement that grants i
   <span id="shown" class="hint"></span>
 </div>
 <div class="layout">
-  <div class="scroll"><table id="matrix"><thead id="matrix-head"></thead><tbody id="matrix-body"></tbody></table></div>
+  <div class="scroll" id="matrix-scroll">
+    <table id="matrix"><thead id="matrix-head"></thead><tbody id="matrix-body"></tbody></table>
+  </div>
   <div id="detail" hidden>
     <h2 id="detail-title"></h2>
     <div><span class="hint">principal</span> <span id="detail-principal"></span></div>

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
+from types import MappingProxyType
 
-from qiam.report import matrix_html
+from qiam.report import matrix_html, write_matrix_html
 
 from .matrix_sample import sample
 
@@ -37,3 +39,16 @@ def test_a_name_cannot_end_the_data_or_become_markup() -> None:
     assert "<img" not in page and "<!--" not in page
     assert _data(page) == matrix
     assert "innerHTML" not in page
+
+
+def test_read_only_mappings_are_written_as_objects(tmp_path: Path) -> None:
+    matrix = sample()
+    frozen = {**matrix, "summary": MappingProxyType({k: MappingProxyType(v) for k, v in matrix["summary"].items()})}
+    assert _data(matrix_html(frozen)) == matrix
+    write_matrix_html(frozen, tmp_path / "page.html")
+    assert (tmp_path / "page.html").read_text(encoding="utf-8") == matrix_html(matrix)
+
+
+def test_an_empty_matrix_is_a_page() -> None:
+    page = matrix_html({"format": "qiam-task-matrix/1", "tasks": [], "principals": [], "cells": [], "summary": {}})
+    assert "0 principals in" in page and page.rstrip().endswith("</html>")
