@@ -72,9 +72,20 @@ class Source:
         """Whether the text is a rendering of a JSON object rather than text that was given."""
         return self._shared.document is not None
 
+    @classmethod
+    def positioned(cls, name: str | None, text: str, values: dict[Path, int], keys: dict[Path, int],
+                   duplicates: list[tuple[Path, int]] | None = None) -> Source:
+        """A source whose JSON paths were found by another reader (a YAML template's): ``values`` and
+        ``keys`` give each path's character offset in ``text``."""
+        source = cls(name, text)
+        index = _JsonIndex.__new__(_JsonIndex)
+        index.values, index.keys, index.duplicates = values, keys, duplicates or []
+        source._shared.index = index
+        return source
+
     def child(self, base: Path) -> Source:
         """The source of the value at ``base`` inside this one."""
-        child = Source.__new__(Source)
+        child = type(self).__new__(type(self))
         child.name = self.name
         child.base = self.base + tuple(base)
         child._shared = self._shared
@@ -147,6 +158,53 @@ class Source:
             return []
         n = len(self.base)
         return [(p[n:], o) for p, o in index.duplicates if p[:n] == self.base]
+
+
+class EmbeddedSource(Source):
+    """A policy held as a JSON string inside a JSON file (a Terraform plan's ``"policy": "{...}"``):
+    positions are in the file, at the character of the string that stands for each character of the
+    policy's text."""
+
+    __slots__ = ("_file", "_raw", "_start")
+
+    def __init__(self, name: str | None, text: str, file: Source, start: int) -> None:
+        super().__init__(name, text)
+        self._file = file  # the file, for its lines
+        self._start = start  # the offset of the string's opening quote in the file
+        self._raw: list[int] | None = None
+
+    def child(self, base: Path) -> Source:
+        child = super().child(base)
+        assert isinstance(child, EmbeddedSource)
+        child._file, child._start, child._raw = self._file, self._start, self._raw
+        return child
+
+    def line_column(self, offset: int) -> tuple[int, int]:
+        if self._raw is None:
+            self._raw = _raw_offsets(self._file.text or "", self._start)
+        raw = self._raw
+        at = raw[offset] if offset < len(raw) else (raw[-1] if raw else self._start)
+        return self._file.line_column(at)
+
+
+def _raw_offsets(text: str, start: int) -> list[int]:
+    """For each character a JSON string at ``start`` decodes to, the offset of its escape or itself."""
+    out: list[int] = []
+    pos = start + 1
+    n = len(text)
+    while pos < n and text[pos] != '"':
+        out.append(pos)
+        if text[pos] == "\\":
+            if pos + 1 < n and text[pos + 1] == "u":
+                code = int(text[pos + 2:pos + 6] or "0", 16)
+                pos += 6
+                if 0xD800 <= code < 0xDC00 and text[pos:pos + 2] == "\\u":
+                    pos += 6  # a surrogate pair is one character
+                continue
+            pos += 2
+            continue
+        pos += 1
+    return out
 
 
 def _decode(token: str) -> str:

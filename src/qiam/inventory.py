@@ -146,6 +146,11 @@ class _Loading:
     documents: dict[str, Location] = field(default_factory=dict)  # policy key -> where its document is
     compiled: dict[tuple[str, str], CompiledPolicy | None] = field(default_factory=dict)
     by_text: dict[tuple[bytes, str], CompiledPolicy] = field(default_factory=dict)
+    # Documents read from templates: their sources point into the template, and the Allow statements a
+    # value unknown before deployment keeps from applying (qiam.iac).
+    sources: dict[str, tuple[Source, frozenset[int]]] = field(default_factory=dict)
+    parameters: Mapping[str, object] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)  # a template's logical id or address -> ARN
 
     def compile(self, key: str, profile: str, document: Mapping[str, object] | None, breaks: Iterable[str]) -> None:
         """Compile a document for a profile, once per (key, profile); a document that does not validate
@@ -154,7 +159,21 @@ class _Loading:
         if slot in self.compiled:
             return
         compiled = None
-        if document is not None:
+        placed = self.sources.get(key)
+        if document is not None and placed is not None:
+            source, dropped = placed
+            try:
+                compiled = self.compiler.compile(Policy(document, source), profile)
+            except QiamError as exc:
+                self.report("inventory-bad-policy", f"policy `{key}` does not validate as {profile}: "
+                            f"{exc.message} [{exc.code}]", _first_location(exc, Location(source, ())),
+                            breaks=(key, *breaks), hint="fix the policy in the template")
+            if compiled is not None and dropped:
+                compiled = CompiledPolicy(compiled.policy, compiled.profile,
+                                          tuple(st for st in compiled.statements if st.index not in dropped),
+                                          compiled.diagnostics, compiled.engine)
+            document = None
+        elif document is not None:
             data = orjson.dumps(document)
             same = self.by_text.get((data, profile))
             try:
@@ -178,6 +197,15 @@ class _Loading:
         for name in breaks:
             self.broken.setdefault(name, []).append(diagnostic)
         return diagnostic
+
+
+def _first_location(exc: QiamError, default: Location) -> Location:
+    """Where an error about a policy points: its first diagnostic's place, else ``default``."""
+    diagnostics = getattr(exc, "diagnostics", None)
+    if diagnostics:
+        return diagnostics[0].location  # type: ignore[no-any-return]
+    location = getattr(exc, "location", None)
+    return location if isinstance(location, Location) else default
 
 
 class InventoryError(QiamError, ValueError):
@@ -204,6 +232,7 @@ class Inventory:
         self.organization: Organization | None = loading.organization[0] if loading.organization else None
         self.diagnostics: tuple[Diagnostic, ...] = tuple(loading.diagnostics)
         self._broken = {k: tuple(v) for k, v in loading.broken.items()}
+        self._aliases = loading.aliases
         self._groups = loading.groups
         self._compiler = loading.compiler
         self._compiled = loading.compiled
@@ -306,8 +335,9 @@ class Inventory:
     # ----- looking things up -----
 
     def principal(self, name: str) -> Principal | None:
-        """A principal by ARN, or by ``user/NAME`` / ``role/NAME`` / a bare name when that is unique."""
-        found = self.principals.get(name)
+        """A principal by ARN, by the logical id or address of the template that makes it, or by
+        ``user/NAME`` / ``role/NAME`` / a bare name when that is unique."""
+        found = self.principals.get(name) or self.principals.get(self._aliases.get(name, ""))
         if found is not None:
             return found
         matches = [p for p in self.principals.values()
@@ -332,8 +362,13 @@ class Inventory:
 # ----- loading -----
 
 def load(paths: Iterable[str | os.PathLike[str]], *, compiler: Compiler | None = None,
-         overlays: Iterable[str | os.PathLike[str]] = ()) -> Inventory:
+         overlays: Iterable[str | os.PathLike[str]] = (), parameters: Mapping[str, object] | None = None
+         ) -> Inventory:
     """Read inventory files (or folders of ``*.json``, in name order) into an Inventory.
+
+    CloudFormation templates (JSON or YAML) and Terraform plan JSON are read too
+    (``qiam.iac``), with ``parameters`` for their parameters and pseudo-parameters
+    (``AWS::AccountId``, ``AWS::Region``, ...).
 
     ``overlays`` are what-if files (``qiam-overlay/1``, docs/inventory.md) applied
     over what the files say, in memory. Never raises for bad content in the
@@ -341,7 +376,7 @@ def load(paths: Iterable[str | os.PathLike[str]], *, compiler: Compiler | None =
     is given or found or an overlay cannot be used, and OSError when a named
     path cannot be read.
     """
-    loading = _Loading(compiler or Compiler())
+    loading = _Loading(compiler or Compiler(), parameters=dict(parameters or {}))
     files: list[FsPath] = []
     for given in paths:
         path = FsPath(given)
@@ -362,15 +397,22 @@ def load(paths: Iterable[str | os.PathLike[str]], *, compiler: Compiler | None =
 
 
 def _read_file(loading: _Loading, path: FsPath) -> None:
+    from qiam import iac
+
     data = path.read_bytes()
     source = Source(str(path), data=data)
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
+        if iac.is_template(path, None):
+            _read_template(loading, path, data)
+            return
         loading.report("inventory-unreadable", f"{path} is not JSON: {exc}", Location(source, ()),
                        hint="give the JSON that the AWS CLI or `qiam collect` wrote")
         return
-    if isinstance(document, dict) and document.get("format") == ORGANIZATION_FORMAT:
+    if iac.is_template(path, document):
+        _read_template(loading, path, data)
+    elif isinstance(document, dict) and document.get("format") == ORGANIZATION_FORMAT:
         _read_organization(loading, document, source)
     elif isinstance(document, dict) and document.get("format") == RESOURCES_FORMAT:
         _read_resources(loading, document, source)
@@ -384,6 +426,66 @@ def _read_file(loading: _Loading, path: FsPath) -> None:
                        Location(source, ()),
                        hint=f"get-account-authorization-details output, or a `format` of {ORGANIZATION_FORMAT} "
                             f"or {RESOURCES_FORMAT}")
+
+
+def _read_template(loading: _Loading, path: FsPath, data: bytes) -> None:
+    """A CloudFormation template or Terraform plan: what it makes, with sources into the template."""
+    from qiam import iac
+
+    try:
+        template = iac.read(path, loading.parameters, data=data)
+    except iac.IacError as exc:
+        loading.report(exc.code, exc.message, Location(Source(str(path)), ()), hint=exc.hint)
+        return
+    loading.diagnostics.extend(template.diagnostics)
+    for name, found in template.broken.items():
+        loading.broken.setdefault(name, []).extend(found)
+    for key, read in template.documents.items():
+        loading.sources[key] = (read.source, read.dropped)
+        loading.documents[key] = Location(read.source, ())
+    documents = {key: doc.document for key, doc in template.documents.items()}
+    for arn, (name, key, where) in template.managed.items():
+        loading.managed[arn] = (ManagedPolicy(arn, name, "v1", documents.get(key)), where)
+    for group in template.groups.values():
+        loading.groups[(template.account, group.name)] = _Group(
+            group.arn, group.name, template.account,
+            {name: doc for name, key in group.inline.items() if (doc := documents.get(key)) is not None},
+            tuple(group.attached))
+    for kind, table in (("user", template.users), ("role", template.roles)):
+        for made in table.values():
+            inline = {name: documents.get(key) for name, key in made.inline.items()}
+            principal = Principal(
+                made.arn, kind, made.name, template.account, made.arn.split(":")[1], made.path, dict(made.tags),
+                {name: doc for name, doc in inline.items() if doc is not None}, tuple(made.attached),
+                tuple(made.groups), made.boundary, documents.get(made.trust) if made.trust else None)
+            loading.principals[made.arn] = (principal, made.where)
+            loading.aliases.setdefault(made.owner, made.arn)
+    for arn, (type_name, key, where) in template.resources.items():
+        fields = arn.split(":", 5)
+        loading.resources[arn] = (Resource(arn, type_name, fields[4] or template.account, fields[3] or None,
+                                           documents.get(key), {}), where)
+    _bundled_managed(loading, template)
+
+
+def _bundled_managed(loading: _Loading, template: object) -> None:
+    """The AWS managed policies qiam carries, for the ones a template attaches by ARN."""
+    from importlib.resources import files
+
+    from qiam import iac
+
+    assert isinstance(template, iac.Template)
+    wanted = {arn for table in (template.users, template.roles, template.groups) for made in table.values()
+              for arn in (*made.attached, *([made.boundary] if made.boundary else []))}
+    folder = files("qiam") / "data" / "managed"
+    for arn in sorted(wanted):
+        match = _IAM_ARN.fullmatch(arn)
+        if arn in loading.managed or match is None or match.group("account") != "aws":
+            continue
+        entry = folder / f"{match.group('name')}.json"
+        if entry.is_file():
+            document = orjson.loads(entry.read_bytes())
+            loading.managed[arn] = (ManagedPolicy(arn, match.group("name"), "v1", document),
+                                    Location(Source(f"qiam:managed/{match.group('name')}.json"), ()))
 
 
 def _document(loading: _Loading, value: object, where: Location, owner: str, breaks: Iterable[str]

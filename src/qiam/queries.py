@@ -143,15 +143,19 @@ class Asker:
                                                  rcps=inv.rcps(rcp_account))
         return found
 
-    def request(self, principal: Principal, action: str, resource: str, *, resource_match: str | None = None
-                ) -> Request:
-        """The request AWS would see: the principal, the resource's account, and the context AWS supplies."""
+    def request(self, principal: Principal, action: str, resource: str, *, resource_match: str | None = None,
+                context: Mapping[str, object] | None = None, resource_account: str | None = None) -> Request:
+        """The request AWS would see: the principal, the resource's account, and the context AWS supplies
+        (``context`` adds keys to the asker's; ``resource_account`` says whose the resource is)."""
         inv = self.inventory
         org = inv.organization
         _, _, account = self.resource_policy(action, resource) if resource != "*" else (None, None, None)
+        if resource_account is not None:
+            account = resource_account
         management = org.management_account if org is not None else None
-        return Request(action, resource, principal=principal.arn, context=self.context or None,
-                       resource_account=account if resource != "*" else None,
+        keys = {**self.context, **context} if context else self.context
+        return Request(action, resource, principal=principal.arn, context=keys or None,
+                       resource_account=account if resource != "*" or resource_account else None,
                        management_account=principal.account == management,
                        resource_management_account=account is not None and account == management,
                        derive_context=self.derive_context,

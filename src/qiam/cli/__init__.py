@@ -25,6 +25,7 @@ _COMMANDS = {
     "who-can": ("which principals of an inventory may do an action", "who_can"),
     "can": ("what a principal of an inventory may do", "can"),
     "collect": ("write an inventory of the accounts your AWS credentials reach", "collect"),
+    "test": ("run expectation files (permission regression tests)", "test"),
 }
 
 
