@@ -669,3 +669,8 @@ _elsewhere("invalid-query", "a question that names what the inventory or the act
 _elsewhere("invalid-overlay", "a what-if overlay that cannot be applied to the inventory")
 _elsewhere("collect-unavailable", "qiam collect without boto3 (pip install 'qiam[collect]')")
 _elsewhere("collect-no-credentials", "qiam collect without AWS credentials that work")
+_elsewhere("iac-unreadable", "a CloudFormation template or Terraform plan that does not read")
+_elsewhere("iac-unresolved", "a template value not known before deployment, read fail-closed")
+_elsewhere("iac-bad-resource", "a template resource without the properties it needs")
+_elsewhere("iac-outside", "a template policy that attaches to a principal the template does not make")
+_elsewhere("expectation-invalid", "an expectation file with a mistake (unknown key, bad request, missing file)")

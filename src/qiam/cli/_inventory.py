@@ -18,7 +18,8 @@ def add_inventory_options(p: argparse.ArgumentParser, *, required: bool = True) 
     """--inventory, the region and the context options, --json."""
     p.add_argument("--inventory", action="append", default=[], metavar="PATH", required=required,
                    help="an inventory file or folder (repeatable): get-account-authorization-details output, "
-                        "an organisation and resources (docs/inventory.md)")
+                        "an organisation and resources (docs/inventory.md), CloudFormation templates, "
+                        "Terraform plan JSON (docs/ci.md)")
     add_overlay_option(p)
     p.add_argument("--region", metavar="REGION",
                    help="the region called (default: the resource ARN's region, else us-east-1)")
@@ -41,8 +42,27 @@ def depth_of(args: argparse.Namespace) -> int:
     return int(args.depth)
 
 
+def add_parameter_option(p: argparse.ArgumentParser) -> None:
+    """--parameter: a CloudFormation template's parameter or pseudo-parameter."""
+    p.add_argument("--parameter", action="append", default=[], metavar="NAME=VALUE",
+                   help="a template parameter or pseudo-parameter for CloudFormation templates and Terraform plans "
+                        "(repeatable): AWS::AccountId (default 123456789012), AWS::Region (us-east-1), "
+                        "AWS::Partition, AWS::StackName (stack), or a parameter of the template")
+
+
+def parameters_of(args: argparse.Namespace) -> dict[str, str]:
+    """--parameter, as a mapping."""
+    found = pairs_of(getattr(args, "parameter", []), "--parameter")
+    if any(not isinstance(v, str) for v in found.values()):
+        from qiam.cli._common import UsageError
+
+        raise UsageError("--parameter values are single strings (a list parameter is `a,b`)")
+    return {k: str(v) for k, v in found.items()}
+
+
 def add_overlay_option(p: argparse.ArgumentParser) -> None:
-    """--overlay: a what-if file applied in memory."""
+    """--overlay: a what-if file applied in memory; and --parameter, for the templates an inventory holds."""
+    add_parameter_option(p)
     p.add_argument("--overlay", action="append", default=[], metavar="FILE",
                    help="what if: add or replace principals' policies, managed policies, organisation policies or "
                         "resource policies for this question only (qiam-overlay/1, docs/inventory.md; repeatable); "
@@ -54,7 +74,7 @@ def load_inventory(args: argparse.Namespace, *, overlaid: bool = True) -> Invent
     error (in JSON output, under `diagnostics`)."""
     from qiam.inventory import load
 
-    inventory = load(args.inventory, overlays=args.overlay if overlaid else ())
+    inventory = load(args.inventory, overlays=args.overlay if overlaid else (), parameters=parameters_of(args))
     if not overlaid:
         return inventory
     if not args.json:

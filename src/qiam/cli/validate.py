@@ -32,9 +32,15 @@ def add_parser(commands: Any) -> None:
                "  qiam validate policy.json\n"
                "  qiam validate --profile scp --strict scp.json\n"
                "  qiam validate --format sarif policies/*.json > qiam.sarif\n"
+               "  qiam validate --parameter AWS::AccountId=111122223333 template.yaml plan.json\n"
                "exit codes: 0 valid, 1 invalid (or, with --strict, a warning), 2 a file could not be read",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("files", nargs="+", metavar="FILE", help="policy files (- for standard input)")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="policy files (- for standard input), CloudFormation templates (JSON or YAML) and "
+                        "Terraform plan JSON: every policy they hold, each checked as its kind")
+    from qiam.cli._inventory import add_parameter_option
+
+    add_parameter_option(p)
     p.add_argument("--profile", choices=sorted(PROFILES), help="check for storing under this profile")
     p.add_argument("--format", choices=("text", "json", "sarif"), default=None,
                    help="text (default), json (one report per file, as a list) or sarif (SARIF 2.1.0)")
@@ -57,8 +63,11 @@ def _read(path: str) -> bytes:
     return read_bounded(path, limit, "the policy", "QIAM_MAX_POLICY_BYTES")
 
 
-def validate_file(path: str, profile: str | None, *, catalog: bool = True) -> ValidationReport:
-    """The report of one file; a file that does not read becomes a report with that error."""
+def validate_file(path: str, profile: str | None, *, catalog: bool = True,
+                  parameters: dict[str, str] | None = None) -> ValidationReport:
+    """The report of one file; a file that does not read becomes a report with that error. A template or
+    plan is reported whole: every policy it holds, checked as its kind for storing, and what it leaves
+    unknown before deployment."""
     name = "<stdin>" if path == _STDIN else path
     try:
         data = _read(path)
@@ -68,12 +77,48 @@ def validate_file(path: str, profile: str | None, *, catalog: bool = True) -> Va
     except InputTooLarge as exc:
         diag = Diagnostic(Severity.ERROR, exc.code, exc.message, hint=exc.hint)
         return ValidationReport((diag,), profile or "identity")
+    if path != _STDIN and _is_template(path, data):
+        return _validate_template(path, data, parameters or {}, catalog=catalog)
     try:
         policy = parse_policy(data, name=name)
     except PolicySyntaxError as exc:
         diag = Diagnostic(Severity.ERROR, exc.code, exc.message, exc.location, exc.hint)
         return ValidationReport((diag,), profile or "identity")
     return validate_policy(policy, profile or "identity", storage=profile is not None, catalog=catalog)
+
+
+def _is_template(path: str, data: bytes) -> bool:
+    from pathlib import Path
+
+    from qiam import iac
+
+    if Path(path).suffix.lower() in iac.TEMPLATE_SUFFIXES:
+        return True
+    if b"Resources" not in data and b"planned_values" not in data and b"terraform_version" not in data:
+        return False
+    import orjson
+
+    try:
+        return iac.is_template(Path(path), orjson.loads(data))
+    except orjson.JSONDecodeError:
+        return False
+
+
+def _validate_template(path: str, data: bytes, parameters: dict[str, str], *, catalog: bool) -> ValidationReport:
+    from qiam import iac
+    from qiam.model import Policy
+
+    try:
+        template = iac.read(path, parameters, data=data)
+    except iac.IacError as exc:
+        return ValidationReport((Diagnostic(Severity.ERROR, exc.code, exc.message, hint=exc.hint),), "template")
+    found = list(template.diagnostics)
+    for document in template.documents.values():
+        if document.document is not None:
+            report = validate_policy(Policy(document.document, document.source), document.profile, storage=True,
+                                     catalog=catalog)
+            found.extend(report.diagnostics)
+    return ValidationReport(tuple(found), "template")
 
 
 def _sorted(diagnostics: tuple[Diagnostic, ...]) -> list[Diagnostic]:
@@ -92,7 +137,11 @@ def _profile_hint(report: ValidationReport, args: argparse.Namespace) -> str | N
 
 def run(args: argparse.Namespace) -> int:
     form = "json" if args.json else args.format or "text"
-    reports = [(path, validate_file(path, args.profile, catalog=not args.no_catalog)) for path in args.files]
+    from qiam.cli._inventory import parameters_of
+
+    parameters = parameters_of(args)
+    reports = [(path, validate_file(path, args.profile, catalog=not args.no_catalog, parameters=parameters))
+               for path in args.files]
     unreadable = any(d.code in ("unreadable-file", "input-too-large", "bad-setting")
                      for _, r in reports for d in r.diagnostics)
     if form == "json":

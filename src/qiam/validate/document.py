@@ -84,8 +84,13 @@ def check_text(checker: _Checker) -> None:
     profile = checker.profile
     source = checker.source
     text = source.text or ""
+    inside = bool(source.base)  # a policy inside a larger text (a template's): its size is its JSON's
+    if inside:
+        import orjson
+
+        text = orjson.dumps(checker.policy.raw).decode()
     if profile.iam_document:
-        bad = _first_bad_char(text if not source.rendered else None, checker.policy.raw)
+        bad = _first_bad_char(text if not (source.rendered or inside) else None, checker.policy.raw)
         if bad is not None:
             char, where = bad
             location = Location(source, offset=where) if isinstance(where, int) else Location(source, where)
