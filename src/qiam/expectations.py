@@ -30,6 +30,8 @@ from qiam.errors import Path, QiamError
 if TYPE_CHECKING:
     from qiam.context import Environment
     from qiam.inventory import Inventory
+    from qiam.queries import Asker
+    from qiam.reqlang import ParsedExpression
     from qiam.testing import Subject
 
 __all__ = ["Check", "Expectation", "ExpectationError", "Suite", "is_expectation_file", "read"]
@@ -87,6 +89,7 @@ class Expectation:
     name: str
     line: int
     column: int
+    parsed: ParsedExpression | None = None  # a request's expression, read once
 
     def run(self) -> Check:
         """Decide it now."""
@@ -102,6 +105,7 @@ class Suite:
     document: Mapping[str, object]
     expectations: list[Expectation] = field(default_factory=list)
     _subjects: dict[str, Subject] = field(default_factory=dict)
+    _asker: Asker | None = None
     inventory: Inventory | None = None
     policies: Subject | None = None
 
@@ -127,9 +131,12 @@ class Suite:
         found = self._subjects.get(principal)
         if found is None:
             assert self.inventory is not None
-            environment, context = _environment(self.document)
-            found = self._subjects[principal] = testing.principal(self.inventory, principal,
-                                                                  environment=environment, context=context)
+            if self._asker is None:
+                from qiam.queries import Asker
+
+                environment, context = _environment(self.document)
+                self._asker = Asker(self.inventory, environment=environment, context=context)
+            found = self._subjects[principal] = testing.principal(self.inventory, principal, asker=self._asker)
         return found
 
     def run(self, expectation: Expectation) -> Check:
@@ -141,7 +148,7 @@ class Suite:
         context = dict(extra) if isinstance(extra, Mapping) else None
         try:
             if expectation.form == "request":
-                expression = str(spec["request"])
+                expression = expectation.parsed or str(spec["request"])
                 wanted = spec.get("decision")
                 if wanted == "allowed" or (wanted is None and spec.get("allowed", True) is True):
                     testing.assert_allowed(subject, expression, context=context)
@@ -255,11 +262,14 @@ def _load_policies(suite: Suite, base: FsPath) -> None:
     assert isinstance(policies, Mapping)
 
     def paths(key: str, value: object, at: Path) -> list[FsPath]:
-        try:
-            return testing.expand_paths(_strings(value), base)
-        except FileNotFoundError as exc:
-            raise suite.error(f"`policies.{key}`: {exc}", at, code="unreadable-file",
-                              hint="paths are relative to the expectation file") from None
+        found: list[FsPath] = []
+        for i, entry in enumerate(_strings(value)):
+            try:
+                found.extend(testing.expand_paths([entry], base))
+            except FileNotFoundError as exc:
+                raise suite.error(f"`policies.{key}`: {exc}", (*at, i) if isinstance(value, list) else at,
+                                  code="unreadable-file", hint="paths are relative to the expectation file") from None
+        return found
 
     inventory_paths: list[FsPath] = []
     for key in ("templates", "plans", "inventory"):
@@ -286,6 +296,8 @@ def _load_policies(suite: Suite, base: FsPath) -> None:
                 resource=paths("resource_policy", policies["resource_policy"], ("policies", "resource_policy"))[0]
                 if "resource_policy" in policies else None,
                 environment=environment, context=context)
+        except ExpectationError:
+            raise
         except QiamError as exc:
             raise suite.error(f"`policies`: {exc.message}", ("policies",), code=exc.code, hint=exc.hint) from None
 
@@ -324,6 +336,7 @@ def _read_expectations(suite: Suite) -> None:
     tasks = TaskCatalog.bundled()
     catalog = load_catalog()
     names: dict[str, int] = {}
+    parsed = None
     for i, spec in enumerate(expect):
         at: Path = ("expect", i)
         if not isinstance(spec, Mapping):
@@ -371,7 +384,7 @@ def _read_expectations(suite: Suite) -> None:
             if "decision" in spec and spec["decision"] not in DECISIONS:
                 raise suite.error(f"`decision` is one of {', '.join(DECISIONS)}", (*at, "decision"))
             try:
-                parse_expression(str(spec["request"]))
+                parsed = parse_expression(str(spec["request"]))
             except ExpressionError as exc:
                 raise suite.error(f"bad request expression: {exc.message}", (*at, "request"),
                                   column_offset=exc.column - 1 + _quote_width(suite, (*at, "request")),
@@ -402,7 +415,8 @@ def _read_expectations(suite: Suite) -> None:
         else:
             names[name] = 1
         line, column = suite.where(at)
-        suite.expectations.append(Expectation(suite, i, form, spec, name, line or 1, column or 1))
+        suite.expectations.append(Expectation(suite, i, form, spec, name, line or 1, column or 1,
+                                              parsed if form == "request" else None))
 
 
 def _name(form: str, spec: Mapping[str, object]) -> str:

@@ -110,6 +110,7 @@ class Asker:
         self._environments: dict[str, Environment] = {}
         self._made: dict[tuple[str, str, bool], tuple[tuple[Diagnostic, ...], PolicySet | None, Request | None]] = {}
         self._reached: _Reach | None = None
+        self._fitting: dict[str, list[str]] = {}  # action -> the inventory's resources it applies to
 
     # ----- one question -----
 
@@ -226,7 +227,10 @@ class Asker:
         """The inventory's resources an action applies to: ``*`` when it has no resource types."""
         if not info.resource_types:
             return ["*"]
-        return [arn for arn in self._resource_arns() if applies_to(info, arn)]
+        found = self._fitting.get(info.action)
+        if found is None:
+            found = self._fitting[info.action] = [arn for arn in self._resource_arns() if applies_to(info, arn)]
+        return list(found)
 
     def _resource_arns(self) -> Iterator[str]:
         """Every resource the inventory knows: resource policies' resources, principals, managed policies."""

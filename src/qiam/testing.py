@@ -5,7 +5,7 @@ Each takes what to ask about (a ``Subject``; or policies: a PolicySet, compiled
 policies, documents, policy files) and fails with the explanation a person
 needs: the decision, the deciding statements with ``file:line:column``, the
 context keys the request lacked, and for a task the missing permissions and
-the statement that would grant them. The failure is a ``PermissionError``-free
+the statement that would grant them. The failure is an
 ``AssertionError`` whose message is all of that, so pytest shows it as it is.
 
 >>> from qiam import testing
@@ -20,7 +20,7 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Union  # (Union: a name defined below)
@@ -33,6 +33,7 @@ from qiam.request import Request
 if TYPE_CHECKING:
     from qiam.inventory import Inventory, Principal
     from qiam.queries import Asker
+    from qiam.reqlang import ParsedExpression
     from qiam.tasks import TaskResult
 
 __all__ = ["PermissionAssertionError", "Subject", "assert_allowed", "assert_denied", "assert_never_allowed",
@@ -114,11 +115,13 @@ class Subject:
 
 
 def principal(inventory: Inventory, name: str, *, environment: Environment | None = None,
-              context: Mapping[str, object] | None = None) -> Subject:
-    """A principal of an inventory, by ARN, name or logical id (a template's)."""
+              context: Mapping[str, object] | None = None, asker: Asker | None = None) -> Subject:
+    """A principal of an inventory, by ARN, name or logical id (a template's). Subjects that share an
+    ``asker`` share the policy sets and requests it keeps (``environment`` and ``context`` are then its)."""
     from qiam.queries import Asker
 
-    asker = Asker(inventory, environment=environment, context=context)
+    if asker is None:
+        asker = Asker(inventory, environment=environment, context=context)
     who = asker.principal(name)
     return Subject(inventory=inventory, who=who, asker=asker, label=who.arn, environment=environment,
                    context=None)
@@ -250,13 +253,13 @@ def statement_lines(refs: Iterable[StatementRef | str]) -> list[str]:
     return out
 
 
-def decide(subject: SubjectLike, expression: str, *, context: Mapping[str, object] | None = None,
-           match: str = "all") -> Outcome:
-    """Decide a request written in the request language for a subject."""
+def decide(subject: SubjectLike, expression: str | ParsedExpression, *,
+           context: Mapping[str, object] | None = None, match: str = "all") -> Outcome:
+    """Decide a request written in the request language (or already parsed) for a subject."""
     from qiam.reqlang import parse_expression
 
     who = as_subject(subject)
-    parsed = parse_expression(expression)
+    parsed = parse_expression(expression) if isinstance(expression, str) else expression
     pattern = parsed.resource != "*" and ("*" in parsed.resource or "?" in parsed.resource)
     pset, request = who.decide(parsed.action, parsed.resource, principal=parsed.principal,
                                account=parsed.account, context={**parsed.context, **(context or {})},
@@ -267,17 +270,16 @@ def decide(subject: SubjectLike, expression: str, *, context: Mapping[str, objec
     return Outcome(request, pset.evaluate(request))
 
 
-def assert_allowed(subject: SubjectLike, expression: str, *, context: Mapping[str, object] | None = None
-                   ) -> Outcome:
+def assert_allowed(subject: SubjectLike, expression: str | ParsedExpression, *,
+                   context: Mapping[str, object] | None = None) -> None:
     """Fail unless the request is allowed (for a pattern resource: on every resource it names)."""
     outcome = decide(subject, expression, context=context)
     if not outcome.result.allowed:
         raise PermissionAssertionError(f"expected allowed\n{outcome.explain()}")
-    return outcome
 
 
-def assert_denied(subject: SubjectLike, expression: str, decision: str | Decision | None = None, *,
-                  context: Mapping[str, object] | None = None) -> Outcome:
+def assert_denied(subject: SubjectLike, expression: str | ParsedExpression, decision: str | Decision | None = None, *,
+                  context: Mapping[str, object] | None = None) -> None:
     """Fail unless the request is denied (for a pattern resource: on every resource it names);
     ``decision`` asks for ``explicitDeny`` or ``implicitDeny`` in particular."""
     wanted = _DECISIONS[decision] if isinstance(decision, str) else decision
@@ -285,7 +287,6 @@ def assert_denied(subject: SubjectLike, expression: str, decision: str | Decisio
     denied = not outcome.result.allowed
     if not denied or (wanted is not None and outcome.decision is not wanted):
         raise PermissionAssertionError(f"expected {wanted.value if wanted else 'denied'}\n{outcome.explain()}")
-    return outcome
 
 
 # ----- tasks -----
@@ -337,12 +338,11 @@ def explain_task(result: TaskResult) -> str:
 
 
 def assert_task_allowed(subject: SubjectLike, task: str, *, account: str | None = None,
-                        region: str | None = None) -> TaskResult:
+                        region: str | None = None) -> None:
     """Fail unless the subject may do the task; the message names what is missing and how to grant it."""
     result = task_result(subject, task, account=account, region=region)
     if not result.allowed:
         raise PermissionAssertionError(f"expected task {task} allowed\n{explain_task(result)}")
-    return result
 
 
 # ----- never -----
@@ -354,7 +354,6 @@ def never_allowed(subject: SubjectLike, actions: str | Sequence[str], on: str | 
     inventory they apply to and every Resource pattern of the subject's own Allow statements (only those
     the ``on`` patterns reach, when given)."""
     from qiam.catalog import load_catalog
-    from qiam.resource_types import applies_to
 
     who = as_subject(subject)
     catalog = load_catalog()
@@ -369,14 +368,14 @@ def never_allowed(subject: SubjectLike, actions: str | Sequence[str], on: str | 
             seen.add(info.action)
             candidates = who.own_resource_entries(info.action)
             if who.asker is not None:
-                candidates.extend(a for a in who.asker.resources_for(info) if a != "*")
+                may_allow = _allow_finder(who, info.action)
+                candidates.extend(a for a in who.asker.resources_for(info) if a != "*" and may_allow(a))
             if limits is not None:
                 candidates = [c for c in candidates if any(_overlaps(c, limit) for limit in limits)]
                 candidates.extend(limit for limit in limits)
             for resource in dict.fromkeys(_plain_pattern(c) for c in candidates):
                 exact = "*" not in resource and "?" not in resource
-                # (a pattern is tried as its text: `arn:aws:s3:::b/*` names objects, not access grants)
-                if info.resource_types and resource.startswith("arn:") and not applies_to(info, resource):
+                if info.resource_types and resource.startswith("arn:") and not _may_name(info, resource):
                     continue
                 pattern_request = resource != "*" and not exact
                 pset, request = who.decide(info.action, resource,
@@ -411,7 +410,37 @@ def allowed_resources(subject: Subject, action: str) -> list[str]:
     """The inventory's resources on which the principal is allowed the action."""
     if subject.asker is None or subject.who is None:
         raise ValueError("the exact set of resources is asked of a principal of an inventory")
-    return sorted(a.resource for a in subject.asker.can_act(subject.who.arn, action) if a.allowed)
+    asker, who = subject.asker, subject.who
+    info = asker.action_info(action)
+    may_allow = _allow_finder(subject, info.action)
+    questions = [(who, info.action, r) for r in asker.resources_for(info) if may_allow(r)]
+    return sorted(a.resource for a in asker.ask(questions) if a.allowed)
+
+
+def _allow_finder(subject: Subject, action: str) -> Callable[[str], bool]:
+    """Whether some Allow statement could grant the action on a resource: one of the principal's own
+    (identity or session) whose Resource may match it, or one of the resource's own policy whose Action
+    admits it. A request that no Allow statement matches is not allowed, so the resources this rules out
+    need not be asked (an organisation-wide inventory has thousands)."""
+    assert subject.asker is not None and subject.who is not None
+    asker = subject.asker
+    own = asker.policy_set(subject.who, "", "*")
+    matchers = []
+    for statement, ref in own.statements_for(action):
+        if ref.effect == "Allow" and ref.policy_type in ("identity", "session"):
+            resources = statement.resources
+            if resources is None or statement.not_resource or resources.templates:
+                return lambda resource: True  # (it may match any resource)
+            matchers.append(resources.static)
+
+    def may_allow(resource: str) -> bool:
+        if any(m.matches_any(resource) for m in matchers):
+            return True
+        _, policy, _ = asker.resource_policy(action, resource)
+        return policy is not None and any(
+            st.allow and st.actions.matches_any(action) != st.not_action for st in policy.statements)
+
+    return may_allow
 
 
 def assert_resources(subject: Subject, action: str, expected: Iterable[str]) -> None:
@@ -429,6 +458,25 @@ def assert_resources(subject: Subject, action: str, expected: Iterable[str]) -> 
 
 
 _VARIABLE = re.compile(r"\$\{[^}]*\}")
+
+
+def _may_name(info: object, pattern: str) -> bool:
+    """Whether a resource pattern may name a resource of the action's types: some text in place of its
+    wildcards (one segment, or more) makes an ARN of one (`arn:aws:s3:::b/*` names objects, not buckets;
+    `arn:aws:s3:::*` names both)."""
+    from qiam.catalog import ActionInfo
+    from qiam.resource_types import applies_to, type_of_arn
+
+    assert isinstance(info, ActionInfo)
+    if "*" not in pattern and "?" not in pattern:
+        return applies_to(info, pattern)
+    types = {f"{info.service}:{r.name}" for r in info.resource_types}
+    for stand_in in ("x", "x/x"):
+        sample = pattern.replace("*", stand_in).replace("?", "x")
+        found = type_of_arn(sample)  # the type the ARN is most precisely (an object, not its bucket)
+        if found in types or (found is None and applies_to(info, sample)):
+            return True
+    return False
 
 
 def _plain_pattern(entry: str) -> str:

@@ -130,7 +130,8 @@ CASES: dict[str, tuple[str, list[object], list[tuple[str, str, str]]]] = {
       RoleName: app
       AssumeRolePolicyDocument: {_j(TRUST)}
       ManagedPolicyArns: [!Ref Read]
-""", [_details(roles=[_role(attached=(f"arn:aws:iam::{ACCOUNT}:policy/read",))], policies=[_managed("read", IDENTITY)])],
+""", [_details(roles=[_role(attached=(f"arn:aws:iam::{ACCOUNT}:policy/read",))],
+               policies=[_managed("read", IDENTITY)])],
         [(ROLE, a, r) for a, r in IDENTITY_REQUESTS]),
     "AWS::IAM::Role trust policy": (f"""
   App:

@@ -65,6 +65,7 @@ ROLE_VALUES = {"name": "app", "path": "/", "assume_role_policy": _doc(TRUST)}
 ROLE_UNKNOWN = {"arn": True, "id": True, "unique_id": True, "managed_policy_arns": True, "inline_policy": True}
 APP_ROLE = ("aws_iam_role.app", ROLE_VALUES, ROLE_UNKNOWN, {})
 POLICY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/read"
+ASSUME_ANY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
 
 CASES: dict[str, tuple[dict[str, object], list[object], list[tuple[str, str, str]]]] = {
     "aws_iam_role inline_policy": (_plan(("aws_iam_role.app", {**ROLE_VALUES, "inline_policy": [
@@ -81,10 +82,10 @@ CASES: dict[str, tuple[dict[str, object], list[object], list[tuple[str, str, str
         ("aws_iam_user.alice", {"name": "alice", "path": "/"}, {"arn": True}, {}),
         ("aws_iam_user.bob", {"name": "bob", "path": "/"}, {"arn": True}, {}),
         ("aws_iam_user_policy.alice", {"user": "alice", "name": "assume", "policy": _doc(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]})},
+            ASSUME_ANY)},
          {}, {}),
         ("aws_iam_user_policy.bob", {"user": "bob", "name": "assume", "policy": _doc(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]})},
+            ASSUME_ANY)},
          {}, {})),
         [_details(roles=[_role(trust={"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole"}]})],
@@ -94,7 +95,8 @@ CASES: dict[str, tuple[dict[str, object], list[object], list[tuple[str, str, str
                     {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}})])],
         [(USER, "sts:AssumeRole", ROLE), (f"arn:aws:iam::{ACCOUNT}:user/bob", "sts:AssumeRole", ROLE)]),
     "aws_iam_role_policy": (_plan(APP_ROLE, ("aws_iam_role_policy.read", {"name": "read", "policy": _doc(IDENTITY)},
-                                             {"role": True}, {"role": _refs("aws_iam_role.app.name", "aws_iam_role.app")})),
+                                             {"role": True},
+                                             {"role": _refs("aws_iam_role.app.name", "aws_iam_role.app")})),
                             [_details(roles=[_role(inline={"read": IDENTITY})])],
                             [(ROLE, a, r) for a, r in IDENTITY_REQUESTS]),
     "aws_iam_policy and aws_iam_role_policy_attachment": (_plan(
@@ -118,7 +120,8 @@ CASES: dict[str, tuple[dict[str, object], list[object], list[tuple[str, str, str
     "aws_s3_bucket_policy": (_plan(APP_ROLE, ("aws_s3_bucket_policy.data", {"bucket": "data",
                                                                             "policy": _doc(BUCKET_POLICY)}, {}, {})),
                              [_details(roles=[_role()]), _resources(("arn:aws:s3:::data", "s3:bucket", BUCKET_POLICY))],
-                             [(ROLE, "s3:GetObject", "arn:aws:s3:::data/k"), (ROLE, "s3:PutObject", "arn:aws:s3:::data/k")]),
+                             [(ROLE, "s3:GetObject", "arn:aws:s3:::data/k"),
+                              (ROLE, "s3:PutObject", "arn:aws:s3:::data/k")]),
     "aws_sqs_queue_policy": (_plan(APP_ROLE, ("aws_sqs_queue_policy.jobs", {
         "queue_url": f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/jobs", "policy": _doc(QUEUE_POLICY)}, {}, {})),
         [_details(roles=[_role()]), _resources((QUEUE_ARN, "sqs:queue", QUEUE_POLICY))],
