@@ -25,6 +25,9 @@ def add_inventory_options(p: argparse.ArgumentParser, *, required: bool = True) 
                    help="the region called (default: the resource ARN's region, else us-east-1)")
     add_context_options(p, principal=False)
     p.add_argument("--json", action="store_true", help="print JSON")
+    from qiam.cli._cluster import add_scheduler_option
+
+    add_scheduler_option(p)
 
 
 def add_chain_options(p: argparse.ArgumentParser, what: str) -> None:

@@ -81,6 +81,13 @@ def add_parser(commands: Any) -> None:
                    help="jsonl (the batch format) or aws (the AWS policy simulator's result shape, per line)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="a progress line on standard error (default: when it is a terminal)")
+    from qiam.cli._cluster import add_scheduler_option
+
+    add_scheduler_option(p)
+    p.add_argument("--partition-lines", type=_positive, default=None, metavar="N",
+                   help="with --scheduler: lines per partition (default 5,000)")
+    p.add_argument("--output-dir", metavar="DIR",
+                   help="with --scheduler: the workers write part-NNNNN.jsonl files and a manifest.json here")
     p.set_defaults(run=run)
 
 
@@ -99,6 +106,10 @@ def _jobs(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.scheduler:
+        return _on_cluster(args)
+    if args.partition_lines or args.output_dir:
+        raise UsageError("--partition-lines and --output-dir are for --scheduler")
     cores = os.cpu_count() or 1
     jobs = args.jobs or cores
     if jobs > cores and not args.jobs_force:
@@ -128,6 +139,44 @@ def run(args: argparse.Namespace) -> int:
             progress.close()
         if source is not sys.stdin.buffer:
             source.close()
+    if failed:
+        return EXIT_ERROR
+    return EXIT_NO if denied and args.fail_on_deny else EXIT_YES
+
+
+def _on_cluster(args: argparse.Namespace) -> int:
+    """The run on a Dask cluster: partitions of lines, answered by the workers, written in input order."""
+    from qiam import distributed
+
+    if args.jobs:
+        raise UsageError("--jobs is for this machine; with --scheduler the cluster's workers do the work")
+    if args.input != "-" and not os.path.exists(args.input):
+        raise QiamError(f"cannot read {args.input}: no such file", code="unreadable-file",
+                        hint="give a JSON Lines file, or - for standard input")
+    source: Any = sys.stdin.buffer if args.input == "-" else [args.input]
+    output = None if args.output_dir else _Output(args.output)
+    progress = _progress(args)
+    failed = denied = False
+    try:
+        with distributed.connect(args.scheduler) as client:
+            if progress is not None:
+                link = client.dashboard_link
+                if link:
+                    print(f"qiam: the cluster's dashboard: {link}", file=sys.stderr)
+            for answer in distributed.evaluate_batch(
+                    source, library=args.library, client=client, derive_context=args.derive_context,
+                    form=args.format, partition_lines=args.partition_lines or distributed.PARTITION_LINES,
+                    output_dir=args.output_dir, progress=progress, limit=args.max_line_bytes or max_line_bytes()):
+                if output is not None:
+                    output.write(answer.output)
+                    output.flush()
+                failed = failed or answer.failed
+                denied = denied or answer.denied
+        if output is not None:
+            output.close()
+    finally:
+        if progress is not None:
+            progress.close()
     if failed:
         return EXIT_ERROR
     return EXIT_NO if denied and args.fail_on_deny else EXIT_YES

@@ -68,6 +68,9 @@ def add_parser(commands: Any) -> None:
                    help="check every principal of an inventory (docs/inventory.md), each in its own account")
     p.add_argument("--html", metavar="FILE", help="with --inventory: write the matrix as one self-contained page")
     add_overlay_option(p)
+    from qiam.cli._cluster import add_scheduler_option
+
+    add_scheduler_option(p)
     p.add_argument("--list", action="store_true", help="list the tasks and their requirements")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=run)
@@ -295,14 +298,18 @@ def _inventory_matrix(catalog: TaskCatalog, names: list[str], args: argparse.Nam
     if _own_policies_given(args) or args.principal:
         raise UsageError("with --inventory the policies and principals are the inventory's",
                          hint="drop -p, --scp, --rcp, --boundary, --session, --resource-policy and --principal")
-    inventory = load_inventory(args)
-    options: dict[str, Any] = dict(region=args.region, catalog=catalog, environment=environment_of(args, args.region),
-                                   context=pairs_of(args.context, "--context"), derive_context=args.derive_context)
-    matrix = task_matrix(inventory, names, **options)
-    if args.overlay:  # mark the cells the overlay changed, with what the inventory alone answers
-        before = task_matrix(load_inventory(args, overlaid=False), names, **options)
-        was = {p["arn"]: row for p, row in zip(before["principals"], before["cells"], strict=True)}  # type: ignore[call-overload]
-        for principal, row in zip(matrix["principals"], matrix["cells"], strict=True):  # type: ignore[call-overload]
+    if args.scheduler:
+        matrix, before = _matrix_on_cluster(args, catalog, names)
+    else:
+        inventory = load_inventory(args)
+        options: dict[str, Any] = dict(region=args.region, catalog=catalog,
+                                       environment=environment_of(args, args.region),
+                                       context=pairs_of(args.context, "--context"), derive_context=args.derive_context)
+        matrix = task_matrix(inventory, names, **options)
+        before = task_matrix(load_inventory(args, overlaid=False), names, **options) if args.overlay else None
+    if before is not None:  # mark the cells the overlay changed, with what the inventory alone answers
+        was = {p["arn"]: row for p, row in zip(before["principals"], before["cells"], strict=True)}
+        for principal, row in zip(matrix["principals"], matrix["cells"], strict=True):
             for cell, old in zip(row, was.get(principal["arn"], row), strict=True):
                 if cell["status"] != old["status"]:
                     cell["overlay"] = {"changed_from": old["status"]}
@@ -314,14 +321,14 @@ def _inventory_matrix(catalog: TaskCatalog, names: list[str], args: argparse.Nam
     if args.json:
         print(json.dumps(matrix, indent=2))
     elif args.html:
-        summary_only: dict[str, dict[str, int]] = matrix["summary"]  # type: ignore[assignment]
+        summary_only: dict[str, dict[str, int]] = matrix["summary"]
         for name, counts in summary_only.items():
             print(f"{name}: {counts['allowed']} allowed, {counts['denied']} denied, {counts['broken']} broken")
     else:
-        principals: list[Any] = matrix["principals"]  # type: ignore[assignment]
-        cells: list[list[dict[str, Any]]] = matrix["cells"]  # type: ignore[assignment]
+        principals: list[Any] = matrix["principals"]
+        cells: list[list[dict[str, Any]]] = matrix["cells"]
         print(f"Administrator tasks over {len(principals)} principals in {matrix['account_count']} accounts:")
-        tasks: list[dict[str, str]] = matrix["tasks"]  # type: ignore[assignment]
+        tasks: list[dict[str, str]] = matrix["tasks"]
         for i, task in enumerate(tasks, 1):
             print(f"  T{i}  {task['name']}: {task['title']}")
         labels = [_label(p) for p in principals]
@@ -330,14 +337,35 @@ def _inventory_matrix(catalog: TaskCatalog, names: list[str], args: argparse.Nam
         for label, row in zip(labels, cells, strict=True):
             marks = "".join(f"{_mark(c):>10}" for c in row)
             print(f"  {label:{width}}{marks}")
-        summary: dict[str, dict[str, int]] = matrix["summary"]  # type: ignore[assignment]
+        summary: dict[str, dict[str, int]] = matrix["summary"]
         print("\n  allowed = every permission the task needs is allowed; -N = N actions missing; "
               "broken = the inventory could not say" + ("; * = the overlay changed it" if args.overlay else ""))
         for i, name in enumerate(names, 1):
             counts = summary[name]
             print(f"  T{i}: {counts['allowed']} allowed, {counts['denied']} denied, {counts['broken']} broken")
-    everyone = all(c["status"] == "allowed" for row in matrix["cells"] for c in row)  # type: ignore[attr-defined]
+    everyone = all(c["status"] == "allowed" for row in matrix["cells"] for c in row)
     return EXIT_YES if everyone else EXIT_NO
+
+
+def _matrix_on_cluster(args: argparse.Namespace, catalog: TaskCatalog, names: list[str]
+                       ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The matrix (and, with --overlay, the one without it) on a Dask cluster: a partition per account."""
+    import dataclasses
+    import sys
+
+    from qiam import distributed
+    from qiam.cli._cluster import question_of
+
+    question = question_of(args)
+    with distributed.connect(args.scheduler) as client:
+        matrix = distributed.task_matrix(question, names, client=client, catalog=catalog)
+        before = distributed.task_matrix(dataclasses.replace(question, overlays=()), names, client=client,
+                                         catalog=catalog) if args.overlay else None
+    if not args.json:
+        for d in matrix["diagnostics"]:
+            where = f"{d['file']}:{d['line']}:{d['column']}" if d.get("line") else str(d.get("file"))
+            print(f"qiam: {where}: {d['severity']}: {d['message']} [{d['code']}]", file=sys.stderr)
+    return matrix, before
 
 
 def _label(principal: dict[str, str]) -> str:

@@ -55,10 +55,28 @@ def parse_question(words: list[str]) -> tuple[str, str | None]:
 
 def run(args: argparse.Namespace) -> int:
     action, resource = parse_question(args.question)
+    if args.scheduler:
+        return _on_cluster(args, action, resource)
     inventory = load_inventory(args)
     asker = asker_of(args, inventory)
     answers = asker.who_can(action, resource)
     changes = overlay_changes(args, answers, lambda other: other.who_can(action, resource))
+    return _report(args, action, resource, answers, changes, len(inventory.principals),
+                   lambda: diagnostics_json(inventory), asker)
+
+
+def _on_cluster(args: argparse.Namespace, action: str, resource: str | None) -> int:
+    from qiam import distributed
+    from qiam.cli._cluster import question_of, refuse
+
+    refuse(args, "--via-assume-role", "--overlay")
+    with distributed.connect(args.scheduler) as client:
+        answers, total, diagnostics = distributed.who_can(question_of(args), action, resource, client=client)
+    return _report(args, action, resource, answers, {}, total, lambda: diagnostics, None)
+
+
+def _report(args: argparse.Namespace, action: str, resource: str | None, answers: list[Any],
+            changes: dict[Any, str], principal_count: int, diagnostics: Any, asker: Any) -> int:
     allowed = [a for a in answers if a.allowed]
     broken = [a for a in answers if a.status == "broken"]
     chains = []
@@ -74,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
                                   "answers": [marked(a, changes) for a in shown]}
         if args.via_assume_role:
             out["via_assume_role"] = [c.to_dict() for c in chains]
-        out["diagnostics"] = diagnostics_json(inventory)
+        out["diagnostics"] = diagnostics()
         print(json.dumps(out, indent=2))
     else:
         for answer in answers:
@@ -86,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         for chain in chains:
             print(f"via      {chain.principal.arn} -> {' -> '.join(chain.roles)} on {chain.answer.resource}")
         principals = len({a.principal.arn for a in allowed})
-        print(f"# {principals} of {len(inventory.principals)} principals allowed ({len(allowed)} of "
+        print(f"# {principals} of {principal_count} principals allowed ({len(allowed)} of "
               f"{len(answers)} questions); {len(broken)} could not be answered (broken)")
     if chains and not args.json:
         print(f"# {len({c.principal.arn for c in chains})} more reach it by assuming roles")
