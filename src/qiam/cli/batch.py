@@ -157,8 +157,11 @@ def _on_cluster(args: argparse.Namespace) -> int:
     output = None if args.output_dir else _Output(args.output)
     progress = _progress(args)
     failed = denied = False
+    local = args.scheduler == "local" or args.scheduler.startswith("local:")
+    if local and args.library:
+        distributed.warm(args.library, derive_context=args.derive_context, form=args.format)
     try:
-        with distributed.connect(args.scheduler) as client:
+        with distributed.connect(args.scheduler, dashboard=progress is not None) as client:
             if progress is not None:
                 link = client.dashboard_link
                 if link:
@@ -166,7 +169,9 @@ def _on_cluster(args: argparse.Namespace) -> int:
             for answer in distributed.evaluate_batch(
                     source, library=args.library, client=client, derive_context=args.derive_context,
                     form=args.format, partition_lines=args.partition_lines or distributed.PARTITION_LINES,
-                    output_dir=args.output_dir, progress=progress, limit=args.max_line_bytes or max_line_bytes()):
+                    output_dir=args.output_dir, progress=progress, limit=args.max_line_bytes or max_line_bytes(),
+                    # (a cluster on this machine: answers come back through files, not the scheduler)
+                    through_files=local):
                 if output is not None:
                     output.write(answer.output)
                     output.flush()
