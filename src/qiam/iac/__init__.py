@@ -11,16 +11,21 @@ loader. What the template cannot settle fails closed (``qiam.iac._values``).
 
 from __future__ import annotations
 
+import functools
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
+from typing import TYPE_CHECKING
 
 import orjson
 
 from qiam._source import Source
 from qiam.errors import Diagnostic, Location, Path, QiamError, Severity
 from qiam.iac._values import Unresolved, placeholders, settle
+
+if TYPE_CHECKING:
+    from qiam.iac.cloudformation import Stack
 
 __all__ = ["Document", "IacError", "Template", "is_template", "read"]
 
@@ -245,7 +250,7 @@ def _read_cloudformation(template: dict[str, object], source: Source, parameters
             _add_document(out, arn, "iam-identity-managed", props.get("PolicyDocument"), source,
                           (*base, "PolicyDocument"), logical_id, (), stack=stack)
             out.managed[arn] = (made_name, arn, Location(source, ("Resources", logical_id)))
-            _attach(out, stack, source, logical_id, props, base, lambda m, arn=arn: m.attached.append(arn), breaks)
+            _attach(out, stack, source, logical_id, props, base, functools.partial(_attach_managed, arn), breaks)
         elif kind == "AWS::IAM::Policy":
             policy_name = stack.resolve(props.get("PolicyName"), (*base, "PolicyName"))
             if not isinstance(policy_name, str):
@@ -267,12 +272,13 @@ def _read_cloudformation(template: dict[str, object], source: Source, parameters
     return out
 
 
-def _attach(out: Template, stack: object, source: Source, logical_id: str, props: Mapping[str, object],
-            base: Path, action: object, breaks: list[Diagnostic]) -> None:
-    """Apply ``action`` to each role, user and group a policy resource names (by name)."""
-    from qiam.iac.cloudformation import Stack
+def _attach_managed(arn: str, made: _Made) -> None:
+    made.attached.append(arn)
 
-    assert isinstance(stack, Stack) and callable(action)
+
+def _attach(out: Template, stack: Stack, source: Source, logical_id: str, props: Mapping[str, object],
+            base: Path, action: Callable[[_Made], object], breaks: list[Diagnostic]) -> None:
+    """Apply ``action`` to each role, user and group a policy resource names (by name)."""
     for prop, table in (("Roles", out.roles), ("Users", out.users), ("Groups", out.groups)):
         names = stack.resolve(props.get(prop, []), (*base, prop))
         for i, value in enumerate(names if isinstance(names, list) else []):
@@ -301,11 +307,8 @@ _RESOURCE_POLICY_TYPES = {
 }
 
 
-def _resource_policy(out: Template, stack: object, source: Source, logical_id: str, kind: str,
+def _resource_policy(out: Template, stack: Stack, source: Source, logical_id: str, kind: str,
                      props: Mapping[str, object], base: Path, breaks: list[Diagnostic]) -> None:
-    from qiam.iac.cloudformation import Stack
-
-    assert isinstance(stack, Stack)
     arns: list[tuple[str, str, Path]] = []  # (ARN, type, template path of what names it)
     if kind == "AWS::S3::BucketPolicy":
         bucket = stack.resolve(props.get("Bucket"), (*base, "Bucket"))
@@ -364,11 +367,9 @@ def _arns(value: object, out: Template, source: Source, path: Path, owner: str) 
 
 
 def _add_document(out: Template, key: str, profile: str, value: object, source: Source, path: Path, owner: str,
-                  breaks: tuple[str, ...], *, stack: object = None) -> None:
+                  breaks: tuple[str, ...], *, stack: Stack | None = None) -> None:
     """Resolve, settle and keep a policy document; what cannot be known is reported where it is."""
-    from qiam.iac.cloudformation import Stack
-
-    resolved = stack.resolve(value, path) if isinstance(stack, Stack) else value
+    resolved = stack.resolve(value, path) if stack is not None else value
     if isinstance(resolved, str):  # a document given as JSON text (Fn::Sub of a JSON string, say)
         try:
             resolved = orjson.loads(resolved)
