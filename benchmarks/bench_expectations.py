@@ -24,7 +24,6 @@ from typing import Any
 
 import pytest
 
-from benchmarks.inventory_gen import generate
 from qiam import expectations, testing
 from qiam.catalog import load_catalog
 from qiam.inventory import Inventory, load
@@ -38,14 +37,6 @@ ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "kms:Decrypt", "km
            "iam:PassRole", "ec2:DescribeInstances", "iam:CreateUser", "s3:ListBucket")
 NEVER = ("iam:CreateAccessKey", "iam:DeleteRole", "organizations:LeaveOrganization", "kms:ScheduleKeyDeletion",
          "s3:PutBucketPolicy", "iam:UpdateAssumeRolePolicy", "ec2:TerminateInstances")
-
-
-@pytest.fixture(scope="module")
-def inventory_dir(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> pathlib.Path:
-    out = tmp_path_factory.mktemp("inventory")
-    small = bool(request.config.getoption("benchmark_disable", False))
-    generate(out, seed=7, **(dict(accounts=5, roles=200, users=50, resources=100) if small else {}))
-    return out
 
 
 def expectation_file(inventory_dir: pathlib.Path, out: pathlib.Path, *, mix: str = "requests", seed: int = 11

@@ -28,7 +28,6 @@ import orjson
 import pytest
 
 import qiam
-from benchmarks.inventory_gen import generate
 from qiam.catalog import load_catalog
 from qiam.inventory import Inventory, load
 from qiam.queries import Asker, task_matrix
@@ -36,14 +35,6 @@ from qiam.queries import Asker, task_matrix
 from .conftest import BULK_ROUNDS, tag
 
 MATRIX_PRINCIPALS = 600
-
-
-@pytest.fixture(scope="module")
-def inventory_dir(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> pathlib.Path:
-    out = tmp_path_factory.mktemp("inventory")
-    small = bool(request.config.getoption("benchmark_disable", False))
-    generate(out, seed=7, **(dict(accounts=5, roles=200, users=50, resources=100) if small else {}))
-    return out
 
 
 @pytest.fixture(scope="module")

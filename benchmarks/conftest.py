@@ -402,3 +402,15 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int,
         terminalreporter.section("qiam benchmark ratios (same run, same machine)")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def inventory_dir(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """``inventory_gen``'s organisation (seed 7: 50 accounts, about 6,000 principals; ``--small`` in the smoke
+    run, ``--benchmark-disable``), written once per session."""
+    from benchmarks.inventory_gen import generate
+
+    out = tmp_path_factory.mktemp("inventory")
+    small = bool(request.config.getoption("benchmark_disable", False))
+    generate(out, seed=7, **(dict(accounts=5, roles=200, users=50, resources=100) if small else {}))
+    return out
