@@ -31,19 +31,31 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, Union
 
 import orjson
 
 from qiam.errors import QiamError
 
 if TYPE_CHECKING:
+    from dask.bag import Bag
     from distributed import Client
 
     from qiam.context import Environment
+    from qiam.queries import Answer, Asker
+    from qiam.tasks import TaskCatalog
 
 __all__ = ["BatchAnswer", "DistributedError", "Question", "can", "can_matrix", "connect", "evaluate_batch",
            "task_matrix", "who_can"]
+
+class Progress(Protocol):
+    """What shows progress: a tqdm bar, say."""
+
+    def update(self, n: int) -> object: ...
+
+
+# What evaluate_batch reads: files or globs, lines, or a Dask bag of lines.
+BatchSource = Union[str, "os.PathLike[str]", Iterable["str | bytes | os.PathLike[str]"], "Bag"]
 
 PARTITION_LINES = 5_000  # lines per partition: about a second of work, far above the scheduler's cost
 MANIFEST_FORMAT = "qiam-batch-manifest/1"
@@ -257,14 +269,14 @@ def _file_paths(source: Any) -> list[str] | None:
     return paths
 
 
-def _lines_of(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | Iterable[bytes | str]
-              ) -> Iterator[bytes | str]:
+def _lines_of(source: object) -> Iterator[bytes | str]:
     """The lines of files and globs (in order), or of the lines given (or of a binary stream)."""
     if hasattr(source, "readline"):
         yield from source  # type: ignore[misc]
         return
     if isinstance(source, (str, os.PathLike)):
         source = [source]
+    assert isinstance(source, Iterable)
     items: list[Any] = list(source)
     if items and all(isinstance(i, os.PathLike) or (isinstance(i, str) and "\n" not in i and not
                                                       i.lstrip().startswith("{")) for i in items):
@@ -280,9 +292,9 @@ def _lines_of(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] 
     yield from items
 
 
-def evaluate_batch(source: Any, *, library: str | os.PathLike[str] | None = None, client: Client,
+def evaluate_batch(source: BatchSource, *, library: str | os.PathLike[str] | None = None, client: Client,
                    derive_context: bool = False, form: str = "jsonl", partition_lines: int = PARTITION_LINES,
-                   output_dir: str | os.PathLike[str] | None = None, progress: Any = None,
+                   output_dir: str | os.PathLike[str] | None = None, progress: Progress | None = None,
                    ahead: int | None = None, limit: int | None = None, through_files: bool = False
                    ) -> Iterator[BatchAnswer]:
     """Answer batch-format lines on a Dask cluster, partition by partition, in input order.
@@ -421,8 +433,8 @@ def _matrix_shard(account_file: str, shared: tuple[str, ...], question: Question
                         derive_context=question.derive_context)
 
 
-def task_matrix(question: Question, tasks: Sequence[str] | None = None, *, client: Client, catalog: Any = None,
-                progress: Any = None) -> dict[str, Any]:
+def task_matrix(question: Question, tasks: Sequence[str] | None = None, *, client: Client,
+                catalog: TaskCatalog | None = None, progress: Progress | None = None) -> dict[str, object]:
     """The task matrix of ``qiam.queries.task_matrix``, one partition per account file: each worker loads
     that account's authorization details with the organisation and the shared files only."""
     accounts, shared = shards(question.paths)
@@ -499,13 +511,13 @@ class Question:
     def keys(self) -> dict[str, object]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in self.context}
 
-    def asker(self) -> Any:
+    def asker(self) -> Asker:
         """This worker's asker for the question, made once per process."""
         from qiam.queries import Asker
 
         inventory = _inventory(self.paths, self.overlays, self.parameters)
         key = ("asker", self.environment, self.context, self.derive_context)
-        found = _INVENTORIES.get(key)
+        found: Asker | None = _INVENTORIES.get(key)
         if found is None or found.inventory is not inventory:
             found = _INVENTORIES[key] = Asker(inventory, environment=self.environment, context=self.keys() or None,
                                               derive_context=self.derive_context)
@@ -532,7 +544,8 @@ def _who_can_shard(question: Question, action: str, resource: str | None, first:
 
 
 def who_can(question: Question, action: str, resource: str | None = None, *, client: Client,
-            shard_size: int = 500, progress: Any = None) -> tuple[list[Any], int, list[dict[str, object]]]:
+            shard_size: int = 500, progress: Progress | None = None
+            ) -> tuple[list[Answer], int, list[dict[str, object]]]:
     """``Asker.who_can``'s answers, in its order, from shards of ``shard_size`` principals (each worker
     loads the inventory once, from paths every worker reads); with the number of principals and the
     inventory's diagnostics."""
@@ -568,8 +581,8 @@ def _can_shard(question: Question, principal: str, resource: str | None, first: 
 
 
 def can(question: Question, principal: str, resource: str | None = None, *, client: Client,
-        shard_size: int = 2000, progress: Any = None
-        ) -> tuple[str, list[Any], list[Any], list[dict[str, object]]]:
+        shard_size: int = 2000, progress: Progress | None = None
+        ) -> tuple[str, list[Answer], list[Answer], list[dict[str, object]]]:
     """``Asker.can`` (and, on ``*``, ``Asker.can_somewhere``) for one principal, the action catalog in
     shards of ``shard_size`` actions; with the principal's ARN and the inventory's diagnostics."""
     from qiam.catalog import load_catalog
@@ -594,7 +607,7 @@ def _can_act_shard(question: Question, principal: str, action: str) -> tuple[str
 
 
 def can_act(question: Question, principal: str, action: str, *, client: Client
-            ) -> tuple[str, list[Any], list[dict[str, object]]]:
+            ) -> tuple[str, list[Answer], list[dict[str, object]]]:
     """``Asker.can_act``: the principal's answers for one action on every inventory resource it fits."""
     _, diagnostics = client.submit(_describe, question, pure=False).result()
     arn, answers = client.submit(_can_act_shard, question, principal, action, retries=2, pure=False).result()
@@ -626,7 +639,7 @@ def _can_matrix_shard(account_file: str, shared: tuple[str, ...], question: Ques
 
 
 def can_matrix(question: Question, *, client: Client, by: str = "action", actions: Sequence[str] = ("*",),
-               progress: Any = None) -> dict[str, dict[str, int] | list[str]]:
+               progress: Progress | None = None) -> dict[str, dict[str, int] | list[str]]:
     """Every principal × the catalog's actions the patterns cover (default: all), on ``*``: for each
     principal its allowed actions (``by="action"``) or how many of each service's (``by="service"``);
     one partition per account file, each loading only that account with the organisation and shared

@@ -674,3 +674,5 @@ _elsewhere("iac-unresolved", "a template value not known before deployment, read
 _elsewhere("iac-bad-resource", "a template resource without the properties it needs")
 _elsewhere("iac-outside", "a template policy that attaches to a principal the template does not make")
 _elsewhere("expectation-invalid", "an expectation file with a mistake (unknown key, bad request, missing file)")
+_elsewhere("distributed-unavailable", "--scheduler without Dask installed, or a scheduler that cannot be reached")
+_elsewhere("distributed-failed", "a Dask cluster that stopped before the work was done")

@@ -358,9 +358,9 @@ def _matrix_on_cluster(args: argparse.Namespace, catalog: TaskCatalog, names: li
 
     question = question_of(args)
     with distributed.connect(args.scheduler) as client:
-        matrix = distributed.task_matrix(question, names, client=client, catalog=catalog)
-        before = distributed.task_matrix(dataclasses.replace(question, overlays=()), names, client=client,
-                                         catalog=catalog) if args.overlay else None
+        matrix: dict[str, Any] = distributed.task_matrix(question, names, client=client, catalog=catalog)
+        before: dict[str, Any] | None = distributed.task_matrix(
+            dataclasses.replace(question, overlays=()), names, client=client, catalog=catalog) if args.overlay else None
     if not args.json:
         for d in matrix["diagnostics"]:
             where = f"{d['file']}:{d['line']}:{d['column']}" if d.get("line") else str(d.get("file"))
