@@ -131,17 +131,19 @@ class Asker:
         account = fields[4] if len(fields) == 6 and fields[4].isdigit() else None
         return None, None, account
 
-    def policy_set(self, principal: Principal, action: str, resource: str) -> PolicySet:
-        """The policy set that decides the principal's request for (action, resource)."""
+    def policy_set(self, principal: Principal, action: str, resource: str, *, keep: bool = True) -> PolicySet:
+        """The policy set that decides the principal's request for (action, resource); kept for the next
+        question unless ``keep`` is False."""
         key, policy, account = self.resource_policy(action, resource)
         inv = self.inventory
         rcp_account = account if account is not None else principal.account
         slot = (principal.arn, key, rcp_account if inv.rcps(rcp_account) is not None else None)
         found = self._sets.get(slot)
         if found is None:
-            found = self._sets[slot] = PolicySet(identity=inv.identity(principal), boundary=inv.boundary(principal),
-                                                 resource=policy, scps=inv.scps(principal.account),
-                                                 rcps=inv.rcps(rcp_account))
+            found = PolicySet(identity=inv.identity(principal), boundary=inv.boundary(principal), resource=policy,
+                              scps=inv.scps(principal.account), rcps=inv.rcps(rcp_account))
+            if keep:
+                self._sets[slot] = found
         return found
 
     def request(self, principal: Principal, action: str, resource: str, *, resource_match: str | None = None,
@@ -180,12 +182,19 @@ class Asker:
         return inv.broken(principal.arn, principal.account, found.arn if found else None,
                           found.account if found else None)
 
-    def ask(self, questions: Iterable[tuple[Principal, str, str]]) -> list[Answer]:
-        """Decide (principal, action, resource) questions, in order, in one call into the kernel."""
+    def ask(self, questions: Iterable[tuple[Principal, str, str]], *, keep: bool = True) -> list[Answer]:
+        """Decide (principal, action, resource) questions, in order, in one call into the kernel.
+
+        ``keep`` False: the policy sets and requests made for them are not kept for later questions. A
+        sweep over thousands of resources asks each once, and sets that outlive their question are what
+        the garbage collector then scans over and over (a set costs about four times as much to make).
+        """
         asked: list[tuple[Principal, str, str, tuple[Diagnostic, ...]]] = []
         pairs: list[tuple[PolicySet, Request]] = []
         # One request per (principal, resource, whether the action reads a trust policy), kept, and for
         # other actions made for the action alone.
+        if not keep:  # each set decides its question and goes: it dies young, where collecting is cheap
+            return [self._ask_one(principal, action, resource) for principal, action, resource in questions]
         made = self._made
         if len(made) > _KEEP_REQUESTS:
             made.clear()
@@ -194,14 +203,24 @@ class Asker:
             found = made.get(slot)
             if found is None:
                 broken = self.broken(principal, resource)
-                found = made[slot] = (broken, None, None) if broken else (
-                    broken, self.policy_set(principal, action, resource), self.request(principal, action, resource))
+                found = (broken, None, None) if broken else (
+                    broken, self.policy_set(principal, action, resource, keep=keep),
+                    self.request(principal, action, resource))
+                if keep:
+                    made[slot] = found
             broken, pset, base = found
             asked.append((principal, action, resource, broken))
             if pset is not None and base is not None:
                 pairs.append((pset, base if base.action == action else base.with_action(action)))
         results = iter(evaluate_pairs(pairs))
         return [Answer(p, a, r, None if broken else next(results), broken) for p, a, r, broken in asked]
+
+    def _ask_one(self, principal: Principal, action: str, resource: str) -> Answer:
+        broken = self.broken(principal, resource)
+        if broken:
+            return Answer(principal, action, resource, None, broken)
+        policies = self.policy_set(principal, action, resource, keep=False)
+        return Answer(principal, action, resource, policies.evaluate(self.request(principal, action, resource)), ())
 
     # ----- the questions of the command line -----
 

@@ -373,22 +373,42 @@ def never_allowed(subject: SubjectLike, actions: str | Sequence[str], on: str | 
             if limits is not None:
                 candidates = [c for c in candidates if any(_overlaps(c, limit) for limit in limits)]
                 candidates.extend(limit for limit in limits)
-            for resource in dict.fromkeys(_plain_pattern(c) for c in candidates):
-                exact = "*" not in resource and "?" not in resource
-                if info.resource_types and resource.startswith("arn:") and not _may_name(info, resource):
+            asked = [r for r in dict.fromkeys(_plain_pattern(c) for c in candidates)
+                     if not (info.resource_types and r.startswith("arn:") and not _may_name(info, r))]
+            answered = _ask_once(who, info.action, [r for r in asked if r == "*" or ("*" not in r and "?" not in r)])
+            for resource in asked:
+                if resource in answered:
+                    if answered[resource] is not None:
+                        found.append(answered[resource])  # type: ignore[arg-type]
                     continue
-                pattern_request = resource != "*" and not exact
-                pset, request = who.decide(info.action, resource,
-                                           resource_match="some" if pattern_request else None)
-                if pattern_request:
-                    scope = pset.evaluate_scope(request)
-                    if scope.allowed:
-                        found.append(Outcome(request, scope.result, scope.scope))
-                else:
+                if resource == "*" or ("*" not in resource and "?" not in resource):
+                    pset, request = who.decide(info.action, resource)
                     result = pset.evaluate(request)
                     if result.allowed:
                         found.append(Outcome(request, result))
+                    continue
+                pset, request = who.decide(info.action, resource, resource_match="some")
+                scope = pset.evaluate_scope(request)
+                if scope.allowed:
+                    found.append(Outcome(request, scope.result, scope.scope))
     return found
+
+
+def _ask_once(who: Subject, action: str, resources: list[str]) -> dict[str, Outcome | None]:
+    """A principal's answers on many resources in one call, keeping nothing for later: the allowed
+    ones' outcomes, None for the others (empty for a subject of no inventory)."""
+    if who.asker is None or who.who is None or not resources:
+        return {}
+    out: dict[str, Outcome | None] = {}
+    for answer in who.asker.ask([(who.who, action, r) for r in resources], keep=False):
+        if answer.status == "broken":
+            raise PermissionAssertionError(
+                f"the inventory cannot answer for `{who.who.arn}`: "
+                + "; ".join(f"{d.location.render()}: {d.message} [{d.code}]" for d in answer.broken))
+        assert answer.result is not None
+        out[answer.resource] = (Outcome(who.asker.request(who.who, action, answer.resource), answer.result)
+                                if answer.allowed else None)
+    return out
 
 
 def assert_never_allowed(subject: SubjectLike, actions: str | Sequence[str],
@@ -414,7 +434,7 @@ def allowed_resources(subject: Subject, action: str) -> list[str]:
     info = asker.action_info(action)
     may_allow = _allow_finder(subject, info.action)
     questions = [(who, info.action, r) for r in asker.resources_for(info) if may_allow(r)]
-    return sorted(a.resource for a in asker.ask(questions) if a.allowed)
+    return sorted(a.resource for a in asker.ask(questions, keep=False) if a.allowed)
 
 
 def _allow_finder(subject: Subject, action: str) -> Callable[[str], bool]:

@@ -161,3 +161,18 @@ def test_the_task_matrix_equals_tasks_checked_one_principal_at_a_time(
             assert cell["missing_actions"] == list(result.missing_actions)
             allowed += result.allowed
     assert allowed > 0
+
+
+def test_answers_are_the_same_whether_the_asker_keeps_its_sets_or_not() -> None:
+    inventory = load([EXAMPLE])
+    catalog = load_catalog()
+    rng = random.Random(5)
+    principals = sorted(inventory.principals.values(), key=lambda p: p.arn)
+    actions = [a.action for a in catalog.expand("s3:*")] + [a.action for a in catalog.expand("iam:*")]
+    resources = ["*", *sorted(inventory.resources), *sorted(inventory.principals)[:20]]
+    questions = [(rng.choice(principals), rng.choice(actions), rng.choice(resources)) for _ in range(2000)]
+    kept = Asker(inventory, environment=Environment(time=TIME)).ask(questions)
+    fresh = Asker(inventory, environment=Environment(time=TIME)).ask(questions, keep=False)
+    assert [(a.status, a.result and a.result.to_dict()) for a in kept] == \
+        [(a.status, a.result and a.result.to_dict()) for a in fresh]
+    assert {a.status for a in kept} >= {"allowed", "denied"}
