@@ -20,6 +20,7 @@ import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -27,6 +28,9 @@ from qiam._source import Source
 from qiam.compile import CompiledPolicy, Compiler
 from qiam.errors import Diagnostic, Location, Path, QiamError, Severity
 from qiam.model import Policy
+
+if TYPE_CHECKING:
+    from qiam.iac import Template
 
 __all__ = ["ORGANIZATION_FORMAT", "RESOURCES_FORMAT", "Inventory", "ManagedPolicy", "Organization", "Principal",
            "Resource", "load"]
@@ -172,7 +176,6 @@ class _Loading:
                 compiled = CompiledPolicy(compiled.policy, compiled.profile,
                                           tuple(st for st in compiled.statements if st.index not in dropped),
                                           compiled.diagnostics, compiled.engine)
-            document = None
         elif document is not None:
             data = orjson.dumps(document)
             same = self.by_text.get((data, profile))
@@ -467,13 +470,10 @@ def _read_template(loading: _Loading, path: FsPath, data: bytes) -> None:
     _bundled_managed(loading, template)
 
 
-def _bundled_managed(loading: _Loading, template: object) -> None:
+def _bundled_managed(loading: _Loading, template: Template) -> None:
     """The AWS managed policies qiam carries, for the ones a template attaches by ARN."""
     from importlib.resources import files
 
-    from qiam import iac
-
-    assert isinstance(template, iac.Template)
     wanted = {arn for table in (template.users, template.roles, template.groups) for made in table.values()
               for arn in (*made.attached, *([made.boundary] if made.boundary else []))}
     folder = files("qiam") / "data" / "managed"

@@ -31,6 +31,7 @@ from qiam.evaluate import Decision, PolicySet, Result, StatementRef
 from qiam.request import Request
 
 if TYPE_CHECKING:
+    from qiam.errors import Diagnostic
     from qiam.inventory import Inventory, Principal
     from qiam.queries import Asker
     from qiam.reqlang import ParsedExpression
@@ -84,9 +85,7 @@ class Subject:
                                  f"`{self.who.arn}` already")
             broken = self.asker.broken(self.who, resource)
             if broken:
-                raise PermissionAssertionError(
-                    f"the inventory cannot answer for `{self.who.arn}`: "
-                    + "; ".join(f"{d.location.render()}: {d.message} [{d.code}]" for d in broken))
+                raise _cannot_answer(self.who.arn, broken)
             request = self.asker.request(self.who, action, resource, resource_match=resource_match,
                                          context=extra or None, resource_account=account)
             return self.asker.policy_set(self.who, action, resource), request
@@ -112,6 +111,12 @@ class Subject:
     def _own_set(self) -> PolicySet:
         assert self.asker is not None and self.who is not None
         return self.asker.policy_set(self.who, "", "*")
+
+
+def _cannot_answer(arn: str, broken: Iterable[Diagnostic]) -> PermissionAssertionError:
+    """What fails an expectation about a principal the inventory could not load whole: never a pass."""
+    return PermissionAssertionError(f"the inventory cannot answer for `{arn}`: "
+                                    + "; ".join(f"{d.location.render()}: {d.message} [{d.code}]" for d in broken))
 
 
 def principal(inventory: Inventory, name: str, *, environment: Environment | None = None,
@@ -302,8 +307,7 @@ def task_result(subject: SubjectLike, task: str, *, account: str | None = None, 
         asker = who.asker
         broken = asker.broken(who.who, "*")
         if broken:
-            raise PermissionAssertionError(f"the inventory cannot answer for `{who.who.arn}`: "
-                                           + "; ".join(f"{d.message} [{d.code}]" for d in broken))
+            raise _cannot_answer(who.who.arn, broken)
         inv = asker.inventory
         pset = PolicySet(identity=inv.identity(who.who), boundary=inv.boundary(who.who),
                          scps=inv.scps(who.who.account), rcps=inv.rcps(who.who.account))
@@ -402,9 +406,7 @@ def _ask_once(who: Subject, action: str, resources: list[str]) -> dict[str, Outc
     out: dict[str, Outcome | None] = {}
     for answer in who.asker.ask([(who.who, action, r) for r in resources], keep=False):
         if answer.status == "broken":
-            raise PermissionAssertionError(
-                f"the inventory cannot answer for `{who.who.arn}`: "
-                + "; ".join(f"{d.location.render()}: {d.message} [{d.code}]" for d in answer.broken))
+            raise _cannot_answer(who.who.arn, answer.broken)
         assert answer.result is not None
         out[answer.resource] = (Outcome(who.asker.request(who.who, action, answer.resource), answer.result)
                                 if answer.allowed else None)

@@ -148,3 +148,19 @@ def test_the_docs_commands_work_verbatim() -> None:
         done = subprocess.run(f"{sys.executable} -m qiam" + command[len("qiam"):], shell=True, cwd=ROOT,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0 and done.stdout.strip() and "Traceback" not in done.stderr, (command, done)
+
+
+def test_a_principal_the_template_cannot_settle_fails_its_expectations(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(
+        "Resources:\n  App:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: app\n"
+        "      AssumeRolePolicyDocument: {Version: '2012-10-17', Statement: []}\n"
+        "      Policies:\n        - PolicyName: imported\n          PolicyDocument: !ImportValue Shared\n")
+    path = tmp_path / "x.iam.yaml"
+    path.write_text("policies: {templates: [t.yaml]}\nexpect:\n  - principal: App\n    request: s3:GetObject on *\n"
+                    "    allowed: false\n  - principal: App\n    task: plugins\n    allowed: false\n")
+    suite = expectations.read(path)
+    for expectation in suite.expectations:  # neither "allowed" nor "denied": the inventory cannot say
+        check = expectation.run()
+        assert not check.passed
+        assert "the inventory cannot answer for `arn:aws:iam::123456789012:role/app`" in check.message
+        assert f"{tmp_path / 't.yaml'}:9:27" in check.message

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import cast
 
 from qiam.errors import Path
-from qiam.iac._values import Partial, Unresolved
+from qiam.iac._values import Partial, Unresolved, placeholders
 
 __all__ = ["Stack", "PSEUDO_DEFAULTS"]
 
@@ -430,8 +430,6 @@ def _concat(parts: list[object], path: Path) -> object:
 
 
 def _unknowns(value: object) -> list[Unresolved]:
-    from qiam.iac._values import placeholders
-
     return list(placeholders(value))
 
 
