@@ -73,6 +73,8 @@ TARGETS: dict[str, Target] = {
     "bulk/many-sets/100000-vs-1": Target(1.5, "a pair's cost with 100,000 distinct policy sets within 1.5x of one"),
     **{f"match/prefix-10000-{outcome}/vs-1": Target(3.0, "10,000 prefix patterns within 3x of one")
        for outcome in ("hit", "miss")},
+    "startup/version/vs-python": Target(3.0, "qiam --version under 3x python -c pass"),
+    "startup/check/vs-python": Target(6.0, "qiam check under 6x python -c pass"),
 }
 
 
@@ -178,6 +180,13 @@ def ratios(records: Iterable[Record]) -> list[Ratio]:
             if single is not None and many_patterns is not None:
                 add(f"match/prefix-{count}-{outcome}/vs-1", many_patterns.best / single.best, False,
                     f"ArnPatternSet.matches_any, {count:,} bucket-N/* patterns / one")
+
+    python = run.get("startup", case="python")
+    for case in ("version", "check", "check-expression"):
+        command = run.get("startup", case=case)
+        if python is not None and command is not None:
+            add(f"startup/{case}/vs-python", float(str(command.info["median"])) / float(str(python.info["median"])),
+                False, f"{case}: median wall time of interleaved runs / python -c pass")
 
     for (role, workload, twin, case), record in sorted(run.by.items()):
         plain = run.get("evaluate", workload, twin, case)

@@ -9,7 +9,6 @@ go through it. The format itself is described in the project's spec
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path as FilePath
@@ -152,6 +151,8 @@ class Library:
         if not self._policies:
             return f"no policy `{name}`: the library {self.where} holds no policies", \
                 "a library is a JSON object of named policies, or a directory of NAME.json files"
+        import difflib  # (only for a mistake: start-up does not pay for it)
+
         close = difflib.get_close_matches(name, self.names(), n=1)
         hint = f"did you mean `{close[0]}`?" if close else f"its names: {', '.join(self.names()[:5])}" + \
             (", ..." if len(self._policies) > 5 else "")

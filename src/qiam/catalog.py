@@ -10,7 +10,6 @@ without RCPs never read the catalog.
 
 from __future__ import annotations
 
-import difflib
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -221,11 +220,15 @@ class Catalog:
         service = self.service(prefix)
         if service is None:
             return None
+        import difflib  # (only for a mistake: start-up does not pay for it)
+
         close = difflib.get_close_matches(name.lower(), list(service.actions), n=1, cutoff=0.8)
         return service.actions[close[0]].action if close else None
 
     def suggest_service(self, prefix: str) -> str | None:
         """The closest real service prefix to a misspelt one, if one is close."""
+        import difflib
+
         close = difflib.get_close_matches(prefix.lower(), sorted(self._prefixes), n=1, cutoff=0.8)
         return close[0] if close else None
 

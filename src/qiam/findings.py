@@ -19,7 +19,6 @@ their diagnostics through these functions, so each message is written once.
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -104,6 +103,8 @@ def _did_you_mean(name: str, known: tuple[str, ...]) -> str | None:
     for candidate in known:
         if candidate.lower() == name.lower():
             return f"did you mean `{candidate}`? element names are case-sensitive"
+    import difflib  # (only for a mistake: start-up does not pay for it)
+
     close = difflib.get_close_matches(name, known, n=1)
     return f"did you mean `{close[0]}`?" if close else None
 

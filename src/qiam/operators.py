@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import enum
 import ipaddress
 import operator
@@ -155,6 +154,8 @@ def suggest_operator(text: str) -> str | None:
     exact = _SPELLINGS_FOLDED.get(text.lower())
     if exact is not None:
         return exact
+    import difflib  # (only for a mistake: start-up does not pay for it)
+
     close = difflib.get_close_matches(text.lower(), list(_SPELLINGS_FOLDED), n=1, cutoff=0.75)
     return _SPELLINGS_FOLDED[close[0]] if close else None
 

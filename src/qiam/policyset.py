@@ -21,12 +21,12 @@ from qiam._immutable import made_once
 from qiam._impl import Engine, current
 from qiam.decision import CompiledCondition, CompiledStatement, Result, StatementRef
 from qiam.errors import Diagnostic, Severity
-from qiam.explain import Explanation, RecordingTracer
 from qiam.kinds import PolicyKind, Shape
 from qiam.request import Request
 
 if TYPE_CHECKING:
     from qiam.compile import CompiledPolicy, ResourceMatcher
+    from qiam.explain import Explanation
     from qiam.scope import ScopeResult
 
 __all__ = ["PolicySet", "Tracer", "evaluate_pairs"]
@@ -157,6 +157,8 @@ class PolicySet:
 
     def explain(self, request: Request) -> Explanation:
         """Decide one request and report every statement's outcome (same code path as evaluate)."""
+        from qiam.explain import RecordingTracer  # (read when a request is explained, not at start-up)
+
         tracer = RecordingTracer()
         result = self.evaluate(request, tracer=tracer)
         return tracer.explanation(request, result)

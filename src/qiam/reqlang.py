@@ -10,42 +10,54 @@ a multivalued key. Keywords are case-insensitive.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any
-
-import pyparsing as pp
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from qiam.errors import RequestError
 from qiam.request import Request
 
-_ON, _AS, _IN, _ACCOUNT, _WITH, _AND = map(pp.CaselessKeyword, ["on", "as", "in", "account", "with", "and"])
-_KEYWORD = _ON | _AS | _IN | _WITH | _AND
+if TYPE_CHECKING:
+    import pyparsing as pp
+
+# The tokens, one home each: the grammar reads them, and so does ``expression_of``.
+_WORD = r"[^\s\[\],=\"']+"
+_ACTION = r"[A-Za-z0-9.\-]+:" + _WORD
+_KEYWORDS = ("on", "as", "in", "account", "with", "and")
+_PLAIN_ACTION = re.compile(_ACTION)
+_PLAIN_WORD = re.compile(_WORD)
 
 
+@cache
 def _grammar() -> pp.ParserElement:
-    bare = ~_KEYWORD + pp.Regex(r"[^\s\[\],=\"']+")
+    # pyparsing takes longer to import than a whole `qiam check` takes to answer: it is read only when an
+    # expression is.
+    import pyparsing as pp
+
+    on, as_, in_, account, with_, and_ = map(pp.CaselessKeyword, _KEYWORDS)
+    keyword = on | as_ | in_ | with_ | and_
+    bare = ~keyword + pp.Regex(_WORD)
     quoted = pp.QuotedString('"', esc_char="\\") | pp.QuotedString("'", esc_char="\\")
     scalar = (quoted | bare).set_name("value")
     listed = pp.Group(pp.Suppress("[") - pp.Optional(pp.DelimitedList(scalar)) - pp.Suppress("]"))
-    key = (quoted | pp.Regex(r"[^\s\[\],=\"']+")).set_name("condition key")
+    key = (quoted | pp.Regex(_WORD)).set_name("condition key")
     pair = pp.Group(key - pp.Suppress("=") - (listed | scalar).set_name("value or [list]"))
-    action = pp.Regex(r"[A-Za-z0-9.\-]+:[^\s\[\],=\"']+").set_name("action (service:Action)")
+    action = pp.Regex(_ACTION).set_name("action (service:Action)")
     word = (quoted | bare).set_name("ARN")
-    return (
+    grammar = (
         action("action")
         # `-` stops backtracking after a keyword, so a mistake is reported where it is.
-        + pp.Optional(pp.Suppress(_ON) - word("resource"))
-        + pp.Optional(pp.Suppress(_AS) - word("principal"))
-        + pp.Optional(pp.Suppress(_IN) - pp.Suppress(_ACCOUNT)
+        + pp.Optional(pp.Suppress(on) - word("resource"))
+        + pp.Optional(pp.Suppress(as_) - word("principal"))
+        + pp.Optional(pp.Suppress(in_) - pp.Suppress(account)
                       - pp.Regex(r"[0-9]{12}|aws").set_name("12-digit account")("account"))
-        + pp.Optional(pp.Suppress(_WITH) - pp.DelimitedList(pair, delim=_AND)("context"))
+        + pp.Optional(pp.Suppress(with_) - pp.DelimitedList(pair, delim=and_)("context"))
         + pp.StringEnd()
     )
-
-
-# Tabs are text like any other: pyparsing would expand them to spaces (changing a quoted value, and every
-# column after them).
-_GRAMMAR = _grammar().parse_with_tabs()
+    # Tabs are text like any other: pyparsing would expand them to spaces (changing a quoted value, and
+    # every column after them).
+    return grammar.parse_with_tabs()
 
 
 class ExpressionError(RequestError):
@@ -79,8 +91,10 @@ class ParsedExpression:
 
 def parse_expression(text: str) -> ParsedExpression:
     """Read an expression; raises ExpressionError with the column of the mistake."""
+    import pyparsing as pp
+
     try:
-        found = _GRAMMAR.parse_string(text, parse_all=True)
+        found = _grammar().parse_string(text, parse_all=True)
     except pp.ParseBaseException as exc:
         message = str(exc.msg)
         if exc.loc < len(text):
@@ -103,11 +117,22 @@ def parse_expression(text: str) -> ParsedExpression:
     )
 
 
+def expression_of(action: str, resource: str) -> ParsedExpression:
+    """What ``ACTION on RESOURCE`` reads as (``qiam check --action --resource``): without the grammar
+    when each is one plain word, as they nearly always are."""
+    if (_PLAIN_ACTION.fullmatch(action) and _PLAIN_WORD.fullmatch(resource)
+            and not resource.lower().startswith(_KEYWORDS)):  # (`on-x` starts with a keyword, to pyparsing)
+        return ParsedExpression(action=action, resource=resource, principal=None, account=None, context={})
+    return parse_expression(f"{action} on {resource}")
+
+
 def _get(found: pp.ParseResults, name: str, default: Any = None) -> Any:
     return found[name] if name in found else default
 
 
 def _one(value: Any) -> Any:
+    import pyparsing as pp
+
     return value[0] if isinstance(value, pp.ParseResults) else value
 
 

@@ -32,7 +32,7 @@ from qiam.compile import CompiledPolicy, Compiler
 from qiam.errors import Diagnostic
 from qiam.evaluate import PolicySet, Result
 from qiam.kinds import PolicyKind, resource_kind
-from qiam.reqlang import ParsedExpression, parse_expression
+from qiam.reqlang import ParsedExpression, expression_of, parse_expression
 from qiam.request import Request
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def _expressions(args: argparse.Namespace) -> list[ParsedExpression]:
     if not args.action:
         raise UsageError("give the request: an expression, or --action (and --resource)",
                          hint="e.g. qiam check -p policy.json 's3:GetObject on arn:aws:s3:::b/k'")
-    return [parse_expression(f"{action} on {resource}") for action in args.action
+    return [expression_of(action, resource) for action in args.action
             for resource in (args.resource or ["*"])]
 
 
