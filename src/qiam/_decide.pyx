@@ -21,7 +21,7 @@ from qiam.decision import Decision, StatementRef
 from qiam.kinds import TRUST_ACTIONS
 from qiam.operators import SHORTCUT_ARN, SHORTCUT_EXACT, SHORTCUT_FOLDED, SHORTCUT_GLOB, is_arn
 from qiam.errors import Location
-from qiam.principals import CallerKind, MatchKind
+from qiam.principals import ALLOW_PATHS, CallerKind, MatchKind
 
 __all__ = ["Condition", "Evaluator", "Result", "Statement", "evaluate_pairs"]
 
@@ -646,7 +646,7 @@ cdef class Evaluator:
     def evaluate_many(self, requests):
         """Decide many requests, in order; requests with equal ``key`` are decided once, while repeats
         are common enough to pay for the keying (``qiam.limits.REPEAT_SAMPLE``)."""
-        cdef _Seen seen = _new_seen(self)
+        cdef _Seen seen = _new_seen(self, _new_tally())
         return [seen.decide(request) for request in requests]
 
     cdef Result decide(self, object request, object tracer):
@@ -850,39 +850,59 @@ cdef class Evaluator:
 
 
 @cython.final
-@cython.no_gc  # an Evaluator and a dict of results: no cycle through it
-cdef class _Seen:
-    """One policy set's evaluator in ``evaluate_pairs`` and ``evaluate_many``, and the results it gave, by
-    request key, while it keys them."""
+@cython.no_gc  # counts only
+cdef class _Tally:
+    """The requests one ``evaluate_pairs`` or ``evaluate_many`` call has keyed, and how many repeated: the
+    call stops keying when a sample of it shows repeats are rare, whatever policy sets they fall under
+    (a workload of many sets with few requests each would otherwise key every request)."""
 
-    cdef Evaluator evaluator
-    cdef dict results
+    cdef bint keying
     cdef Py_ssize_t requests
     cdef Py_ssize_t repeats
 
+    cdef inline void count(self, bint repeat) noexcept:
+        self.requests += 1
+        self.repeats += repeat
+        if self.requests == REPEAT_SAMPLE and self.repeats * REPEAT_SHARE < self.requests:
+            self.keying = False  # a workload that does not repeat: stop keying
+
+
+cdef _Tally _new_tally():
+    cdef _Tally tally = _Tally.__new__(_Tally)
+    tally.keying = True
+    return tally
+
+
+@cython.final
+@cython.no_gc  # an Evaluator, a tally and a dict of results: no cycle through it
+cdef class _Seen:
+    """One policy set's evaluator in ``evaluate_pairs`` and ``evaluate_many``, and the results it gave, by
+    request key, while the call keys them."""
+
+    cdef Evaluator evaluator
+    cdef dict results
+    cdef _Tally tally
+
     cdef Result decide(self, object request):
-        """The result for ``request``: the one given for its key, while this set keys its requests."""
+        """The result for ``request``: the one given for its key, while the call keys its requests."""
         cdef Result result
-        if self.results is None:
+        if not self.tally.keying:
             return self.evaluator.decide(request, None)
         key = request.key
         found = self.results.get(key)
+        self.tally.count(found is not None)
         if found is None:
             result = self.evaluator.decide(request, None)
             self.results[key] = result
-        else:
-            result = <Result> found
-            self.repeats += 1
-        self.requests += 1
-        if self.requests == REPEAT_SAMPLE and self.repeats * REPEAT_SHARE < self.requests:
-            self.results = None  # a workload that does not repeat: stop keying
-        return result
+            return result
+        return <Result> found
 
 
-cdef _Seen _new_seen(Evaluator evaluator):
+cdef _Seen _new_seen(Evaluator evaluator, _Tally tally):
     cdef _Seen seen = _Seen.__new__(_Seen)
     seen.evaluator = evaluator
     seen.results = {}
+    seen.tally = tally
     return seen
 
 
@@ -895,6 +915,7 @@ def evaluate_pairs(pairs):
     (``qiam.limits.REPEAT_SAMPLE``).
     """
     cdef dict by_owner = {}         # policy set -> _Seen (policy sets hash by identity)
+    cdef _Tally tally = _new_tally()
     cdef list out = []
     cdef _Seen seen = None
     cdef object owner = None
@@ -904,7 +925,7 @@ def evaluate_pairs(pairs):
         if owner is not current:
             found = by_owner.get(owner)
             if found is None:
-                seen = by_owner[owner] = _new_seen(owner if type(owner) is Evaluator else owner._evaluator)
+                seen = by_owner[owner] = _new_seen(owner if type(owner) is Evaluator else owner._evaluator, tally)
             else:
                 seen = <_Seen> found
             current = owner
@@ -932,8 +953,18 @@ cdef bint _grants_alone(object named, bint boundary_blocks, bint session_blocks)
     return True
 
 
+cdef dict _ALLOW_PATHS = ALLOW_PATHS
+
+
 cdef tuple _paths(list kinds):
-    return tuple(dict.fromkeys([f"resource_policy:{k.value}" for k in kinds if k is not None]))
+    """The paths of the resource-policy allows named this way, each once, in order."""
+    cdef list out = []
+    for kind in kinds:
+        if kind is not None:
+            path = _ALLOW_PATHS[kind]
+            if path not in out:
+                out.append(path)
+    return tuple(out)
 
 
 cdef object _principal(Statement st, _Run run):

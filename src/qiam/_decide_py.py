@@ -22,7 +22,7 @@ from qiam._immutable import Immutable as _Immutable
 from qiam.decision import Decision, StatementRef
 from qiam.errors import Diagnostic, Location
 from qiam.kinds import TRUST_ACTIONS
-from qiam.principals import CallerKind, MatchKind
+from qiam.principals import ALLOW_PATHS, CallerKind, MatchKind
 from qiam.types import JSONObject
 
 __all__ = ["Condition", "Evaluator", "Result", "Statement", "evaluate_pairs"]
@@ -428,7 +428,7 @@ class Evaluator(_Immutable):
     def evaluate_many(self, requests: Iterable[Any]) -> list[Result]:
         """Decide many requests, in order; requests with equal ``key`` are decided once, while repeats
         are common enough to pay for the keying (``qiam.limits.REPEAT_SAMPLE``)."""
-        seen = _Seen(self)
+        seen = _Seen(self, _Tally())
         return [seen.decide(request) for request in requests]
 
     def _result(self, run: _Run, decision: Decision, matched: Iterable[StatementRef], decided_by: Iterable[str],
@@ -547,41 +547,56 @@ def evaluate_pairs(pairs: Iterable[tuple[Any, Any]]) -> list[Result]:
     (``qiam.limits.REPEAT_SAMPLE``).
     """
     seen_by: dict[Evaluator, _Seen] = {}
+    tally = _Tally()
     out = []
     for owner, request in pairs:
         evaluator = owner if type(owner) is Evaluator else owner._evaluator
         seen = seen_by.get(evaluator)
         if seen is None:
-            seen = seen_by[evaluator] = _Seen(evaluator)
+            seen = seen_by[evaluator] = _Seen(evaluator, tally)
         out.append(seen.decide(request))
     return out
 
 
-class _Seen:
-    """One policy set's evaluator in ``evaluate_pairs`` and ``evaluate_many``, and the results it gave, by
-    request key, while it keys them."""
+class _Tally:
+    """The requests one ``evaluate_pairs`` or ``evaluate_many`` call has keyed, and how many repeated: the
+    call stops keying when a sample of it shows repeats are rare, whatever policy sets they fall under
+    (a workload of many sets with few requests each would otherwise key every request)."""
 
-    __slots__ = ("evaluator", "repeats", "requests", "results")
+    __slots__ = ("keying", "repeats", "requests")
 
-    def __init__(self, evaluator: Evaluator) -> None:
-        self.evaluator = evaluator
-        self.results: dict[bytes, Result] | None = {}
+    def __init__(self) -> None:
+        self.keying = True
         self.requests = 0
         self.repeats = 0
 
+    def count(self, repeat: bool) -> None:
+        self.requests += 1
+        self.repeats += repeat
+        if self.requests == _REPEAT_SAMPLE and self.repeats * _REPEAT_SHARE < self.requests:
+            self.keying = False  # a workload that does not repeat: stop keying
+
+
+class _Seen:
+    """One policy set's evaluator in ``evaluate_pairs`` and ``evaluate_many``, and the results it gave, by
+    request key, while the call keys them."""
+
+    __slots__ = ("evaluator", "results", "tally")
+
+    def __init__(self, evaluator: Evaluator, tally: _Tally) -> None:
+        self.evaluator = evaluator
+        self.results: dict[bytes, Result] = {}
+        self.tally = tally
+
     def decide(self, request: Any) -> Result:
-        """The result for ``request``: the one given for its key, while this set keys its requests."""
-        if self.results is None:
+        """The result for ``request``: the one given for its key, while the call keys its requests."""
+        if not self.tally.keying:
             return self.evaluator.evaluate(request)
         key = request.key
         result = self.results.get(key)
+        self.tally.count(result is not None)
         if result is None:
             result = self.results[key] = self.evaluator.evaluate(request)
-        else:
-            self.repeats += 1
-        self.requests += 1
-        if self.requests == _REPEAT_SAMPLE and self.repeats * _REPEAT_SHARE < self.requests:
-            self.results = None  # a workload that does not repeat: stop keying
         return result
 
 
@@ -594,7 +609,7 @@ def _group_of(ref: StatementRef) -> str:
 
 
 def _paths(allows: list[tuple[StatementRef, Any]]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(f"resource_policy:{k.value}" for _, k in allows if k is not None))
+    return tuple(dict.fromkeys(ALLOW_PATHS[k] for _, k in allows if k is not None))
 
 
 def _principal(st: Statement, run: _Run) -> Any:

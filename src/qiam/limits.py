@@ -37,8 +37,9 @@ _MIB = 1 << 20
 ACTION_PLANS = 65_536  # plans kept per policy set, by action
 SERVICE_PLANS = 4_096  # plans kept per policy set, by service
 # evaluate_pairs decides a request once per policy set by its key while that pays: after this many
-# requests of a set, it stops keying them if fewer than one in REPEAT_SHARE was a repeat (keying a
-# request costs about a third of deciding it, so a workload that does not repeat must not pay it).
+# requests of the call, under whatever sets, it stops keying if fewer than one in REPEAT_SHARE was a
+# repeat (keying a request costs about as much as deciding it: a workload that does not repeat must not
+# pay it).
 REPEAT_SAMPLE = 1_024
 REPEAT_SHARE = 8
 

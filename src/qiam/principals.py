@@ -47,6 +47,10 @@ class MatchKind(enum.Enum):
     CANONICAL_USER = "canonical_user"
 
 
+# How a resource-policy allow names the caller, as the path of the allow in ``Result.reasons``. Spelt
+# once per kind here: ``.value`` is a property call, and decisions read it per matched statement.
+ALLOW_PATHS: dict[MatchKind, str] = {kind: f"resource_policy:{kind.value}" for kind in MatchKind}
+
 # Enum members read once: `MatchKind.DIRECT` is a lookup through the enum's metaclass, and
 # `match` runs for every resource-policy statement of every request.
 _DIRECT, _ROLE_OF_SESSION, _ACCOUNT_MATCH, _WILDCARD = (MatchKind.DIRECT, MatchKind.ROLE_OF_SESSION,
