@@ -26,7 +26,7 @@ _LAZY = {
     "PolicyInvalidError": "qiam.errors", "PolicySyntaxError": "qiam.errors", "QiamError": "qiam.errors",
     "RequestError": "qiam.errors", "Severity": "qiam.errors",
     "Decision": "qiam.evaluate", "PolicySet": "qiam.evaluate", "Result": "qiam.evaluate",
-    "StatementRef": "qiam.evaluate", "evaluate_pairs": "qiam.evaluate",
+    "StatementRef": "qiam.evaluate", "evaluate_pairs": "qiam.evaluate", "Results": "qiam.evaluate",
     "Explanation": "qiam.explain",
     "Policy": "qiam.model", "Statement": "qiam.model",
     "parse_policy": "qiam.parse",
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
         RequestError,
         Severity,
     )
-    from qiam.evaluate import Decision, PolicySet, Result, StatementRef, evaluate_pairs
+    from qiam.evaluate import Decision, PolicySet, Result, Results, StatementRef, evaluate_pairs
     from qiam.explain import Explanation
     from qiam.model import Policy, Statement
     from qiam.parse import parse_policy
@@ -109,6 +109,7 @@ __all__ = [
     "Request",
     "RequestError",
     "Result",
+    "Results",
     "Severity",
     "Statement",
     "StatementRef",

@@ -19,13 +19,13 @@ from typing import Any
 import qiam.decision as _public
 from qiam import findings, limits, special
 from qiam._immutable import Immutable as _Immutable
-from qiam.decision import Decision, StatementRef
+from qiam.decision import DECISION_CODES, Decision, StatementRef
 from qiam.errors import Diagnostic, Location
 from qiam.kinds import TRUST_ACTIONS
 from qiam.principals import ALLOW_PATHS, CallerKind, MatchKind
 from qiam.types import JSONObject
 
-__all__ = ["Condition", "Evaluator", "Result", "Statement", "evaluate_pairs"]
+__all__ = ["Condition", "Evaluator", "Result", "Statement", "decide_pairs", "evaluate_pairs"]
 
 _ALLOW, _EXPLICIT_DENY, _IMPLICIT_DENY = Decision.ALLOW, Decision.EXPLICIT_DENY, Decision.IMPLICIT_DENY
 
@@ -43,6 +43,7 @@ _SESSION_KINDS = (CallerKind.ROLE_SESSION, CallerKind.FEDERATED_USER)
 # How many plans a set keeps, per service and per action (qiam.limits says why).
 _MAX_SERVICE_PLANS = limits.SERVICE_PLANS
 _MAX_ACTION_PLANS = limits.ACTION_PLANS
+_CODE_OF = {decision: code for code, decision in enumerate(DECISION_CODES)}
 _REPEAT_SAMPLE = limits.REPEAT_SAMPLE
 _REPEAT_SHARE = limits.REPEAT_SHARE
 
@@ -556,6 +557,15 @@ def evaluate_pairs(pairs: Iterable[tuple[Any, Any]]) -> list[Result]:
             seen = seen_by[evaluator] = _Seen(evaluator, tally)
         out.append(seen.decide(request))
     return out
+
+
+def decide_pairs(pairs: Iterable[tuple[Any, Any]]) -> bytes:
+    """The decisions of (policy set, request) pairs, in order, as bytes: each a decision's index in
+    ``qiam.decision.DECISION_CODES``. The rules are ``evaluate_pairs``'s, but nothing a Result reports
+    is recorded or made: no object per pair, one evaluation state for them all, and a Deny that applies
+    ends its request's evaluation. Keying as in ``evaluate_pairs``."""
+    # The readable twin decides each pair in full; what it must hold to is the answer.
+    return bytes(_CODE_OF[result.decision] for result in evaluate_pairs(pairs))
 
 
 class _Tally:

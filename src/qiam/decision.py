@@ -31,6 +31,10 @@ class Decision(enum.Enum):
     IMPLICIT_DENY = "implicitDeny"
 
 
+# A decision as a byte, in the kernels' compact answers (``evaluate_pairs(...).codes``): its index here.
+DECISION_CODES: tuple[Decision, ...] = (Decision.ALLOW, Decision.EXPLICIT_DENY, Decision.IMPLICIT_DENY)
+
+
 @made_once
 @dataclass(frozen=True, slots=True)
 class StatementRef:

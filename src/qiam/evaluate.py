@@ -8,6 +8,6 @@ under the pipeline's name for the stage.
 from __future__ import annotations
 
 from qiam.decision import Decision, Result, StatementRef
-from qiam.policyset import PolicySet, Tracer, evaluate_pairs
+from qiam.policyset import PolicySet, Results, Tracer, evaluate_pairs
 
-__all__ = ["Decision", "PolicySet", "Result", "StatementRef", "Tracer", "evaluate_pairs"]
+__all__ = ["Decision", "PolicySet", "Result", "Results", "StatementRef", "Tracer", "evaluate_pairs"]

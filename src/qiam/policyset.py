@@ -12,14 +12,14 @@ Deny applies, an Allow does not), and are reported in ``Result.diagnostics``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from qiam._immutable import made_once
 from qiam._impl import Engine, current
-from qiam.decision import CompiledCondition, CompiledStatement, Result, StatementRef
+from qiam.decision import DECISION_CODES, CompiledCondition, CompiledStatement, Decision, Result, StatementRef
 from qiam.errors import Diagnostic, Severity
 from qiam.kinds import PolicyKind, Shape
 from qiam.request import Request
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from qiam.explain import Explanation
     from qiam.scope import ScopeResult
 
-__all__ = ["PolicySet", "Tracer", "evaluate_pairs"]
+__all__ = ["PolicySet", "Results", "Tracer", "evaluate_pairs", "results_of_pairs"]
 
 
 class Tracer(Protocol):
@@ -164,23 +164,102 @@ class PolicySet:
         return tracer.explanation(request, result)
 
 
-def evaluate_pairs(pairs: Iterable[tuple[PolicySet, Request]]) -> list[Result]:
+class Results(Sequence[Result]):
+    """The answers of ``evaluate_pairs``: a decision per pair, kept as one byte, and each pair's Result
+    made when it is first asked for (the pair decided again with its detail: policy sets and requests
+    are immutable, so it is the Result the decision came from) and kept.
+
+    ``decisions`` and ``codes`` read no Result; ``results[i]``, iteration and slices make them.
+    """
+
+    __slots__ = ("_codes", "_made", "_pairs")
+
+    def __init__(self, pairs: Sequence[tuple[PolicySet, Request]], codes: bytes) -> None:
+        if len(pairs) != len(codes):
+            raise ValueError("a decision per pair")
+        self._pairs = pairs
+        self._codes = codes
+        self._made: dict[int, Result] = {}
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    @overload
+    def __getitem__(self, index: int) -> Result: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Result]: ...
+
+    def __getitem__(self, index: int | slice) -> Result | list[Result]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        i = range(len(self))[index]  # (negative indices, and IndexError, as a list gives them)
+        made = self._made.get(i)
+        if made is None:
+            pset, request = self._pairs[i]
+            made = self._made[i] = pset.evaluate(request)
+        return made
+
+    def __repr__(self) -> str:
+        return f"<Results of {len(self)} pairs: {self.count(Decision.ALLOW)} allowed>"
+
+    @property
+    def codes(self) -> bytes:
+        """Each pair's decision as a byte: its index in ``qiam.decision.DECISION_CODES``."""
+        return self._codes
+
+    @property
+    def decisions(self) -> list[Decision]:
+        """Each pair's decision, in order."""
+        return [DECISION_CODES[code] for code in self._codes]
+
+    def decision(self, index: int) -> Decision:
+        """One pair's decision, without its Result."""
+        return DECISION_CODES[self._codes[index]]
+
+    def allowed(self, index: int) -> bool:
+        """Whether one pair is allowed, without its Result."""
+        return self._codes[index] == _ALLOW_CODE
+
+    def count(self, value: object) -> int:
+        """How many pairs got ``value``: a Decision (read from the codes), or a Result."""
+        if isinstance(value, Decision):
+            return self._codes.count(DECISION_CODES.index(value))
+        return super().count(value)
+
+
+_ALLOW_CODE = DECISION_CODES.index(Decision.ALLOW)
+
+
+def evaluate_pairs(pairs: Iterable[tuple[PolicySet, Request]]) -> Results:
     """Decide many (policy set, request) pairs, in order, in one call into the decision kernel.
 
-    The bulk entry point: the loop runs in compiled code, and a request met
-    again under the same policy set (equal ``Request.key``) is decided once.
-    Policy sets are immutable, so one can be shared by any number of pairs and
-    threads. The pairs' policy sets are of one engine.
+    The bulk entry point: the loop runs in compiled code and makes no object per
+    pair; the answers are a compact Results, whose ``decisions`` read no Result,
+    and whose items are each pair's Result, made when asked for. A request met
+    again under the same policy set (equal ``Request.key``) is decided once,
+    while repeats are common. Policy sets are immutable, so one can be shared by
+    any number of pairs and threads. The pairs' policy sets are of one engine.
 
     Examples
     --------
     >>> from qiam import Request, compile_policies
     >>> pset = compile_policies([{"Version": "2012-10-17", "Statement": [
     ...     {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}])
-    >>> [r.decision.value for r in evaluate_pairs([(pset, Request("s3:GetObject")),
-    ...                                            (pset, Request("s3:PutObject"))])]
+    >>> results = evaluate_pairs([(pset, Request("s3:GetObject")), (pset, Request("s3:PutObject"))])
+    >>> [d.value for d in results.decisions]
     ['allowed', 'implicitDeny']
+    >>> results[0].matched[0].effect
+    'Allow'
     """
+    listed = pairs if isinstance(pairs, list) else list(pairs)
+    if not listed:
+        return Results(listed, b"")
+    return Results(listed, listed[0][0].engine.decide.decide_pairs(listed))
+
+
+def results_of_pairs(pairs: Iterable[tuple[PolicySet, Request]]) -> list[Result]:
+    """Each pair's Result, in order, in one call into the decision kernel: for callers that read every
+    Result's detail (``evaluate_pairs`` would decide each pair twice for them)."""
     items = iter(pairs)
     first = next(items, None)
     if first is None:

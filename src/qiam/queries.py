@@ -1,7 +1,7 @@
 """Questions about an inventory: who can do an action, what a principal can do, on which resources.
 
 Each question becomes (policy set, request) pairs decided in one call into
-the decision kernel (``evaluate_pairs``). A principal's policy set holds its
+the decision kernel (``results_of_pairs``). A principal's policy set holds its
 identity policies, boundary and the SCP levels above its account; the
 resource's policy (a role's trust policy for ``sts:AssumeRole*``) and the RCP
 levels above the resource's account join it per resource. Every request
@@ -26,7 +26,7 @@ from qiam.decision import Decision, Result, StatementRef
 from qiam.errors import Diagnostic, QiamError
 from qiam.inventory import Inventory, Principal
 from qiam.kinds import TRUST_ACTIONS
-from qiam.policyset import PolicySet, evaluate_pairs
+from qiam.policyset import PolicySet, results_of_pairs
 from qiam.request import Request
 from qiam.resource_types import applies_to, type_of_arn
 
@@ -212,7 +212,7 @@ class Asker:
             asked.append((principal, action, resource, broken))
             if pset is not None and base is not None:
                 pairs.append((pset, base if base.action == action else base.with_action(action)))
-        results = iter(evaluate_pairs(pairs))
+        results = iter(results_of_pairs(pairs))
         return [Answer(p, a, r, None if broken else next(results), broken) for p, a, r, broken in asked]
 
     def _ask_one(self, principal: Principal, action: str, resource: str) -> Answer:

@@ -25,7 +25,7 @@ by what refuses them then.
 
 Checking is batch work: a task's requirements become requests once per
 (task, principal), the requests of a policy set are decided in one call into
-the decision kernel (``evaluate_pairs``), and the per-requirement detail is
+the decision kernel (``results_of_pairs``), and the per-requirement detail is
 built only when asked for.
 """
 
@@ -50,7 +50,8 @@ from qiam._immutable import Immutable, made_once
 from qiam.compile import CompiledPolicy, Compiler
 from qiam.context import Environment
 from qiam.errors import QiamError
-from qiam.evaluate import Decision, PolicySet, Result, StatementRef, evaluate_pairs
+from qiam.evaluate import Decision, PolicySet, Result, StatementRef
+from qiam.policyset import results_of_pairs
 from qiam.model import Policy
 from qiam.parse import PolicyInput, parse_policy
 from qiam.reqlang import parse_expression
@@ -806,7 +807,7 @@ class Checker:
         resolved = self.task(task)
         plan = self._plan(self.policy_set(policies), resolved, principal or self.principal)
         single = plan.single
-        results = single.evaluate_many(plan.flat) if single is not None else evaluate_pairs(plan.pairs)
+        results = single.evaluate_many(plan.flat) if single is not None else results_of_pairs(plan.pairs)
         return TaskResult(resolved, plan, results, self)
 
     def check_many(self, policy_sets: Mapping[str, Policies], tasks: Sequence[str] | None = None, *,
@@ -827,7 +828,7 @@ class Checker:
                 plan = self._plan(pset, task, principal)
                 jobs.append((label, task, plan))
                 pairs.extend(plan.pairs)
-        results = evaluate_pairs(pairs)
+        results = results_of_pairs(pairs)
         out: dict[str, dict[str, TaskResult]] = {label: {} for label in policy_sets}
         start = 0
         for label, task, plan in jobs:
@@ -1033,7 +1034,7 @@ class Checker:
             start, end = plan.slices[i]
             spans[i] = (len(pairs), len(pairs) + end - start)
             pairs.extend((fixed, request) for _, request in plan.pairs[start:end])
-        results = evaluate_pairs(pairs)
+        results = results_of_pairs(pairs)
         return {i: results[a:b] for i, (a, b) in spans.items()}
 
 

@@ -13,10 +13,11 @@ import qiam
 import qiam._decide
 import qiam._decide_py
 from qiam.explain import RecordingTracer
+from qiam.policyset import results_of_pairs
 from tests.properties.test_flow import policy_sets, requests
 
 COMPILED, TWIN = qiam._decide, qiam._decide_py
-NAMES = ["Condition", "Evaluator", "Result", "Statement", "evaluate_pairs"]
+NAMES = ["Condition", "Evaluator", "Result", "Statement", "decide_pairs", "evaluate_pairs"]
 
 
 def _params(obj: Any) -> list[tuple[str, Any, Any]]:
@@ -106,9 +107,15 @@ def test_decide_evaluate_pairs_equals_one_at_a_time(sets: list[dict[str, Any]], 
     batch = [r for r in batch if r.action != "sts:AssumeRole"]
     pairs = [(psets[p % len(psets)], batch[i % len(batch)]) for i, p in enumerate(picks)] if batch else []
     want = [_summary(pset.evaluate(r)) for pset, r in pairs]
-    assert [_summary(r) for r in qiam.evaluate_pairs(pairs)] == want
+    results = qiam.evaluate_pairs(pairs)
+    # The compact decisions, read without a Result, are the decisions of the Results made afterwards.
+    assert results.decisions == [w[0] for w in want]
+    assert [_summary(r) for r in results] == want
+    assert [_summary(r) for r in results_of_pairs(pairs)] == want
     twins = {id(pset): twin_of(pset) for pset in psets}
-    assert [_summary(r) for r in TWIN.evaluate_pairs([(twins[id(p)], r) for p, r in pairs])] == want
+    twin_pairs = [(twins[id(p)], r) for p, r in pairs]
+    assert [_summary(r) for r in TWIN.evaluate_pairs(twin_pairs)] == want
+    assert COMPILED.decide_pairs(pairs) == TWIN.decide_pairs(twin_pairs) == results.codes
 
 
 def test_decide_results_are_values() -> None:
@@ -218,7 +225,8 @@ def test_decide_evaluate_pairs_keys_requests_only_while_repeats_pay(repeating: b
     batch = [qiam.Request("s3:GetObject", f"arn:aws:s3:::b/{name}", derive_context=False) for name in names]
     want = [_summary(pset.evaluate(r)) for r in batch]
     twin = twin_of(pset)
-    for results in (qiam.evaluate_pairs([(pset, r) for r in batch]), TWIN.evaluate_pairs([(twin, r) for r in batch]),
+    assert qiam.evaluate_pairs([(pset, r) for r in batch]).decisions == [w[0] for w in want]
+    for results in (results_of_pairs([(pset, r) for r in batch]), TWIN.evaluate_pairs([(twin, r) for r in batch]),
                     pset.evaluate_many(batch)):
         assert [_summary(r) for r in results] == want
         tail = results[limits.REPEAT_SAMPLE:]
