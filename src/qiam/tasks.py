@@ -51,9 +51,9 @@ from qiam.compile import CompiledPolicy, Compiler
 from qiam.context import Environment
 from qiam.errors import QiamError
 from qiam.evaluate import Decision, PolicySet, Result, StatementRef
-from qiam.policyset import results_of_pairs
 from qiam.model import Policy
 from qiam.parse import PolicyInput, parse_policy
+from qiam.policyset import results_of_pairs
 from qiam.reqlang import parse_expression
 from qiam.request import Request
 from qiam.scope import COVERS, ScopeAnalyzer, ScopeTooLarge, summarize
