@@ -996,35 +996,42 @@ cdef class _Seen:
     cdef Evaluator evaluator
     cdef dict results
     cdef _Tally tally
+    cdef object pending  # the key of the request being decided, while the call keys its requests
+
+    cdef inline object _found(self, object request):
+        """What was given for ``request``'s key (counted as a repeat), or None: then ``_keep`` keeps the
+        answer about to be made, while the call keys its requests."""
+        self.pending = None
+        if not self.tally.keying:
+            return None
+        key = request.key
+        found = self.results.get(key)
+        self.tally.count(found is not None)
+        if found is None:
+            self.pending = key
+        return found
+
+    cdef inline void _keep(self, object answer) except *:
+        if self.pending is not None:
+            self.results[self.pending] = answer
 
     cdef Result decide(self, object request):
         """The result for ``request``: the one given for its key, while the call keys its requests."""
-        cdef Result result
-        if not self.tally.keying:
-            return self.evaluator.decide(request, None)
-        key = request.key
-        found = self.results.get(key)
-        self.tally.count(found is not None)
-        if found is None:
-            result = self.evaluator.decide(request, None)
-            self.results[key] = result
-            return result
-        return <Result> found
-
+        found = self._found(request)
+        if found is not None:
+            return <Result> found
+        result = self.evaluator.decide(request, None)
+        self._keep(result)
+        return result
 
     cdef int verdict(self, object request, _Run run) except -1:
         """The decision code for ``request``: the one given for its key, while the call keys its requests."""
-        cdef int code
-        if not self.tally.keying:
-            return self.evaluator.verdict(request, run)
-        key = request.key
-        found = self.results.get(key)
-        self.tally.count(found is not None)
-        if found is None:
-            code = self.evaluator.verdict(request, run)
-            self.results[key] = code
-            return code
-        return <int> found
+        found = self._found(request)
+        if found is not None:
+            return <int> found
+        code = self.evaluator.verdict(request, run)
+        self._keep(code)
+        return code
 
 
 cdef _Seen _new_seen(Evaluator evaluator, _Tally tally):
@@ -1033,6 +1040,15 @@ cdef _Seen _new_seen(Evaluator evaluator, _Tally tally):
     seen.results = {}
     seen.tally = tally
     return seen
+
+
+cdef _Seen _seen_of(dict by_owner, object owner, _Tally tally):
+    """The _Seen of a pair's policy set (an ``Evaluator``, or a ``qiam.PolicySet`` holding one), made at its
+    first pair (policy sets hash by identity)."""
+    found = by_owner.get(owner)
+    if found is None:
+        found = by_owner[owner] = _new_seen(owner if type(owner) is Evaluator else owner._evaluator, tally)
+    return <_Seen> found
 
 
 def evaluate_pairs(pairs):
@@ -1049,14 +1065,9 @@ def evaluate_pairs(pairs):
     cdef _Seen seen = None
     cdef object owner = None
     cdef object current = None
-    cdef object result, key
     for owner, request in pairs:
         if owner is not current:
-            found = by_owner.get(owner)
-            if found is None:
-                seen = by_owner[owner] = _new_seen(owner if type(owner) is Evaluator else owner._evaluator, tally)
-            else:
-                seen = <_Seen> found
+            seen = _seen_of(by_owner, owner, tally)
             current = owner
         out.append(seen.decide(request))
     return out
@@ -1078,11 +1089,7 @@ def decide_pairs(pairs):
     cdef char* data
     for owner, request in pairs:
         if owner is not current:
-            found = by_owner.get(owner)
-            if found is None:
-                seen = by_owner[owner] = _new_seen(owner if type(owner) is Evaluator else owner._evaluator, tally)
-            else:
-                seen = <_Seen> found
+            seen = _seen_of(by_owner, owner, tally)
             current = owner
         code = seen.verdict(request, run)
         if n == capacity:
