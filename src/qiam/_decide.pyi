@@ -11,7 +11,7 @@ from qiam.request import Request
 from qiam.types import JSONObject
 from qiam.variables import Variable
 
-__all__ = ["Condition", "Evaluator", "Result", "Statement", "evaluate_pairs"]
+__all__ = ["Condition", "Evaluator", "Result", "Statement", "decide_pairs", "evaluate_pairs"]
 
 @disjoint_base
 class Condition:
@@ -110,4 +110,5 @@ class Evaluator:
     def statements_for(self, action: str) -> tuple[tuple[Statement, StatementRef], ...]: ...
     def resource_elements(self, action: str) -> tuple[tuple[object, ...], tuple[Statement, ...]]: ...
 
+def decide_pairs(pairs: Iterable[tuple[Evaluator, Request]]) -> bytes: ...
 def evaluate_pairs(pairs: Iterable[tuple[Evaluator, Request]]) -> list[Result]: ...
