@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TARGETS = ("fuzz_policy_bytes", "fuzz_pipeline", "fuzz_request_language", "fuzz_batch_line")
+TARGETS = ("fuzz_policy_bytes", "fuzz_pipeline", "fuzz_request_language", "fuzz_batch_line", "fuzz_inventory",
+           "fuzz_template")
 DEFAULTS = ["-timeout=1", "-rss_limit_mb=2048", "-max_len=4096", "-print_final_stats=1"]
 FINDING_PREFIXES = ("crash-", "timeout-", "oom-", "leak-")
 _EXECUTED = re.compile(rb"stat::number_of_executed_units:\s*(\d+)")

@@ -18,7 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ = ROOT / "fuzz"
-TARGETS = ["fuzz_policy_bytes", "fuzz_pipeline", "fuzz_request_language", "fuzz_batch_line"]
+TARGETS = ["fuzz_policy_bytes", "fuzz_pipeline", "fuzz_request_language", "fuzz_batch_line", "fuzz_inventory",
+           "fuzz_template"]
 RUNS = 2_000
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("atheris") is None,
@@ -46,3 +47,11 @@ def test_the_target_fuzzes_without_a_finding(target: str, tmp_path: Path) -> Non
     assert f"stat::number_of_executed_units: {RUNS}" in log, tail
     assert "Dictionary: " in log and "ParseDictionaryFile" not in log, tail  # the dictionary reads
     assert set(seeds) <= {p.name for p in corpus.iterdir()}, "the seeds are all still there"
+
+
+def test_every_target_of_run_all_is_smoke_tested() -> None:
+    spec = importlib.util.spec_from_file_location("run_all", FUZZ / "run_all.py")
+    assert spec is not None and spec.loader is not None
+    run_all = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_all)
+    assert list(run_all.TARGETS) == TARGETS

@@ -410,6 +410,8 @@ def _read_file(loading: _Loading, path: FsPath) -> None:
         if iac.is_template(path, None):
             _read_template(loading, path, data)
             return
+        if not _utf8(data):  # (no text to give a line and column in)
+            source = Source(str(path))
         loading.report("inventory-unreadable", f"{path} is not JSON: {exc}", Location(source, ()),
                        hint="give the JSON that the AWS CLI or `qiam collect` wrote")
         return
@@ -429,6 +431,14 @@ def _read_file(loading: _Loading, path: FsPath) -> None:
                        Location(source, ()),
                        hint=f"get-account-authorization-details output, or a `format` of {ORGANIZATION_FORMAT} "
                             f"or {RESOURCES_FORMAT}")
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _read_template(loading: _Loading, path: FsPath, data: bytes) -> None:

@@ -175,12 +175,14 @@ class Asker:
                 resource_org_id=org.id if org is not None and org.has(resource_account) else None)
         return found
 
-    def broken(self, principal: Principal, resource: str) -> tuple[Diagnostic, ...]:
-        """What broken touches the principal's request on the resource."""
+    def broken(self, principal: Principal, action: str, resource: str) -> tuple[Diagnostic, ...]:
+        """What broken touches the principal's request: the principal and its account, the resource, and
+        the account whose RCPs decide it (a role's, for a trust action, though a role is no resource)."""
         inv = self.inventory
         found = inv.resource(resource)
+        _, _, account = self.resource_policy(action, resource)
         return inv.broken(principal.arn, principal.account, found.arn if found else None,
-                          found.account if found else None)
+                          found.account if found else None, account)
 
     def ask(self, questions: Iterable[tuple[Principal, str, str]], *, keep: bool = True) -> list[Answer]:
         """Decide (principal, action, resource) questions, in order, in one call into the kernel.
@@ -202,7 +204,7 @@ class Asker:
             slot = (principal.arn, resource, action.lower() in _TRUST_ACTIONS)
             found = made.get(slot)
             if found is None:
-                broken = self.broken(principal, resource)
+                broken = self.broken(principal, action, resource)
                 found = (broken, None, None) if broken else (
                     broken, self.policy_set(principal, action, resource, keep=keep),
                     self.request(principal, action, resource))
@@ -216,7 +218,7 @@ class Asker:
         return [Answer(p, a, r, None if broken else next(results), broken) for p, a, r, broken in asked]
 
     def _ask_one(self, principal: Principal, action: str, resource: str) -> Answer:
-        broken = self.broken(principal, resource)
+        broken = self.broken(principal, action, resource)
         if broken:
             return Answer(principal, action, resource, None, broken)
         policies = self.policy_set(principal, action, resource, keep=False)
@@ -386,7 +388,10 @@ def _trusted(trust: Mapping[str, object], principals: Mapping[str, Principal],
             if entry == "*":
                 yield from (p for p in everyone if p.arn not in seen)
                 return
-            account = entry if entry.isdigit() else entry.split(":")[4] if entry.endswith(":root") else None
+            fields = entry.split(":")
+            # An account: its number, or `arn:PARTITION:iam::ACCOUNT:root` (six fields; anything shorter
+            # names no account and, like any name the inventory lacks, nobody).
+            account = entry if entry.isdigit() else fields[4] if len(fields) == 6 and fields[5] == "root" else None
             if account is not None:
                 group = by_account.get(account, [])
             else:

@@ -83,7 +83,7 @@ class Subject:
             if principal is not None:
                 raise ValueError(f"the request names a principal (`as {principal}`), and the subject is "
                                  f"`{self.who.arn}` already")
-            broken = self.asker.broken(self.who, resource)
+            broken = self.asker.broken(self.who, action, resource)
             if broken:
                 raise _cannot_answer(self.who.arn, broken)
             request = self.asker.request(self.who, action, resource, resource_match=resource_match,
@@ -305,7 +305,7 @@ def task_result(subject: SubjectLike, task: str, *, account: str | None = None, 
     who = as_subject(subject)
     if who.who is not None and who.asker is not None:
         asker = who.asker
-        broken = asker.broken(who.who, "*")
+        broken = asker.broken(who.who, "*", "*")
         if broken:
             raise _cannot_answer(who.who.arn, broken)
         inv = asker.inventory

@@ -186,7 +186,7 @@ def _from_inventory(args: argparse.Namespace, *, overlaid: bool = True) -> list[
         asker = Asker(inventory, environment=environment_of(args, args.region), context=context,
                       derive_context=args.derive_context)
         principal = asker.principal(name)
-        broken = asker.broken(principal, parsed.resource)
+        broken = asker.broken(principal, parsed.action, parsed.resource)
         if broken:
             raise QueryError(f"the inventory cannot answer for `{principal.arn}`: {broken[0].message}",
                              code="inventory-broken", hint=f"fix the inventory ({broken[0].code})")
