@@ -20,7 +20,10 @@ import _common
 import atheris
 import orjson
 
-with atheris.instrument_imports(include=["qiam"]):
+# qiam.scope's walk is pure algebra, held to a brute-force oracle by tests/core/test_scope.py and bounded
+# by MAX_STATES and MAX_STEPS; instrumented, it runs about seven times slower, and a pattern request of
+# 20 ms (walked four times here) then passes for a hang (fuzz/findings/README.md, many-stars).
+with atheris.instrument_imports(include=["qiam"], exclude=["qiam.scope"]):
     _common.import_qiam()
     from qiam._impl import using
     from qiam.batch import BatchRunner, Library

@@ -56,6 +56,9 @@ _WITNESS_LIMIT = 1 << 16
 
 # A walk that meets more product states than this is given up (and the question fails closed).
 MAX_STATES = 20_000
+# ... or that steps through more automaton positions than this: a state of a pattern with many stars holds
+# many positions, and each character read from it costs one step per position (about 0.02 s at this bound).
+MAX_STEPS = 100_000
 
 
 def _tokens(pattern: str) -> list[tuple[int, str]] | None:
@@ -193,12 +196,12 @@ def _fresh(languages: Sequence[ArnLanguage]) -> str:
 
 
 class ScopeTooLarge(Exception):
-    """The walk met more than MAX_STATES product states."""
+    """The walk met more than MAX_STATES product states, or took more than MAX_STEPS steps."""
 
 
 def classes(pattern: ArnLanguage, elements: Sequence[ArnLanguage]) -> dict[tuple[bool, ...], str]:
     """Every combination of memberships in ``elements`` that some member of ``pattern`` has, with a
-    shortest such member (its witness). Raises ScopeTooLarge past MAX_STATES states.
+    shortest such member (its witness). Raises ScopeTooLarge past MAX_STATES states or MAX_STEPS steps.
 
     From each product state only the characters that some automaton's current
     tokens name are tried, with ``:`` and one fresh character: every other
@@ -212,6 +215,7 @@ def classes(pattern: ArnLanguage, elements: Sequence[ArnLanguage]) -> dict[tuple
     found: dict[tuple[bool, ...], str] = {}
     wanted = 2 ** len(elements)
     pairs = list(zip(languages, range(len(languages)), strict=True))
+    steps = 0
     while queue:
         state, text = queue.popleft()
         if pattern.accepts(state[0]):
@@ -222,6 +226,9 @@ def classes(pattern: ArnLanguage, elements: Sequence[ArnLanguage]) -> dict[tuple
         alphabet = {":", fresh}
         for lang, i in pairs:
             alphabet.update(lang.named(state[i]))
+        steps += len(alphabet) * sum(map(len, state))
+        if steps > MAX_STEPS:
+            raise ScopeTooLarge(pattern.patterns)
         for c in sorted(alphabet):
             head = pattern.step(state[0], c)
             if not head:
@@ -538,7 +545,8 @@ def _too_large(pset: PolicySet, request: Request) -> ScopeResult:
     """Fail closed: a pattern whose classes qiam gave up counting is allowed on none of them."""
     note = Diagnostic(Severity.WARNING, "scope-too-large",
                       f"the resources of `{request.resource}` split into too many classes to decide them "
-                      f"(over {MAX_STATES:,} states); read as allowed on none", Location(None, ()))
+                      f"(over {MAX_STATES:,} states or {MAX_STEPS:,} steps); read as allowed on none",
+                      Location(None, ()))
     result = pset.engine.decide.Result(Decision.IMPLICIT_DENY, diagnostics=(note,), warnings=pset.warnings,
                      reasons=("scope-too-large",))
     return ScopeResult(request, "none", Decision.IMPLICIT_DENY, result, (), (), (), ())

@@ -125,3 +125,28 @@ def test_scope_examples() -> None:
     # A short pattern matches nothing; an escaped colon in the first fields can never match.
     assert scope_of(app, ["arn:aws:sso"]) == "none"
     assert scope_of("arn:aws:s3:::b/*", ["arn:aws:s3:::b/\\*"]) == "some"
+
+
+def test_a_walk_of_many_positions_is_given_up_by_its_steps_and_fails_closed() -> None:
+    # Stars in the request pattern and in the element make states of hundreds of positions each: the walk
+    # stops at MAX_STEPS (long before MAX_STATES) rather than run for seconds.
+    import pytest
+
+    from qiam.scope import MAX_STATES, ScopeTooLarge
+
+    pattern = ArnLanguage(["arn:aws:s3:::" + "".join("*" + c for c in "abcdefghij" * 40)])
+    element = ArnLanguage(["arn:aws:s3:::" + "*".join("abcdefghij"[i % 10] for i in range(k)) for k in (40, 60, 80)])
+    with pytest.raises(ScopeTooLarge):
+        classes(pattern, [element])
+    assert MAX_STATES > 1_000  # (the states alone would have let it run on)
+
+
+def test_a_pattern_request_too_large_to_walk_is_allowed_on_none() -> None:
+    from qiam import PolicySet, Request, compile_policy
+
+    allow = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": [
+        "arn:aws:s3:::" + "*".join("abcdefghij"[i % 10] for i in range(k)) for k in (40, 60, 80)]}}
+    request = Request("s3:GetObject", "arn:aws:s3:::" + "".join("*" + c for c in "abcdefghij" * 40),
+                      resource_match="some")
+    found = PolicySet(identity=[compile_policy(allow)]).evaluate_scope(request)
+    assert found.scope == "none" and not found.allowed and found.result.reasons == ("scope-too-large",)
