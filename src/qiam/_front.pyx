@@ -18,7 +18,7 @@ cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.mem cimport PyMem_Calloc, PyMem_Free
 from cpython.ref cimport Py_DECREF, Py_INCREF, Py_XDECREF, Py_XINCREF
-from cpython.dict cimport PyDict_GetItem
+from cpython.dict cimport PyDict_GetItem, PyDict_GetItemWithError
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_Find, PyUnicode_FindChar, PyUnicode_GET_LENGTH
 from libc.string cimport memchr, memcmp, memcpy
@@ -569,7 +569,7 @@ cdef bint _plain_sid_bytes(const unsigned char* buf, Py_ssize_t start, Py_ssize_
 
 
 cdef inline object _lookup(dict table, object key):
-    cdef PyObject* found = PyDict_GetItem(table, key)
+    cdef PyObject* found = PyDict_GetItemWithError(table, key)
     return None if found is NULL else <object> found
 
 
@@ -1554,6 +1554,7 @@ cdef object _DEFAULT_ENV = None   # qiam.request's default environment, read at 
 cdef frozenset _REQUEST_FIELDS = None
 cdef dict _ACTIONS = {}   # action -> (folded, service): a bulk job's requests name few actions
 cdef dict _CALLERS = {}   # (principal, principal ARN, service-linked) -> _facts_of(the Caller)
+cdef dict _PLAIN_CALLERS = {}   # principal -> the same, for no principal ARN and not service-linked
 cdef dict _NO_KEYS = {}   # the derived keys of a request that derives none: shared, and never written
 
 
@@ -1564,15 +1565,29 @@ cdef tuple _facts_of(object caller):
             caller.account, caller.partition)
 
 
-cdef tuple _caller_facts(object principal, object principal_arn, object service_linked_role):
-    """``_facts_of`` the caller ``qiam.principals._caller`` reads; kept, as that function keeps it."""
+cdef tuple _caller_facts(object principal, object principal_arn, object service_linked_role, bint plain):
+    """``_facts_of`` the caller ``qiam.principals._caller`` reads; kept, as that function keeps it. A
+    ``plain`` principal (no assumed-role session, so no session ARN read) that is not service-linked is
+    kept by itself too, where ``_state`` finds it before anything else."""
     cdef tuple key = (principal, principal_arn, service_linked_role)
     found = _CALLERS.get(key)
     if found is None:
         if len(_CALLERS) >= 4096:
             _CALLERS.clear()
+            _PLAIN_CALLERS.clear()
         found = _CALLERS[key] = _facts_of(_caller(principal, principal_arn, service_linked_role))
+    if plain and service_linked_role is False:
+        _PLAIN_CALLERS[principal] = found
     return <tuple> found
+
+
+cdef object _field_of(str text, Py_ssize_t start, Py_ssize_t end, object like):
+    """``text[start:end]``, or ``like`` when that is the same text (no new string for the usual case)."""
+    if type(like) is str and PyUnicode_GET_LENGTH(like) == end - start and PyUnicode_IS_ASCII(text) \
+            and PyUnicode_IS_ASCII(like) \
+            and memcmp(<const char*> PyUnicode_DATA(text) + start, PyUnicode_DATA(like), end - start) == 0:
+        return like
+    return text[start:end]
 
 
 cdef bint _usual_action(object action):
@@ -1596,8 +1611,37 @@ cdef bint _usual_action(object action):
     return True
 
 
+cdef str _folded(str text):
+    """``text.lower()``: the text itself when it is ASCII with no capital, made here when it is ASCII."""
+    cdef Py_ssize_t n, i, first = -1
+    cdef const unsigned char* data
+    cdef unsigned char* out
+    cdef str made
+    if not PyUnicode_IS_ASCII(text):
+        return text.lower()
+    data = <const unsigned char*> PyUnicode_DATA(text)
+    n = PyUnicode_GET_LENGTH(text)
+    for i in range(n):
+        if 65 <= data[i] <= 90:
+            first = i
+            break
+    if first < 0:
+        return text
+    made = PyUnicode_New(n, 127)
+    out = <unsigned char*> PyUnicode_DATA(made)
+    memcpy(out, data, first)
+    for i in range(first, n):
+        out[i] = data[i] + 32 if 65 <= data[i] <= 90 else data[i]
+    return made
+
+
+cdef dict _FOLDED_KEYS = {}   # context key -> folded: a bulk job's contexts use few keys
+
+
 cdef object _folded_context(object context):
     """The context with its keys folded, or None when it is not of the usual shape."""
+    cdef PyObject* known
+    cdef str name
     cdef dict given = {}
     cdef object value, item
     if context is None:
@@ -1607,7 +1651,14 @@ cdef object _folded_context(object context):
     for key, value in (<dict> context).items():
         if type(key) is not str or not key:
             return None
-        name = (<str> key).lower()
+        known = PyDict_GetItemWithError(_FOLDED_KEYS, key)
+        if known != NULL:
+            name = <str> known
+        else:
+            name = _folded(<str> key)
+            if len(_FOLDED_KEYS) >= 65536:
+                _FOLDED_KEYS.clear()
+            _FOLDED_KEYS[key] = name
         if name in given:
             return None
         if type(value) is str:
@@ -1633,11 +1684,22 @@ cdef object _state(object action, object resource, object principal, object cont
     cdef dict given, merged, derived
     cdef str text
     cdef tuple who
+    cdef PyObject* known
     if not _usual_action(action) or type(resource) is not str:
         return None
     text = <str> resource
-    if not (text == "*" or text.count(":") >= 5):
-        return None
+    # The resource's partition and account: its ARN's second and fifth fields (as split(":", 5) gives them).
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+    cdef Py_ssize_t colons[5]
+    cdef Py_ssize_t at = -1
+    cdef int f
+    for f in range(5):
+        at = PyUnicode_FindChar(text, 58, at + 1, n, 1) if at + 1 <= n else -1
+        if at < 0:
+            break
+        colons[f] = at
+    if at < 0 and text != "*":
+        return None  # neither `*` nor an ARN of six fields
     if principal is not None and (type(principal) is not str or not principal):
         return None
     if resource_account is not None and type(resource_account) is not str:
@@ -1653,28 +1715,22 @@ cdef object _state(object action, object resource, object principal, object cont
     if found is None:
         return None
     given = <dict> found
-    # (as parse_caller reads the principal and the one context key it may need)
-    principal_arn = given.get("aws:principalarn") if principal is not None and ":assumed-role/" in principal \
-        else None
-    if type(principal_arn) is not str:
-        principal_arn = None
-    who = _caller_facts(principal, principal_arn, service_linked_role)
+    known = PyDict_GetItemWithError(_PLAIN_CALLERS, principal) if service_linked_role is False else NULL
+    if known != NULL:
+        who = <tuple> known
+    else:
+        # (as parse_caller reads the principal and the one context key it may need)
+        assumed = principal is not None and ":assumed-role/" in principal
+        principal_arn = given.get("aws:principalarn") if assumed else None
+        if type(principal_arn) is not str:
+            principal_arn = None
+        who = _caller_facts(principal, principal_arn, service_linked_role, not assumed)
     caller = who[0]
-    # The resource's partition and account: its ARN's second and fifth fields (as split(":", 5) gives them).
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
-    cdef Py_ssize_t colons[5]
-    cdef Py_ssize_t at = -1
-    cdef int f
-    for f in range(5):
-        at = PyUnicode_FindChar(text, 58, at + 1, n, 1) if at + 1 <= n else -1
-        if at < 0:
-            break
-        colons[f] = at
     in_arn = None
     if at >= 0:
-        partition = text[colons[0] + 1:colons[1]]
+        partition = _field_of(text, colons[0] + 1, colons[1], who[6])
         if colons[4] > colons[3] + 1:
-            in_arn = text[colons[3] + 1:colons[4]]
+            in_arn = _field_of(text, colons[3] + 1, colons[4], who[5])
             if resource_match and ("*" in in_arn or "?" in in_arn):
                 in_arn = None
     else:
@@ -1730,14 +1786,60 @@ cdef extern from "Python.h":
     int PyObject_GenericSetAttr(object obj, object name, object value) except -1
 
 
+cdef extern from *:
+    """
+    #include "structmember.h"
+    /* Where a class keeps the slot `name` (a plain object slot of the class or a base); -1 if it is no such slot. */
+    static Py_ssize_t qiam_slot_offset(PyObject* type, PyObject* name) {
+        PyObject* found = _PyType_Lookup((PyTypeObject*) type, name);
+        if (found == NULL || Py_TYPE(found) != &PyMemberDescr_Type) return -1;
+        PyMemberDef* member = ((PyMemberDescrObject*) found)->d_member;
+        if (member->type != T_OBJECT_EX || (member->flags & READONLY)) return -1;
+        return member->offset;
+    }
+    static void qiam_set_slot(PyObject* obj, Py_ssize_t offset, PyObject* value) {
+        PyObject** at = (PyObject**) ((char*) obj + offset);
+        PyObject* old = *at;
+        Py_INCREF(value);
+        *at = value;
+        Py_XDECREF(old);
+    }
+    """
+    Py_ssize_t _slot_offset "qiam_slot_offset"(object type, object name)
+    void _set_slot "qiam_set_slot"(object obj, Py_ssize_t offset, object value)
+
+
+cdef object _SLOTTED_CLASS = None   # the class whose slots _fill sets where they lie
+cdef Py_ssize_t _FACTS_AT, _KEY_AT, _MATCH_AT, _REST_AT
+
+
+cdef bint _knows_slots(object cls):
+    """Whether ``_fill`` may set the slots of ``cls`` where they lie (found once for a class)."""
+    global _SLOTTED_CLASS, _FACTS_AT, _KEY_AT, _MATCH_AT, _REST_AT
+    if cls is _SLOTTED_CLASS:
+        return True
+    facts, key, match, rest = (_slot_offset(cls, "facts"), _slot_offset(cls, "_key"),
+                               _slot_offset(cls, "resource_match"), _slot_offset(cls, "_rest"))
+    if facts < 0 or key < 0 or match < 0 or rest < 0:
+        return False
+    _SLOTTED_CLASS, _FACTS_AT, _KEY_AT, _MATCH_AT, _REST_AT = cls, facts, key, match, rest
+    return True
+
+
 cdef inline void _fill(object request, tuple state) except *:
     """Set a Request's slots from its state (as qiam.request.fill does). The request holds its state and,
     later, its key (bytes), and is immutable: it can be in no cycle, and is kept out of the collector's
     sight like its parts (msgspec's ``gc=False`` structs are the model)."""
-    PyObject_GenericSetAttr(request, "facts", state[0])
-    PyObject_GenericSetAttr(request, "_key", None)
-    PyObject_GenericSetAttr(request, "resource_match", (<tuple> state[1])[6])
-    PyObject_GenericSetAttr(request, "_rest", state[1])
+    if _knows_slots(type(request)):  # (a new instance's slots, set in place as object.__setattr__ would)
+        _set_slot(request, _FACTS_AT, state[0])
+        _set_slot(request, _KEY_AT, None)
+        _set_slot(request, _MATCH_AT, (<tuple> state[1])[6])
+        _set_slot(request, _REST_AT, state[1])
+    else:
+        PyObject_GenericSetAttr(request, "facts", state[0])
+        PyObject_GenericSetAttr(request, "_key", None)
+        PyObject_GenericSetAttr(request, "resource_match", (<tuple> state[1])[6])
+        PyObject_GenericSetAttr(request, "_rest", state[1])
     PyObject_GC_UnTrack(request)
 
 
@@ -1758,13 +1860,29 @@ def request_init(request, arguments):
     return True
 
 
+cdef extern from *:
+    """
+    /* A new instance of a Python class, as object.__new__(cls) makes it (no arguments to check). */
+    static PyObject* qiam_new_instance(PyObject* cls) {
+        PyTypeObject* type = (PyTypeObject*) cls;
+        return type->tp_alloc(type, 0);
+    }
+    """
+    object _new_instance "qiam_new_instance"(object cls)
+
+
 def request_from_json(cls, data):
     """A ``cls`` (qiam.Request) from a batch line's ``request`` object of the usual shapes that does not
     ask for derivation; None for any other input."""
-    state = request_state_json(data)
+    state = _state_json(data)
     if state is None:
         return None
-    request = cls.__new__(cls)
+    global _PLAIN_CLASS
+    if cls is _PLAIN_CLASS:
+        request = _new_instance(cls)  # (what object.__new__ does for a class it has made one of)
+    else:
+        request = object.__new__(cls)  # (as the reference makes it: no __new__ of the class is called)
+        _PLAIN_CLASS = cls
     _fill(request, <tuple> state)
     return request
 
@@ -1772,23 +1890,58 @@ def request_from_json(cls, data):
 def request_state_json(data):
     """``request_state`` of a batch line's ``request`` object that does not ask for derivation; None for
     any other input."""
-    global _REQUEST_FIELDS
-    cdef dict d
+    return _state_json(data)
+
+
+cdef object _PLAIN_CLASS = None   # the last class request_from_json made a request of
+cdef dict _ARGUMENT_OF_FIELD = None   # qiam.request's, read at first use
+cdef tuple _ABSENT_ARGUMENTS = None
+
+
+cdef object _state_json(object data):
+    """One pass over the object's fields, each put where ``qiam.request.arguments_of`` puts it."""
+    global _ARGUMENT_OF_FIELD, _ABSENT_ARGUMENTS
     cdef PyObject* found
+    cdef Py_ssize_t at
     if type(data) is not dict:
         return None
-    d = <dict> data
-    if _REQUEST_FIELDS is None:
-        from qiam.request import FIELD_SET
-        _REQUEST_FIELDS = FIELD_SET
-    for name in d:
-        if name not in _REQUEST_FIELDS:
-            return None
-    found = PyDict_GetItem(d, "action")
-    if found == NULL:
+    if _ARGUMENT_OF_FIELD is None:
+        from qiam.request import ABSENT_ARGUMENTS, ARGUMENT_OF_FIELD
+        _ARGUMENT_OF_FIELD, _ABSENT_ARGUMENTS = ARGUMENT_OF_FIELD, ABSENT_ARGUMENTS
+    cdef tuple absent = _ABSENT_ARGUMENTS
+    action, resource, principal, context, resource_account = absent[0], absent[1], absent[2], absent[3], absent[4]
+    service_linked_role, management_account, resource_management_account = absent[5], absent[6], absent[7]
+    resource_match = absent[10]
+    cdef bint has_action = False
+    for name, value in (<dict> data).items():
+        found = PyDict_GetItemWithError(_ARGUMENT_OF_FIELD, name)
+        if found == NULL:
+            return None  # an unknown field: the reference's to report
+        at = <Py_ssize_t> <object> found
+        if at == 0:
+            action = value
+            has_action = True
+        elif at == 1:
+            resource = value
+        elif at == 2:
+            principal = value
+        elif at == 3:
+            context = value
+        elif at == 4:
+            resource_account = value
+        elif at == 5:
+            service_linked_role = value
+        elif at == 6:
+            management_account = value
+        elif at == 7:
+            resource_management_account = value
+        elif at == 8:
+            if value is not False:
+                return None  # (a derived context is the reference's to make)
+        elif at == 10:
+            resource_match = value
+        # (9: the environment's fields, read only when the context is derived)
+    if not has_action:
         return None
-    if d.get("derive_context", False) is not False:
-        return None
-    return _state(<object> found, d.get("resource", "*"), d.get("principal"), d.get("context"),
-                  d.get("resource_account"), d.get("service_linked_role", False), d.get("management_account", False),
-                  d.get("resource_management_account", False), False, None, d.get("resource_match"))
+    return _state(action, resource, principal, context, resource_account, service_linked_role, management_account,
+                  resource_management_account, False, None, resource_match)

@@ -361,14 +361,11 @@ def arguments_of(data: object) -> Arguments:
                            hint="fields: " + ", ".join(_FIELDS))
     if "action" not in data:
         raise RequestError("the request has no `action`")
-    derive_context = data.get("derive_context", False)
-    environment = None
-    if derive_context is True:
-        environment = _environment_of(data)
-    return (data["action"], data.get("resource", "*"), data.get("principal"), data.get("context"),
-            data.get("resource_account"), data.get("service_linked_role", False),
-            data.get("management_account", False), data.get("resource_management_account", False),
-            derive_context, environment, data.get("resource_match"))
+    arguments: list[object] = list(ABSENT_ARGUMENTS)
+    for name, value in data.items():
+        arguments[ARGUMENT_OF_FIELD[name]] = value
+    arguments[9] = _environment_of(data) if arguments[8] is True else None
+    return tuple(arguments)  # type: ignore[return-value]
 
 
 def request_state(arguments: Arguments) -> State:
@@ -468,6 +465,12 @@ _FIELDS = ("principal", "action", "resource", "resource_account", "context", "se
            "management_account", "resource_management_account", "derive_context", "region", "time",
            "principal_tags", "resource_match")
 FIELD_SET = frozenset(_FIELDS)
+# Where each field goes among Request's arguments, and what an absent one gives. The environment (9) is
+# made of its three fields, and only when the context is derived.
+ARGUMENT_OF_FIELD = {"action": 0, "resource": 1, "principal": 2, "context": 3, "resource_account": 4,
+                     "service_linked_role": 5, "management_account": 6, "resource_management_account": 7,
+                     "derive_context": 8, "region": 9, "time": 9, "principal_tags": 9, "resource_match": 10}
+ABSENT_ARGUMENTS = (None, "*", None, None, None, False, False, False, False, None, None)
 
 
 def _fold_context(context: Mapping[str, object] | None) -> dict[str, ContextValue]:

@@ -185,3 +185,35 @@ def test_every_bad_line_keeps_its_coded_error(bad: dict[str, Any]) -> None:
     with pytest.raises(RequestError) as raised:
         Request.from_json(bad)
     assert raised.value.code
+
+
+class _Tagged(Request):
+    """A subclass with a slot of its own: its requests are made and filled as Request's are."""
+
+    __slots__ = ("tag",)
+
+
+class _Counted(Request):
+    """A subclass with a __new__ of its own, which neither the reference nor the cores call (they make a
+    request as object.__new__ does, and fill it)."""
+
+    __slots__ = ()
+    made = 0
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> _Counted:
+        _Counted.made += 1
+        return super().__new__(cls)
+
+
+@pytest.mark.parametrize("front", FRONTS, ids=IDS)
+def test_request_from_json_makes_the_class_it_is_given(front: Any) -> None:
+    line = {"action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "context": {"AWS:SourceIp": "10.0.0.1"}}
+    plain = Request.from_json(line)
+    for cls in (_Tagged, _Counted, Request, _Tagged):
+        before = _Counted.made
+        built = front.request_from_json(cls, line)
+        assert type(built) is cls and built.facts == plain.facts and built._rest == plain._rest
+        assert built.key == plain.key and built.resource_match is None
+        assert _Counted.made == before
+    with pytest.raises(AttributeError):
+        built.tag = 1  # (immutable as Request is)
