@@ -228,6 +228,18 @@ def _error_dict(exc: QiamError, slot: str | None, name: str | None = None) -> di
                   line=found["line"], column=found["column"], hint=exc.hint)
 
 
+def numbered_lines(data: bytes, first: int, limit: int) -> list[tuple[int, bytes | None]]:
+    """The non-blank lines of ``data`` (whole lines as read), numbered from ``first``; None stands for a
+    line over ``limit`` bytes (what ``BatchRunner.run_numbered`` takes)."""
+    out: list[tuple[int, bytes | None]] = []
+    for number, line in enumerate(data.split(b"\n"), first):
+        if len(line) > limit:
+            out.append((number, None))
+        elif line.strip():
+            out.append((number, line))
+    return out
+
+
 class BatchRunner:
     """Evaluates batch lines; compiled policy sets of library references are reused across lines.
 

@@ -154,11 +154,9 @@ class _Range:
         with open(self.path, "rb") as handle:
             handle.seek(self.start)
             data = handle.read(self.end - self.start)
-        out: list[tuple[int, bytes | None]] = []
-        for number, line in enumerate(data.split(b"\n"), self.first):
-            if line.strip():
-                out.append((number, line if len(line) <= self.limit else None))
-        return out
+        from qiam.batch import numbered_lines
+
+        return numbered_lines(data, self.first, self.limit)
 
 
 def warm(library: str | os.PathLike[str] | None, *, derive_context: bool = False, form: str = "jsonl") -> None:

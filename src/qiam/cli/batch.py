@@ -1,11 +1,13 @@
 """``qiam batch FILE|-``: JSON Lines requests in, JSON Lines results out, streaming, in order.
 
-Lines are taken a batch at a time: a batch ends at ``CHUNK`` lines, or as soon
-as no more input is ready, so that a long-lived ``qiam batch`` answers each
-line as it comes (batch-format.md: results are flushed per line) and a file
-is read at full speed. With ``--jobs N`` batches go to N worker processes,
-each with its own compiled policies; results are written in input order.
-SIGTERM and SIGINT stop the workers too.
+Input is taken a chunk at a time: whole lines as read, at most ``CHUNK_BYTES``,
+ending as soon as no more input is ready, so that a long-lived ``qiam batch``
+answers each line as it comes (batch-format.md: results are flushed per line)
+and a file is read at full speed. With ``--jobs N`` chunks go to N worker
+processes as they were read, each with its own compiled policies, which split
+and number the lines themselves: this process reads, deals and writes, and
+touches no line. Results are written in input order. SIGTERM and SIGINT stop
+the workers too.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any, BinaryIO, NamedTuple, cast
 
-from qiam.batch import BatchRunner, Library
+from qiam.batch import BatchRunner, Library, numbered_lines
 from qiam.cli._common import EXIT_ERROR, EXIT_NO, EXIT_YES, UsageError, quiet_stdout
 from qiam.errors import QiamError
 from qiam.limits import InputTooLarge, max_line_bytes
 
-CHUNK = 2048  # lines per batch, at the most
+CHUNK_BYTES = 1 << 19  # bytes of whole lines per chunk, at the most (about 1,300 lines of the bench files)
 _READ = 1 << 20  # bytes per read
 RUN_ON = 16  # times the line limit a line over it may run on before the run ends
 _WORKER: BatchRunner | None = None  # the runner a worker process inherits from the parent, warmed
@@ -33,7 +35,7 @@ _STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
 class Answers(NamedTuple):
-    """The answer of one batch: its output lines joined, and what the exit code needs to know.
+    """The answer of one chunk: its output lines joined, and what the exit code needs to know.
 
     One bytes object and two flags cross the pipe from a worker, not a tuple per
     line: the parent only writes.
@@ -49,7 +51,19 @@ def _answers(outputs: list[tuple[str, bytes]]) -> Answers:
     statuses = {status for status, _ in outputs}
     return Answers(b"".join(line for _, line in outputs), len(outputs), "denied" in statuses, "error" in statuses)
 
-Batch = list[tuple[int, bytes | None]]  # (line number, the line; None for one over the size limit)
+class Chunk(NamedTuple):
+    """Input as read: whole lines (``data``), the first numbered ``first``, those over ``limit`` bytes
+    answered as too long; ``data`` None is one line over the limit, reported before it ended."""
+
+    first: int
+    data: bytes | None
+    limit: int
+    waited: bool  # the input had no more when it was cut: answer it before reading on
+
+    def numbered(self) -> list[tuple[int, bytes | None]]:
+        if self.data is None:
+            return [(self.first, None)]
+        return numbered_lines(self.data, self.first, self.limit)
 
 
 def add_parser(commands: Any) -> None:
@@ -127,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     failed = denied = False
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        for answers in _results(_batches(source, limit), library, jobs, (args.derive_context, args.format), progress):
+        for answers in _results(_chunks(source, limit), library, jobs, (args.derive_context, args.format), progress):
             output.write(answers.output)
             failed = failed or answers.failed
             denied = denied or answers.denied
@@ -193,7 +207,7 @@ def _terminated(signum: int, frame: Any) -> None:
 
 
 class _Output:
-    """Where results go: standard output or a file, flushed after each batch; a failure to write is a
+    """Where results go: standard output or a file, flushed after each chunk; a failure to write is a
     coded error naming the place."""
 
     def __init__(self, path: str | None) -> None:
@@ -254,83 +268,77 @@ def _ready(fd: int) -> bool:
         return True
 
 
-def _batches(source: BinaryIO, limit: int) -> Iterator[Batch]:
-    """Numbered non-blank lines, a batch at a time: at most CHUNK lines, and no more than what has come
-    when the input makes us wait. A line over ``limit`` bytes is kept as None as soon as it passes the
-    limit, and read past; one that runs on past RUN_ON times the limit ends the run (InputTooLarge):
-    such input (``/dev/zero``) is not JSON Lines, and would be read forever."""
+def _chunks(source: BinaryIO, limit: int) -> Iterator[Chunk]:
+    """The input in chunks of whole lines: at most CHUNK_BYTES, and no more than what has come when the
+    input makes us wait. A line over ``limit`` bytes that has not ended is reported (a Chunk of no data)
+    as soon as it passes the limit, and read past; one that runs on past RUN_ON times the limit ends the
+    run (InputTooLarge): such input (``/dev/zero``) is not JSON Lines, and would be read forever. Lines
+    are counted (``bytes.count``), never split, here."""
     try:
         fd: int | None = source.fileno()
     except (OSError, ValueError, AttributeError):
         fd = None
     buffer = b""
-    number = 0
-    batch: Batch = []
-    skipping = False  # inside a line over the limit, already reported
-    skipped = 0
+    number = 0  # the lines before the buffer
+    skipped = -1  # inside a line over the limit, already reported: how much of it was read past
     while True:
-        if batch and (len(batch) >= CHUNK or (fd is not None and not _ready(fd))):
-            yield batch
-            batch = []
-        chunk = os.read(fd, _READ) if fd is not None else source.read(_READ)
-        if not chunk:
+        data = os.read(fd, _READ) if fd is not None else source.read(_READ)
+        if not data:
             break
-        buffer += chunk
-        start = 0
-        while True:
-            end = buffer.find(b"\n", start)
+        if skipped >= 0:
+            end = data.find(b"\n")
             if end < 0:
-                break
-            line = buffer[start:end]
-            start = end + 1
-            if skipping:
-                skipping = False  # the end of the line reported already
+                skipped += len(data)
+                if skipped > RUN_ON * limit:
+                    raise InputTooLarge(f"line {number} runs on past {skipped:,} bytes without a line break: "
+                                        "the input is not JSON Lines", code="input-not-lines",
+                                        hint="give one JSON object per line (batch-format.md)")
                 continue
+            data = data[end + 1:]  # (the rest of the line reported already)
+            skipped = -1
+        buffer += data
+        waited = fd is not None and not _ready(fd)
+        while len(buffer) >= CHUNK_BYTES or (waited and buffer):
+            cut = buffer.rfind(b"\n", 0, CHUNK_BYTES)
+            if cut < 0:
+                cut = buffer.find(b"\n")  # (one line longer than a chunk)
+                if cut < 0:
+                    break
+            whole, buffer = buffer[:cut + 1], buffer[cut + 1:]
+            more = len(buffer) >= CHUNK_BYTES or (waited and b"\n" in buffer)
+            yield Chunk(number + 1, whole, limit, waited and not more)
+            number += whole.count(b"\n")
+        ended = buffer.rfind(b"\n")
+        if len(buffer) - ended - 1 > limit:  # the last line has not ended, and is over the limit already
+            if ended >= 0:
+                whole = buffer[:ended + 1]
+                yield Chunk(number + 1, whole, limit, False)
+                number += whole.count(b"\n")
             number += 1
-            if len(line) > limit:
-                batch.append((number, None))
-            elif line.strip():
-                batch.append((number, line))
-        buffer = buffer[start:]
-        if skipping:
-            skipped += len(buffer)
+            yield Chunk(number, None, limit, False)
+            skipped = len(buffer) - ended - 1
             buffer = b""
-            if skipped > RUN_ON * limit:
-                if batch:
-                    yield batch
-                raise InputTooLarge(f"line {number} runs on past {skipped:,} bytes without a line break: the "
-                                    "input is not JSON Lines", code="input-not-lines",
-                                    hint="give one JSON object per line (batch-format.md)")
-        elif len(buffer) > limit:
-            number += 1
-            batch.append((number, None))  # reported now: the line may never end
-            skipping = True
-            skipped = len(buffer)
-            buffer = b""
-    if not skipping and buffer.strip():
-        number += 1
-        batch.append((number, buffer if len(buffer) <= limit else None))
-    if batch:
-        yield batch
+    if skipped < 0 and buffer.strip():
+        yield Chunk(number + 1, buffer, limit, True)
 
 
-def _results(batches: Iterator[Batch], library: Library | None, jobs: int, options: tuple[bool, str],
+def _results(chunks: Iterator[Chunk], library: Library | None, jobs: int, options: tuple[bool, str],
              progress: Any) -> Iterator[Answers]:
-    """The answers of each batch, in order."""
+    """The answers of each chunk, in order."""
     runner = BatchRunner(library, derive_context=options[0], form=options[1])
-    # The first batch is answered here and at once: a stream's first line must not wait for a second.
-    first = next(batches, None)
+    # The first chunk is answered here and at once: a stream's first line must not wait for a second.
+    first = next(chunks, None)
     if first is None:
         return
-    yield _counted(_answers(runner.run_numbered(first)), progress)
-    second = next(batches, None)
+    yield _counted(_answers(runner.run_numbered(first.numbered())), progress)
+    second = next(chunks, None)
     if second is None:
         return
     if jobs <= 1:
-        for batch in itertools.chain((second,), batches):
-            yield _counted(_answers(runner.run_numbered(batch)), progress)
+        for chunk in itertools.chain((second,), chunks):
+            yield _counted(_answers(runner.run_numbered(chunk.numbered())), progress)
         return
-    yield from _in_workers(runner, second, batches, jobs, progress)
+    yield from _in_workers(runner, second, chunks, jobs, progress)
 
 
 def _counted(answers: Answers, progress: Any) -> Answers:
@@ -339,14 +347,14 @@ def _counted(answers: Answers, progress: Any) -> Answers:
     return answers
 
 
-def _in_workers(runner: BatchRunner, head: Batch, rest: Iterator[Batch], jobs: int,
+def _in_workers(runner: BatchRunner, head: Chunk, rest: Iterator[Chunk], jobs: int,
                 progress: Any) -> Iterator[Answers]:
-    """The answers of the batches, from ``jobs`` worker processes, in input order."""
+    """The answers of the chunks, from ``jobs`` worker processes, in input order."""
     import gc
 
     global _WORKER
     # The workers are forked from this process and inherit its runner, with the policies the first
-    # batch compiled and the answers it found: nothing is compiled again, and nothing is pickled.
+    # chunk compiled and the answers it found: nothing is compiled again, and nothing is pickled.
     _WORKER = runner
     gc.freeze()  # what the workers inherit stays out of the collector's sight: their pages stay shared
     workers = _Workers()
@@ -358,7 +366,7 @@ def _in_workers(runner: BatchRunner, head: Batch, rest: Iterator[Batch], jobs: i
             workers.start(jobs)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        # Batches are dealt to the workers in turn, one at a time each, and their answers read back in the
+        # Chunks are dealt to the workers in turn, one at a time each, and their answers read back in the
         # same turn: the order of the input, and no worker waits on a parent that is writing to it.
         pending: deque[int] = deque()
         idle = deque(range(jobs))
@@ -369,14 +377,14 @@ def _in_workers(runner: BatchRunner, head: Batch, rest: Iterator[Batch], jobs: i
                 yield _counted(workers.receive(worker), progress)
                 idle.append(worker)
 
-        for batch in itertools.chain((head,), rest):
+        for chunk in itertools.chain((head,), rest):
             if not idle:
                 yield from drain(False)
             worker = idle.popleft()
-            workers.send(worker, batch)
+            workers.send(worker, chunk)
             pending.append(worker)
-            # A short batch means the input made us wait: answer what has come before reading on.
-            yield from drain(len(batch) < CHUNK)
+            # The input made us wait: answer what has come before reading on.
+            yield from drain(chunk.waited)
         yield from drain(True)
     finally:
         workers.stop()
@@ -408,9 +416,9 @@ class _Workers:
             self.processes.append(process)
             self.links.append(here)
 
-    def send(self, worker: int, batch: Batch) -> None:
+    def send(self, worker: int, chunk: Chunk) -> None:
         try:
-            self.links[worker].send(batch)
+            self.links[worker].send(chunk)
         except OSError:  # (a broken pipe here is a worker gone, not standard output closed)
             raise self._lost(worker) from None
 
@@ -443,7 +451,7 @@ class _Workers:
 
 
 def _serve(link: Any) -> None:
-    """A worker: answer each batch that comes down the pipe, until the parent closes it."""
+    """A worker: answer each chunk that comes down the pipe, until the parent closes it."""
     # The parent stops the workers (on SIGTERM, SIGINT, an error): a worker leaves both to it, and
     # takes SIGTERM, which the parent blocked while it forked them, again.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -452,11 +460,11 @@ def _serve(link: Any) -> None:
     assert _WORKER is not None
     while True:
         try:
-            batch = link.recv()
+            chunk: Chunk = link.recv()
         except EOFError:
             return
         try:
-            answer: Answers | str = _answers(_WORKER.run_numbered(batch))
+            answer: Answers | str = _answers(_WORKER.run_numbered(chunk.numbered()))
         except Exception as exc:  # noqa: BLE001 - told to the parent, which reports it
             answer = f"internal error in a worker: {exc!r}"
         link.send(answer)
