@@ -8,10 +8,11 @@ from qiam.decision import Decision, StatementRef
 from qiam.errors import Diagnostic, Path
 from qiam.principals import PrincipalMatcher
 from qiam.request import Request
+from qiam.special import ArnShape
 from qiam.types import JSONObject
 from qiam.variables import Variable
 
-__all__ = ["Condition", "Evaluator", "Result", "Statement", "decide_pairs", "evaluate_pairs"]
+__all__ = ["Condition", "Evaluator", "Result", "Statement", "decide_pairs", "evaluate_pairs", "has_shape"]
 
 @disjoint_base
 class Condition:
@@ -111,4 +112,5 @@ class Evaluator:
     def resource_elements(self, action: str) -> tuple[tuple[object, ...], tuple[Statement, ...]]: ...
 
 def decide_pairs(pairs: Iterable[tuple[Evaluator, Request]]) -> bytes: ...
+def has_shape(arn: str, shape: ArnShape) -> bool: ...
 def evaluate_pairs(pairs: Iterable[tuple[Evaluator, Request]]) -> list[Result]: ...

@@ -10,7 +10,13 @@ actions and resources calls the compiled matchers at C level.
 
 cimport cython
 from cpython.bytearray cimport PyByteArray_AS_STRING, PyByteArray_Resize
-from cpython.unicode cimport PyUnicode_FindChar, PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR, PyUnicode_Tailmatch
+from cpython.unicode cimport (PyUnicode_DATA, PyUnicode_FindChar, PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR,
+                              PyUnicode_Tailmatch)
+from libc.string cimport memchr, memcmp
+
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object text)
 
 from qiam._match cimport ArnPatternSet, GlobSet
 
@@ -24,7 +30,7 @@ from qiam.operators import SHORTCUT_ARN, SHORTCUT_EXACT, SHORTCUT_FOLDED, SHORTC
 from qiam.errors import Location
 from qiam.principals import ALLOW_PATHS, CallerKind, MatchKind
 
-__all__ = ["Condition", "Evaluator", "Result", "Statement", "decide_pairs", "evaluate_pairs"]
+__all__ = ["Condition", "Evaluator", "Result", "Statement", "decide_pairs", "evaluate_pairs", "has_shape"]
 
 cdef object _ALLOW = Decision.ALLOW
 cdef object _EXPLICIT_DENY = Decision.EXPLICIT_DENY
@@ -68,6 +74,38 @@ cdef enum:
     MAX_GROUPS = 64     # a group is a bit of a 64-bit word (the twin refuses more too)
 
 
+cdef bint _ascii_arn_like(const char* arn, Py_ssize_t n, str service, bint empty_region, int account,
+                          str prefix) noexcept:
+    """``_arn_like`` of ASCII texts, read in place (the same tests, in the same order)."""
+    cdef Py_ssize_t colon[5]
+    cdef Py_ssize_t pos = 0, i, length
+    cdef const char* found
+    for i in range(5):
+        found = <const char*> memchr(arn + pos, 58, n - pos)
+        if found == NULL:
+            return False
+        colon[i] = found - arn
+        pos = colon[i] + 1
+    if colon[0] != 3 or memcmp(arn, b"arn", 3) != 0 or colon[1] == 4:
+        return False
+    length = PyUnicode_GET_LENGTH(service)
+    if colon[2] - colon[1] - 1 != length or memcmp(arn + colon[1] + 1, PyUnicode_DATA(service), length) != 0:
+        return False
+    if empty_region and colon[3] != colon[2] + 1:
+        return False
+    if account == ACCOUNT_ID:
+        if colon[4] - colon[3] - 1 != 12:
+            return False
+        for i in range(colon[3] + 1, colon[4]):
+            if arn[i] < 48 or arn[i] > 57:
+                return False
+    elif account == ACCOUNT_AWS:
+        if colon[4] - colon[3] - 1 != 3 or memcmp(arn + colon[3] + 1, b"aws", 3) != 0:
+            return False
+    length = PyUnicode_GET_LENGTH(prefix)
+    return n - colon[4] - 1 >= length and memcmp(arn + colon[4] + 1, PyUnicode_DATA(prefix), length) == 0
+
+
 cdef bint _arn_like(str arn, tuple shape) except -1:
     """Whether ``arn`` starts ``arn:<partition>:<service>:<region>:<account>:<prefix>``.
 
@@ -80,6 +118,8 @@ cdef bint _arn_like(str arn, tuple shape) except -1:
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(arn), pos = 0, i
     cdef Py_ssize_t colon[5]
     cdef Py_UCS4 c
+    if PyUnicode_IS_ASCII(arn) and PyUnicode_IS_ASCII(service) and PyUnicode_IS_ASCII(prefix):
+        return _ascii_arn_like(<const char*> PyUnicode_DATA(arn), n, service, empty_region, account, prefix)
     for i in range(5):
         colon[i] = PyUnicode_FindChar(arn, u":", pos, n, 1)
         if colon[i] < 0:
@@ -103,6 +143,11 @@ cdef bint _arn_like(str arn, tuple shape) except -1:
         if colon[4] - colon[3] - 1 != 3 or not PyUnicode_Tailmatch(arn, "aws", colon[3] + 1, colon[4], -1):
             return False
     return PyUnicode_Tailmatch(arn, prefix, colon[4] + 1, n, -1) == 1
+
+
+def has_shape(arn, shape):
+    """Whether ``arn`` has the ``qiam.special.ArnShape`` ``shape``, as the kernel reads it."""
+    return _arn_like(<str?> arn, _shape(shape))
 
 
 cdef bint _requires_resource_policy(_Plan plan, str resource) except -1:
@@ -487,7 +532,8 @@ cdef class _Run:
     cdef list kinds
     cdef set missing
     cdef list notes
-    cdef bint detail                 # record the statements that apply (a Result is made from them)
+    cdef bint detail                 # record the statements that apply, notes and missing keys (for a Result)
+    cdef dict principals             # (verdicts only) a Principal matcher -> (the last caller, how it names it)
     cdef bint denied                 # some Deny applies
     cdef bint rp_always              # some resource-policy Allow grants by itself, blocked or not
     cdef bint rp_unblocked           # ... grants by itself when no boundary or session policy blocks
@@ -1140,13 +1186,28 @@ cdef object _principal(Statement st, _Run run):
     """How the statement's Principal / NotPrincipal names the caller; False when it does not."""
     matcher = st.principal
     if not st.not_principal:
-        found = matcher.match(run.caller)
+        found = _named(matcher, run) if not run.detail else matcher.match(run.caller)
         return False if found is None else found
     if not st.allow and run.bounded:
         # A Deny with NotPrincipal always denies principals that have a permissions
         # boundary, whatever it lists (NotPrincipal page; semantics.md §2.4 (b)).
         return _NOT_PRINCIPAL
     return False if matcher.excludes(run.caller) else _NOT_PRINCIPAL
+
+
+cdef object _named(object matcher, _Run run):
+    """``matcher.match(run.caller)``, kept for the rest of a verdict-only call: its requests come from few
+    callers, each one Caller object, and the match is Python's (qiam.principals). The entry holds the
+    caller it was made for, so it is never read for another that took its place in memory."""
+    cdef object caller = run.caller
+    if run.principals is None:
+        run.principals = {}
+    kept = (<dict> run.principals).get(matcher)
+    if kept is not None and (<tuple> kept)[0] is caller:
+        return (<tuple> kept)[1]
+    found = matcher.match(caller)
+    run.principals[matcher] = (caller, found)
+    return found
 
 
 cdef tuple _FALSE = (False, None)
@@ -1175,7 +1236,7 @@ cdef tuple _applies(Statement st, object ref, object source, _Run run, bint acti
             tracer.statement(ref, st, False, element,
                              f"`{run.facts[F_ACTION_AS_GIVEN]}` is {'listed' if st.not_action else 'not matched'}")
         return _FALSE
-    if st.variables:
+    if st.variables and run.detail:
         _check_variables(st, source, run)
     if st.resources is not None:
         resource = <str> run.facts[F_RESOURCE]
@@ -1207,7 +1268,7 @@ cdef tuple _applies(Statement st, object ref, object source, _Run run, bint acti
         if result is False:
             outcome = False
             # The keys of the conditions not looked at are still ones the decision may need.
-            for later in st.conditions[position + 1:]:
+            for later in st.conditions[position + 1:] if run.detail else ():
                 if later.key not in run.context:
                     run.miss(later.key_text)
             if tracer is None:
@@ -1215,7 +1276,7 @@ cdef tuple _applies(Statement st, object ref, object source, _Run run, bint acti
             break
         if result is None:
             outcome = None
-    if outcome is None:
+    if outcome is None and run.detail:
         run.note(findings.undecidable_condition(st.index), Location(source, st.path + ("Condition",)))
     if tracer is not None:
         detail = {True: "applies", False: "a condition is false", None: "a condition cannot be read"}[outcome]
@@ -1258,10 +1319,11 @@ cdef object _condition(Condition cc, Statement st, object source, _Run run):
     cdef dict context = run.context
     cdef object raw = context.get(cc.key)
     cdef object result
-    cdef str reason
+    cdef object reason  # (what a tracer is told: made only for one)
     cdef bint present, every, unknown
     cdef list values
-    if raw is None:
+    cdef bint traced = run.tracer is not None
+    if raw is None and run.detail:
         run.miss(cc.key_text)
     if cc.null:
         # An empty string (or a set of empty strings) is null (semantics.md §3.3, docs' reading).
@@ -1273,16 +1335,18 @@ cdef object _condition(Condition cc, Statement st, object source, _Run run):
             result, reason = True, "the key is absent and the operator ends in IfExists"
         elif cc.prefix:
             result = cc.prefix == 1
-            reason = f"the key is absent: {cc.set_prefix} is {'true' if result else 'false'}"
+            reason = f"the key is absent: {cc.set_prefix} is {'true' if result else 'false'}" if traced else None
         else:
             result = cc.negated
-            reason = "the key is absent and the operator is " + ("negated" if cc.negated else "positive")
+            reason = ("the key is absent and the operator is " + ("negated" if cc.negated else "positive")
+                      if traced else None)
     elif not cc.prefix:
         if type(raw) is tuple:
             # DISPUTED (semantics.md §3.5, E79): iam-simulate's reading, false for every operator.
             result, reason = False, "the key has several values and the operator has no set prefix"
-            run.note(findings.multivalued_key_without_set_operator(cc.key_text, cc.operator),
-                     Location(source, st.path + ("Condition", cc.operator, cc.key_text)))
+            if run.detail:
+                run.note(findings.multivalued_key_without_set_operator(cc.key_text, cc.operator),
+                         Location(source, st.path + ("Condition", cc.operator, cc.key_text)))
         else:
             result = _test(cc, raw, context)
             reason = "compared"
@@ -1302,8 +1366,8 @@ cdef object _condition(Condition cc, Statement st, object source, _Run run):
                 break
         if unknown:
             result = None
-        reason = f"{cc.set_prefix} over {len(values)} value(s)"
-    if result is None:
+        reason = f"{cc.set_prefix} over {len(values)} value(s)" if traced else None
+    if result is None and (run.detail or traced):
         reason = "a value cannot be read"
         for value in (raw,) if type(raw) is str else raw or ():
             if not cc.values.reads(value):

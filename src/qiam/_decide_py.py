@@ -25,7 +25,7 @@ from qiam.kinds import TRUST_ACTIONS
 from qiam.principals import ALLOW_PATHS, CallerKind, MatchKind
 from qiam.types import JSONObject
 
-__all__ = ["Condition", "Evaluator", "Result", "Statement", "decide_pairs", "evaluate_pairs"]
+__all__ = ["Condition", "Evaluator", "Result", "Statement", "decide_pairs", "evaluate_pairs", "has_shape"]
 
 _ALLOW, _EXPLICIT_DENY, _IMPLICIT_DENY = Decision.ALLOW, Decision.EXPLICIT_DENY, Decision.IMPLICIT_DENY
 
@@ -48,6 +48,11 @@ _REPEAT_SAMPLE = limits.REPEAT_SAMPLE
 _REPEAT_SHARE = limits.REPEAT_SHARE
 
 _SET_PREFIXES = {None: 0, "ForAllValues": 1, "ForAnyValue": 2}
+
+
+def has_shape(arn: str, shape: special.ArnShape) -> bool:
+    """Whether ``arn`` has the ``qiam.special.ArnShape`` ``shape``, as the kernel reads it."""
+    return shape.regex.match(arn) is not None
 
 
 def _requires_resource_policy(action: str, resource: str) -> bool:

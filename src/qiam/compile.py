@@ -62,6 +62,13 @@ if TYPE_CHECKING:
     from qiam.operators import Context
 
 
+@functools.lru_cache(maxsize=4096)
+def _resolved_set(arns: Any, pattern: str) -> Any:
+    """The pattern set of one resolved Resource template, made once: a workload's requests give its
+    variables few distinct values, and making a set costs more than matching with it many times."""
+    return arns((pattern,))
+
+
 class ResourceMatcher(Immutable):
     """The entries of ``Resource`` / ``NotResource``: static ARN patterns and templates."""
 
@@ -92,7 +99,7 @@ class ResourceMatcher(Immutable):
             return True
         for _, template in self.templates:
             resolved = template.resolve(context)
-            if resolved is not None and self._arns((resolved,)).matches_any(resource):
+            if resolved is not None and _resolved_set(self._arns, resolved).matches_any(resource):
                 return True
         return False
 
@@ -101,7 +108,7 @@ class ResourceMatcher(Immutable):
         found = [self.static_positions[i] for i in (self.static.first_match(resource),) if i >= 0]
         for position, template in self.templates:
             resolved = template.resolve(context)
-            if resolved is not None and self._arns((resolved,)).matches_any(resource):
+            if resolved is not None and _resolved_set(self._arns, resolved).matches_any(resource):
                 found.append(position)
         return min(found, default=-1)
 

@@ -12,12 +12,15 @@ from hypothesis import strategies as st
 import qiam
 import qiam._decide
 import qiam._decide_py
+from qiam import special
 from qiam.explain import RecordingTracer
 from qiam.policyset import results_of_pairs
 from tests.properties.test_flow import policy_sets, requests
 
+from .conftest import examples
+
 COMPILED, TWIN = qiam._decide, qiam._decide_py
-NAMES = ["Condition", "Evaluator", "Result", "Statement", "decide_pairs", "evaluate_pairs"]
+NAMES = ["Condition", "Evaluator", "Result", "Statement", "decide_pairs", "evaluate_pairs", "has_shape"]
 
 
 def _params(obj: Any) -> list[tuple[str, Any, Any]]:
@@ -235,3 +238,25 @@ def test_decide_evaluate_pairs_keys_requests_only_while_repeats_pay(repeating: b
     unkeyed = [qiam.Request("s3:GetObject", f"arn:aws:s3:::b/{name}", derive_context=False) for name in names]
     qiam.evaluate_pairs([(pset, r) for r in unkeyed])
     assert (unkeyed[-1]._key is None) is not repeating  # distinct input is never keyed past the sample
+
+
+# --- ARN shapes (qiam.special): the kernel's reading of an ARN against the twin's regex ----------------
+
+_SHAPES = [special.ROLE, special.KMS_KEY, *(rule.shape for rule in special.AWS_OWNED)]
+_ARN_PARTS = st.sampled_from(["arn", "aws", "aws-cn", "", "iam", "kms", "s3", "us-east-1", "111122223333",
+                              "aws", "role/", "key/", "role/x", "key/1", "1111222233334", "ârn", "röle/"])
+
+
+@st.composite
+def _arn_texts(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(st.one_of(_ARN_PARTS, st.text(":ar0n/\u00e9", max_size=4)), max_size=8))
+    return ":".join(parts)
+
+
+@pytest.mark.parametrize("shape", _SHAPES, ids=lambda shape: f"{shape.service}:{shape.prefix}")
+@examples(600)
+@given(arn=_arn_texts())
+def test_property_the_kernels_read_arn_shapes_as_the_regex_does(shape: special.ArnShape, arn: str) -> None:
+    want = shape.regex.match(arn) is not None
+    assert qiam._decide_py.has_shape(arn, shape) is want
+    assert qiam._decide.has_shape(arn, shape) is want
