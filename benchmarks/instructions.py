@@ -44,9 +44,7 @@ def _child(path: str, workload: str) -> None:
     whose qiam lacks what the fixtures import."""
     import orjson
 
-    from benchmarks.nonce import nonce_lines
-    from qiam import Request, compile_policies, evaluate_pairs
-    from qiam.batch import Library
+    from qiam import Request, evaluate_pairs
 
     if workload == "compile":
         from qiam.compile import Compiler
@@ -63,6 +61,30 @@ def _child(path: str, workload: str) -> None:
             for text in texts:
                 compiler.compile(text, "identity")
         return
+    pairs, data, expected = workload_pairs(workload)
+    run = {
+        "api": lambda: [pset.evaluate(request) for pset, request in pairs],
+        "requests": lambda: [Request.from_json(item) for item in data],
+        "batch-path": lambda: evaluate_pairs(pairs),
+    }
+    for check in ("api", "batch-path"):  # the answers are right before anything is counted
+        answers = run[check]()
+        decisions = getattr(answers, "decisions", None)  # (compact Results; a list of Results before them)
+        found = [d.value for d in decisions] if decisions is not None else [r.decision.value for r in answers]
+        assert found == expected, check
+    for _ in range(REPEATS[path]):
+        run[path]()
+
+
+def workload_pairs(workload: str) -> tuple[list[tuple[Any, Any]], list[Any], list[str]]:
+    """A workload's (policy set, request) pairs, its lines' ``request`` objects and their expected
+    decisions, through the public API that older builds have too."""
+    import orjson
+
+    from benchmarks.nonce import nonce_lines
+    from qiam import Request, compile_policies
+    from qiam.batch import Library
+
     raw = (SHARED / "bench" / f"{workload.removesuffix('-nonce')}.jsonl").read_bytes().splitlines()
     raw = [line for line in raw if line.strip()]
     if workload.endswith("-nonce"):
@@ -100,18 +122,7 @@ def _child(path: str, workload: str) -> None:
              for line, request in zip(lines, requests, strict=True)]
     data = [line["request"] for line in lines]
     expected = [line["expect"]["decision"] for line in lines]
-    run = {
-        "api": lambda: [pset.evaluate(request) for pset, request in pairs],
-        "requests": lambda: [Request.from_json(item) for item in data],
-        "batch-path": lambda: evaluate_pairs(pairs),
-    }
-    for check in ("api", "batch-path"):  # the answers are right before anything is counted
-        answers = run[check]()
-        decisions = getattr(answers, "decisions", None)  # (compact Results; a list of Results before them)
-        found = [d.value for d in decisions] if decisions is not None else [r.decision.value for r in answers]
-        assert found == expected, check
-    for _ in range(REPEATS[path]):
-        run[path]()
+    return pairs, data, expected
 
 
 def _resource_profile(request: Any) -> str:
