@@ -182,3 +182,12 @@ def test_statement_positions_point_into_the_plan_file(tmp_path: Path) -> None:
     # The statement's `{` in the file, inside the escaped policy string; its Sid follows.
     assert line == 1 and text[column - 1] == "{"
     assert '\\"Sid\\": \\"NotSecrets\\"' in text[column:column + 40]
+
+
+@pytest.mark.parametrize("url", ["https://sqs.us-east-1.amazon[aws.com/1/jobs", "https://[::1/jobs", "[", "sqs]"])
+def test_a_queue_url_that_does_not_parse_names_no_queue_and_raises_nothing(tmp_path: Path, url: str) -> None:
+    # bad-queue-url (fuzz/findings/README.md): urllib raised ValueError ("Invalid IPv6 URL") out of loading.
+    plan = _plan(APP_ROLE, ("aws_sqs_queue_policy.jobs", {"queue_url": url, "policy": _doc(QUEUE_POLICY)}, {}, {}))
+    inv = inventory.load([_write(tmp_path, "plan.json", plan)], parameters=PARAMETERS)
+    assert QUEUE_ARN not in inv.resources and not any(arn.startswith("arn:aws:sqs") for arn in inv.resources)
+    assert any(d.code == "iac-unresolved" for d in inv.diagnostics)

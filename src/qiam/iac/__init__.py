@@ -344,7 +344,10 @@ def _resource_policy(out: Template, stack: Stack, source: Source, logical_id: st
 
 def _queue_arn(url: str, partition: str) -> str:
     """A queue's ARN from its URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)."""
-    parsed = urllib.parse.urlparse(url)
+    try:
+        parsed = urllib.parse.urlparse(url)
+    except ValueError:  # (a `[` that opens no IPv6 host: no queue's URL)
+        return url if url.startswith("arn:") else ""
     host = parsed.netloc.split(".")
     segments = [s for s in parsed.path.split("/") if s]
     if parsed.scheme == "https" and len(host) > 2 and host[0] == "sqs" and len(segments) == 2:

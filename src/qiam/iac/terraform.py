@@ -283,6 +283,11 @@ def read_plan(plan: Mapping[str, object], source: Source, parameters: Mapping[st
             else:
                 named = text(resource, named_by)
                 resource_arn = None if named is None else _resource_arn(type_name, named, reader.partition)
+                if named is not None and resource_arn is None:
+                    out.note("iac-unresolved", f"{resource.address}: `{named}` names no resource qiam knows the ARN "
+                             "of", where(resource, named_by), severity=Severity.ERROR,
+                             hint="its policy is left out: give the resource's ARN, or a queue's "
+                                  "https://sqs.REGION.amazonaws.com/ACCOUNT/NAME URL")
             if resource_arn is None:
                 continue
             document(resource, resource_arn, "resource", ("policy",), (resource_arn,))
