@@ -30,7 +30,7 @@ cdef extern from "Python.h":
     str PyUnicode_DecodeASCII(const char* text, Py_ssize_t size, const char* errors)
 
 from qiam._decide cimport Condition, Statement
-from qiam._match cimport ArnPatternSet, GlobSet
+from qiam._match cimport ArnPatternSet, GlobSet, _lower
 
 from os import urandom as _urandom
 
@@ -1611,30 +1611,6 @@ cdef bint _usual_action(object action):
     return True
 
 
-cdef str _folded(str text):
-    """``text.lower()``: the text itself when it is ASCII with no capital, made here when it is ASCII."""
-    cdef Py_ssize_t n, i, first = -1
-    cdef const unsigned char* data
-    cdef unsigned char* out
-    cdef str made
-    if not PyUnicode_IS_ASCII(text):
-        return text.lower()
-    data = <const unsigned char*> PyUnicode_DATA(text)
-    n = PyUnicode_GET_LENGTH(text)
-    for i in range(n):
-        if 65 <= data[i] <= 90:
-            first = i
-            break
-    if first < 0:
-        return text
-    made = PyUnicode_New(n, 127)
-    out = <unsigned char*> PyUnicode_DATA(made)
-    memcpy(out, data, first)
-    for i in range(first, n):
-        out[i] = data[i] + 32 if 65 <= data[i] <= 90 else data[i]
-    return made
-
-
 cdef dict _FOLDED_KEYS = {}   # context key -> folded: a bulk job's contexts use few keys
 
 
@@ -1655,7 +1631,7 @@ cdef object _folded_context(object context):
         if known != NULL:
             name = <str> known
         else:
-            name = _folded(<str> key)
+            name = _lower(<str> key)
             if len(_FOLDED_KEYS) >= 65536:
                 _FOLDED_KEYS.clear()
             _FOLDED_KEYS[key] = name

@@ -84,3 +84,6 @@ cdef class ArnPatternSet:
 
 cdef class IpNetworkSet:
     cdef tuple _blocks
+
+
+cdef str _lower(str text)
