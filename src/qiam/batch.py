@@ -18,6 +18,7 @@ import orjson
 
 from qiam import limits
 from qiam._impl import current
+from qiam._json import kept
 from qiam._source import Source
 from qiam.compile import CompiledPolicy, Compiler
 from qiam.errors import PolicyError, QiamError, RequestError
@@ -391,7 +392,7 @@ class BatchRunner:
             return
         if len(self._answers) >= _ANSWERS_LIMIT:
             self._answers.clear()
-        self._answers[key] = answer
+        self._answers[kept(key)] = (answer[0], kept(answer[1]))
 
     def _prepare(self, line: str | bytes, number: int) -> tuple[Any, dict[str, Any] | tuple[PolicySet, Request]]:
         """The line's id, and its policy set and request, or the error object to print for it."""
@@ -438,7 +439,7 @@ class BatchRunner:
             cached = self._sets.get(key)
             if cached is not None:
                 if spelled is not None and len(self._spelled) < _SPELLINGS:
-                    self._spelled[spelled] = cached
+                    self._spelled[kept(spelled[0]), spelled[1]] = cached
                 return cached
         fields: dict[str, Any] = {}
         for name, kind in _SET_KINDS:
@@ -456,7 +457,7 @@ class BatchRunner:
         if key is not None:  # (only sets of library references are kept: an inline policy's positions are its line's)
             self._sets[key] = built
             if spelled is not None and len(self._spelled) < _SPELLINGS:
-                self._spelled[spelled] = built
+                self._spelled[kept(spelled[0]), spelled[1]] = built
         return built
 
     def _many(self, items: Any, profile: str, label: str) -> tuple[CompiledPolicy, ...]:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Union
 
 import orjson
 
+from qiam._json import kept_dumps
 from qiam.errors import QiamError
 
 if TYPE_CHECKING:
@@ -460,7 +461,7 @@ def _merge_matrices(pieces: list[dict[str, Any]]) -> dict[str, Any]:
         cells.extend(piece["cells"])
         accounts.update(str(p["account"]) for p in piece["principals"])
         for d in piece["diagnostics"]:
-            key = orjson.dumps(d, option=orjson.OPT_SORT_KEYS)
+            key = kept_dumps(d, option=orjson.OPT_SORT_KEYS)
             if key not in seen_diagnostics:
                 seen_diagnostics.add(key)
                 diagnostics.append(d)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from qiam._json import kept_dumps
 from qiam._source import Source
 from qiam.compile import CompiledPolicy, Compiler
 from qiam.errors import Diagnostic, Location, Path, QiamError, Severity
@@ -177,7 +178,7 @@ class _Loading:
                                           tuple(st for st in compiled.statements if st.index not in dropped),
                                           compiled.diagnostics, compiled.engine)
         elif document is not None:
-            data = orjson.dumps(document)
+            data = kept_dumps(document)
             same = self.by_text.get((data, profile))
             try:
                 if same is not None:  # the same document under another name: its statements, compiled once

@@ -16,6 +16,7 @@ from typing import Any, TypeAlias
 import orjson
 
 from qiam._impl import current
+from qiam._json import kept_dumps
 from qiam.context import Environment, derive, parse_time
 from qiam.errors import RequestError
 from qiam.operators import condition_value_text
@@ -149,7 +150,7 @@ class Request:
             # (action, resource, principal, resource account, the three flags, resource_match, the context)
             parts = (facts[15], facts[2], rest[0], rest[1], rest[2], facts[9], facts[10], rest[6])
             try:
-                key = orjson.dumps((*parts, facts[3]), option=orjson.OPT_SORT_KEYS)
+                key = kept_dumps((*parts, facts[3]), option=orjson.OPT_SORT_KEYS)
             except TypeError:  # lone surrogates, which JSON cannot carry: Python's own notation can
                 key = repr((*parts, sorted(facts[3].items()))).encode("utf-8", "surrogatepass")
             object.__setattr__(self, "_key", key)

@@ -47,6 +47,7 @@ from typing import Any, cast, overload
 import orjson
 
 from qiam._immutable import Immutable, made_once
+from qiam._json import kept_dumps
 from qiam.compile import CompiledPolicy, Compiler
 from qiam.context import Environment
 from qiam.errors import QiamError
@@ -1019,7 +1020,7 @@ class Checker:
 
     def _decide_with(self, grant: dict[str, Any], plan: _Plan, which: list[int]) -> dict[int, list[Result]]:
         """The failing requirements' witnesses decided again with ``grant`` among the identity policies."""
-        text = orjson.dumps(grant)
+        text = kept_dumps(grant)
         fix = self._suggestions.get(text)
         if fix is None:  # (many principals lack the same permissions: one suggestion, compiled once)
             fix = self._suggestions[text] = self._compiler.compile(text, "identity", name="suggestion")
