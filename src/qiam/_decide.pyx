@@ -165,6 +165,7 @@ cdef inline void _made_once(object made, object field) except *:
 
 
 @cython.final
+@cython.no_gc  # entries and rules made before it, none of which can refer back to it
 cdef class _Plan:
     """The index's answer for one action: the statements that can apply to it, in
     order, and what the decision needs to know of the action itself."""
@@ -434,6 +435,7 @@ cdef Result _new_result(object decision, tuple matched, tuple diagnostics, tuple
     return result
 
 
+@cython.no_gc  # a compiled statement, its reference and source: none refers back to it
 cdef class _Entry:
     """A statement of the plan: its group, the statement, its reference, its policy's source."""
 
@@ -443,6 +445,7 @@ cdef class _Entry:
     cdef object source
 
 
+@cython.no_gc  # the entries of one policy type or level: none refers back to it
 cdef class _Group:
     cdef str kind
     cdef int level
@@ -558,6 +561,7 @@ cdef class _Run:
         self.missing.add(key)
 
 
+@cython.no_gc  # (thousands of sets: tracked, each collection would walk all their plans)
 cdef class Evaluator:
     """The decision procedure over the compiled statements of a policy set (semantics.md §4.3).
 
@@ -609,6 +613,7 @@ cdef class Evaluator:
         cdef dict by_label = {}
         _made_once(self, self._groups)
         cdef _Group group
+        cdef _Entry entry
         items = sorted(groups, key=lambda g: (_ORDER[g[0]], g[1]))
         for kind, levels in (("scp", scp_levels), ("rcp", rcp_levels)):
             for level in range(levels):
@@ -619,7 +624,11 @@ cdef class Evaluator:
             if group is None:
                 group = by_label[group_label] = _new_group(kind, level, group_label)
             for statement, ref in zip(statements, refs, strict=True):
-                group.entries.append((statement, ref, source))
+                entry = _Entry.__new__(_Entry)  # (its group's index is known once the groups are in order)
+                entry.statement = statement
+                entry.ref = ref
+                entry.source = source
+                group.entries.append(entry)
         self._groups = tuple(sorted(by_label.values(), key=lambda g: (_ORDER[(<_Group> g).kind],
                                                                      (<_Group> g).level)))
         if len(self._groups) > MAX_GROUPS:
@@ -641,31 +650,29 @@ cdef class Evaluator:
         self._warnings = tuple(warnings)
         self._service_plans = {}
         self._action_plans = {}
-        self._all = self._build(None)
-        self._rcp_covered = frozenset(rcp_services)
+        self._all = self._build()
+        self._rcp_covered = rcp_services if type(rcp_services) is frozenset else frozenset(rcp_services)
 
-    cdef tuple _build(self, object service):
+    cdef tuple _build(self):
+        """Every entry of the set, in the order of its groups, each told its group's index."""
         cdef list plan = []
         cdef _Group group
-        cdef Statement st
         cdef _Entry entry
         cdef int g
         for g in range(len(self._groups)):
             group = self._groups[g]
-            for st, ref, source in group.entries:
-                if service is None or st.services is None or service in st.services:
-                    entry = _Entry.__new__(_Entry)
-                    entry.group = g
-                    entry.statement = st
-                    entry.ref = ref
-                    entry.source = source
-                    plan.append(entry)
+            for entry in group.entries:
+                entry.group = g
+                plan.append(entry)
         return tuple(plan)
 
     cdef tuple _service_plan(self, object service):
+        """The entries whose statement's Action can name ``service`` (the set's own, shared by its plans)."""
+        cdef _Entry entry
         plan = self._service_plans.get(service)
         if plan is None:
-            plan = self._build(service)
+            plan = tuple([entry for entry in self._all
+                          if entry.statement.services is None or service in entry.statement.services])
             if len(self._service_plans) < MAX_SERVICE_PLANS:
                 self._service_plans[service] = plan
         return <tuple> plan
@@ -808,7 +815,7 @@ cdef class Evaluator:
         if (detail and self._session >= 0 and not (mask >> self._session) & 1
                 and (<_Group> self._groups[self._session]).entries):
             # Given, but this caller has no session: they are left out, and the result says so.
-            source = (<_Group> self._groups[self._session]).entries[0][2]
+            source = (<_Entry> (<_Group> self._groups[self._session]).entries[0]).source
             run.note(findings.session_policy_not_applicable(run.caller.text), Location(source, ()))
 
     cdef bint _match(self, _Run run, unsigned long long mask) except -1:
